@@ -1,0 +1,143 @@
+//! The command line (clap derive). Endpoint options are shared by every command that fetches.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::emulator::ExpiresOnFormat;
+use crate::endpoint::Flavour;
+
+pub const DEFAULT_RESOURCE: &str = "https://management.azure.com/";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokscope",
+    version,
+    about = "Inspect Azure managed-identity access tokens: fetch, decode, count down, watch and use them",
+    long_about = "Without a command, tokscope opens its terminal UI on the endpoint this machine has.\n\
+                  With --demo it starts its own emulator and ignores the machine's environment."
+)]
+pub struct Cli {
+    /// Run against the built-in emulator on a random loopback port, ignoring the environment.
+    #[arg(long, global = true)]
+    pub demo: bool,
+
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+
+    /// Resource (audience) to ask a token for.
+    #[arg(long, short, global = true, default_value = DEFAULT_RESOURCE)]
+    pub resource: String,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EndpointArgs {
+    /// Token endpoint URL; for IMDS the host (e.g. http://127.0.0.1:50342), like AZURE_POD_IDENTITY_AUTHORITY_HOST.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// Endpoint flavour, instead of detecting it from the environment.
+    #[arg(long, global = true, value_enum)]
+    pub flavour: Option<Flavour>,
+
+    /// User-assigned identity, by client (application) id.
+    #[arg(long, global = true, conflicts_with_all = ["object_id", "resource_id"])]
+    pub client_id: Option<String>,
+
+    /// User-assigned identity, by object (principal) id.
+    #[arg(long, global = true, conflicts_with = "resource_id")]
+    pub object_id: Option<String>,
+
+    /// User-assigned identity, by ARM resource id.
+    #[arg(long, global = true)]
+    pub resource_id: Option<String>,
+
+    /// Header secret for App Service / Service Fabric when IDENTITY_HEADER or MSI_SECRET is not set.
+    #[arg(long, global = true, hide_env_values = true)]
+    pub secret: Option<String>,
+
+    /// Longest total time spent retrying (404/410/429/5xx), in seconds; 0 disables retries.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 75)]
+    pub retry_max: u64,
+
+    /// Time allowed for each request, in seconds.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 15)]
+    pub timeout: u64,
+
+    /// Folder the Arc agent writes its key files to (only for testing against an emulator).
+    #[arg(long, global = true, hide = true)]
+    pub arc_key_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch a token and show what it says.
+    Get(GetArgs),
+    /// Decode a token given as an argument or on stdin.
+    Decode(DecodeArgs),
+    /// Run the endpoint emulator, printing the env exports that point clients at it.
+    Emulate(EmulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
+    /// Print the raw access token too. It is a secret: mind your screen and your logs.
+    #[arg(long)]
+    pub show_token: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// The token, or `-` (or nothing) to read it from stdin.
+    pub token: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EmulateArgs {
+    #[arg(long, default_value_t = 50342)]
+    pub port: u16,
+    /// Address to listen on. Anything but loopback exposes tokens to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Seconds a minted token lives.
+    #[arg(long, value_name = "SECS", default_value_t = 86_400)]
+    pub lifetime: i64,
+    /// Seconds before expiry at which the cache hands out a new token.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub refresh_before: i64,
+    /// Comma-separated allow-list of audiences (replaces the default list).
+    #[arg(long, value_delimiter = ',')]
+    pub audiences: Option<Vec<String>>,
+    /// Tenant id in the tokens.
+    #[arg(long)]
+    pub tenant: Option<String>,
+    /// The IDENTITY_HEADER / MSI_SECRET value clients must send (random by default).
+    #[arg(long)]
+    pub identity_header: Option<String>,
+    /// Where Arc challenge key files go.
+    #[arg(long)]
+    pub arc_key_dir: Option<PathBuf>,
+    /// Seconds to add to the emulator's clock (negative for behind).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
+    pub clock_skew: i64,
+    /// Write expires_on in this form for every flavour.
+    #[arg(long, value_enum)]
+    pub expires_on_format: Option<ExpiresOnFormat>,
+    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud,
+    /// then optional :count=N, :share=P, :retry-after=S. Repeatable.
+    #[arg(long = "fault", value_name = "SPEC")]
+    pub faults: Vec<String>,
+}

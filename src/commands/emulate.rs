@@ -1,0 +1,60 @@
+//! `tokscope emulate`: the endpoint emulator as a standalone server.
+
+use std::net::SocketAddr;
+
+use crate::cli::EmulateArgs;
+use crate::emulator::{self, Fault};
+use crate::error::{Error, Result};
+
+pub fn config(args: &EmulateArgs) -> Result<emulator::Config> {
+    let mut c = emulator::Config {
+        lifetime: args.lifetime.max(1),
+        refresh_before: args.refresh_before.max(0),
+        tenant: args.tenant.clone(),
+        clock_skew: args.clock_skew,
+        expires_on_format: args.expires_on_format,
+        ..emulator::Config::default()
+    };
+    if let Some(a) = &args.audiences {
+        c.audiences = a
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+    }
+    if let Some(h) = &args.identity_header {
+        c.identity_header = h.clone();
+    }
+    if let Some(d) = &args.arc_key_dir {
+        c.arc_key_dir = d.clone();
+    }
+    c.faults = args
+        .faults
+        .iter()
+        .map(|s| {
+            Fault::parse(s)
+                .map_err(|e| Error::config(e, "see tokscope emulate --help for the fault syntax"))
+        })
+        .collect::<Result<_>>()?;
+    Ok(c)
+}
+
+pub async fn run(args: &EmulateArgs) -> Result<()> {
+    let running = emulator::start(config(args)?, SocketAddr::new(args.bind, args.port)).await?;
+    if !args.bind.is_loopback() {
+        eprintln!(
+            "warning: listening on {}, beyond loopback: anyone who can reach it can mint tokens",
+            args.bind
+        );
+    }
+    println!(
+        "tokscope emulator on {} (tenant {}, tokens live {} s, renewed {} s before expiry)\n{}",
+        running.base_url(),
+        running.shared.tenant_id(),
+        running.shared.config.lifetime,
+        running.shared.config.refresh_before,
+        running.exports()
+    );
+    crate::shutdown_signal().await;
+    Ok(())
+}

@@ -1,0 +1,59 @@
+//! Human-readable text for the plain commands.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use crate::token::claims::{explain_claim, explain_header, time_forms, TIME_CLAIMS};
+use crate::token::Jwt;
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Header and claims, each with its explanation; time claims in every form.
+pub fn jwt_text(jwt: &Jwt, now: i64) -> String {
+    let mut out = String::new();
+    let width = jwt
+        .header
+        .keys()
+        .chain(jwt.claims.keys())
+        .map(String::len)
+        .max()
+        .unwrap_or(4)
+        .min(14);
+    let _ = writeln!(out, "header");
+    for (k, v) in &jwt.header {
+        let _ = writeln!(out, "  {k:width$}  {}", value_text(v));
+        if let Some(e) = explain_header(k) {
+            let _ = writeln!(out, "  {:width$}  └ {e}", "");
+        }
+    }
+    let _ = writeln!(out, "claims");
+    for (k, v) in &jwt.claims {
+        let _ = writeln!(out, "  {k:width$}  {}", value_text(v));
+        if TIME_CLAIMS.contains(&k.as_str()) {
+            if let Some(epoch) = jwt.claim_i64(k) {
+                let t = time_forms(epoch, now);
+                let _ = writeln!(
+                    out,
+                    "  {:width$}  = {} UTC · {} local · {}",
+                    "", t.utc, t.local, t.relative
+                );
+            }
+        }
+        match explain_claim(k) {
+            Some(e) => {
+                let _ = writeln!(out, "  {:width$}  └ {e}", "");
+            }
+            None => {
+                let _ = writeln!(out, "  {:width$}  └ (not a claim tokscope knows)", "");
+            }
+        }
+    }
+    let _ = writeln!(out, "signature  {} bytes (not shown)", jwt.signature_len());
+    out
+}

@@ -1,0 +1,114 @@
+//! From command-line arguments to an endpoint and a client, and the in-process emulator for --demo.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use crate::cli::EndpointArgs;
+use crate::emulator::{self, Running};
+use crate::endpoint::{
+    self, ClientOptions, Endpoint, EnvSnapshot, Flavour, Identity, Overrides, RetryPolicy,
+    TokenClient,
+};
+use crate::error::Result;
+
+/// Everything a command needs to fetch tokens. Holds the demo emulator alive while in use.
+pub struct Setup {
+    pub endpoint: Endpoint,
+    pub client: TokenClient,
+    pub env: EnvSnapshot,
+    pub overrides: Overrides,
+    pub emulator: Option<Running>,
+}
+
+/// Demo tokens live two minutes and are renewed one minute before expiry: a refresh shows up quickly.
+pub fn demo_config() -> emulator::Config {
+    emulator::Config {
+        lifetime: 120,
+        refresh_before: 60,
+        ..emulator::Config::default()
+    }
+}
+
+pub fn identity_of(args: &EndpointArgs) -> Identity {
+    match (&args.client_id, &args.object_id, &args.resource_id) {
+        (Some(c), _, _) => Identity::ClientId(c.clone()),
+        (_, Some(o), _) => Identity::ObjectId(o.clone()),
+        (_, _, Some(r)) => Identity::ResourceId(r.clone()),
+        _ => Identity::SystemAssigned,
+    }
+}
+
+/// The path and secret on the emulator for a flavour, so that --demo can show each one.
+fn demo_overrides(run: &Running, flavour: Flavour) -> Overrides {
+    let b = run.base_url();
+    let secret = Some(run.shared.config.identity_header.clone());
+    let (url, secret) = match flavour {
+        Flavour::Imds | Flavour::Azcli => (b, None),
+        Flavour::Cloudshell => (format!("{b}/oauth2/token"), None),
+        Flavour::Appservice | Flavour::Appservice2017 => (format!("{b}/msi/token"), secret),
+        Flavour::Arc => (format!("{b}/arc/metadata/identity/oauth2/token"), None),
+        Flavour::Servicefabric => (format!("{b}/sf/token"), secret),
+    };
+    let flavour = if flavour == Flavour::Azcli {
+        Flavour::Imds
+    } else {
+        flavour
+    };
+    Overrides {
+        endpoint: Some(url),
+        flavour: Some(flavour),
+        secret,
+        ..Overrides::default()
+    }
+}
+
+pub async fn setup(args: &EndpointArgs, demo: bool, demo_cfg: emulator::Config) -> Result<Setup> {
+    let (env, mut overrides, running, arc_dir) = if demo {
+        let run = emulator::start(demo_cfg, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+        let ov = demo_overrides(&run, args.flavour.unwrap_or(Flavour::Imds));
+        let dir = run.shared.config.arc_key_dir.clone();
+        (EnvSnapshot::default(), ov, Some(run), Some(dir))
+    } else {
+        let ov = Overrides {
+            endpoint: args.endpoint.clone(),
+            flavour: args.flavour,
+            secret: args.secret.clone(),
+            ..Overrides::default()
+        };
+        (
+            EnvSnapshot::from_process(),
+            ov,
+            None,
+            args.arc_key_dir.clone(),
+        )
+    };
+    overrides.identity = identity_of(args);
+    let mut endpoint = endpoint::detect(&env, &overrides)?;
+    if demo {
+        endpoint.detected_from = vec!["--demo".into()];
+    }
+    let retry = if args.retry_max == 0 {
+        RetryPolicy::none()
+    } else {
+        RetryPolicy {
+            budget: Duration::from_secs(args.retry_max),
+            ..RetryPolicy::default()
+        }
+    };
+    let mut opts = ClientOptions {
+        retry,
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        ..ClientOptions::default()
+    };
+    if let Some(dir) = arc_dir {
+        opts.arc_key_dir = dir;
+    }
+    let client = TokenClient::new(opts)?;
+    Ok(Setup {
+        endpoint,
+        client,
+        env,
+        overrides,
+        emulator: running,
+    })
+}

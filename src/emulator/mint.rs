@@ -1,0 +1,170 @@
+//! Identities, audiences and the token cache: what a token for (identity, resource) looks like.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::RngCore;
+use serde_json::{json, Map, Value};
+
+use super::{Cached, Shared};
+
+pub fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn random_b64(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+/// How a request names its identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    System,
+    ClientId(String),
+    ObjectId(String),
+    ResourceId(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Ident {
+    pub client_id: String,
+    pub object_id: String,
+    /// ARM id of the identity: the VM for system-assigned, the identity resource otherwise.
+    pub mirid: String,
+    pub user_assigned: bool,
+    pub has_role: bool,
+}
+
+pub fn vm_id(shared: &Shared) -> String {
+    let t = &shared.tenant;
+    format!(
+        "/subscriptions/{}/resourcegroups/{}/providers/Microsoft.Compute/virtualMachines/{}",
+        t.subscription_id, t.vm.resource_group, t.vm.name
+    )
+}
+
+pub fn find_identity(shared: &Shared, wanted: &Wanted) -> Option<Ident> {
+    let t = &shared.tenant;
+    if *wanted == Wanted::System {
+        return Some(Ident {
+            client_id: t.system_identity.client_id.clone(),
+            object_id: t.system_identity.object_id.clone(),
+            mirid: vm_id(shared),
+            user_assigned: false,
+            has_role: true,
+        });
+    }
+    t.user_identities.iter().find_map(|u| {
+        let mirid = format!(
+            "/subscriptions/{}/resourcegroups/{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{}",
+            t.subscription_id, u.resource_group, u.name
+        );
+        let hit = match wanted {
+            Wanted::ClientId(c) => c.eq_ignore_ascii_case(&u.client_id),
+            Wanted::ObjectId(o) => o.eq_ignore_ascii_case(&u.object_id),
+            // ARM ids mix resourcegroups and resourceGroups: compare without case.
+            Wanted::ResourceId(r) => r.eq_ignore_ascii_case(&mirid),
+            Wanted::System => false,
+        };
+        hit.then(|| Ident {
+            client_id: u.client_id.clone(),
+            object_id: u.object_id.clone(),
+            mirid,
+            user_assigned: true,
+            has_role: u.has_role,
+        })
+    })
+}
+
+/// `https://management.azure.com/`, `https://management.azure.com` and `…/.default` are one audience.
+pub fn normalise_audience(resource: &str) -> String {
+    resource
+        .trim()
+        .trim_end_matches("/.default")
+        .trim_end_matches('/')
+        .to_ascii_lowercase()
+}
+
+pub fn audience_allowed(shared: &Shared, resource: &str) -> bool {
+    let r = normalise_audience(resource);
+    shared
+        .config
+        .audiences
+        .iter()
+        .any(|a| normalise_audience(a) == r)
+}
+
+/// What to mint differently, for faults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Twist {
+    None,
+    Expired,
+    WrongAud,
+}
+
+fn mint(shared: &Shared, id: &Ident, resource: &str, twist: Twist) -> Cached {
+    let now = shared.now();
+    let (iat, exp) = match twist {
+        Twist::Expired => (now - 600 - shared.config.lifetime, now - 600),
+        _ => (now - 300, now + shared.config.lifetime),
+    };
+    let aud = match twist {
+        Twist::WrongAud => "https://wrong-audience.example.com/".to_string(),
+        _ => resource.to_string(),
+    };
+    let tid = shared.tenant_id().to_string();
+    let mut c = Map::new();
+    let mut put = |k: &str, v: Value| {
+        c.insert(k.to_string(), v);
+    };
+    put("aud", json!(aud));
+    put("iss", json!(shared.issuer()));
+    put("iat", json!(iat));
+    put("nbf", json!(iat));
+    put("exp", json!(exp));
+    put("aio", json!(random_b64(36)));
+    put("appid", json!(id.client_id));
+    put("appidacr", json!("2"));
+    put("idp", json!(shared.issuer()));
+    put("idtyp", json!("app"));
+    put("oid", json!(id.object_id));
+    put("rh", json!(format!("0.{}.", random_b64(30))));
+    put("sub", json!(id.object_id));
+    put("tid", json!(tid));
+    put("uti", json!(random_b64(16)));
+    put("ver", json!("1.0"));
+    put("xms_mirid", json!(id.mirid));
+    if id.user_assigned {
+        put("xms_az_rid", json!(vm_id(shared)));
+    }
+    put("xms_tcdt", json!(shared.tenant.tenant_created));
+    Cached {
+        token: shared.keys.sign(&c),
+        not_before: iat,
+        expires_on: exp,
+    }
+}
+
+/// The cached token for (identity, resource), replaced only within `refresh_before` of expiry.
+pub fn token_for(shared: &Shared, id: &Ident, resource: &str, twist: Twist) -> Cached {
+    if twist != Twist::None {
+        return mint(shared, id, resource, twist);
+    }
+    let key = (id.object_id.clone(), resource.to_string());
+    let now = shared.now();
+    let mut cache = match shared.cache.lock() {
+        Ok(c) => c,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    match cache.get(&key) {
+        Some(c) if c.expires_on - now > shared.config.refresh_before => c.clone(),
+        _ => {
+            let fresh = mint(shared, id, resource, twist);
+            cache.insert(key, fresh.clone());
+            fresh
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! A faithful imitation of every managed-identity endpoint on one port, minting real RS256 tokens.
+
+pub mod discovery;
+pub mod faults;
+pub mod keys;
+pub mod mint;
+pub mod tokens;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::assets::{demo_tenant, Tenant};
+use crate::error::{Error, ErrorKind, Result};
+pub use faults::{Fault, FaultKind};
+use keys::Keys;
+
+/// Audiences the emulator hands tokens for, as Cloud Shell's and IMDS's allow-lists do.
+pub const DEFAULT_AUDIENCES: &[&str] = &[
+    "https://management.azure.com",
+    "https://management.core.windows.net",
+    "https://graph.microsoft.com",
+    "https://vault.azure.net",
+    "https://storage.azure.com",
+    "https://database.windows.net",
+    "https://api.loganalytics.io",
+    "https://eventhubs.azure.net",
+    "https://servicebus.azure.net",
+    "https://help.kusto.windows.net",
+    "https://cosmos.azure.com",
+    "https://monitor.azure.com",
+    "https://containerregistry.azure.net",
+    "https://cognitiveservices.azure.com",
+    "499b84ac-1321-427f-aa17-267ca6975798",
+    "6dae42f8-4368-4678-94ff-3960e28e3630",
+];
+
+/// How `expires_on` is written; by default each flavour writes its own real form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExpiresOnFormat {
+    /// A JSON number of epoch seconds (Service Fabric).
+    Number,
+    /// A string of epoch seconds (IMDS, Cloud Shell, App Service).
+    String,
+    /// `11/24/2026 1:59:18 AM +00:00` (App Service 2017 on Windows).
+    Windows,
+    /// `11/24/2026 01:59:18 +00:00` (App Service 2017 on Linux).
+    Linux,
+    /// `2026-11-24T01:59:18.0000000+00:00`.
+    Iso,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Seconds a minted token lives.
+    pub lifetime: i64,
+    /// A cached token is replaced only when it has less than this many seconds left.
+    pub refresh_before: i64,
+    pub audiences: Vec<String>,
+    pub tenant: Option<String>,
+    /// The value App Service and Service Fabric clients must send (IDENTITY_HEADER).
+    pub identity_header: String,
+    /// Where Arc challenge key files are written.
+    pub arc_key_dir: PathBuf,
+    /// Seconds added to the emulator's clock, to imitate a machine with a skewed clock.
+    pub clock_skew: i64,
+    pub expires_on_format: Option<ExpiresOnFormat>,
+    pub faults: Vec<Fault>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            lifetime: 86_400,
+            refresh_before: 300,
+            audiences: DEFAULT_AUDIENCES.iter().map(|s| s.to_string()).collect(),
+            tenant: None,
+            identity_header: mint::random_hex(16),
+            arc_key_dir: std::env::temp_dir().join(format!("tokscope-arc-{}", std::process::id())),
+            clock_skew: 0,
+            expires_on_format: None,
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// A minted token, kept so that repeated requests get the same one, as real endpoints cache.
+#[derive(Debug, Clone)]
+pub struct Cached {
+    pub token: String,
+    pub not_before: i64,
+    pub expires_on: i64,
+}
+
+pub struct Shared {
+    pub config: Config,
+    pub tenant: Tenant,
+    pub keys: Arc<Keys>,
+    pub cache: Mutex<HashMap<(String, String), Cached>>,
+    pub faults: Mutex<Vec<Fault>>,
+    pub arc_keys: Mutex<Vec<String>>,
+    pub requests: std::sync::atomic::AtomicU64,
+}
+
+impl Shared {
+    pub fn now(&self) -> i64 {
+        chrono::Utc::now().timestamp() + self.config.clock_skew
+    }
+
+    pub fn tenant_id(&self) -> &str {
+        self.config
+            .tenant
+            .as_deref()
+            .unwrap_or(&self.tenant.tenant_id)
+    }
+
+    pub fn issuer(&self) -> String {
+        format!("https://sts.windows.net/{}/", self.tenant_id())
+    }
+}
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/metadata/identity/oauth2/token", get(tokens::imds))
+        .route("/arc/metadata/identity/oauth2/token", get(tokens::arc))
+        .route("/oauth2/token", post(tokens::cloudshell))
+        .route("/msi/token", get(tokens::appservice))
+        .route("/sf/token", get(tokens::servicefabric))
+        .route("/metadata/instance", get(discovery::instance))
+        .route(
+            "/{tenant}/.well-known/openid-configuration",
+            get(discovery::openid),
+        )
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery::openid),
+        )
+        .route("/{tenant}/discovery/keys", get(discovery::jwks))
+        .route("/{tenant}/discovery/v2.0/keys", get(discovery::jwks))
+        .with_state(shared)
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Running {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The env exports that point each kind of client at this emulator.
+    pub fn exports(&self) -> String {
+        let b = self.base_url();
+        let secret = &self.shared.config.identity_header;
+        format!(
+            "# IMDS (Azure VM):\nexport AZURE_POD_IDENTITY_AUTHORITY_HOST={b}\n\
+             # Cloud Shell / legacy VM extension:\nexport MSI_ENDPOINT={b}/oauth2/token\n\
+             # App Service (2019-08-01):\nexport IDENTITY_ENDPOINT={b}/msi/token IDENTITY_HEADER={secret}\n\
+             # App Service 2017-09-01 / Azure ML:\nexport MSI_ENDPOINT={b}/msi/token MSI_SECRET={secret}\n\
+             # Azure Arc (key files in {}):\nexport IDENTITY_ENDPOINT={b}/arc/metadata/identity/oauth2/token IMDS_ENDPOINT={b}\n\
+             # Service Fabric (plain HTTP here, so loopback only):\nexport IDENTITY_ENDPOINT={b}/sf/token IDENTITY_HEADER={secret} IDENTITY_SERVER_THUMBPRINT=0000\n",
+            self.shared.config.arc_key_dir.display()
+        )
+    }
+}
+
+/// Bind and serve in the background.
+pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
+    let keys = Keys::shared().map_err(|e| Error::new(ErrorKind::Io, e, "report this as a bug"))?;
+    std::fs::create_dir_all(&config.arc_key_dir).map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot create {}: {e}", config.arc_key_dir.display()),
+            "pass --arc-key-dir with a writable folder",
+        )
+    })?;
+    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot listen on {bind}: {e}"),
+            "choose another --port (0 picks a free one), or stop what uses it",
+        )
+    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::new(ErrorKind::Io, e.to_string(), "try again"))?;
+    let shared = Arc::new(Shared {
+        faults: Mutex::new(config.faults.clone()),
+        config,
+        tenant: demo_tenant(),
+        keys,
+        cache: Mutex::new(HashMap::new()),
+        arc_keys: Mutex::new(Vec::new()),
+        requests: Default::default(),
+    });
+    let app = router(shared.clone());
+    let task = tokio::spawn(async move {
+        // Serving only ends when the task is aborted; an accept error is retried inside axum.
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(Running { addr, shared, task })
+}

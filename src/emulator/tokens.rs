@@ -1,0 +1,435 @@
+//! The token paths of every flavour, each with its own success and error shapes.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::faults::FaultKind;
+use super::mint::{self, Twist, Wanted};
+use super::{ExpiresOnFormat, Shared};
+
+type S = State<Arc<Shared>>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flav {
+    Imds,
+    Arc,
+    CloudShell,
+    AppService,
+    AppService2017,
+    ServiceFabric,
+}
+
+fn params(raw: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    p.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn has_metadata(h: &HeaderMap) -> bool {
+    header(h, "metadata").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+fn json_response(status: StatusCode, body: Value) -> Response {
+    (
+        status,
+        [("content-type", "application/json; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// An error in the flavour's own shape.
+fn error(flav: Flav, status: u16, code: &str, message: &str) -> Response {
+    let st = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    match flav {
+        Flav::Imds | Flav::Arc => {
+            json_response(st, json!({"error": code, "error_description": message}))
+        }
+        Flav::CloudShell => json_response(st, json!({"error": {"code": code, "message": message}})),
+        Flav::AppService | Flav::AppService2017 => {
+            let cid = uuid_like();
+            let mut r = json_response(
+                st,
+                json!({"statusCode": status, "message": message, "correlationId": cid}),
+            );
+            if let Ok(v) = cid.parse() {
+                r.headers_mut().insert("x-correlation-id", v);
+            }
+            r
+        }
+        Flav::ServiceFabric => json_response(
+            st,
+            json!({"error": {"correlationId": uuid_like(), "code": code, "message": message}}),
+        ),
+    }
+}
+
+fn uuid_like() -> String {
+    let h = mint::random_hex(16);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// What an active fault does to this request.
+enum FaultOutcome {
+    Respond(Response),
+    Twist(Twist),
+    Pass,
+}
+
+async fn apply_faults(shared: &Shared, flav: Flav) -> FaultOutcome {
+    let hit = {
+        let mut faults = match shared.faults.lock() {
+            Ok(f) => f,
+            Err(p) => p.into_inner(),
+        };
+        let hit = faults
+            .iter_mut()
+            .find_map(|f| f.strikes().then(|| (f.kind.clone(), f.retry_after)));
+        faults.retain(|f| !f.spent());
+        hit
+    };
+    let Some((kind, retry_after)) = hit else {
+        return FaultOutcome::Pass;
+    };
+    match kind {
+        FaultKind::Status(s) => {
+            let mut r = error(flav, s, "temporarily_unavailable", "The service is temporarily unavailable (emulated fault).");
+            if let Some(ra) = retry_after.and_then(|ra| ra.to_string().parse().ok()) {
+                r.headers_mut().insert("retry-after", ra);
+            }
+            FaultOutcome::Respond(r)
+        }
+        FaultKind::Latency(d) => {
+            tokio::time::sleep(d).await;
+            FaultOutcome::Pass
+        }
+        FaultKind::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            FaultOutcome::Respond(StatusCode::GATEWAY_TIMEOUT.into_response())
+        }
+        FaultKind::Reset => {
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::from_static(b"{\"access_token\":\"")),
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "emulated reset")),
+            ];
+            let body = Body::from_stream(futures_util::stream::iter(chunks));
+            FaultOutcome::Respond((StatusCode::OK, body).into_response())
+        }
+        FaultKind::Truncated => FaultOutcome::Respond(
+            (StatusCode::OK, [("content-type", "application/json")], "{\"access_token\":\"eyJ0eXAi\",\"expires_").into_response(),
+        ),
+        FaultKind::Html => FaultOutcome::Respond(
+            (StatusCode::OK, [("content-type", "text/html")], "<!DOCTYPE html><html><head><title>Proxy login required</title></head><body>Sign in to continue</body></html>").into_response(),
+        ),
+        FaultKind::Empty => FaultOutcome::Respond(StatusCode::OK.into_response()),
+        FaultKind::Expired => FaultOutcome::Twist(Twist::Expired),
+        FaultKind::WrongAud => FaultOutcome::Twist(Twist::WrongAud),
+    }
+}
+
+fn format_expires_on(epoch: i64, fmt: ExpiresOnFormat) -> Value {
+    let t = DateTime::<Utc>::from_timestamp(epoch, 0).unwrap_or_default();
+    match fmt {
+        ExpiresOnFormat::Number => json!(epoch),
+        ExpiresOnFormat::String => json!(epoch.to_string()),
+        ExpiresOnFormat::Windows => json!(t.format("%m/%d/%Y %-I:%M:%S %p +00:00").to_string()),
+        ExpiresOnFormat::Linux => json!(t.format("%m/%d/%Y %H:%M:%S +00:00").to_string()),
+        ExpiresOnFormat::Iso => json!(t.format("%Y-%m-%dT%H:%M:%S.0000000+00:00").to_string()),
+    }
+}
+
+/// The shared path after each flavour has checked its own headers.
+async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Wanted) -> Response {
+    let twist = match apply_faults(shared, flav).await {
+        FaultOutcome::Respond(r) => return r,
+        FaultOutcome::Twist(t) => t,
+        FaultOutcome::Pass => Twist::None,
+    };
+    let Some(resource) = resource else {
+        return match flav {
+            Flav::AppService | Flav::AppService2017 => {
+                error(flav, 400, "", "The resource parameter is required.")
+            }
+            Flav::ServiceFabric => error(
+                flav,
+                400,
+                "ArgumentNullOrEmpty",
+                "The resource parameter is missing or empty.",
+            ),
+            _ => error(
+                flav,
+                400,
+                "invalid_request",
+                "Required query variable 'resource' is missing",
+            ),
+        };
+    };
+    if !mint::audience_allowed(shared, resource) {
+        return match flav {
+            Flav::CloudShell => error(flav, 400, "AudienceNotSupported", &format!("Audience {resource} is not a supported MSI token audience. Supported audiences: {}", shared.config.audiences.join(", "))),
+            Flav::ServiceFabric => error(flav, 500, "InternalServerError", "An unexpected error occured while fetching the token."),
+            _ => error(flav, 400, "invalid_resource", &format!("AADSTS500011: The resource principal named {resource} was not found in the tenant named {}. This can happen if the application has not been installed by the administrator of the tenant.", shared.tenant_id())),
+        };
+    }
+    let Some(id) = mint::find_identity(shared, &wanted) else {
+        return match flav {
+            Flav::AppService | Flav::AppService2017 => {
+                error(flav, 400, "", "Unable to load the proper Managed Identity.")
+            }
+            Flav::ServiceFabric => error(
+                flav,
+                404,
+                "ManagedIdentityNotFound",
+                "The managed identity was not found.",
+            ),
+            _ => error(flav, 400, "invalid_request", "Identity not found"),
+        };
+    };
+    let t = mint::token_for(shared, &id, resource, twist);
+    let now = shared.now();
+    let fmt = |default| {
+        format_expires_on(
+            t.expires_on,
+            shared.config.expires_on_format.unwrap_or(default),
+        )
+    };
+    let body = match flav {
+        Flav::Imds | Flav::Arc => json!({
+            "access_token": t.token, "client_id": id.client_id,
+            "expires_in": (t.expires_on - now).max(0).to_string(),
+            "expires_on": fmt(ExpiresOnFormat::String),
+            "ext_expires_in": (t.expires_on - now).max(0).to_string(),
+            "not_before": t.not_before.to_string(), "resource": resource, "token_type": "Bearer",
+        }),
+        Flav::CloudShell => json!({
+            "access_token": t.token, "refresh_token": "",
+            "expires_in": (t.expires_on - t.not_before).to_string(),
+            "expires_on": fmt(ExpiresOnFormat::String),
+            "not_before": t.not_before.to_string(), "resource": resource, "token_type": "Bearer",
+        }),
+        Flav::AppService => json!({
+            "access_token": t.token, "expires_on": fmt(ExpiresOnFormat::String),
+            "resource": resource, "token_type": "Bearer", "client_id": id.client_id,
+        }),
+        Flav::AppService2017 => json!({
+            "access_token": t.token, "expires_on": fmt(ExpiresOnFormat::Windows),
+            "resource": resource, "token_type": "Bearer",
+        }),
+        Flav::ServiceFabric => json!({
+            "token_type": "Bearer", "access_token": t.token,
+            "expires_on": fmt(ExpiresOnFormat::Number), "resource": resource,
+        }),
+    };
+    json_response(StatusCode::OK, body)
+}
+
+fn wanted_from(p: &[(String, String)], client: &str, object: &str, res: &str) -> Wanted {
+    if let Some(v) = param(p, client) {
+        Wanted::ClientId(v.into())
+    } else if let Some(v) = param(p, object) {
+        Wanted::ObjectId(v.into())
+    } else if let Some(v) = param(p, res) {
+        Wanted::ResourceId(v.into())
+    } else {
+        Wanted::System
+    }
+}
+
+fn count(shared: &Shared) {
+    shared.requests.fetch_add(1, Ordering::Relaxed);
+}
+
+const NO_METADATA: &str = "Required metadata header not specified";
+
+pub async fn imds(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    count(&s);
+    if !has_metadata(&h) {
+        return error(Flav::Imds, 400, "invalid_request", NO_METADATA);
+    }
+    let p = params(q.as_deref());
+    if param(&p, "api-version").is_none() {
+        return error(
+            Flav::Imds,
+            400,
+            "invalid_request",
+            "Required query variable 'api-version' is missing",
+        );
+    }
+    // Older docs name the resource-id parameter mi_res_id; accept both.
+    let mut wanted = wanted_from(&p, "client_id", "object_id", "msi_res_id");
+    if let (Wanted::System, Some(r)) = (&wanted, param(&p, "mi_res_id")) {
+        wanted = Wanted::ResourceId(r.into());
+    }
+    issue(&s, Flav::Imds, param(&p, "resource"), wanted).await
+}
+
+pub async fn arc(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    count(&s);
+    if !has_metadata(&h) {
+        return error(Flav::Arc, 400, "invalid_request", NO_METADATA);
+    }
+    let offered = header(&h, "authorization")
+        .and_then(|a| a.strip_prefix("Basic "))
+        .map(str::trim);
+    let known = |k: &str| match s.arc_keys.lock() {
+        Ok(keys) => keys.iter().any(|x| x == k),
+        Err(p) => p.into_inner().iter().any(|x| x == k),
+    };
+    if !offered.is_some_and(known) {
+        return arc_challenge(&s);
+    }
+    let p = params(q.as_deref());
+    issue(
+        &s,
+        Flav::Arc,
+        param(&p, "resource"),
+        wanted_from(&p, "client_id", "object_id", "msi_res_id"),
+    )
+    .await
+}
+
+fn arc_challenge(s: &Shared) -> Response {
+    let key = mint::random_hex(32);
+    let path = s
+        .config
+        .arc_key_dir
+        .join(format!("{}.key", mint::random_hex(8)));
+    if std::fs::write(&path, &key).is_err() {
+        return error(
+            Flav::Arc,
+            500,
+            "internal_error",
+            "The agent could not write its key file.",
+        );
+    }
+    match s.arc_keys.lock() {
+        Ok(mut k) => k.push(key),
+        Err(p) => p.into_inner().push(key),
+    }
+    let realm = format!("Basic realm={}", path.display());
+    let mut r = error(
+        Flav::Arc,
+        401,
+        "unauthorized",
+        "Authorization required: read the key file named in WWW-Authenticate.",
+    );
+    if let Ok(v) = realm.parse() {
+        r.headers_mut().insert("www-authenticate", v);
+    }
+    r
+}
+
+pub async fn cloudshell(State(s): S, h: HeaderMap, body: Bytes) -> Response {
+    count(&s);
+    if !has_metadata(&h) {
+        return error(Flav::Imds, 400, "invalid_request", NO_METADATA);
+    }
+    let p = params(std::str::from_utf8(&body).ok());
+    issue(
+        &s,
+        Flav::CloudShell,
+        param(&p, "resource"),
+        wanted_from(&p, "client_id", "object_id", "msi_res_id"),
+    )
+    .await
+}
+
+pub async fn appservice(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    count(&s);
+    let p = params(q.as_deref());
+    let secret = &s.config.identity_header;
+    match param(&p, "api-version") {
+        Some("2019-08-01") => {
+            if header(&h, "x-identity-header") != Some(secret.as_str()) {
+                return error(
+                    Flav::AppService,
+                    400,
+                    "",
+                    "The X-IDENTITY-HEADER header is missing or does not match.",
+                );
+            }
+            let wanted = wanted_from(&p, "client_id", "principal_id", "mi_res_id");
+            let wanted = match (&wanted, param(&p, "object_id")) {
+                (Wanted::System, Some(o)) => Wanted::ObjectId(o.into()),
+                _ => wanted,
+            };
+            issue(&s, Flav::AppService, param(&p, "resource"), wanted).await
+        }
+        Some("2017-09-01") => {
+            if header(&h, "secret") != Some(secret.as_str()) {
+                return error(
+                    Flav::AppService2017,
+                    401,
+                    "",
+                    "The secret header is missing or does not match.",
+                );
+            }
+            let wanted =
+                param(&p, "clientid").map_or(Wanted::System, |c| Wanted::ClientId(c.into()));
+            issue(&s, Flav::AppService2017, param(&p, "resource"), wanted).await
+        }
+        other => error(
+            Flav::AppService,
+            400,
+            "",
+            &format!(
+                "api-version {} is not supported: use 2019-08-01 or 2017-09-01.",
+                other.unwrap_or("(none)")
+            ),
+        ),
+    }
+}
+
+pub async fn servicefabric(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    count(&s);
+    if header(&h, "secret") != Some(s.config.identity_header.as_str()) {
+        return error(
+            Flav::ServiceFabric,
+            401,
+            "SecretHeaderNotFound",
+            "Secret is not found in the request headers.",
+        );
+    }
+    let p = params(q.as_deref());
+    if param(&p, "api-version").is_none() {
+        return error(
+            Flav::ServiceFabric,
+            400,
+            "InvalidApiVersion",
+            "The api-version parameter is missing.",
+        );
+    }
+    issue(
+        &s,
+        Flav::ServiceFabric,
+        param(&p, "resource"),
+        Wanted::System,
+    )
+    .await
+}

@@ -1,0 +1,428 @@
+//! Local token endpoints: which one this machine has, and how to ask it for a token.
+
+pub mod arc;
+pub mod azcli;
+pub mod detect;
+pub mod request;
+pub mod response;
+pub mod retry;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+pub use detect::{detect, EnvSnapshot, Overrides};
+pub use response::{ExpirySource, TokenResponse};
+pub use retry::RetryPolicy;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::secret::HeaderSecret;
+use request::{Call, Method};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavour {
+    Imds,
+    Cloudshell,
+    Appservice,
+    Appservice2017,
+    Arc,
+    Servicefabric,
+    Azcli,
+}
+
+impl Flavour {
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavour::Imds => "imds",
+            Flavour::Cloudshell => "cloudshell",
+            Flavour::Appservice => "appservice",
+            Flavour::Appservice2017 => "appservice2017",
+            Flavour::Arc => "arc",
+            Flavour::Servicefabric => "servicefabric",
+            Flavour::Azcli => "azcli",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Flavour::Imds => "Azure Instance Metadata Service (VM, VMSS, AKS node)",
+            Flavour::Cloudshell => "Cloud Shell / legacy VM extension (port 50342)",
+            Flavour::Appservice => "App Service / Functions / Container Apps (2019-08-01)",
+            Flavour::Appservice2017 => "App Service 2017-09-01 / Azure ML",
+            Flavour::Arc => "Azure Arc agent (himds)",
+            Flavour::Servicefabric => "Service Fabric",
+            Flavour::Azcli => "Azure CLI (az account get-access-token)",
+        }
+    }
+
+    /// The env var holding the header secret, for flavours that need one.
+    pub fn secret_var(self) -> Option<&'static str> {
+        match self {
+            Flavour::Appservice | Flavour::Servicefabric => Some("IDENTITY_HEADER"),
+            Flavour::Appservice2017 => Some("MSI_SECRET"),
+            _ => None,
+        }
+    }
+}
+
+/// Which identity to ask for. User-assigned ones are named by one id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Identity {
+    #[default]
+    SystemAssigned,
+    ClientId(String),
+    ObjectId(String),
+    ResourceId(String),
+}
+
+impl std::fmt::Display for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Identity::SystemAssigned => f.write_str("system-assigned"),
+            Identity::ClientId(v) => write!(f, "user-assigned, client id {v}"),
+            Identity::ObjectId(v) => write!(f, "user-assigned, object id {v}"),
+            Identity::ResourceId(v) => write!(f, "user-assigned, resource id {v}"),
+        }
+    }
+}
+
+/// A detected (or chosen) endpoint. The secret is kept out of Debug.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub flavour: Flavour,
+    pub url: String,
+    pub secret: Option<HeaderSecret>,
+    /// Service Fabric's server certificate thumbprint.
+    pub thumbprint: Option<String>,
+    /// The env vars or flags that chose this endpoint; empty means the IMDS default.
+    pub detected_from: Vec<String>,
+    pub identity: Identity,
+    pub notes: Vec<String>,
+}
+
+impl Endpoint {
+    pub fn source_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "flavour": self.flavour.name(),
+            "endpoint": self.url,
+            "detected_from": self.detected_from,
+        })
+    }
+
+    fn why(&self) -> String {
+        if self.detected_from.is_empty() {
+            "no managed-identity variable is set, so IMDS is the default".into()
+        } else {
+            format!("of {}", self.detected_from.join(", "))
+        }
+    }
+}
+
+/// A retry about to happen, so that a watching user sees it as it happens.
+#[derive(Debug, Clone)]
+pub struct RetryNote {
+    pub retry: u32,
+    pub status: Option<u16>,
+    pub wait: Duration,
+}
+
+pub type RetryObserver = Arc<dyn Fn(&RetryNote) + Send + Sync>;
+
+/// A token, with what it took to get it.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub token: TokenResponse,
+    /// Wall time of the whole fetch, retries included.
+    pub latency: Duration,
+    pub retries: u32,
+    /// The endpoint's Date header, for clock-skew checks.
+    pub server_date: Option<i64>,
+    pub received_at: i64,
+}
+
+/// Largest body read from an endpoint; real answers are a few KB.
+const MAX_BODY: usize = 1 << 20;
+
+/// Talks to token endpoints: no proxy, no redirects, short connect timeout.
+#[derive(Clone)]
+pub struct TokenClient {
+    http: reqwest::Client,
+    pub retry: RetryPolicy,
+    pub arc_key_dir: PathBuf,
+    pub on_retry: Option<RetryObserver>,
+}
+
+pub struct ClientOptions {
+    pub retry: RetryPolicy,
+    pub timeout: Duration,
+    pub arc_key_dir: PathBuf,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            timeout: Duration::from_secs(15),
+            arc_key_dir: arc::default_key_dir(),
+        }
+    }
+}
+
+impl TokenClient {
+    pub fn new(opts: ClientOptions) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            // Token endpoints are local; Microsoft requires IMDS to be reached without a proxy.
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(opts.timeout)
+            .build()
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("cannot build the HTTP client: {e}"),
+                    "report this as a bug",
+                )
+            })?;
+        Ok(Self {
+            http,
+            retry: opts.retry,
+            arc_key_dir: opts.arc_key_dir,
+            on_retry: None,
+        })
+    }
+
+    pub fn with_observer(mut self, observer: RetryObserver) -> Self {
+        self.on_retry = Some(observer);
+        self
+    }
+
+    pub async fn fetch(&self, ep: &Endpoint, resource: &str) -> Result<Fetched> {
+        let started = Instant::now();
+        if ep.flavour == Flavour::Azcli {
+            let received_at = chrono::Utc::now().timestamp();
+            let token = azcli::fetch(resource, received_at).await?;
+            return Ok(Fetched {
+                token,
+                latency: started.elapsed(),
+                retries: 0,
+                server_date: None,
+                received_at,
+            });
+        }
+        check_transport(ep)?;
+        let call = request::build(ep, resource)?;
+        let mut retries = 0;
+        let mut authorization: Option<String> = None;
+        loop {
+            let answer = self.send(ep, &call, authorization.as_deref()).await?;
+            let received_at = chrono::Utc::now().timestamp();
+            if (200..300).contains(&answer.status) {
+                let token = response::parse_success(&answer.body, received_at)?;
+                return Ok(Fetched {
+                    token,
+                    latency: started.elapsed(),
+                    retries,
+                    server_date: answer.date,
+                    received_at,
+                });
+            }
+            if ep.flavour == Flavour::Arc && authorization.is_none() {
+                if answer.status != 401 {
+                    let mut e = response::parse_error(
+                        ep.flavour,
+                        answer.status,
+                        &answer.headers,
+                        &answer.body,
+                    );
+                    e.hint = format!(
+                        "the Arc agent should first answer 401 with a key-file challenge; {}",
+                        e.hint
+                    );
+                    return Err(e);
+                }
+                let key =
+                    arc::read_challenge_key(answer.header("www-authenticate"), &self.arc_key_dir)?;
+                authorization = Some(format!("Basic {key}"));
+                continue;
+            }
+            let retry_after = answer
+                .header("retry-after")
+                .and_then(|v| retry::parse_retry_after(v, chrono::Utc::now()));
+            let wait = RetryPolicy::retryable(ep.flavour, answer.status)
+                .then(|| {
+                    self.retry
+                        .next_delay(answer.status, retries, started.elapsed(), retry_after)
+                })
+                .flatten();
+            match wait {
+                Some(wait) => {
+                    if let Some(obs) = &self.on_retry {
+                        obs(&RetryNote {
+                            retry: retries + 1,
+                            status: Some(answer.status),
+                            wait,
+                        });
+                    }
+                    tokio::time::sleep(wait).await;
+                    retries += 1;
+                }
+                None => {
+                    let mut e = response::parse_error(
+                        ep.flavour,
+                        answer.status,
+                        &answer.headers,
+                        &answer.body,
+                    );
+                    if retries > 0 {
+                        e.message = format!("{} (after {retries} retries)", e.message);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        ep: &Endpoint,
+        call: &Call,
+        authorization: Option<&str>,
+    ) -> Result<Answer> {
+        let mut req = match call.method {
+            Method::Get => self.http.get(&call.url),
+            Method::Post => self.http.post(&call.url).form(&call.form),
+        };
+        if !call.query.is_empty() {
+            req = req.query(&call.query);
+        }
+        for (k, v) in &call.headers {
+            req = req.header(*k, v);
+        }
+        if let Some(a) = authorization {
+            req = req.header("Authorization", a);
+        }
+        let mut resp = req.send().await.map_err(|e| transport_error(ep, &e))?;
+        let status = resp.status().as_u16();
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| {
+                v.to_str()
+                    .ok()
+                    .map(|v| (k.as_str().to_string(), v.to_string()))
+            })
+            .collect();
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(c)) => {
+                    body.extend_from_slice(&c);
+                    if body.len() > MAX_BODY {
+                        return Err(Error::new(
+                            ErrorKind::BadResponse,
+                            "the endpoint's answer is larger than 1 MiB",
+                            "this is no token endpoint: check the URL",
+                        ));
+                    }
+                }
+                Ok(None) => break,
+                // A connection cut mid-body leaves what arrived: the parser names it truncated.
+                Err(e) if e.is_timeout() => return Err(transport_error(ep, &e)),
+                Err(_) => break,
+            }
+        }
+        let date = headers
+            .iter()
+            .find(|(k, _)| k == "date")
+            .and_then(|(_, v)| chrono::DateTime::parse_from_rfc2822(v).ok())
+            .map(|d| d.timestamp());
+        Ok(Answer {
+            status,
+            headers,
+            body,
+            date,
+        })
+    }
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    date: Option<i64>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// True for 127.0.0.0/8, ::1 and localhost.
+pub fn is_loopback_url(url: &str) -> bool {
+    let Ok(u) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Secrets (the App Service header) travel over plain HTTP only to loopback.
+fn check_transport(ep: &Endpoint) -> Result<()> {
+    let url = reqwest::Url::parse(&ep.url).map_err(|e| {
+        Error::config(
+            format!("{} is not a valid URL: {e}", ep.url),
+            "pass a URL such as http://127.0.0.1:50342/oauth2/token",
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::config(
+            format!("{} is not an http(s) URL", ep.url),
+            "pass an http:// or https:// URL",
+        ));
+    }
+    if ep.secret.is_some() && url.scheme() == "http" && !is_loopback_url(&ep.url) {
+        return Err(Error::config(
+            format!("{} would receive the identity secret over plain HTTP to a non-loopback host", ep.url),
+            "refused: the platform's endpoints are on 127.0.0.1 or localhost; check IDENTITY_ENDPOINT",
+        ));
+    }
+    Ok(())
+}
+
+fn transport_error(ep: &Endpoint, e: &reqwest::Error) -> Error {
+    // The URL is ours and carries no secret; reqwest's message may repeat it.
+    let cause = std::error::Error::source(e)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| e.to_string());
+    if e.is_timeout() {
+        return Error::new(
+            ErrorKind::Timeout,
+            format!("{} did not answer in time", ep.url),
+            format!(
+                "the {} endpoint is slow or hanging; try again, or raise --timeout",
+                ep.flavour.name()
+            ),
+        );
+    }
+    Error::new(
+        ErrorKind::Connect,
+        format!("nothing answered at {} ({cause})", ep.url),
+        format!(
+            "tokscope expected {} because {}. On Azure, check that a managed identity is enabled for this resource; elsewhere try `tokscope --demo`, or run `tokscope emulate` and point --endpoint at it",
+            ep.flavour.describe(),
+            ep.why()
+        ),
+    )
+}

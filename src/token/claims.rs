@@ -1,0 +1,146 @@
+//! What each claim means, and time claims in every human form.
+
+use chrono::{DateTime, Local, TimeZone, Utc};
+use serde_json::{Map, Value};
+use std::sync::OnceLock;
+
+use super::jwt::Jwt;
+
+/// Claims that hold seconds since the epoch.
+pub const TIME_CLAIMS: &[&str] = &["exp", "nbf", "iat", "auth_time", "xms_tcdt"];
+
+struct Catalog {
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+}
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let v: Value =
+            serde_json::from_str(include_str!("../../assets/claims.json")).unwrap_or(Value::Null);
+        let section = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        Catalog {
+            header: section("header"),
+            claims: section("claims"),
+        }
+    })
+}
+
+/// One line on what a claim means, if it is a known Entra claim.
+pub fn explain_claim(name: &str) -> Option<&'static str> {
+    catalog().claims.get(name).and_then(Value::as_str)
+}
+
+pub fn explain_header(name: &str) -> Option<&'static str> {
+    catalog().header.get(name).and_then(Value::as_str)
+}
+
+/// A moment in every form a person might want it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TimeForms {
+    pub epoch: i64,
+    pub utc: String,
+    pub local: String,
+    pub relative: String,
+}
+
+pub fn time_forms(epoch: i64, now: i64) -> TimeForms {
+    TimeForms {
+        epoch,
+        utc: utc_string(epoch),
+        local: Local
+            .timestamp_opt(epoch, 0)
+            .single()
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S %:z").to_string())
+            .unwrap_or_else(|| "out of range".into()),
+        relative: relative(epoch - now),
+    }
+}
+
+/// RFC 3339 in UTC, or a note when the number is not a representable time.
+pub fn utc_string(epoch: i64) -> String {
+    DateTime::<Utc>::from_timestamp(epoch, 0)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_else(|| "out of range".into())
+}
+
+/// "in 59m 12s", "3h 2m ago", "now".
+pub fn relative(delta: i64) -> String {
+    match delta {
+        0 => "now".into(),
+        d if d > 0 => format!("in {}", duration(d)),
+        d => format!("{} ago", duration(d.saturating_neg())),
+    }
+}
+
+/// A duration in its two largest units: "2d 3h", "1h 5m", "4m 10s", "7s".
+pub fn duration(secs: i64) -> String {
+    let s = secs.unsigned_abs();
+    let (d, h, m, sec) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    let sign = if secs < 0 { "-" } else { "" };
+    if d > 0 {
+        format!("{sign}{d}d {h}h")
+    } else if h > 0 {
+        format!("{sign}{h}h {m}m")
+    } else if m > 0 {
+        format!("{sign}{m}m {sec}s")
+    } else {
+        format!("{sign}{sec}s")
+    }
+}
+
+/// Every time claim the token carries, in every form.
+pub fn time_claims(jwt: &Jwt, now: i64) -> Vec<(&'static str, TimeForms)> {
+    TIME_CLAIMS
+        .iter()
+        .filter_map(|&name| jwt.claim_i64(name).map(|e| (name, time_forms(e, now))))
+        .collect()
+}
+
+pub fn times_json(jwt: &Jwt, now: i64) -> Value {
+    let mut m = Map::new();
+    for (name, t) in time_claims(jwt, now) {
+        m.insert(name.into(), serde_json::to_value(t).unwrap_or(Value::Null));
+    }
+    Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_loads_and_explains_core_claims() {
+        for c in [
+            "aud",
+            "iss",
+            "exp",
+            "oid",
+            "tid",
+            "xms_mirid",
+            "appid",
+            "idtyp",
+        ] {
+            assert!(explain_claim(c).is_some(), "{c} has no explanation");
+        }
+        for h in ["alg", "kid", "x5t", "typ"] {
+            assert!(explain_header(h).is_some(), "{h} has no explanation");
+        }
+    }
+
+    #[test]
+    fn relative_forms() {
+        assert_eq!(relative(0), "now");
+        assert_eq!(relative(3552), "in 59m 12s");
+        assert_eq!(relative(-(3 * 3600 + 120)), "3h 2m ago");
+        assert_eq!(duration(90_000), "1d 1h");
+        assert_eq!(utc_string(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_string(i64::MAX), "out of range");
+    }
+}
