@@ -1,0 +1,187 @@
+//! Polling an endpoint to see its cache at work: one engine for the TUI and `tokscope watch`.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::endpoint::{Endpoint, Fetched, TokenClient};
+use crate::error::Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The first token seen.
+    Fetched,
+    /// The same token as last time.
+    Unchanged,
+    /// A different token: the endpoint's cache renewed it.
+    Refreshed,
+    Error,
+}
+
+/// One poll, as the timeline shows it and `watch --json` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PollEvent {
+    /// Epoch seconds.
+    pub at: i64,
+    pub event: EventKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_on_epoch: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in_s: Option<i64>,
+    pub latency_ms: u64,
+    /// For a refresh: how long before the previous token's expiry the new one came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refreshed_before_expiry_s: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+    /// Stale cache, expiry going backwards.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub polls: u64,
+    pub refreshes: u64,
+    pub errors: u64,
+    pub latency_p50_ms: u64,
+    pub latency_p95_ms: u64,
+    pub latency_max_ms: u64,
+}
+
+/// The history of polls and what they mean. Keeps the last `capacity` events for display and
+/// every latency for the summary.
+#[derive(Debug, Clone)]
+pub struct Timeline {
+    events: VecDeque<PollEvent>,
+    capacity: usize,
+    last: Option<(String, i64)>,
+    latencies: Vec<u64>,
+    polls: u64,
+    refreshes: u64,
+    errors: u64,
+}
+
+impl Default for Timeline {
+    fn default() -> Self {
+        Self::new(500)
+    }
+}
+
+impl Timeline {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            events: VecDeque::new(),
+            capacity: capacity.max(1),
+            last: None,
+            latencies: Vec::new(),
+            polls: 0,
+            refreshes: 0,
+            errors: 0,
+        }
+    }
+
+    /// Classify one poll's outcome and append it.
+    pub fn record(&mut self, at: i64, latency: Duration, result: &Result<Fetched, Error>) -> &PollEvent {
+        let latency_ms = latency.as_millis() as u64;
+        self.polls += 1;
+        self.latencies.push(latency_ms);
+        let event = match result {
+            Err(e) => {
+                self.errors += 1;
+                PollEvent {
+                    at,
+                    event: EventKind::Error,
+                    fingerprint: None,
+                    expires_on_epoch: None,
+                    expires_in_s: None,
+                    latency_ms,
+                    refreshed_before_expiry_s: None,
+                    error: Some(e.clone()),
+                    warnings: Vec::new(),
+                }
+            }
+            Ok(f) => {
+                let fp = f.token.access_token.fingerprint();
+                let exp = f.token.expires_on;
+                let mut warnings = Vec::new();
+                if exp <= at {
+                    warnings.push(format!(
+                        "stale cache: the endpoint served a token that expired {} ago",
+                        crate::token::claims::duration(at - exp)
+                    ));
+                }
+                let (kind, before) = match &self.last {
+                    None => (EventKind::Fetched, None),
+                    Some((last_fp, last_exp)) => {
+                        if exp < *last_exp {
+                            warnings.push(format!(
+                                "expires_on went backwards by {}",
+                                crate::token::claims::duration(last_exp - exp)
+                            ));
+                        }
+                        if *last_fp == fp {
+                            (EventKind::Unchanged, None)
+                        } else {
+                            self.refreshes += 1;
+                            (EventKind::Refreshed, Some(last_exp - at))
+                        }
+                    }
+                };
+                self.last = Some((fp.clone(), exp));
+                PollEvent {
+                    at,
+                    event: kind,
+                    fingerprint: Some(fp),
+                    expires_on_epoch: Some(exp),
+                    expires_in_s: Some(exp - at),
+                    latency_ms,
+                    refreshed_before_expiry_s: before,
+                    error: None,
+                    warnings,
+                }
+            }
+        };
+        if self.events.len() == self.capacity {
+            self.events.pop_front();
+        }
+        self.events.push_back(event);
+        // Just pushed, so the back exists.
+        &self.events[self.events.len() - 1]
+    }
+
+    pub fn events(&self) -> impl DoubleEndedIterator<Item = &PollEvent> + ExactSizeIterator {
+        self.events.iter()
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut l = self.latencies.clone();
+        l.sort_unstable();
+        let pct = |p: f64| -> u64 {
+            if l.is_empty() {
+                0
+            } else {
+                l[(((l.len() - 1) as f64) * p).round() as usize]
+            }
+        };
+        Summary {
+            polls: self.polls,
+            refreshes: self.refreshes,
+            errors: self.errors,
+            latency_p50_ms: pct(0.5),
+            latency_p95_ms: pct(0.95),
+            latency_max_ms: l.last().copied().unwrap_or(0),
+        }
+    }
+}
+
+/// One poll: fetch and time it.
+pub async fn poll(client: &TokenClient, endpoint: &Endpoint, resource: &str) -> (i64, Duration, Result<Fetched, Error>) {
+    let started = std::time::Instant::now();
+    let result = client.fetch(endpoint, resource).await;
+    (chrono::Utc::now().timestamp(), started.elapsed(), result)
+}
