@@ -416,6 +416,13 @@ fn transport_error(ep: &Endpoint, e: &reqwest::Error) -> Error {
             ),
         );
     }
+    if !e.is_connect() {
+        return Error::new(
+            ErrorKind::Connect,
+            format!("the connection to {} broke before a complete answer ({cause})", ep.url),
+            "the endpoint, or something between it and tokscope, cut the connection: try again; if it repeats, run `tokscope doctor`",
+        );
+    }
     Error::new(
         ErrorKind::Connect,
         format!("nothing answered at {} ({cause})", ep.url),

@@ -358,12 +358,14 @@ fn hint_for(
     if msg.contains("metadata header") {
         return "the request arrived without `Metadata: true`: a proxy between tokscope and the endpoint may strip it".into();
     }
+    let secret_flavour = matches!(
+        flavour,
+        Flavour::Appservice | Flavour::Appservice2017 | Flavour::Servicefabric
+    );
     if code_l == "secretheadernotfound"
-        || (status == 401 || status == 403)
-            && matches!(
-                flavour,
-                Flavour::Appservice | Flavour::Appservice2017 | Flavour::Servicefabric
-            )
+        || msg.contains("x-identity-header")
+        || msg.contains("secret header")
+        || (status == 401 || status == 403) && secret_flavour
     {
         return format!("the endpoint refused the secret header: check that {} is the one the platform set for this process", flavour.secret_var().unwrap_or("the secret"));
     }

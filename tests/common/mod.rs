@@ -1,0 +1,113 @@
+//! Shared test set-up: an emulator on 127.0.0.1 and clients pointed at it.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use tokscope::emulator::{self, Config, Running};
+use tokscope::endpoint::{
+    detect, ClientOptions, Endpoint, EnvSnapshot, Flavour, Identity, Overrides, RetryPolicy,
+    TokenClient,
+};
+
+pub const ARM: &str = "https://management.azure.com/";
+
+pub async fn emulator_with(config: Config) -> Running {
+    emulator::start(config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+pub async fn emulator() -> Running {
+    emulator_with(Config::default()).await
+}
+
+/// An endpoint on the emulator for a flavour, as the environment would describe it.
+pub fn env_for(run: &Running, flavour: Flavour) -> EnvSnapshot {
+    let b = run.base_url();
+    let secret = run.shared.config.identity_header.clone();
+    let pairs: Vec<(String, String)> = match flavour {
+        Flavour::Imds => vec![("AZURE_POD_IDENTITY_AUTHORITY_HOST".into(), b)],
+        Flavour::Cloudshell => vec![("MSI_ENDPOINT".into(), format!("{b}/oauth2/token"))],
+        Flavour::Appservice => vec![
+            ("IDENTITY_ENDPOINT".into(), format!("{b}/msi/token")),
+            ("IDENTITY_HEADER".into(), secret),
+        ],
+        Flavour::Appservice2017 => vec![
+            ("MSI_ENDPOINT".into(), format!("{b}/msi/token")),
+            ("MSI_SECRET".into(), secret),
+        ],
+        Flavour::Arc => vec![
+            (
+                "IDENTITY_ENDPOINT".into(),
+                format!("{b}/arc/metadata/identity/oauth2/token"),
+            ),
+            ("IMDS_ENDPOINT".into(), b),
+        ],
+        Flavour::Servicefabric => vec![
+            ("IDENTITY_ENDPOINT".into(), format!("{b}/sf/token")),
+            ("IDENTITY_HEADER".into(), secret),
+            ("IDENTITY_SERVER_THUMBPRINT".into(), "00".into()),
+        ],
+        Flavour::Azcli => vec![],
+    };
+    EnvSnapshot::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+pub fn endpoint(run: &Running, flavour: Flavour, identity: Identity) -> Endpoint {
+    let ov = Overrides {
+        identity,
+        ..Overrides::default()
+    };
+    let ep = detect(&env_for(run, flavour), &ov).unwrap();
+    assert_eq!(ep.flavour, flavour);
+    ep
+}
+
+pub fn client(run: &Running) -> TokenClient {
+    client_with(run, RetryPolicy::none())
+}
+
+pub fn client_with(run: &Running, retry: RetryPolicy) -> TokenClient {
+    TokenClient::new(ClientOptions {
+        retry,
+        timeout: Duration::from_secs(5),
+        arc_key_dir: run.shared.config.arc_key_dir.clone(),
+    })
+    .unwrap()
+}
+
+/// A retry policy with tiny waits, for tests.
+pub fn quick_retries() -> RetryPolicy {
+    RetryPolicy {
+        budget: Duration::from_secs(10),
+        max_retries: 5,
+        base: Duration::from_millis(10),
+        cap: Duration::from_millis(50),
+    }
+}
+
+/// Runs the real binary with a clean identity environment, returning (exit code, stdout, stderr).
+pub fn tokscope(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tokscope"));
+    for v in tokscope::endpoint::detect::IDENTITY_VARS
+        .iter()
+        .chain(tokscope::endpoint::detect::PROXY_VARS)
+    {
+        cmd.env_remove(v);
+    }
+    cmd.args(args)
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null());
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// True when some word of `text` looks like a compact JWT.
+pub fn contains_jwt(text: &str) -> bool {
+    text.split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+        .any(|w| w.starts_with("eyJ") && w.matches('.').count() >= 2)
+}
