@@ -23,7 +23,7 @@ pub fn success_json(
         "token_type": t.token_type,
         "expires_on": claims::utc_string(t.expires_on),
         "expires_on_epoch": t.expires_on,
-        "expires_in_s": t.expires_on - now,
+        "expires_in_s": t.expires_on.saturating_sub(now),
         "expiry_source": t.expiry_source,
     });
     if let Some(nb) = t.not_before {

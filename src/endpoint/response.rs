@@ -176,7 +176,7 @@ pub fn parse_success(body: &[u8], received_at: i64) -> Result<TokenResponse, Err
         (Some(e), _, _) => (e, ExpirySource::ExpiresOn),
         (None, Some(i), _) => {
             warnings.push("no expires_on in the answer: expiry computed from expires_in".into());
-            (received_at + i, ExpirySource::ExpiresIn)
+            (received_at.saturating_add(i), ExpirySource::ExpiresIn)
         }
         (None, None, Some(exp)) => {
             warnings.push(
@@ -193,10 +193,12 @@ pub fn parse_success(body: &[u8], received_at: i64) -> Result<TokenResponse, Err
         }
     };
     if let Some(exp) = jwt_exp {
-        if expiry_source != ExpirySource::JwtExp && (exp - expires_on).abs() > 1 {
+        if expiry_source != ExpirySource::JwtExp
+            && exp.saturating_sub(expires_on).saturating_abs() > 1
+        {
             warnings.push(format!(
                 "the endpoint's expiry and the token's exp differ by {}",
-                crate::token::claims::duration(exp - expires_on)
+                crate::token::claims::duration(exp.saturating_sub(expires_on))
             ));
         }
     }

@@ -59,7 +59,7 @@ pub fn time_forms(epoch: i64, now: i64) -> TimeForms {
             .single()
             .map(|t| t.format("%Y-%m-%d %H:%M:%S %:z").to_string())
             .unwrap_or_else(|| "out of range".into()),
-        relative: relative(epoch - now),
+        relative: relative(epoch.saturating_sub(now)),
     }
 }
 

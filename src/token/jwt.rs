@@ -114,8 +114,10 @@ impl Jwt {
 /// Trim whitespace, quotes and a `Bearer ` prefix, the way tokens arrive from a paste.
 pub fn clean(input: &str) -> &str {
     let mut s = input.trim();
-    if s.len() >= 7 && s[..7].eq_ignore_ascii_case("bearer ") {
-        s = s[7..].trim_start();
+    if s.get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
+    {
+        s = s.get(7..).unwrap_or("").trim_start();
     }
     s.trim_matches('"').trim()
 }

@@ -117,7 +117,7 @@ impl Timeline {
                 if exp <= at {
                     warnings.push(format!(
                         "stale cache: the endpoint served a token that expired {} ago",
-                        crate::token::claims::duration(at - exp)
+                        crate::token::claims::duration(at.saturating_sub(exp))
                     ));
                 }
                 let (kind, before) = match &self.last {
@@ -126,14 +126,14 @@ impl Timeline {
                         if exp < *last_exp {
                             warnings.push(format!(
                                 "expires_on went backwards by {}",
-                                crate::token::claims::duration(last_exp - exp)
+                                crate::token::claims::duration(last_exp.saturating_sub(exp))
                             ));
                         }
                         if *last_fp == fp {
                             (EventKind::Unchanged, None)
                         } else {
                             self.refreshes += 1;
-                            (EventKind::Refreshed, Some(last_exp - at))
+                            (EventKind::Refreshed, Some(last_exp.saturating_sub(at)))
                         }
                     }
                 };
@@ -143,7 +143,7 @@ impl Timeline {
                     event: kind,
                     fingerprint: Some(fp),
                     expires_on_epoch: Some(exp),
-                    expires_in_s: Some(exp - at),
+                    expires_in_s: Some(exp.saturating_sub(at)),
                     latency_ms,
                     refreshed_before_expiry_s: before,
                     error: None,

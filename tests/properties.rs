@@ -1,0 +1,62 @@
+//! Property tests: no input makes the decoder or the response normaliser panic.
+//! The case count is bounded so that CI stays quick; fuzzing (fuzz/) goes further.
+
+use proptest::prelude::*;
+use tokscope::endpoint::response::{parse_error, parse_expires_on, parse_success};
+use tokscope::endpoint::Flavour;
+use tokscope::token::{self, jwt::encode_part};
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 512,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn decode_never_panics(s in ".{0,400}") {
+        let _ = token::decode(&s);
+    }
+
+    #[test]
+    fn decode_never_panics_on_jwt_shaped_input(a in "[A-Za-z0-9_=-]{0,60}", b in "[A-Za-z0-9_=-]{0,60}", c in "[A-Za-z0-9_.=-]{0,60}") {
+        let _ = token::decode(&format!("{a}.{b}.{c}"));
+        let _ = token::decode(&format!("eyJ{a}.eyJ{b}.{c}"));
+    }
+
+    #[test]
+    fn decode_round_trips_any_claims(k in "k_[a-z_]{1,12}", v in any::<i64>(), s in ".{0,40}") {
+        let claims = serde_json::json!({ k.clone(): v, "s": s });
+        let t = format!("{}.{}.c2ln", encode_part(&serde_json::json!({"alg": "RS256"})), encode_part(&claims));
+        let jwt = token::decode(&t).unwrap();
+        prop_assert_eq!(jwt.claim_i64(&k), Some(v));
+        let _ = token::claims::times_json(&jwt, 0);
+    }
+
+    #[test]
+    fn time_forms_never_panic(epoch in any::<i64>(), now in any::<i64>()) {
+        let _ = token::claims::time_forms(epoch, now / 2);
+    }
+
+    #[test]
+    fn normaliser_never_panics(body in proptest::collection::vec(any::<u8>(), 0..300), status in 100u16..600) {
+        let _ = parse_success(&body, 1_700_000_000);
+        let _ = parse_error(Flavour::Imds, status, &[], &body);
+    }
+
+    #[test]
+    fn normaliser_never_panics_on_json_shaped_bodies(
+        token in "[A-Za-z0-9._-]{0,80}",
+        on in prop_oneof![any::<i64>().prop_map(|n| n.to_string()), ".{0,30}", "[0-9/ :APM+-]{0,30}"],
+        inn in ".{0,12}",
+    ) {
+        let body = serde_json::json!({"access_token": token, "expires_on": on, "expires_in": inn}).to_string();
+        let _ = parse_success(body.as_bytes(), 1_700_000_000);
+        let _ = parse_expires_on(&serde_json::json!(on));
+        let err = serde_json::json!({"error": {"code": on, "message": inn}}).to_string();
+        let _ = parse_error(Flavour::Cloudshell, 400, &[], err.as_bytes());
+    }
+}
