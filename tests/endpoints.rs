@@ -401,3 +401,33 @@ async fn expired_and_wrong_aud_tokens_are_reported_not_hidden() {
     let jwt = tokscope::token::decode(got.token.access_token.expose()).unwrap();
     assert_ne!(jwt.claim_str("aud"), Some(ARM));
 }
+
+#[tokio::test]
+async fn faults_change_while_the_emulator_runs() {
+    let run = emulator().await;
+    let (c, ep) = (
+        client(&run),
+        endpoint(&run, Flavour::Imds, Identity::SystemAssigned),
+    );
+    c.fetch(&ep, ARM).await.unwrap();
+    let admin = format!("{}/admin/faults", run.base_url());
+    let http = reqwest::Client::new();
+    let r = http
+        .post(&admin)
+        .body("500:count=1\n")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    assert_eq!(c.fetch(&ep, ARM).await.unwrap_err().status, Some(500));
+    c.fetch(&ep, ARM).await.unwrap();
+    let r = http.post(&admin).body("teapot\n").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    http.post(&admin).body("html").send().await.unwrap();
+    assert_eq!(
+        c.fetch(&ep, ARM).await.unwrap_err().kind,
+        ErrorKind::BadResponse
+    );
+    assert_eq!(http.delete(&admin).send().await.unwrap().status(), 204);
+    c.fetch(&ep, ARM).await.unwrap();
+}

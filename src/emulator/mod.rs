@@ -1,5 +1,6 @@
 //! A faithful imitation of every managed-identity endpoint on one port, minting real RS256 tokens.
 
+pub mod admin;
 pub mod discovery;
 pub mod faults;
 pub mod keys;
@@ -141,6 +142,12 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/{tenant}/discovery/keys", get(discovery::jwks))
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::jwks))
+        .route(
+            "/admin/faults",
+            get(admin::get_faults)
+                .post(admin::set_faults)
+                .delete(admin::clear_faults),
+        )
         .with_state(shared)
 }
 
@@ -210,7 +217,11 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
     let app = router(shared.clone());
     let task = tokio::spawn(async move {
         // Serving only ends when the task is aborted; an accept error is retried inside axum.
-        let _ = axum::serve(listener, app).await;
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
     });
     Ok(Running { addr, shared, task })
 }
