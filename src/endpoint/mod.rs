@@ -3,6 +3,7 @@
 pub mod arc;
 pub mod azcli;
 pub mod detect;
+pub mod pinned_tls;
 pub mod request;
 pub mod response;
 pub mod retry;
@@ -153,6 +154,7 @@ pub struct TokenClient {
     pub retry: RetryPolicy,
     pub arc_key_dir: PathBuf,
     pub on_retry: Option<RetryObserver>,
+    timeout: Duration,
 }
 
 pub struct ClientOptions {
@@ -192,6 +194,7 @@ impl TokenClient {
             retry: opts.retry,
             arc_key_dir: opts.arc_key_dir,
             on_retry: None,
+            timeout: opts.timeout,
         })
     }
 
@@ -286,15 +289,48 @@ impl TokenClient {
         }
     }
 
+    /// Service Fabric over HTTPS: a client that trusts only the pinned certificate.
+    fn client_for(&self, ep: &Endpoint) -> Result<reqwest::Client> {
+        if !(ep.flavour == Flavour::Servicefabric && ep.url.starts_with("https://")) {
+            return Ok(self.http.clone());
+        }
+        let thumb = ep.thumbprint.as_deref().ok_or_else(|| {
+            Error::config(
+                "Service Fabric over HTTPS needs IDENTITY_SERVER_THUMBPRINT to check the server's certificate",
+                "set IDENTITY_SERVER_THUMBPRINT (Service Fabric sets it for the application)",
+            )
+        })?;
+        let tls = pinned_tls::config(thumb).map_err(|e| {
+            Error::config(
+                format!("cannot set up TLS for Service Fabric: {e}"),
+                "report this as a bug",
+            )
+        })?;
+        reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(self.timeout)
+            .tls_backend_preconfigured(tls)
+            .build()
+            .map_err(|e| {
+                Error::config(
+                    format!("cannot build the HTTPS client: {e}"),
+                    "report this as a bug",
+                )
+            })
+    }
+
     async fn send(
         &self,
         ep: &Endpoint,
         call: &Call,
         authorization: Option<&str>,
     ) -> Result<Answer> {
+        let http = self.client_for(ep)?;
         let mut req = match call.method {
-            Method::Get => self.http.get(&call.url),
-            Method::Post => self.http.post(&call.url).form(&call.form),
+            Method::Get => http.get(&call.url),
+            Method::Post => http.post(&call.url).form(&call.form),
         };
         if !call.query.is_empty() {
             req = req.query(&call.query);
