@@ -136,7 +136,7 @@ pub struct EmulateArgs {
     /// Write expires_on in this form for every flavour.
     #[arg(long, value_enum)]
     pub expires_on_format: Option<ExpiresOnFormat>,
-    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud,
+    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud|no-metadata,
     /// then optional :count=N, :share=P, :retry-after=S. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<String>,

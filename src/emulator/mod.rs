@@ -1,5 +1,6 @@
 //! A faithful imitation of every managed-identity endpoint on one port, minting real RS256 tokens.
 
+pub mod clock;
 pub mod discovery;
 pub mod faults;
 pub mod keys;
@@ -141,7 +142,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/{tenant}/discovery/keys", get(discovery::jwks))
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::jwks))
-        .with_state(shared)
+        .with_state(shared.clone())
+        .layer(axum::middleware::map_response_with_state(
+            shared,
+            clock::stamp_date,
+        ))
 }
 
 /// A running emulator. Dropping it stops the server.
