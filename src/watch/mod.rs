@@ -86,7 +86,12 @@ impl Timeline {
     }
 
     /// Classify one poll's outcome and append it.
-    pub fn record(&mut self, at: i64, latency: Duration, result: &Result<Fetched, Error>) -> &PollEvent {
+    pub fn record(
+        &mut self,
+        at: i64,
+        latency: Duration,
+        result: &Result<Fetched, Error>,
+    ) -> &PollEvent {
         let latency_ms = latency.as_millis() as u64;
         self.polls += 1;
         self.latencies.push(latency_ms);
@@ -180,7 +185,11 @@ impl Timeline {
 }
 
 /// One poll: fetch and time it.
-pub async fn poll(client: &TokenClient, endpoint: &Endpoint, resource: &str) -> (i64, Duration, Result<Fetched, Error>) {
+pub async fn poll(
+    client: &TokenClient,
+    endpoint: &Endpoint,
+    resource: &str,
+) -> (i64, Duration, Result<Fetched, Error>) {
     let started = std::time::Instant::now();
     let result = client.fetch(endpoint, resource).await;
     (chrono::Utc::now().timestamp(), started.elapsed(), result)
