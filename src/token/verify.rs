@@ -73,9 +73,8 @@ pub fn verify(jwt: &Jwt, jwks: &Value) -> Verification {
 /// The JWK named by the header's `kid`, else by its `x5t`.
 fn find_key<'a>(jwt: &Jwt, jwks: &'a Value) -> Option<&'a Value> {
     let keys = jwks.get("keys")?.as_array()?;
-    let field_is = |k: &Value, field: &str, want: &str| {
-        k.get(field).and_then(Value::as_str) == Some(want)
-    };
+    let field_is =
+        |k: &Value, field: &str, want: &str| k.get(field).and_then(Value::as_str) == Some(want);
     if let Some(kid) = jwt.header_str("kid") {
         if let Some(k) = keys.iter().find(|k| field_is(k, "kid", kid)) {
             return Some(k);
@@ -181,7 +180,12 @@ mod tests {
     use serde_json::json;
 
     fn token_with_header(h: Value) -> Jwt {
-        decode(&format!("{}.{}.c2ln", encode_part(&h), encode_part(&json!({"a":1})))).unwrap()
+        decode(&format!(
+            "{}.{}.c2ln",
+            encode_part(&h),
+            encode_part(&json!({"a":1}))
+        ))
+        .unwrap()
     }
 
     #[test]
