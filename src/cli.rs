@@ -80,6 +80,44 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Run the endpoint emulator, printing the env exports that point clients at it.
     Emulate(EmulateArgs),
+    /// Check this machine step by step: environment, proxy, endpoint, token, clock, signature.
+    /// Exits 0 when all pass, 1 with warnings, 2 with failures.
+    Doctor(DoctorArgs),
+    /// Write a support report (the doctor's findings, the decoded token, the system),
+    /// safe to paste into a ticket: the token itself is never in it.
+    Report(ReportArgs),
+}
+
+/// What the doctor checks beyond the defaults.
+#[derive(Debug, Clone, Args)]
+pub struct DiagnoseArgs {
+    /// Also check that ARM accepts the token and permits listing VMs.
+    #[arg(long)]
+    pub arm: bool,
+    /// Issuer host, or OpenID configuration URL, whose keys check the token's signature
+    /// [default: https://login.microsoftonline.com; with --demo the emulator].
+    #[arg(long, value_name = "URL")]
+    pub authority: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub diagnose: DiagnoseArgs,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub diagnose: DiagnoseArgs,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: crate::report::Format,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -136,7 +174,7 @@ pub struct EmulateArgs {
     /// Write expires_on in this form for every flavour.
     #[arg(long, value_enum)]
     pub expires_on_format: Option<ExpiresOnFormat>,
-    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud,
+    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud|no-metadata,
     /// then optional :count=N, :share=P, :retry-after=S. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<String>,

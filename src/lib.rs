@@ -3,9 +3,11 @@
 pub mod assets;
 pub mod cli;
 pub mod commands;
+pub mod doctor;
 pub mod emulator;
 pub mod endpoint;
 pub mod error;
+pub mod report;
 pub mod secret;
 pub mod token;
 pub mod watch;

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use tokscope::cli::{Cli, Command, GetArgs};
-use tokscope::commands::{decode, emulate, get, setup};
+use tokscope::commands::{decode, doctor, emulate, get, report, setup};
 use tokscope::error::Error;
 
 fn print_error(e: &Error, json: bool) {
@@ -21,6 +21,8 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
             println!("{}", out.trim_end());
         }
         Some(Command::Emulate(a)) => emulate::run(a).await.map_err(|e| (e, false))?,
+        // Doctor and report set their own exit codes: see `diagnose`.
+        Some(Command::Doctor(_) | Command::Report(_)) => {}
         Some(Command::Get(a)) => {
             let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
                 .await
@@ -47,6 +49,34 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
     Ok(())
 }
 
+/// `doctor` and `report`, whose exit codes say how the checks went. None for other commands.
+async fn diagnose(cli: &Cli) -> Option<ExitCode> {
+    let outcome = match &cli.command {
+        Some(Command::Doctor(a)) => doctor::run(&cli.endpoint, cli.demo, &cli.resource, a)
+            .await
+            .map(|(text, code)| (Some(text), code))
+            .map_err(|e| (e, a.json)),
+        Some(Command::Report(a)) => report::run(&cli.endpoint, cli.demo, &cli.resource, a)
+            .await
+            .map(|text| (text, 0))
+            .map_err(|e| (e, a.format == tokscope::report::Format::Json)),
+        _ => return None,
+    };
+    Some(match outcome {
+        Ok((text, code)) => {
+            if let Some(t) = text {
+                println!("{}", t.trim_end());
+            }
+            ExitCode::from(code)
+        }
+        Err((e, json)) => {
+            print_error(&e, json);
+            // Doctor uses 1 and 2 for warnings and failures; being unable to run at all is 3.
+            ExitCode::from(3)
+        }
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -59,6 +89,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(code) = rt.block_on(diagnose(&cli)) {
+        return code;
+    }
     match rt.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err((e, json)) => {

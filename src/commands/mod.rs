@@ -1,7 +1,9 @@
 //! The plain commands, thin over the core.
 
 pub mod decode;
+pub mod doctor;
 pub mod emulate;
 pub mod get;
 pub mod render;
+pub mod report;
 pub mod setup;

@@ -22,6 +22,8 @@ pub enum FaultKind {
     Expired,
     /// A token minted for another audience than the one asked for.
     WrongAud,
+    /// The 400 IMDS gives when the `Metadata` header did not arrive (a proxy stripped it).
+    NoMetadata,
 }
 
 /// Which requests a fault hits.
@@ -54,7 +56,7 @@ impl Fault {
     }
 
     /// `KIND[:count=N][:share=P][:retry-after=S]`, KIND one of a status code, `latency=500ms`,
-    /// `hang`, `reset`, `truncated`, `html`, `empty`, `expired`, `wrong-aud`.
+    /// `hang`, `reset`, `truncated`, `html`, `empty`, `expired`, `wrong-aud`, `no-metadata`.
     pub fn parse(spec: &str) -> Result<Self, String> {
         let mut parts = spec.trim().split(':');
         let head = parts.next().unwrap_or("").trim();
@@ -66,10 +68,11 @@ impl Fault {
             "empty" => FaultKind::Empty,
             "expired" => FaultKind::Expired,
             "wrong-aud" => FaultKind::WrongAud,
+            "no-metadata" => FaultKind::NoMetadata,
             h if h.starts_with("latency=") => FaultKind::Latency(parse_duration(&h[8..])?),
             h => match h.parse::<u16>() {
                 Ok(s) if (400..600).contains(&s) => FaultKind::Status(s),
-                _ => return Err(format!("unknown fault {h:?}: use a status (410, 429, 500, 503), latency=500ms, hang, reset, truncated, html, empty, expired or wrong-aud")),
+                _ => return Err(format!("unknown fault {h:?}: use a status (410, 429, 500, 503), latency=500ms, hang, reset, truncated, html, empty, expired, wrong-aud or no-metadata")),
             },
         };
         let mut fault = Fault::new(kind, Reach::Always);

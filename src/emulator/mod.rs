@@ -1,6 +1,7 @@
 //! A faithful imitation of every managed-identity endpoint on one port, minting real RS256 tokens.
 
 pub mod admin;
+pub mod clock;
 pub mod discovery;
 pub mod faults;
 pub mod keys;
@@ -148,7 +149,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 .post(admin::set_faults)
                 .delete(admin::clear_faults),
         )
-        .with_state(shared)
+        .with_state(shared.clone())
+        .layer(axum::middleware::map_response_with_state(
+            shared,
+            clock::stamp_date,
+        ))
 }
 
 /// A running emulator. Dropping it stops the server.

@@ -150,6 +150,9 @@ async fn apply_faults(shared: &Shared, flav: Flav) -> FaultOutcome {
         FaultKind::Empty => FaultOutcome::Respond(StatusCode::OK.into_response()),
         FaultKind::Expired => FaultOutcome::Twist(Twist::Expired),
         FaultKind::WrongAud => FaultOutcome::Twist(Twist::WrongAud),
+        FaultKind::NoMetadata => {
+            FaultOutcome::Respond(error(flav, 400, "invalid_request", NO_METADATA))
+        }
     }
 }
 

@@ -1,0 +1,32 @@
+//! `tokscope report`: the doctor's findings and the decoded token, for a support ticket.
+
+use crate::cli::{EndpointArgs, ReportArgs};
+use crate::error::{Error, ErrorKind, Result};
+use crate::report;
+
+/// Build the report; write it to the file asked for, or return it for stdout.
+pub async fn run(
+    endpoint: &EndpointArgs,
+    demo: bool,
+    resource: &str,
+    args: &ReportArgs,
+) -> Result<Option<String>> {
+    let d = super::doctor::diagnosis(endpoint, demo, resource, &args.diagnose).await?;
+    let text = report::build(&d, args.format);
+    let Some(path) = &args.output else {
+        return Ok(Some(text));
+    };
+    std::fs::write(path, &text).map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot write {}: {e}", path.display()),
+            "choose a writable path with -o, or leave -o out to print the report",
+        )
+    })?;
+    eprintln!(
+        "report written to {} ({})",
+        path.display(),
+        crate::doctor::render::summary_line(&d)
+    );
+    Ok(None)
+}

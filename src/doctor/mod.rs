@@ -1,0 +1,196 @@
+//! `tokscope doctor`: what is wrong on this machine, as a list of checks with evidence and hints.
+//!
+//! Every check is data (`Check`), so the CLI, the JSON output, the support report and the TUI
+//! all show the same findings.
+
+pub mod arm;
+pub mod environment;
+pub mod render;
+pub mod token;
+
+use serde::Serialize;
+
+use crate::endpoint::{self, Endpoint, EnvSnapshot, Overrides, TokenClient};
+use crate::token::Jwt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Skip,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Warn => "WARN",
+            Status::Fail => "FAIL",
+            Status::Skip => "SKIP",
+        }
+    }
+}
+
+/// One finding: what was checked, how it went, what was seen, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: Status,
+    pub evidence: String,
+    /// Empty when there is nothing to do.
+    pub hint: String,
+}
+
+impl Check {
+    fn new(
+        name: &str,
+        status: Status,
+        evidence: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.to_string(),
+            status,
+            evidence: evidence.into(),
+            hint: hint.into(),
+        }
+    }
+
+    pub fn pass(name: &str, evidence: impl Into<String>) -> Self {
+        Self::new(name, Status::Pass, evidence, "")
+    }
+
+    pub fn warn(name: &str, evidence: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self::new(name, Status::Warn, evidence, hint)
+    }
+
+    pub fn fail(name: &str, evidence: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self::new(name, Status::Fail, evidence, hint)
+    }
+
+    pub fn skip(name: &str, evidence: impl Into<String>) -> Self {
+        Self::new(name, Status::Skip, evidence, "")
+    }
+}
+
+/// What to diagnose.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub resource: String,
+    /// Issuer host or OpenID configuration URL for the signing keys; None means Entra's.
+    pub authority: Option<String>,
+    pub arm: bool,
+    /// Running against the built-in emulator, with the machine's environment ignored.
+    pub demo: bool,
+}
+
+/// Counts by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub skip: usize,
+}
+
+/// Everything the doctor found. Holds the decoded token (header and claims), never the token.
+#[derive(Debug, Clone)]
+pub struct Diagnosis {
+    pub checks: Vec<Check>,
+    pub resource: String,
+    pub endpoint: Option<Endpoint>,
+    pub jwt: Option<Jwt>,
+    pub fingerprint: Option<String>,
+    /// Ids the endpoint gave (correlationId, x-ms-request-id …), for a support ticket.
+    pub request_ids: Vec<(String, String)>,
+    /// When the token arrived (epoch seconds), the `now` its times are shown against.
+    pub received_at: Option<i64>,
+}
+
+impl Diagnosis {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.checks {
+            match c.status {
+                Status::Pass => s.pass += 1,
+                Status::Warn => s.warn += 1,
+                Status::Fail => s.fail += 1,
+                Status::Skip => s.skip += 1,
+            }
+        }
+        s
+    }
+
+    /// The worst status among the checks; skips count as passes.
+    pub fn worst(&self) -> Status {
+        self.checks
+            .iter()
+            .map(|c| c.status)
+            .filter(|s| *s != Status::Skip)
+            .max()
+            .unwrap_or(Status::Pass)
+    }
+
+    pub fn ok(&self) -> bool {
+        self.worst() == Status::Pass
+    }
+
+    /// 0 when everything passed (skips are fine), 1 with warnings, 2 with failures.
+    pub fn exit_code(&self) -> u8 {
+        match self.worst() {
+            Status::Pass | Status::Skip => 0,
+            Status::Warn => 1,
+            Status::Fail => 2,
+        }
+    }
+
+    pub fn check(&self, name: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.name == name)
+    }
+}
+
+/// Run every check in order. Never fails: each problem becomes a check.
+pub async fn diagnose(
+    env: &EnvSnapshot,
+    overrides: &Overrides,
+    client: &TokenClient,
+    opts: &Options,
+) -> Diagnosis {
+    let mut detected = endpoint::detect(env, overrides);
+    if let (true, Ok(ep)) = (opts.demo, detected.as_mut()) {
+        ep.detected_from = vec!["--demo".into()];
+    }
+    let mut checks = vec![
+        environment::environment(env, overrides, &detected, opts.demo),
+        environment::proxy(env),
+    ];
+    let mut d = Diagnosis {
+        checks: Vec::new(),
+        resource: opts.resource.clone(),
+        endpoint: detected.as_ref().ok().cloned(),
+        jwt: None,
+        fingerprint: None,
+        request_ids: Vec::new(),
+        received_at: None,
+    };
+    let mut found = token::Findings::default();
+    match &d.endpoint {
+        Some(ep) => token::run(ep, client, opts, &mut found).await,
+        None => found.checks.push(Check::skip(
+            token::ENDPOINT,
+            "no endpoint to try: see the environment check",
+        )),
+    }
+    checks.append(&mut found.checks);
+    if opts.arm {
+        checks.push(arm::arm_check());
+    }
+    d.checks = checks;
+    d.jwt = found.jwt;
+    d.fingerprint = found.fingerprint;
+    d.request_ids = found.request_ids;
+    d.received_at = found.received_at;
+    d
+}
