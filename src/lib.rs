@@ -8,6 +8,7 @@ pub mod endpoint;
 pub mod error;
 pub mod secret;
 pub mod token;
+pub mod tui;
 pub mod watch;
 
 /// Resolves on Ctrl-C or SIGTERM.
