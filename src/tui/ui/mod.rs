@@ -55,21 +55,21 @@ fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     let mut spans = vec![
         Span::styled(" identity ", t.label()),
         Span::raw(app.identity.clone()),
-        Span::styled("  resource ", t.label()),
-        Span::raw(app.resource.clone()),
     ];
     if let Some(skew) = app.current.as_ref().and_then(|c| c.skew()) {
         if skew.abs() >= SKEW_NOTICE_S {
-            let dir = if skew > 0 { "ahead of" } else { "behind" };
+            let dir = if skew > 0 { "ahead" } else { "behind" };
             spans.push(Span::styled(
                 format!(
-                    "  ! clock skew: endpoint {} {dir} this machine",
+                    "  ! clock skew: endpoint {} {dir}",
                     claims::duration(skew.abs())
                 ),
                 t.warn(),
             ));
         }
     }
+    spans.push(Span::styled("  resource ", t.label()));
+    spans.push(Span::raw(app.resource.clone()));
     f.render_widget(Paragraph::new(Line::from(spans)), who);
     draw_gauge(app, t, f, gauge);
 }

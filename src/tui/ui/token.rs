@@ -62,10 +62,10 @@ pub fn error_lines(e: &Error, t: &Theme, width: usize) -> Vec<Line<'static>> {
         lines.push(Line::raw(format!("  {l}")));
     }
     for (k, v) in &e.request_ids {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {k}: "), t.label()),
-            Span::raw(v.clone()),
-        ]));
+        lines.push(Line::styled(format!("  {k}:"), t.label()));
+        for l in wrap_chars(v, width.saturating_sub(4)) {
+            lines.push(Line::raw(format!("    {l}")));
+        }
     }
     for (i, l) in wrap_words(&e.hint, width.saturating_sub(8))
         .into_iter()

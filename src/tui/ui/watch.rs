@@ -61,7 +61,7 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         widths.push(Constraint::Length(19));
     }
     widths.extend([
-        Constraint::Length(if wide { 18 } else { 8 }),
+        Constraint::Length(if wide { 18 } else { 10 }),
         Constraint::Min(10),
     ]);
     let notes_w = area
@@ -121,7 +121,7 @@ fn event_row<'a>(app: &App, t: &Theme, e: &PollEvent, wide: bool, notes_w: usize
     notes.extend(e.warnings.iter().map(|w| format!("! {w}")));
     let expires = match e.expires_on_epoch {
         Some(x) if wide => format!("{} ({})", local_clock(app, x), claims::duration(x - e.at)),
-        Some(x) => local_clock(app, x),
+        Some(x) => format!("in {}", claims::duration(x - e.at)),
         None => String::new(),
     };
     let mut cells = vec![
