@@ -212,9 +212,10 @@ fn row(
     let explain = explain.unwrap_or_else(|| "not a claim tokscope knows; shown raw".into());
     let explain_style = if unknown { t.dim() } else { Style::new() };
     let rest = width.saturating_sub(NAME_W);
-    let wide = width >= 90;
+    let wide = width >= 80;
     let (value_w, explain_w) = if wide {
-        let v = (rest * 9 / 20).max(20);
+        // Room for a GUID on one line, leaving the explanation a readable column.
+        let v = (rest * 9 / 20).max(38).min(rest.saturating_sub(25));
         (v, rest.saturating_sub(v + 1))
     } else {
         (rest, rest)

@@ -46,12 +46,13 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         summary,
     );
 
-    let wide = area.width >= 90;
+    let wide = area.width >= 80;
     let mut header = vec!["time", "ms", "token"];
     if wide {
         header.push("fingerprint");
     }
     header.extend(["expires", "notes"]);
+
     let mut widths = vec![
         Constraint::Length(8),
         Constraint::Length(5),
@@ -60,10 +61,7 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     if wide {
         widths.push(Constraint::Length(19));
     }
-    widths.extend([
-        Constraint::Length(if wide { 18 } else { 10 }),
-        Constraint::Min(10),
-    ]);
+    widths.extend([Constraint::Length(10), Constraint::Min(10)]);
     let notes_w = area
         .width
         .saturating_sub(widths.iter().take(widths.len() - 1).map(len).sum::<u16>())
@@ -119,11 +117,10 @@ fn event_row<'a>(app: &App, t: &Theme, e: &PollEvent, wide: bool, notes_w: usize
         notes.push(s);
     }
     notes.extend(e.warnings.iter().map(|w| format!("! {w}")));
-    let expires = match e.expires_on_epoch {
-        Some(x) if wide => format!("{} ({})", local_clock(app, x), claims::duration(x - e.at)),
-        Some(x) => format!("in {}", claims::duration(x - e.at)),
-        None => String::new(),
-    };
+    let expires = e
+        .expires_on_epoch
+        .map(|x| format!("in {}", claims::duration(x - e.at)))
+        .unwrap_or_default();
     let mut cells = vec![
         Cell::from(local_clock(app, e.at)),
         Cell::from(format!("{:>5}", e.latency_ms)),
