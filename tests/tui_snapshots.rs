@@ -101,3 +101,22 @@ fn token_revealed_banner() {
         insta::assert_snapshot!(format!("revealed_{w}x{h}"), masked);
     }
 }
+
+#[test]
+fn no_color_draws_without_colours() {
+    use ratatui::backend::TestBackend;
+    use ratatui::style::Color;
+    use ratatui::Terminal;
+    let (mut app, _) = with_watch();
+    app.no_color = true;
+    for tab in 0..4 {
+        update(&mut app, Action::GoTab(tab));
+        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        term.draw(|f| tokscope::tui::ui::draw(&app, f)).unwrap();
+        let buf = term.backend().buffer();
+        for cell in buf.content() {
+            assert_eq!(cell.fg, Color::Reset, "tab {tab}: {:?}", cell.symbol());
+            assert_eq!(cell.bg, Color::Reset, "tab {tab}: {:?}", cell.symbol());
+        }
+    }
+}

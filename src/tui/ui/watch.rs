@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
-use super::text::{clip, local_clock};
+use super::text::{clip, local_clock, wrap_words};
 use super::theme::Theme;
 use crate::token::claims;
 use crate::tui::app::App;
@@ -135,6 +135,13 @@ fn event_row<'a>(app: &App, t: &Theme, e: &PollEvent, wide: bool, notes_w: usize
     } else {
         t.warn()
     };
-    cells.push(Cell::from(clip(&notes.join(" · "), notes_w)).style(note_style));
-    Row::new(cells).style(style)
+    // Long notes (a refresh, an error) wrap onto a few lines rather than lose their end.
+    let mut lines = wrap_words(&notes.join(" · "), notes_w);
+    if lines.len() > 3 {
+        lines.truncate(3);
+        lines[2] = clip(&format!("{}…", lines[2]), notes_w);
+    }
+    let height = lines.len().max(1) as u16;
+    cells.push(Cell::from(lines.join("\n")).style(note_style));
+    Row::new(cells).style(style).height(height)
 }
