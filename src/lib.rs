@@ -10,6 +10,7 @@ pub mod error;
 pub mod report;
 pub mod secret;
 pub mod token;
+pub mod tui;
 pub mod watch;
 
 /// Resolves on Ctrl-C or SIGTERM.

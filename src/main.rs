@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use tokscope::cli::{Cli, Command, GetArgs};
+use tokscope::cli::{Cli, Command};
 use tokscope::commands::{decode, doctor, emulate, get, report, setup};
 use tokscope::error::Error;
 
@@ -33,17 +33,13 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
             println!("{}", out.trim_end());
         }
         None => {
-            let a = GetArgs {
-                json: false,
-                show_token: false,
-            };
             let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
                 .await
                 .map_err(|e| (e, false))?;
-            let out = get::run(&s, &cli.resource, &a)
+            let line = tokscope::tui::run(&s, &cli.resource)
                 .await
                 .map_err(|e| (e, false))?;
-            println!("{}", out.trim_end());
+            println!("{line}");
         }
     }
     Ok(())

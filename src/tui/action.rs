@@ -1,0 +1,59 @@
+//! Everything that can change the UI's state: keys (already interpreted), the clock, and the
+//! results of async work.
+
+use std::time::Duration;
+
+use crate::endpoint::{Fetched, RetryNote};
+use crate::error::Error;
+
+/// Why a fetch was started: a user's request, or a watch poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchKind {
+    User,
+    Poll,
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// The clock's second changed; epoch seconds.
+    Tick(i64),
+    Resize,
+    Quit,
+    ToggleHelp,
+    NextTab,
+    PrevTab,
+    GoTab(usize),
+    Up,
+    Down,
+    FocusResources,
+    FocusPanel,
+    PageUp,
+    PageDown,
+    FetchSelected,
+    Refetch,
+    ToggleWatch,
+    IntervalLonger,
+    IntervalShorter,
+    StartInput,
+    InputChar(char),
+    InputBackspace,
+    InputCancel,
+    InputSubmit,
+    ToggleReveal,
+    CopyClaims,
+    AskCopyToken,
+    ConfirmCopyToken,
+    CancelConfirm,
+    /// Close whatever overlay is open (Esc).
+    Close,
+    /// A retry is about to happen inside a running fetch.
+    Retrying(RetryNote),
+    /// A fetch or poll finished. `at` is epoch seconds at completion.
+    Fetched {
+        kind: FetchKind,
+        resource: String,
+        at: i64,
+        latency: Duration,
+        result: Box<Result<Fetched, Error>>,
+    },
+}

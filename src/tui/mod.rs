@@ -1,0 +1,171 @@
+//! The terminal UI: state (`app`), what can happen (`action`), keys (`keys`, `event`), pure
+//! drawing (`ui`), and the terminal guard. `run` wires them to the terminal and to tokio tasks.
+
+pub mod action;
+pub mod app;
+pub mod event;
+pub mod keys;
+pub mod terminal;
+pub mod ui;
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use tokio::sync::mpsc::{self, UnboundedSender};
+
+use crate::commands::setup::Setup;
+use crate::endpoint::{Endpoint, RetryNote, TokenClient};
+use crate::error::{Error, ErrorKind, Result};
+use action::Action;
+use app::{update, App, Effect, LogLevel};
+
+/// Set to 1 to make the UI panic right after its first frame: proves the terminal is restored.
+pub const TEST_PANIC_ENV: &str = "TOKSCOPE_TEST_PANIC";
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Time left until the next whole second, when the countdown must be redrawn.
+fn until_next_second() -> Duration {
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_millis())
+        .unwrap_or(0);
+    Duration::from_millis(u64::from(1000 - ms.min(999)))
+}
+
+fn io_error(e: std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("the terminal failed: {e}"),
+        "run tokscope in an interactive terminal, or use `tokscope get` for plain output",
+    )
+}
+
+/// The app as it starts for this endpoint, with its first fetch queued.
+pub fn initial_app(endpoint: &Endpoint, resource: &str) -> App {
+    let mut app = App::new(endpoint, resource, crate::assets::resource_presets(), now());
+    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    app.log(
+        LogLevel::Info,
+        format!(
+            "endpoint {} ({}), identity {}",
+            endpoint.url,
+            endpoint.flavour.name(),
+            endpoint.identity
+        ),
+    );
+    for n in &endpoint.notes {
+        app.log(LogLevel::Warn, n.clone());
+    }
+    update(&mut app, Action::Refetch);
+    app
+}
+
+/// Run the UI until the user quits; returns the line to leave in the scrollback.
+pub async fn run(setup: &Setup, resource: &str) -> Result<String> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let retry_tx = tx.clone();
+    let client = setup
+        .client
+        .clone()
+        .with_observer(Arc::new(move |n: &RetryNote| {
+            let _ = retry_tx.send(Action::Retrying(n.clone()));
+        }));
+    let endpoint = setup.endpoint.clone();
+    let mut app = initial_app(&endpoint, resource);
+    let test_panic = std::env::var(TEST_PANIC_ENV).is_ok_and(|v| v == "1");
+
+    let mut guard = terminal::TerminalGuard::enter().map_err(io_error)?;
+    let (ev_tx, mut ev_rx) = mpsc::unbounded_channel();
+    event::spawn_input_thread(ev_tx);
+    let shutdown = crate::shutdown_signal();
+    tokio::pin!(shutdown);
+    let mut dirty = true;
+    loop {
+        run_effects(&mut app, &client, &endpoint, &tx);
+        if app.quit {
+            break;
+        }
+        if dirty {
+            guard
+                .terminal
+                .draw(|f| ui::draw(&app, f))
+                .map_err(io_error)?;
+            dirty = false;
+            if test_panic {
+                panic!("{TEST_PANIC_ENV}=1: panicking after the first frame, as asked");
+            }
+        }
+        tokio::select! {
+            Some(a) = rx.recv() => {
+                update(&mut app, a);
+                dirty = true;
+            }
+            Some(ev) = ev_rx.recv() => {
+                if let Some(a) = event::event_action(&app.mode, ev) {
+                    update(&mut app, a);
+                    dirty = true;
+                }
+            }
+            _ = tokio::time::sleep(until_next_second()) => {}
+            _ = &mut shutdown => app.quit = true,
+        }
+        let n = now();
+        if n != app.now {
+            update(&mut app, Action::Tick(n));
+            dirty = true;
+        }
+    }
+    drop(guard);
+    Ok(app.exit_line())
+}
+
+/// Start what `update` asked for: fetches as tokio tasks reporting back over `tx`, copies.
+fn run_effects(
+    app: &mut App,
+    client: &TokenClient,
+    endpoint: &Endpoint,
+    tx: &UnboundedSender<Action>,
+) {
+    for effect in std::mem::take(&mut app.effects) {
+        match effect {
+            Effect::Fetch { kind, resource } => {
+                let client = client.clone();
+                let endpoint = endpoint.clone();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let (at, latency, result) =
+                        crate::watch::poll(&client, &endpoint, &resource).await;
+                    let _ = tx.send(Action::Fetched {
+                        kind,
+                        resource,
+                        at,
+                        latency,
+                        result: Box::new(result),
+                    });
+                });
+            }
+            Effect::Copy(text) => {
+                if let Err(e) = osc52_copy(&text) {
+                    app.log(LogLevel::Error, format!("copy failed: {e}"));
+                }
+            }
+        }
+    }
+}
+
+/// The OSC 52 escape that asks the terminal to put `text` on the clipboard.
+pub fn osc52(text: &str) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    format!("\x1b]52;c;{b64}\x07")
+}
+
+fn osc52_copy(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout();
+    out.write_all(osc52(text).as_bytes())?;
+    out.flush()
+}

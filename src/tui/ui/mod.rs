@@ -1,0 +1,266 @@
+//! Drawing: pure functions of the state. No I/O and no clock but `App::now`, so a test can
+//! freeze time and compare screens.
+
+mod arm;
+mod help;
+mod log;
+pub mod text;
+pub mod theme;
+mod token;
+mod watch;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Gauge, List, ListItem, ListState, Paragraph};
+use ratatui::Frame;
+
+use super::app::{App, Focus, Mode, Tab, TAB_NAMES};
+use super::keys::BINDINGS;
+use crate::token::claims;
+use text::clip;
+use theme::Theme;
+
+/// Minimum clock skew worth a mention; the Date header has one-second resolution.
+const SKEW_NOTICE_S: i64 = 2;
+
+pub fn draw(app: &App, f: &mut Frame) {
+    let t = Theme::new(app.no_color);
+    let [header, body, status, keybar] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(5),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    draw_header(app, &t, f, header);
+    draw_body(app, &t, f, body);
+    draw_status(app, &t, f, status);
+    draw_keybar(&t, f, keybar);
+    if app.mode == Mode::Help {
+        help::draw(&t, f, f.area());
+    }
+}
+
+fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
+    let [title, who, gauge] = Layout::vertical([Constraint::Length(1); 3]).areas(area);
+    let mut top = format!(" tokscope │ {} │ {}", app.flavour.name(), app.endpoint_url);
+    if app.demo {
+        top.push_str(" │ demo emulator");
+    } else if area.width >= 100 {
+        top.push_str(&format!(" │ {}", app.flavour.describe()));
+    }
+    f.render_widget(Paragraph::new(top).style(t.title_bar()), title);
+
+    let mut spans = vec![
+        Span::styled(" identity ", t.label()),
+        Span::raw(app.identity.clone()),
+    ];
+    if let Some(skew) = app.current.as_ref().and_then(|c| c.skew()) {
+        if skew.abs() >= SKEW_NOTICE_S {
+            let dir = if skew > 0 { "ahead" } else { "behind" };
+            spans.push(Span::styled(
+                format!(
+                    "  ! clock skew: endpoint {} {dir}",
+                    claims::duration(skew.abs())
+                ),
+                t.warn(),
+            ));
+        }
+    }
+    spans.push(Span::styled("  resource ", t.label()));
+    spans.push(Span::raw(app.resource.clone()));
+    f.render_widget(Paragraph::new(Line::from(spans)), who);
+    draw_gauge(app, t, f, gauge);
+}
+
+fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
+    let name = app
+        .resources
+        .iter()
+        .find(|p| super::app::same_resource(&p.resource, &app.resource))
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| "Custom".into());
+    let Some((used, left)) = app.expiry() else {
+        let msg = if app.in_flight.is_some() {
+            format!(" {name}: fetching…")
+        } else {
+            format!(" {name}: no token yet (Enter fetches)")
+        };
+        f.render_widget(Paragraph::new(msg).style(t.dim()), area);
+        return;
+    };
+    let exp = app.current.as_ref().map(|c| c.exp()).unwrap_or(app.now);
+    let label = if left <= 0 {
+        format!(
+            "{name}: EXPIRED {} — press r to refetch",
+            claims::relative(left)
+        )
+    } else {
+        format!(
+            "{name}: expires {} at {} · {:.0}% of lifetime used",
+            claims::relative(left),
+            text::local_clock(app, exp),
+            used * 100.0
+        )
+    };
+    let [pad, rest] = Layout::horizontal([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let _ = pad;
+    let mut style = t.expiry(used, left);
+    if left <= 0 {
+        style = t.alarm();
+    }
+    let gauge = Gauge::default()
+        .ratio(used)
+        .label(Span::styled(
+            clip(&label, rest.width as usize),
+            ratatui::style::Style::new().add_modifier(Modifier::BOLD),
+        ))
+        .gauge_style(style)
+        .use_unicode(true);
+    f.render_widget(gauge, rest);
+}
+
+fn draw_body(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
+    let list_width = match area.width {
+        0..=59 => 0,
+        60..=99 => 24,
+        _ => 32,
+    };
+    let [list, panel] =
+        Layout::horizontal([Constraint::Length(list_width), Constraint::Min(10)]).areas(area);
+    if list_width > 0 {
+        draw_resources(app, t, f, list);
+    }
+    let mut title = vec![Span::raw(" ")];
+    for (i, name) in TAB_NAMES.iter().enumerate() {
+        let label = format!(" {} {name} ", i + 1);
+        if i == app.tab.index() {
+            title.push(Span::styled(
+                label,
+                t.selected().add_modifier(Modifier::BOLD),
+            ));
+        } else {
+            title.push(Span::raw(label));
+        }
+    }
+    title.push(Span::raw(" "));
+    let mut block = Block::bordered().title(Line::from(title));
+    if app.focus == Focus::Panel {
+        block = block.border_style(t.focus_border());
+    }
+    let inner = block.inner(panel);
+    f.render_widget(block, panel);
+    match app.tab {
+        Tab::Token => token::draw(app, t, f, inner),
+        Tab::Watch => watch::draw(app, t, f, inner),
+        Tab::Arm => arm::draw(app, t, f, inner),
+        Tab::Log => log::draw(app, t, f, inner),
+    }
+}
+
+fn draw_resources(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
+    let width = area.width.saturating_sub(4) as usize;
+    let items: Vec<ListItem> = app
+        .resources
+        .iter()
+        .map(|p| {
+            let active = super::app::same_resource(&p.resource, &app.resource);
+            let mark = if active { "● " } else { "  " };
+            let name = if p.name == "Custom" {
+                format!("{mark}{}", p.resource)
+            } else {
+                format!("{mark}{}", p.name)
+            };
+            ListItem::new(clip(&name, width))
+        })
+        .collect();
+    let mut block = Block::bordered().title(" Resources ");
+    if app.focus == Focus::Resources {
+        block = block.border_style(t.focus_border());
+    }
+    let list = List::new(items)
+        .block(block)
+        .highlight_style(t.selected())
+        .highlight_symbol("▸");
+    let mut state = ListState::default().with_selected(Some(app.selected));
+    f.render_stateful_widget(list, area, &mut state);
+}
+
+fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
+    let line = match &app.mode {
+        Mode::Input(s) => Line::from(vec![
+            Span::styled(" resource: ", t.label()),
+            Span::raw(format!("{s}▏")),
+            Span::styled("  Enter fetches · Esc cancels", t.dim()),
+        ]),
+        Mode::ConfirmCopyToken => Line::from(Span::styled(
+            " Copy the raw token to the clipboard? y or Enter: yes · any other key: no ",
+            t.alarm(),
+        )),
+        _ => {
+            if let Some(n) = app.active_note() {
+                Line::from(Span::styled(format!(" {n}"), t.label()))
+            } else if let Some(fl) = &app.in_flight {
+                let retry = if fl.retries > 0 {
+                    format!(" · retry {}", fl.retries)
+                } else {
+                    String::new()
+                };
+                Line::from(Span::styled(
+                    format!(
+                        " ⟳ fetching {} … {} s{retry}",
+                        fl.resource,
+                        app.now - fl.started
+                    ),
+                    t.warn(),
+                ))
+            } else if app.watch.on {
+                Line::from(Span::styled(
+                    format!(
+                        " ● watching every {} s · next poll in {} s",
+                        app.watch.interval,
+                        (app.watch.next_at - app.now).max(0)
+                    ),
+                    t.ok(),
+                ))
+            } else {
+                Line::from(Span::styled(
+                    " ↑/↓ choose a resource · Enter fetches · / types one",
+                    t.dim(),
+                ))
+            }
+        }
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_keybar(t: &Theme, f: &mut Frame, area: Rect) {
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    for b in BINDINGS {
+        let Some(label) = b.bar else { continue };
+        let key = format!(" {} ", b.keys);
+        let what = format!(" {label} ");
+        let w = key.chars().count() + what.chars().count();
+        if used + w > area.width as usize {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(key, t.key()));
+        spans.push(Span::raw(what));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// A rectangle of at most `w`×`h` in the middle of `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

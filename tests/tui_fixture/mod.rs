@@ -1,0 +1,224 @@
+//! A UI state built from fixed tokens and a frozen clock, so screens are the same on every run.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use chrono::FixedOffset;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use serde_json::{json, Value};
+use tokscope::endpoint::{Endpoint, ExpirySource, Fetched, Flavour, Identity, TokenResponse};
+use tokscope::error::{Error, ErrorKind};
+use tokscope::secret::AccessToken;
+use tokscope::token::jwt::encode_part;
+use tokscope::tui::action::{Action, FetchKind};
+use tokscope::tui::app::{update, App};
+
+/// 2025-11-24T16:00:00Z.
+pub const NOW: i64 = 1_764_000_000;
+pub const ARM: &str = "https://management.azure.com/";
+pub const TID: &str = "72f988bf-0000-4000-8000-000000000001";
+
+pub fn endpoint() -> Endpoint {
+    Endpoint {
+        flavour: Flavour::Imds,
+        url: "http://127.0.0.1:50342/metadata/identity/oauth2/token".into(),
+        secret: None,
+        thumbprint: None,
+        detected_from: vec!["--demo".into()],
+        identity: Identity::SystemAssigned,
+        notes: vec![],
+    }
+}
+
+/// A JWT with fixed claims. `serial` makes different tokens (a refresh) distinguishable.
+pub fn jwt(resource: &str, iat: i64, exp: i64, serial: u32) -> String {
+    let header = json!({"typ":"JWT","alg":"RS256","x5t":"FixedThumbprint0000000000","kid":"FixedThumbprint0000000000"});
+    let claims = json!({
+        "aud": resource,
+        "iss": format!("https://sts.windows.net/{TID}/"),
+        "iat": iat,
+        "nbf": iat,
+        "exp": exp,
+        "aio": "E2ZgYFixedOpaqueValue==",
+        "appid": "11111111-2222-4333-8444-555555555555",
+        "appidacr": "2",
+        "idp": format!("https://sts.windows.net/{TID}/"),
+        "idtyp": "app",
+        "oid": "66666666-7777-4888-9999-000000000000",
+        "rh": "0.AAAAfixed.",
+        "sub": "66666666-7777-4888-9999-000000000000",
+        "tid": TID,
+        "uti": format!("fixeduti{serial}"),
+        "ver": "1.0",
+        "xms_mirid": "/subscriptions/aaaabbbb-cccc-4ddd-8eee-ffff00001111/resourcegroups/rg-demo/providers/Microsoft.Compute/virtualMachines/vm-demo",
+        "xms_tcdt": 1_600_000_000,
+        "x_custom": {"team": "support", "level": [1, 2]},
+    });
+    format!(
+        "{}.{}.c2lnbmF0dXJlLW5vdC1yZWFs",
+        encode_part(&header),
+        encode_part(&claims)
+    )
+}
+
+pub fn fetched(raw: &str, exp: i64, received_at: i64) -> Fetched {
+    Fetched {
+        token: TokenResponse {
+            access_token: AccessToken::new(raw),
+            token_type: "Bearer".into(),
+            expires_on: exp,
+            expiry_source: ExpirySource::ExpiresOn,
+            expires_in: Some(exp - received_at),
+            not_before: None,
+            refresh_in: None,
+            resource: Some(ARM.into()),
+            client_id: None,
+            warnings: vec![],
+        },
+        latency: Duration::from_millis(12),
+        retries: 0,
+        server_date: Some(received_at + 3),
+        received_at,
+    }
+}
+
+pub fn app() -> App {
+    let mut app = App::new(
+        &endpoint(),
+        ARM,
+        tokscope::assets::resource_presets(),
+        NOW - 60,
+    );
+    app.local_offset = FixedOffset::east_opt(2 * 3600);
+    app
+}
+
+pub fn deliver(app: &mut App, kind: FetchKind, at: i64, result: Result<Fetched, Error>) {
+    update(app, Action::Tick(at));
+    let resource = app.resource.clone();
+    update(
+        app,
+        Action::Fetched {
+            kind,
+            resource,
+            at,
+            latency: Duration::from_millis(12),
+            result: Box::new(result),
+        },
+    );
+}
+
+/// The app with an ARM token fetched a minute ago, living an hour, at the frozen NOW.
+pub fn with_token() -> (App, String) {
+    let mut app = app();
+    let iat = NOW - 60 - 300;
+    let exp = NOW + 3540;
+    let raw = jwt(ARM, iat, exp, 1);
+    update(&mut app, Action::Refetch);
+    app.effects.clear();
+    deliver(
+        &mut app,
+        FetchKind::User,
+        NOW - 60,
+        Ok(fetched(&raw, exp, NOW - 60)),
+    );
+    update(&mut app, Action::Tick(NOW));
+    (app, raw)
+}
+
+pub fn service_error() -> Error {
+    let mut e = Error::new(
+        ErrorKind::Endpoint,
+        "AADSTS500011: The resource principal named https://example.invalid was not found in the tenant.",
+        "check the resource (App ID URI) for typos; it must be an application registered in your tenant or a Microsoft service",
+    )
+    .with_status(400)
+    .with_code(Some("invalid_resource".into()));
+    e.request_ids = vec![(
+        "x-ms-request-id".into(),
+        "0f1e2d3c-0000-4000-8000-00000000abcd".into(),
+    )];
+    e
+}
+
+/// The app after watching: a first poll, the same token, a 503, then a refresh.
+pub fn with_watch() -> (App, String) {
+    let (mut app, raw) = with_token();
+    update(&mut app, Action::ToggleWatch);
+    app.effects.clear();
+    let exp1 = NOW + 3540;
+    deliver(&mut app, FetchKind::Poll, NOW, Ok(fetched(&raw, exp1, NOW)));
+    deliver(
+        &mut app,
+        FetchKind::Poll,
+        NOW + 5,
+        Ok(fetched(&raw, exp1, NOW + 5)),
+    );
+    let busy = Error::new(
+        ErrorKind::Endpoint,
+        "IMDS is busy",
+        "tokscope retried; try again shortly",
+    )
+    .with_status(503);
+    deliver(&mut app, FetchKind::Poll, NOW + 10, Err(busy));
+    let raw2 = jwt(ARM, NOW + 15 - 300, NOW + 15 + 86_400, 2);
+    deliver(
+        &mut app,
+        FetchKind::Poll,
+        NOW + 15,
+        Ok(fetched(&raw2, NOW + 15 + 86_400, NOW + 15)),
+    );
+    update(&mut app, Action::Tick(NOW + 16));
+    (app, raw2)
+}
+
+/// The screen as text, one line per row, trailing spaces trimmed.
+pub fn render(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| tokscope::tui::ui::draw(app, f)).unwrap();
+    let buf = term.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Replace any run of token characters that is a piece of `raw` (16 chars or more) by dots.
+pub fn mask_token(screen: &str, raw: &str) -> String {
+    let is_tok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let mut out = String::new();
+    for line in screen.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            if is_tok(chars[i]) {
+                let start = i;
+                while i < chars.len() && is_tok(chars[i]) {
+                    i += 1;
+                }
+                let run: String = chars[start..i].iter().collect();
+                if run.len() >= 16 && raw.contains(&run) {
+                    out.push_str(&"•".repeat(run.len()));
+                } else {
+                    out.push_str(&run);
+                }
+            } else {
+                out.push(chars[i]);
+                i += 1;
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+pub fn json_value(s: &str) -> Value {
+    serde_json::from_str(s).unwrap()
+}

@@ -1,0 +1,122 @@
+//! Every view at 80x24 and 120x40, with a frozen clock and fixed tokens.
+
+mod tui_fixture;
+
+use tokscope::tui::action::{Action, FetchKind};
+use tokscope::tui::app::{update, App, Tab};
+use tui_fixture::*;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn snap(name: &str, app: &App, raw: &str) {
+    for (w, h) in SIZES {
+        let screen = render(app, w, h);
+        assert!(!screen.contains(raw), "{name}: the raw token is on screen");
+        assert!(!screen.contains("eyJ"), "{name}: a JWT piece is on screen");
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+    }
+}
+
+#[test]
+fn token_view() {
+    let (app, raw) = with_token();
+    snap("token", &app, &raw);
+}
+
+#[test]
+fn token_view_scrolled() {
+    let (mut app, raw) = with_token();
+    update(&mut app, Action::FocusPanel);
+    update(&mut app, Action::PageDown);
+    snap("token_scrolled", &app, &raw);
+}
+
+#[test]
+fn watch_view() {
+    let (mut app, raw) = with_watch();
+    update(&mut app, Action::GoTab(1));
+    snap("watch", &app, &raw);
+}
+
+#[test]
+fn arm_placeholder() {
+    let (mut app, raw) = with_token();
+    update(&mut app, Action::GoTab(2));
+    assert_eq!(app.tab, Tab::Arm);
+    snap("arm", &app, &raw);
+}
+
+#[test]
+fn log_view() {
+    let (mut app, raw) = with_watch();
+    update(&mut app, Action::GoTab(3));
+    snap("log", &app, &raw);
+}
+
+#[test]
+fn help_overlay() {
+    let (mut app, raw) = with_token();
+    update(&mut app, Action::ToggleHelp);
+    snap("help", &app, &raw);
+}
+
+#[test]
+fn error_in_place() {
+    let mut app = app();
+    update(&mut app, Action::StartInput);
+    for c in "https://example.invalid".chars() {
+        update(&mut app, Action::InputChar(c));
+    }
+    update(&mut app, Action::InputSubmit);
+    app.effects.clear();
+    deliver(&mut app, FetchKind::User, NOW, Err(service_error()));
+    snap("error", &app, "no token here");
+}
+
+#[test]
+fn expired_token() {
+    let (mut app, raw) = with_token();
+    update(&mut app, Action::Tick(NOW + 3600));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("EXPIRED"), "{screen}");
+    assert!(screen.contains("press r to refetch"), "{screen}");
+    snap("expired", &app, &raw);
+}
+
+#[test]
+fn token_revealed_banner() {
+    let (mut app, raw) = with_token();
+    update(&mut app, Action::ToggleReveal);
+    let unsigned = raw.rsplit_once('.').unwrap().0;
+    for (w, h) in SIZES {
+        let screen = render(&app, w, h);
+        assert!(screen.contains("TOKEN VISIBLE — stop screen sharing"));
+        assert!(screen.contains(&unsigned[..16]), "revealed token not shown");
+        assert!(
+            !screen.contains("c2lnbmF0dXJl"),
+            "the signature must never be shown"
+        );
+        let masked = mask_token(&screen, &raw);
+        assert!(!masked.contains("eyJ"), "{masked}");
+        insta::assert_snapshot!(format!("revealed_{w}x{h}"), masked);
+    }
+}
+
+#[test]
+fn no_color_draws_without_colours() {
+    use ratatui::backend::TestBackend;
+    use ratatui::style::Color;
+    use ratatui::Terminal;
+    let (mut app, _) = with_watch();
+    app.no_color = true;
+    for tab in 0..4 {
+        update(&mut app, Action::GoTab(tab));
+        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        term.draw(|f| tokscope::tui::ui::draw(&app, f)).unwrap();
+        let buf = term.backend().buffer();
+        for cell in buf.content() {
+            assert_eq!(cell.fg, Color::Reset, "tab {tab}: {:?}", cell.symbol());
+            assert_eq!(cell.bg, Color::Reset, "tab {tab}: {:?}", cell.symbol());
+        }
+    }
+}

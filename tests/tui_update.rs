@@ -1,0 +1,238 @@
+//! The key flows through `update`: no terminal, no clock but the one the test sets.
+
+mod tui_fixture;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokscope::tui::action::{Action, FetchKind};
+use tokscope::tui::app::{update, App, Effect, Mode, Tab, MAX_INTERVAL, MIN_INTERVAL};
+use tokscope::tui::event::key_action;
+use tui_fixture::*;
+
+fn press(app: &mut App, code: KeyCode) {
+    if let Some(a) = key_action(&app.mode, KeyEvent::new(code, KeyModifiers::NONE)) {
+        update(app, a);
+    }
+}
+
+fn fetches(app: &App) -> Vec<(FetchKind, String)> {
+    app.effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Fetch { kind, resource } => Some((*kind, resource.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_second_refetch_while_one_is_in_flight_is_only_noted() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('r'));
+    press(&mut app, KeyCode::Char('r'));
+    assert_eq!(fetches(&app), [(FetchKind::User, ARM.to_string())]);
+    assert!(app.active_note().unwrap().contains("already in flight"));
+}
+
+#[test]
+fn enter_fetches_the_selected_resource() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        fetches(&app),
+        [(FetchKind::User, "https://graph.microsoft.com/".to_string())]
+    );
+    assert_eq!(app.resource, "https://graph.microsoft.com/");
+    assert!(
+        app.current.is_none(),
+        "the old resource's token is not shown for the new one"
+    );
+}
+
+#[test]
+fn typing_a_resource_fetches_it_and_esc_cancels() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('/'));
+    for c in "api://x".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.effects.is_empty());
+
+    press(&mut app, KeyCode::Char('/'));
+    for c in "api://xq".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(fetches(&app), [(FetchKind::User, "api://x".to_string())]);
+    assert_eq!(app.resources[app.selected].resource, "api://x");
+    assert!(!app.quit, "q typed into the input must not quit");
+}
+
+#[test]
+fn watch_polls_on_its_interval_and_clamps_it() {
+    let (mut app, raw) = with_token();
+    press(&mut app, KeyCode::Char('w'));
+    assert!(app.watch.on);
+    assert_eq!(fetches(&app), [(FetchKind::Poll, ARM.to_string())]);
+    app.effects.clear();
+    deliver(
+        &mut app,
+        FetchKind::Poll,
+        NOW + 1,
+        Ok(fetched(&raw, NOW + 3540, NOW + 1)),
+    );
+    update(&mut app, Action::Tick(NOW + 3));
+    assert!(app.effects.is_empty(), "no poll before the interval");
+    update(&mut app, Action::Tick(NOW + 5));
+    assert_eq!(fetches(&app).len(), 1);
+    update(&mut app, Action::Tick(NOW + 6));
+    assert_eq!(fetches(&app).len(), 1, "one poll in flight at a time");
+
+    for _ in 0..20 {
+        press(&mut app, KeyCode::Char('-'));
+    }
+    assert_eq!(app.watch.interval, MIN_INTERVAL);
+    for _ in 0..100 {
+        press(&mut app, KeyCode::Char('+'));
+    }
+    assert_eq!(app.watch.interval, MAX_INTERVAL);
+    press(&mut app, KeyCode::Char('w'));
+    assert!(!app.watch.on);
+}
+
+#[test]
+fn token_copy_needs_confirmation() {
+    let (mut app, raw) = with_token();
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.mode, Mode::ConfirmCopyToken);
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.effects.is_empty());
+
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.effects, [Effect::Copy(raw.clone())]);
+    app.effects.clear();
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.effects, [Effect::Copy(raw)]);
+}
+
+#[test]
+fn claims_copy_is_json_without_the_token() {
+    let (mut app, raw) = with_token();
+    press(&mut app, KeyCode::Char('c'));
+    let [Effect::Copy(text)] = app.effects.as_slice() else {
+        panic!("expected one copy, got {:?}", app.effects);
+    };
+    let v = json_value(text);
+    assert_eq!(v["claims"]["aud"], ARM);
+    assert_eq!(v["header"]["alg"], "RS256");
+    assert!(!text.contains(&raw));
+    assert_eq!(app.active_note(), Some("claims copied (OSC 52)"));
+}
+
+#[test]
+fn help_quit_tabs_and_reveal() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.mode, Mode::Help);
+    press(&mut app, KeyCode::Char('r'));
+    assert!(app.effects.is_empty(), "help takes the keys");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode, Mode::Normal);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(app.tab, Tab::Watch);
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::BackTab);
+    assert_eq!(app.tab, Tab::Log);
+    press(&mut app, KeyCode::Char('s'));
+    assert!(app.reveal);
+    assert_eq!(app.tab, Tab::Token, "revealing shows the token tab");
+    press(&mut app, KeyCode::Char('s'));
+    assert!(!app.reveal);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let quit = key_action(&app.mode, ctrl_c).unwrap();
+    update(&mut app, quit);
+    assert!(app.quit);
+    assert!(app.exit_line().contains("sha256:"));
+}
+
+#[test]
+fn expiry_disagreement_is_reported() {
+    let mut app = app();
+    let raw = jwt(ARM, NOW - 300, NOW + 3600, 1);
+    // The endpoint says ten minutes earlier than the token's exp.
+    deliver(
+        &mut app,
+        FetchKind::User,
+        NOW,
+        Ok(fetched(&raw, NOW + 3000, NOW)),
+    );
+    let w = app.current.as_ref().unwrap().warnings();
+    assert!(w.iter().any(|w| w.contains("differ by 10m")), "{w:?}");
+    assert!(render(&app, 80, 24).contains("differ by 10m"));
+}
+
+#[test]
+fn the_log_never_holds_the_token() {
+    let (mut app, raw) = with_watch();
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Enter);
+    let log: String = app.log.iter().map(|l| l.text.clone()).collect();
+    assert!(!log.contains(&raw));
+    assert!(log.contains("refreshed the token"));
+    assert!(log.contains("503"));
+}
+
+#[tokio::test]
+async fn a_token_from_the_emulator_decodes_in_the_app() {
+    use tokscope::cli::EndpointArgs;
+    use tokscope::commands::setup;
+    let args = EndpointArgs {
+        endpoint: None,
+        flavour: None,
+        client_id: None,
+        object_id: None,
+        resource_id: None,
+        secret: None,
+        retry_max: 0,
+        timeout: 5,
+        arc_key_dir: None,
+    };
+    let s = setup::setup(&args, true, setup::demo_config())
+        .await
+        .unwrap();
+    assert!(tokscope::endpoint::is_loopback_url(&s.endpoint.url));
+    let mut app = tokscope::tui::initial_app(&s.endpoint, ARM);
+    let [Effect::Fetch { kind, resource }] = app.effects.as_slice() else {
+        panic!("the app starts with one fetch");
+    };
+    let (at, latency, result) = tokscope::watch::poll(&s.client, &s.endpoint, resource).await;
+    let kind = *kind;
+    let resource = resource.clone();
+    app.effects.clear();
+    update(
+        &mut app,
+        Action::Fetched {
+            kind,
+            resource,
+            at,
+            latency,
+            result: Box::new(result),
+        },
+    );
+    let cur = app.current.as_ref().expect("a token");
+    let jwt = cur.jwt.as_ref().expect("a JWT");
+    assert!(jwt
+        .claim_str("aud")
+        .unwrap()
+        .contains("management.azure.com"));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("expires in"), "{screen}");
+    assert!(!screen.contains("eyJ"));
+}
