@@ -140,4 +140,13 @@ pub struct EmulateArgs {
     /// then optional :count=N, :share=P, :retry-after=S. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<String>,
+    /// VMs per page of the emulated ARM VM list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub arm_page_size: usize,
+    /// Answer every ARM call with 403 AuthorizationFailed.
+    #[arg(long)]
+    pub arm_deny: bool,
+    /// Inject a fault into ARM answers, same syntax as --fault (e.g. 429:count=2:retry-after=1). Repeatable.
+    #[arg(long = "arm-fault", value_name = "SPEC")]
+    pub arm_faults: Vec<String>,
 }
