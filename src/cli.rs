@@ -80,6 +80,45 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Run the endpoint emulator, printing the env exports that point clients at it.
     Emulate(EmulateArgs),
+    /// List the subscription's VMs through ARM with the token: shows what the identity may read.
+    Vms(VmsArgs),
+    /// Poll the endpoint and print one event per poll (fetched, unchanged, refreshed, error).
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VmsArgs {
+    /// Subscription id; found from instance metadata, the token or ARM when not given.
+    #[arg(long)]
+    pub subscription: Option<String>,
+    /// List only this resource group.
+    #[arg(long, short = 'g')]
+    pub resource_group: Option<String>,
+    /// Which cloud's ARM to call.
+    #[arg(long, value_enum, default_value_t = crate::arm::Cloud::Public)]
+    pub cloud: crate::arm::Cloud,
+    /// ARM base URL instead of the cloud's (plain http only to loopback, e.g. an emulator).
+    #[arg(long, value_name = "URL")]
+    pub arm_url: Option<String>,
+    /// Also ask each VM's instance view for its power state (one request per VM).
+    #[arg(long)]
+    pub power_state: bool,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Time between polls: 30s, 1s, 500ms, 2m.
+    #[arg(long, default_value = "30s", value_parser = crate::duration::parse_interval)]
+    pub interval: std::time::Duration,
+    /// Stop after this many polls (default: until Ctrl-C).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// One JSON object per line (NDJSON), then a final {"summary":{…}} line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,3 +5,5 @@ pub mod emulate;
 pub mod get;
 pub mod render;
 pub mod setup;
+pub mod vms;
+pub mod watch;

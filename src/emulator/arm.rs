@@ -166,7 +166,10 @@ fn has_role(shared: &Shared, caller: &Caller) -> bool {
         return false;
     }
     let t = &shared.tenant;
-    if caller.oid.eq_ignore_ascii_case(&t.system_identity.object_id) {
+    if caller
+        .oid
+        .eq_ignore_ascii_case(&t.system_identity.object_id)
+    {
         return true;
     }
     t.user_identities
@@ -218,7 +221,8 @@ async fn apply_faults(shared: &Shared) -> FaultOutcome {
                 _ => ("BadRequest".into(), "The request is invalid (emulated fault).".into()),
             };
             let mut r = arm_error(st, &code, &message);
-            if let Some(v) = retry_after.and_then(|ra| HeaderValue::from_str(&ra.to_string()).ok()) {
+            if let Some(v) = retry_after.and_then(|ra| HeaderValue::from_str(&ra.to_string()).ok())
+            {
                 r.headers_mut().insert("retry-after", v);
             }
             respond(r)
@@ -239,14 +243,28 @@ async fn apply_faults(shared: &Shared) -> FaultOutcome {
                     "emulated reset",
                 )),
             ];
-            respond((StatusCode::OK, Body::from_stream(futures_util::stream::iter(chunks))).into_response())
+            respond(
+                (
+                    StatusCode::OK,
+                    Body::from_stream(futures_util::stream::iter(chunks)),
+                )
+                    .into_response(),
+            )
         }
         FaultKind::Truncated => respond(
-            (StatusCode::OK, [("content-type", "application/json")], "{\"value\":[{\"name\":\"vm-")
+            (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                "{\"value\":[{\"name\":\"vm-",
+            )
                 .into_response(),
         ),
         FaultKind::Html => respond(
-            (StatusCode::OK, [("content-type", "text/html")], "<!DOCTYPE html><html><body>Proxy login required</body></html>")
+            (
+                StatusCode::OK,
+                [("content-type", "text/html")],
+                "<!DOCTYPE html><html><body>Proxy login required</body></html>",
+            )
                 .into_response(),
         ),
         FaultKind::Empty => respond(StatusCode::OK.into_response()),
@@ -313,8 +331,15 @@ pub async fn subscriptions(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> 
 
 /// What a path under `/subscriptions/` asks for. Literal segments match without case, as ARM's do.
 enum Scope {
-    Vms { sub: String, rg: Option<String> },
-    InstanceView { sub: String, rg: String, name: String },
+    Vms {
+        sub: String,
+        rg: Option<String>,
+    },
+    InstanceView {
+        sub: String,
+        rg: String,
+        name: String,
+    },
     Unknown,
 }
 
@@ -523,9 +548,11 @@ fn instance_view(s: &Shared, caller: &Caller, sub: &str, rg: &str, name: &str) -
         );
         return forbidden(caller, "Microsoft.Compute/virtualMachines/read", &scope);
     }
-    let Some(vm) = s.tenant.vms.iter().find(|v| {
-        v.resource_group.eq_ignore_ascii_case(rg) && v.name.eq_ignore_ascii_case(name)
-    }) else {
+    let Some(vm) =
+        s.tenant.vms.iter().find(|v| {
+            v.resource_group.eq_ignore_ascii_case(rg) && v.name.eq_ignore_ascii_case(name)
+        })
+    else {
         return arm_error(
             StatusCode::NOT_FOUND,
             "ResourceNotFound",
@@ -567,7 +594,10 @@ mod tests {
             parse_scope("s1/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines/vm1/instanceView"),
             Scope::InstanceView { .. }
         ));
-        assert!(matches!(parse_scope("s1/providers/Microsoft.Storage/storageAccounts"), Scope::Unknown));
+        assert!(matches!(
+            parse_scope("s1/providers/Microsoft.Storage/storageAccounts"),
+            Scope::Unknown
+        ));
     }
 
     #[test]

@@ -98,7 +98,11 @@ mod tests {
         let (input, sig) = token.rsplit_once('.').unwrap();
         let mut other = claims.clone();
         other.insert("aud".into(), json!("https://graph.microsoft.com"));
-        let forged = format!("{}.{}.{sig}", input.split('.').next().unwrap(), encode_part(&Value::Object(other)));
+        let forged = format!(
+            "{}.{}.{sig}",
+            input.split('.').next().unwrap(),
+            encode_part(&Value::Object(other))
+        );
         assert!(!keys.verify(&forged));
         assert!(!keys.verify("not-a-token"));
     }

@@ -86,7 +86,12 @@ impl Timeline {
     }
 
     /// Classify one poll's outcome and append it.
-    pub fn record(&mut self, at: i64, latency: Duration, result: &Result<Fetched, Error>) -> &PollEvent {
+    pub fn record(
+        &mut self,
+        at: i64,
+        latency: Duration,
+        result: &Result<Fetched, Error>,
+    ) -> &PollEvent {
         let latency_ms = latency.as_millis() as u64;
         self.polls += 1;
         self.latencies.push(latency_ms);
@@ -179,8 +184,44 @@ impl Timeline {
     }
 }
 
+impl PollEvent {
+    /// The NDJSON line of `watch --json`: the serialized event with `at_utc` (RFC 3339) after
+    /// the epoch `at`, and the error in the common error shape (request ids as an object).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(self) else {
+            return serde_json::Value::Object(out);
+        };
+        for (k, v) in fields {
+            let is_at = k == "at";
+            if k == "error" {
+                if let Some(e) = &self.error {
+                    out.insert(k, e.to_json()["error"].clone());
+                }
+                continue;
+            }
+            out.insert(k, v);
+            if is_at {
+                out.insert("at_utc".into(), rfc3339(self.at).into());
+            }
+        }
+        serde_json::Value::Object(out)
+    }
+}
+
+/// `2026-11-25T16:40:01Z`.
+pub fn rfc3339(epoch: i64) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp(epoch, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// One poll: fetch and time it.
-pub async fn poll(client: &TokenClient, endpoint: &Endpoint, resource: &str) -> (i64, Duration, Result<Fetched, Error>) {
+pub async fn poll(
+    client: &TokenClient,
+    endpoint: &Endpoint,
+    resource: &str,
+) -> (i64, Duration, Result<Fetched, Error>) {
     let started = std::time::Instant::now();
     let result = client.fetch(endpoint, resource).await;
     (chrono::Utc::now().timestamp(), started.elapsed(), result)
