@@ -12,7 +12,7 @@ use crate::cli::{Cli, WatchArgs};
 use crate::endpoint::Flavour;
 use crate::error::Result;
 use crate::token::claims::{duration, relative, utc_string};
-use crate::watch::{poll, rfc3339, EventKind, PollEvent, Summary, Timeline};
+use crate::watch::{poll, EventKind, PollEvent, Summary, Timeline};
 
 /// IMDS throttles the identity category at 20 requests/s; polling faster than this is rude.
 const IMDS_GENTLE_INTERVAL: Duration = Duration::from_secs(1);
@@ -25,7 +25,7 @@ pub fn event_line(e: &PollEvent) -> String {
         EventKind::Refreshed => "refreshed",
         EventKind::Error => "error",
     };
-    let mut line = format!("{}  {kind:<9}", rfc3339(e.at));
+    let mut line = format!("{}  {kind:<9}", utc_string(e.at));
     if let Some(err) = &e.error {
         line.push_str(&format!("  {}", err.kind.as_str()));
         if let Some(s) = err.status {
@@ -38,7 +38,7 @@ pub fn event_line(e: &PollEvent) -> String {
     }
     if let (Some(fp), Some(exp)) = (&e.fingerprint, e.expires_on_epoch) {
         line.push_str(&format!(
-            "  {fp}  expires {} UTC ({})",
+            "  {fp}  expires {} ({})",
             utc_string(exp),
             relative(exp - e.at)
         ));
@@ -74,7 +74,8 @@ fn emit(text: &str) {
 /// a failure of the command: the summary counts them.
 pub async fn run(cli: &Cli, args: &WatchArgs) -> Result<()> {
     let setup = super::setup::setup(&cli.endpoint, cli.demo, super::setup::demo_config()).await?;
-    if setup.endpoint.flavour == Flavour::Imds && args.interval < IMDS_GENTLE_INTERVAL {
+    let real_imds = setup.emulator.is_none() && setup.endpoint.flavour == Flavour::Imds;
+    if real_imds && args.interval < IMDS_GENTLE_INTERVAL {
         eprintln!(
             "warning: polling IMDS every {} ms; it throttles at 20 requests/s per VM (429), so keep the interval at 1s or more",
             args.interval.as_millis()

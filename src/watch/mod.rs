@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::endpoint::{Endpoint, Fetched, TokenClient};
 use crate::error::Error;
+use crate::token::claims::utc_string;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -202,18 +203,11 @@ impl PollEvent {
             }
             out.insert(k, v);
             if is_at {
-                out.insert("at_utc".into(), rfc3339(self.at).into());
+                out.insert("at_utc".into(), utc_string(self.at).into());
             }
         }
         serde_json::Value::Object(out)
     }
-}
-
-/// `2026-11-25T16:40:01Z`.
-pub fn rfc3339(epoch: i64) -> String {
-    chrono::DateTime::<chrono::Utc>::from_timestamp(epoch, 0)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// One poll: fetch and time it.
