@@ -20,6 +20,8 @@ use super::Shared;
 use crate::assets::TenantVm;
 
 type S = State<Arc<Shared>>;
+/// An answer that ends a request early; boxed, as responses are large.
+type Refused = Box<Response>;
 
 /// Audiences ARM takes, compared after [`normalise_audience`].
 const ARM_AUDIENCES: &[&str] = &[
@@ -79,7 +81,7 @@ fn stamp_ids(mut r: Response, request: &HeaderMap) -> Response {
     r
 }
 
-fn unauthorized(shared: &Shared, code: &str, message: &str) -> Response {
+fn unauthorized(shared: &Shared, code: &str, message: &str) -> Refused {
     let mut r = arm_error(StatusCode::UNAUTHORIZED, code, message);
     let challenge = format!(
         "Bearer authorization_uri=\"https://login.microsoftonline.com/{}\", error=\"invalid_token\", error_description=\"{message}\"",
@@ -88,7 +90,7 @@ fn unauthorized(shared: &Shared, code: &str, message: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(&challenge) {
         r.headers_mut().insert("www-authenticate", v);
     }
-    r
+    Box::new(r)
 }
 
 /// `11/25/2026 4:35:00 PM`, the form ARM's expiry message uses.
@@ -100,7 +102,7 @@ fn arm_time(epoch: i64) -> String {
 }
 
 /// Accept only tokens this emulator minted, unexpired, for ARM.
-fn authenticate(shared: &Shared, h: &HeaderMap) -> Result<Caller, Response> {
+fn authenticate(shared: &Shared, h: &HeaderMap) -> Result<Caller, Refused> {
     let Some(auth) = h.get("authorization").and_then(|v| v.to_str().ok()) else {
         return Err(unauthorized(
             shared,
@@ -286,18 +288,18 @@ fn query_param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// Checks every ARM request shares: authentication, api-version, injected faults.
-async fn gate(shared: &Shared, h: &HeaderMap, q: &[(String, String)]) -> Result<Caller, Response> {
+async fn gate(shared: &Shared, h: &HeaderMap, q: &[(String, String)]) -> Result<Caller, Refused> {
     shared.arm_requests.fetch_add(1, Ordering::Relaxed);
     let caller = authenticate(shared, h)?;
     if query_param(q, "api-version").is_none_or(str::is_empty) {
-        return Err(arm_error(
+        return Err(Box::new(arm_error(
             StatusCode::BAD_REQUEST,
             "MissingApiVersionParameter",
             "The api-version query parameter (?api-version=) is required for all requests.",
-        ));
+        )));
     }
     if let FaultOutcome::Respond(r) = apply_faults(shared).await {
-        return Err(r);
+        return Err(Box::new(r));
     }
     Ok(caller)
 }
@@ -306,7 +308,7 @@ async fn gate(shared: &Shared, h: &HeaderMap, q: &[(String, String)]) -> Result<
 pub async fn subscriptions(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
     let q = query_params(q.as_deref());
     let r = match gate(&s, &h, &q).await {
-        Err(r) => r,
+        Err(r) => *r,
         Ok(caller) => {
             let t = &s.tenant;
             let value: Vec<Value> = if has_role(&s, &caller) {
@@ -431,7 +433,7 @@ pub async fn scoped(
 ) -> Response {
     let q = query_params(q.as_deref());
     let r = match gate(&s, &h, &q).await {
-        Err(r) => r,
+        Err(r) => *r,
         Ok(caller) => match parse_scope(&rest) {
             Scope::Vms { sub, rg } => list_vms(&s, &caller, &h, &uri, &q, &sub, rg.as_deref()),
             Scope::InstanceView { sub, rg, name } => instance_view(&s, &caller, &sub, &rg, &name),
@@ -445,11 +447,11 @@ pub async fn scoped(
     stamp_ids(r, &h)
 }
 
-fn check_subscription(s: &Shared, sub: &str) -> Result<(), Response> {
+fn check_subscription(s: &Shared, sub: &str) -> Result<(), Refused> {
     if sub.eq_ignore_ascii_case(&s.tenant.subscription_id) {
         Ok(())
     } else {
-        Err(not_found_subscription(sub))
+        Err(Box::new(not_found_subscription(sub)))
     }
 }
 
@@ -463,7 +465,7 @@ fn list_vms(
     rg: Option<&str>,
 ) -> Response {
     if let Err(r) = check_subscription(s, sub) {
-        return r;
+        return *r;
     }
     let scope = match rg {
         Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg}"),
@@ -540,7 +542,7 @@ fn decode_skiptoken(t: &str) -> Option<usize> {
 
 fn instance_view(s: &Shared, caller: &Caller, sub: &str, rg: &str, name: &str) -> Response {
     if let Err(r) = check_subscription(s, sub) {
-        return r;
+        return *r;
     }
     if !has_role(s, caller) {
         let scope = format!(

@@ -61,7 +61,7 @@ impl JwtError {
 }
 
 /// A decoded token. The signature's bytes are kept for verification but never printed.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub struct Jwt {
     pub header: Map<String, Value>,
     pub claims: Map<String, Value>,

@@ -220,3 +220,24 @@ pub async fn poll(
     let result = client.fetch(endpoint, resource).await;
     (chrono::Utc::now().timestamp(), started.elapsed(), result)
 }
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    #[test]
+    fn event_json_has_utc_time_and_the_common_error_shape() {
+        let mut t = Timeline::new(4);
+        let mut e = Error::new(crate::error::ErrorKind::Endpoint, "busy", "try later");
+        e.request_ids.push(("x-ms-request-id".into(), "r1".into()));
+        let v = t
+            .record(1_795_624_911, Duration::from_millis(7), &Err(e))
+            .to_json();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys[..3], ["at", "at_utc", "event"]);
+        assert_eq!(v["at_utc"], "2026-11-25T16:41:51Z");
+        assert_eq!(v["event"], "error");
+        assert_eq!(v["error"]["request_ids"]["x-ms-request-id"], "r1");
+        assert_eq!(v["latency_ms"], 7);
+    }
+}
