@@ -659,3 +659,92 @@ async fn binary_against_an_endpoint_and_arm_url() {
     assert_eq!(v["vms"].as_array().unwrap().len(), 23);
     assert_eq!(arm_requests(&run), 3);
 }
+
+#[test]
+fn emulate_flags_configure_the_arm_side() {
+    use clap::Parser;
+    let cli = tokscope::cli::Cli::parse_from([
+        "tokscope",
+        "emulate",
+        "--arm-page-size",
+        "5",
+        "--arm-deny",
+        "--arm-fault",
+        "429:count=1:retry-after=2",
+    ]);
+    let Some(tokscope::cli::Command::Emulate(a)) = cli.command else {
+        panic!("emulate expected")
+    };
+    let c = tokscope::commands::emulate::config(&a).unwrap();
+    assert_eq!(c.arm_page_size, 5);
+    assert!(c.arm_deny_all);
+    assert_eq!(c.arm_faults.len(), 1);
+    assert_eq!(c.arm_faults[0].retry_after, Some(2));
+}
+
+#[tokio::test]
+async fn emulator_arm_answers_in_arms_shapes() {
+    tokio::time::timeout(LIMIT, async {
+        let run = start(Config::default()).await;
+        let http = reqwest::Client::builder().no_proxy().build().unwrap();
+        let url = format!(
+            "{}/subscriptions/{}/providers/Microsoft.Compute/virtualMachines",
+            run.base_url(),
+            sub()
+        );
+        // No Authorization header.
+        let r = http
+            .get(format!("{url}?api-version=2021-07-01"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        assert!(r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer authorization_uri="));
+        for h in [
+            "x-ms-request-id",
+            "x-ms-correlation-request-id",
+            "x-ms-routing-request-id",
+        ] {
+            assert!(r.headers().contains_key(h), "{h}");
+        }
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "AuthenticationFailed");
+
+        // A client's correlation id is echoed; api-version is required.
+        let tok = token(&run, Identity::SystemAssigned, ARM).await;
+        let r = http
+            .get(&url)
+            .bearer_auth(tok.expose())
+            .header("x-ms-correlation-request-id", "0123abcd-0000-0000-0000-000000000000")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400);
+        assert_eq!(
+            r.headers()["x-ms-correlation-request-id"],
+            "0123abcd-0000-0000-0000-000000000000"
+        );
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "MissingApiVersionParameter");
+
+        // An instance view of a VM that does not exist.
+        let r = http
+            .get(format!(
+                "{}/subscriptions/{}/resourceGroups/rg-demo/providers/Microsoft.Compute/virtualMachines/vm-nope/instanceView?api-version=2021-07-01",
+                run.base_url(),
+                sub()
+            ))
+            .bearer_auth(tok.expose())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "ResourceNotFound");
+    })
+    .await
+    .unwrap();
+}

@@ -144,3 +144,35 @@ async fn watch_refuses_an_interval_without_a_unit() {
     assert!(!ok);
     assert!(err.contains("needs a unit"), "{err}");
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_stops_the_watch_with_a_summary() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    tokio::time::timeout(LIMIT, async {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
+            .args(["--demo", "watch", "--interval", "1s", "--json"])
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first: Value = serde_json::from_str(&out.next_line().await.unwrap().unwrap()).unwrap();
+        assert_eq!(first["event"], "fetched");
+        let pid = child.id().unwrap().to_string();
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let mut last = None;
+        while let Some(l) = out.next_line().await.unwrap() {
+            last = Some(l);
+        }
+        let last: Value = serde_json::from_str(&last.unwrap()).unwrap();
+        assert!(last["summary"]["polls"].as_u64().unwrap() >= 1);
+        assert!(child.wait().await.unwrap().success());
+    })
+    .await
+    .unwrap();
+}

@@ -65,6 +65,11 @@ pub async fn run(args: &EmulateArgs) -> Result<()> {
         running.shared.config.refresh_before,
         running.exports()
     );
+    println!(
+        "# ARM (VM list, {} per page): tokscope --endpoint {b} vms --arm-url {b}",
+        running.shared.config.arm_page_size,
+        b = running.base_url()
+    );
     crate::shutdown_signal().await;
     Ok(())
 }

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use crate::arm::{self, Client, Discovery, RequestRecord, Subscription, VmList};
+use crate::arm::{self, Client, Cloud, Discovery, RequestRecord, Subscription, VmList};
 use crate::cli::{Cli, VmsArgs};
 use crate::endpoint::{detect::imds_host, Flavour};
 use crate::error::Result;
@@ -39,8 +39,14 @@ pub async fn fetch(cli: &Cli, args: &VmsArgs) -> Result<Outcome> {
         (None, Some(run)) => Client::new(&run.base_url())?,
         (None, None) => Client::new(args.cloud.base_url())?,
     };
-    let audience = args.cloud.audience().to_string();
-    let (resource, token_note) = if arm::is_arm_audience(&cli.resource, args.cloud) {
+    // The demo's ARM is the emulator, which takes public-cloud tokens whatever --cloud says.
+    let cloud = if setup.emulator.is_some() && args.arm_url.is_none() {
+        Cloud::Public
+    } else {
+        args.cloud
+    };
+    let audience = cloud.audience().to_string();
+    let (resource, token_note) = if arm::is_arm_audience(&cli.resource, cloud) {
         (cli.resource.clone(), None)
     } else {
         (
