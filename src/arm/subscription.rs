@@ -173,7 +173,7 @@ pub async fn discover_subscription(
         &["subscriptions"],
         &[("api-version", SUBSCRIPTIONS_API_VERSION)],
     );
-    let ctx = ErrorContext::for_token(token, None, "");
+    let ctx = ErrorContext::for_token(token, None, &client.audience);
     let v = client.get_json(&url, token, &ctx, &recorder).await?;
     let subs: Vec<&Value> = v
         .get("value")

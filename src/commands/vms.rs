@@ -34,7 +34,7 @@ pub async fn fetch(cli: &Cli, args: &VmsArgs) -> Result<Outcome> {
     // Check the ARM URL before anything goes on the network.
     let early = args.arm_url.as_deref().map(Client::new).transpose()?;
     let setup = super::setup::setup(&cli.endpoint, cli.demo, super::setup::demo_config()).await?;
-    let client = match (early, &setup.emulator) {
+    let mut client = match (early, &setup.emulator) {
         (Some(c), _) => c,
         (None, Some(run)) => Client::new(&run.base_url())?,
         (None, None) => Client::new(args.cloud.base_url())?,
@@ -46,6 +46,7 @@ pub async fn fetch(cli: &Cli, args: &VmsArgs) -> Result<Outcome> {
         args.cloud
     };
     let audience = cloud.audience().to_string();
+    client.audience = audience.clone();
     let (resource, token_note) = if arm::is_arm_audience(&cli.resource, cloud) {
         (cli.resource.clone(), None)
     } else {
