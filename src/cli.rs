@@ -86,6 +86,10 @@ pub enum Command {
     /// Write a support report (the doctor's findings, the decoded token, the system),
     /// safe to paste into a ticket: the token itself is never in it.
     Report(ReportArgs),
+    /// List the subscription's VMs through ARM with the token: shows what the identity may read.
+    Vms(VmsArgs),
+    /// Poll the endpoint and print one event per poll (fetched, unchanged, refreshed, error).
+    Watch(WatchArgs),
 }
 
 /// What the doctor checks beyond the defaults.
@@ -109,6 +113,28 @@ pub struct DoctorArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct VmsArgs {
+    /// Subscription id; found from instance metadata, the token or ARM when not given.
+    #[arg(long)]
+    pub subscription: Option<String>,
+    /// List only this resource group.
+    #[arg(long, short = 'g')]
+    pub resource_group: Option<String>,
+    /// Which cloud's ARM to call.
+    #[arg(long, value_enum, default_value_t = crate::arm::Cloud::Public)]
+    pub cloud: crate::arm::Cloud,
+    /// ARM base URL instead of the cloud's (plain http only to loopback, e.g. an emulator).
+    #[arg(long, value_name = "URL")]
+    pub arm_url: Option<String>,
+    /// Also ask each VM's instance view for its power state (one request per VM).
+    #[arg(long)]
+    pub power_state: bool,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
@@ -118,6 +144,19 @@ pub struct ReportArgs {
     /// Write the report to this file instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Time between polls: 30s, 1s, 500ms, 2m.
+    #[arg(long, default_value = "30s", value_parser = crate::duration::parse_interval)]
+    pub interval: std::time::Duration,
+    /// Stop after this many polls (default: until Ctrl-C).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// One JSON object per line (NDJSON), then a final {"summary":{…}} line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -178,4 +217,13 @@ pub struct EmulateArgs {
     /// then optional :count=N, :share=P, :retry-after=S. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<String>,
+    /// VMs per page of the emulated ARM VM list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub arm_page_size: usize,
+    /// Answer every ARM call with 403 AuthorizationFailed.
+    #[arg(long)]
+    pub arm_deny: bool,
+    /// Inject a fault into ARM answers, same syntax as --fault (e.g. 429:count=2:retry-after=1). Repeatable.
+    #[arg(long = "arm-fault", value_name = "SPEC")]
+    pub arm_faults: Vec<String>,
 }

@@ -1,9 +1,11 @@
 //! tokscope: fetch, decode, count down, watch and use Azure managed-identity access tokens.
 
+pub mod arm;
 pub mod assets;
 pub mod cli;
 pub mod commands;
 pub mod doctor;
+pub mod duration;
 pub mod emulator;
 pub mod endpoint;
 pub mod error;

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use tokscope::cli::{Cli, Command};
-use tokscope::commands::{decode, doctor, emulate, get, report, setup};
+use tokscope::commands::{decode, doctor, emulate, get, report, setup, vms, watch};
 use tokscope::error::Error;
 
 fn print_error(e: &Error, json: bool) {
@@ -23,6 +23,11 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
         Some(Command::Emulate(a)) => emulate::run(a).await.map_err(|e| (e, false))?,
         // Doctor and report set their own exit codes: see `diagnose`.
         Some(Command::Doctor(_) | Command::Report(_)) => {}
+        Some(Command::Vms(a)) => {
+            let out = vms::run(&cli, a).await.map_err(|e| (e, a.json))?;
+            println!("{}", out.trim_end());
+        }
+        Some(Command::Watch(a)) => watch::run(&cli, a).await.map_err(|e| (e, a.json))?,
         Some(Command::Get(a)) => {
             let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
                 .await

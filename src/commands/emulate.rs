@@ -36,6 +36,16 @@ pub fn config(args: &EmulateArgs) -> Result<emulator::Config> {
                 .map_err(|e| Error::config(e, "see tokscope emulate --help for the fault syntax"))
         })
         .collect::<Result<_>>()?;
+    c.arm_page_size = args.arm_page_size.max(1);
+    c.arm_deny_all = args.arm_deny;
+    c.arm_faults = args
+        .arm_faults
+        .iter()
+        .map(|s| {
+            Fault::parse(s)
+                .map_err(|e| Error::config(e, "see tokscope emulate --help for the fault syntax"))
+        })
+        .collect::<Result<_>>()?;
     Ok(c)
 }
 
@@ -54,6 +64,11 @@ pub async fn run(args: &EmulateArgs) -> Result<()> {
         running.shared.config.lifetime,
         running.shared.config.refresh_before,
         running.exports()
+    );
+    println!(
+        "# ARM (VM list, {} per page): tokscope --endpoint {b} vms --arm-url {b}",
+        running.shared.config.arm_page_size,
+        b = running.base_url()
     );
     crate::shutdown_signal().await;
     Ok(())

@@ -7,3 +7,5 @@ pub mod get;
 pub mod render;
 pub mod report;
 pub mod setup;
+pub mod vms;
+pub mod watch;

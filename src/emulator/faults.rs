@@ -132,26 +132,7 @@ impl Fault {
     }
 }
 
-/// `500ms`, `2s`, `1.5s` or a bare number of milliseconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let bad = || format!("{s:?} is not a duration: use e.g. 500ms, 2s or 1m");
-    let (num, unit) = s
-        .find(|c: char| c.is_ascii_alphabetic())
-        .map_or((s, "ms"), |i| (&s[..i], &s[i..]));
-    let n: f64 = num.trim().parse().map_err(|_| bad())?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(bad()),
-    };
-    if !secs.is_finite() || !(0.0..=86_400.0 * 365.0).contains(&secs) {
-        return Err(bad());
-    }
-    Ok(Duration::from_secs_f64(secs))
-}
+pub use crate::duration::parse_duration;
 
 #[cfg(test)]
 mod tests {

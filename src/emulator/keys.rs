@@ -2,8 +2,8 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rsa::pkcs1v15::SigningKey;
-use rsa::signature::{SignatureEncoding, Signer};
+use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
+use rsa::signature::{Keypair, SignatureEncoding, Signer, Verifier};
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPrivateKey;
 use serde_json::{json, Map, Value};
@@ -14,6 +14,7 @@ use crate::token::jwt::encode_part;
 
 pub struct Keys {
     signer: SigningKey<Sha256>,
+    verifier: VerifyingKey<Sha256>,
     pub kid: String,
     n: String,
     e: String,
@@ -26,8 +27,10 @@ impl Keys {
         let e = private.e().to_bytes_be();
         // Entra's kid and x5t are a certificate thumbprint; a hash of the modulus serves the same purpose.
         let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(&n)[..20]);
+        let signer = SigningKey::<Sha256>::new(private);
         Ok(Self {
-            signer: SigningKey::<Sha256>::new(private),
+            verifier: signer.verifying_key(),
+            signer,
             kid,
             n: URL_SAFE_NO_PAD.encode(n),
             e: URL_SAFE_NO_PAD.encode(e),
@@ -57,10 +60,50 @@ impl Keys {
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
     }
 
+    /// True when `token` is an RS256 JWS signed with this key, as ARM checks a token's signature.
+    pub fn verify(&self, token: &str) -> bool {
+        let Ok(jwt) = crate::token::decode(token) else {
+            return false;
+        };
+        if jwt.header_str("alg") != Some("RS256") {
+            return false;
+        }
+        let Ok(sig) = Signature::try_from(jwt.signature()) else {
+            return false;
+        };
+        self.verifier
+            .verify(jwt.signing_input().as_bytes(), &sig)
+            .is_ok()
+    }
+
     pub fn jwks(&self, issuer: &str) -> Value {
         json!({"keys": [{
             "kty": "RSA", "use": "sig", "kid": self.kid, "x5t": self.kid,
             "n": self.n, "e": self.e, "issuer": issuer,
         }]})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verifies_its_own_signatures_only() {
+        let keys = Keys::shared().unwrap();
+        let mut claims = Map::new();
+        claims.insert("aud".into(), json!("https://management.azure.com"));
+        let token = keys.sign(&claims);
+        assert!(keys.verify(&token));
+        let (input, sig) = token.rsplit_once('.').unwrap();
+        let mut other = claims.clone();
+        other.insert("aud".into(), json!("https://graph.microsoft.com"));
+        let forged = format!(
+            "{}.{}.{sig}",
+            input.split('.').next().unwrap(),
+            encode_part(&Value::Object(other))
+        );
+        assert!(!keys.verify(&forged));
+        assert!(!keys.verify("not-a-token"));
     }
 }

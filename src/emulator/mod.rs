@@ -1,6 +1,7 @@
 //! A faithful imitation of every managed-identity endpoint on one port, minting real RS256 tokens.
 
 pub mod admin;
+pub mod arm;
 pub mod clock;
 pub mod discovery;
 pub mod faults;
@@ -72,6 +73,12 @@ pub struct Config {
     pub clock_skew: i64,
     pub expires_on_format: Option<ExpiresOnFormat>,
     pub faults: Vec<Fault>,
+    /// VMs per page of the ARM VM list; the rest follows through nextLink.
+    pub arm_page_size: usize,
+    /// Answer every ARM call with 403 AuthorizationFailed, as for an identity without a role.
+    pub arm_deny_all: bool,
+    /// Faults injected into ARM answers (429, 5xx, latency …).
+    pub arm_faults: Vec<Fault>,
 }
 
 impl Default for Config {
@@ -86,6 +93,9 @@ impl Default for Config {
             clock_skew: 0,
             expires_on_format: None,
             faults: Vec::new(),
+            arm_page_size: 10,
+            arm_deny_all: false,
+            arm_faults: Vec::new(),
         }
     }
 }
@@ -106,6 +116,9 @@ pub struct Shared {
     pub faults: Mutex<Vec<Fault>>,
     pub arc_keys: Mutex<Vec<String>>,
     pub requests: std::sync::atomic::AtomicU64,
+    pub arm_faults: Mutex<Vec<Fault>>,
+    /// ARM requests answered, faults and errors included.
+    pub arm_requests: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -143,6 +156,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/{tenant}/discovery/keys", get(discovery::jwks))
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::jwks))
+        .route("/subscriptions", get(arm::subscriptions))
+        .route("/subscriptions/{*rest}", get(arm::scoped))
         .route(
             "/admin/faults",
             get(admin::get_faults)
@@ -212,6 +227,8 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         .map_err(|e| Error::new(ErrorKind::Io, e.to_string(), "try again"))?;
     let shared = Arc::new(Shared {
         faults: Mutex::new(config.faults.clone()),
+        arm_faults: Mutex::new(config.arm_faults.clone()),
+        arm_requests: Default::default(),
         config,
         tenant: demo_tenant(),
         keys,

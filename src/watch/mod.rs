@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::endpoint::{Endpoint, Fetched, TokenClient};
 use crate::error::Error;
+use crate::token::claims::utc_string;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -184,6 +185,31 @@ impl Timeline {
     }
 }
 
+impl PollEvent {
+    /// The NDJSON line of `watch --json`: the serialized event with `at_utc` (RFC 3339) after
+    /// the epoch `at`, and the error in the common error shape (request ids as an object).
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(self) else {
+            return serde_json::Value::Object(out);
+        };
+        for (k, v) in fields {
+            let is_at = k == "at";
+            if k == "error" {
+                if let Some(e) = &self.error {
+                    out.insert(k, e.to_json()["error"].clone());
+                }
+                continue;
+            }
+            out.insert(k, v);
+            if is_at {
+                out.insert("at_utc".into(), utc_string(self.at).into());
+            }
+        }
+        serde_json::Value::Object(out)
+    }
+}
+
 /// One poll: fetch and time it.
 pub async fn poll(
     client: &TokenClient,
@@ -193,4 +219,25 @@ pub async fn poll(
     let started = std::time::Instant::now();
     let result = client.fetch(endpoint, resource).await;
     (chrono::Utc::now().timestamp(), started.elapsed(), result)
+}
+
+#[cfg(test)]
+mod json_tests {
+    use super::*;
+
+    #[test]
+    fn event_json_has_utc_time_and_the_common_error_shape() {
+        let mut t = Timeline::new(4);
+        let mut e = Error::new(crate::error::ErrorKind::Endpoint, "busy", "try later");
+        e.request_ids.push(("x-ms-request-id".into(), "r1".into()));
+        let v = t
+            .record(1_795_624_911, Duration::from_millis(7), &Err(e))
+            .to_json();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys[..3], ["at", "at_utc", "event"]);
+        assert_eq!(v["at_utc"], "2026-11-25T16:41:51Z");
+        assert_eq!(v["event"], "error");
+        assert_eq!(v["error"]["request_ids"]["x-ms-request-id"], "r1");
+        assert_eq!(v["latency_ms"], 7);
+    }
 }

@@ -1,0 +1,413 @@
+//! The HTTP side of ARM: one base URL, bearer tokens only over HTTPS (or to loopback), bounded
+//! retries of 429 and 5xx, and a record of every request for display.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::errors::{self, ErrorContext};
+use crate::endpoint::is_loopback_url;
+use crate::endpoint::retry::parse_retry_after;
+use crate::error::{Error, ErrorKind, Result};
+use crate::secret::AccessToken;
+
+/// Largest ARM answer read; a page of VMs is well under this.
+const MAX_BODY: usize = 32 << 20;
+
+/// The headers ARM puts on every answer and support teams ask for.
+pub const REQUEST_ID_HEADERS: &[&str] = &[
+    "x-ms-request-id",
+    "x-ms-correlation-request-id",
+    "x-ms-routing-request-id",
+];
+
+/// How 429 and 5xx answers are retried.
+#[derive(Debug, Clone)]
+pub struct RetrySettings {
+    pub max_retries: u32,
+    /// First wait without Retry-After; doubles each time.
+    pub base: Duration,
+    /// A Retry-After longer than this ends the retries: the error says how long to wait.
+    pub max_wait: Duration,
+}
+
+impl Default for RetrySettings {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            base: Duration::from_secs(1),
+            max_wait: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One HTTP request as sent and answered, for the `request` lines and a TUI tab.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    pub method: &'static str,
+    /// Full URL with api-version (no secrets: the token travels in a header).
+    pub url: String,
+    /// None when nothing answered.
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+    #[serde(serialize_with = "ids_as_map")]
+    pub request_ids: Vec<(String, String)>,
+}
+
+fn ids_as_map<S: serde::Serializer>(
+    ids: &[(String, String)],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(ids.len()))?;
+    for (k, v) in ids {
+        m.serialize_entry(k, v)?;
+    }
+    m.end()
+}
+
+impl RequestRecord {
+    /// `GET https://…?api-version=… → 200 · 41 ms · x-ms-request-id …`
+    pub fn line(&self) -> String {
+        let status = self
+            .status
+            .map_or_else(|| "no answer".to_string(), |s| s.to_string());
+        let mut out = format!(
+            "{} {} → {status} · {} ms",
+            self.method, self.url, self.latency_ms
+        );
+        for (k, v) in &self.request_ids {
+            out.push_str(&format!(" · {k} {v}"));
+        }
+        out
+    }
+}
+
+/// Where records of one operation go, besides the client's own history.
+pub(crate) type Recorder = Mutex<Vec<RequestRecord>>;
+
+/// An ARM client bound to one base URL. Cheap to clone; clones share the request history.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    /// For IMDS instance metadata: never through a proxy, short timeouts.
+    pub(crate) imds: reqwest::Client,
+    base: reqwest::Url,
+    pub retry: RetrySettings,
+    /// The resource to ask a token for to call this ARM (for hints).
+    pub audience: String,
+    history: Arc<Mutex<Vec<RequestRecord>>>,
+}
+
+fn build_error(e: reqwest::Error) -> Error {
+    Error::new(
+        ErrorKind::Config,
+        format!("cannot build the HTTP client: {e}"),
+        "report this as a bug",
+    )
+}
+
+impl Client {
+    /// A client for `base` (e.g. `https://management.azure.com`). Plain `http://` is refused
+    /// unless the host is loopback: the bearer token must not cross a network in clear text.
+    pub fn new(base: &str) -> Result<Self> {
+        let base = parse_base(base)?;
+        let loopback = is_loopback_url(base.as_str());
+        let mut b = reqwest::Client::builder()
+            // A redirect could carry the request somewhere the base check never saw.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60));
+        if loopback {
+            b = b.no_proxy();
+        }
+        let http = b.build().map_err(build_error)?;
+        let imds = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(2))
+            .timeout(Duration::from_secs(5))
+            .build()
+            .map_err(build_error)?;
+        Ok(Self {
+            http,
+            imds,
+            audience: audience_for(&base).to_string(),
+            base,
+            retry: RetrySettings::default(),
+            history: Arc::default(),
+        })
+    }
+
+    pub fn with_retry(mut self, retry: RetrySettings) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The base URL, without a trailing slash.
+    pub fn base(&self) -> &str {
+        self.base.as_str().trim_end_matches('/')
+    }
+
+    /// Every request this client (and its clones) sent, oldest first.
+    pub fn history(&self) -> Vec<RequestRecord> {
+        match self.history.lock() {
+            Ok(h) => h.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// `base` + path segments (each percent-encoded) + query.
+    pub(crate) fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> String {
+        let mut u = self.base.clone();
+        if let Ok(mut p) = u.path_segments_mut() {
+            p.pop_if_empty();
+            p.extend(segments);
+        }
+        if !query.is_empty() {
+            u.query_pairs_mut().extend_pairs(query);
+        }
+        u.to_string()
+    }
+
+    /// Whether `url` is on this client's base (scheme, host and port), so the token may go there.
+    pub fn same_origin(&self, url: &str) -> bool {
+        reqwest::Url::parse(url).is_ok_and(|u| {
+            u.scheme() == self.base.scheme()
+                && u.host_str()
+                    .zip(self.base.host_str())
+                    .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+                && u.port_or_known_default() == self.base.port_or_known_default()
+        })
+    }
+
+    pub(crate) fn record(&self, rec: RequestRecord, recorder: &Recorder) {
+        for sink in [&*self.history, recorder] {
+            match sink.lock() {
+                Ok(mut v) => v.push(rec.clone()),
+                Err(p) => p.into_inner().push(rec.clone()),
+            }
+        }
+    }
+
+    /// GET a JSON document from ARM with the token, retrying 429 and 5xx.
+    pub(crate) async fn get_json(
+        &self,
+        url: &str,
+        token: &AccessToken,
+        ctx: &ErrorContext,
+        recorder: &Recorder,
+    ) -> Result<Value> {
+        if !self.same_origin(url) {
+            return Err(Error::new(
+                ErrorKind::Arm,
+                format!("refusing to send the token to {url}: it is not on {}", self.base()),
+                "ARM's nextLink should stay on the ARM host; report the answer that pointed elsewhere",
+            ));
+        }
+        let mut retries = 0u32;
+        loop {
+            let started = Instant::now();
+            let sent = self
+                .http
+                .get(url)
+                .bearer_auth(token.expose())
+                .header("accept", "application/json")
+                .send()
+                .await;
+            let resp = match sent {
+                Ok(r) => r,
+                Err(e) => {
+                    self.record(
+                        RequestRecord {
+                            method: "GET",
+                            url: url.to_string(),
+                            status: None,
+                            latency_ms: started.elapsed().as_millis() as u64,
+                            request_ids: Vec::new(),
+                        },
+                        recorder,
+                    );
+                    return Err(transport_error(self.base(), &e));
+                }
+            };
+            let status = resp.status().as_u16();
+            let headers: Vec<(String, String)> = resp
+                .headers()
+                .iter()
+                .filter_map(|(k, v)| {
+                    v.to_str()
+                        .ok()
+                        .map(|v| (k.as_str().to_ascii_lowercase(), v.to_string()))
+                })
+                .collect();
+            let request_ids = errors::request_ids(&headers);
+            let body = read_body(resp).await;
+            self.record(
+                RequestRecord {
+                    method: "GET",
+                    url: url.to_string(),
+                    status: Some(status),
+                    latency_ms: started.elapsed().as_millis() as u64,
+                    request_ids,
+                },
+                recorder,
+            );
+            let body = body?;
+            if (200..300).contains(&status) {
+                return serde_json::from_slice(&body).map_err(|e| {
+                    Error::new(
+                        ErrorKind::BadResponse,
+                        format!(
+                            "ARM answered {status} with a body that is not JSON ({e}): {}",
+                            crate::endpoint::response::describe_body(&body)
+                        ),
+                        "a proxy or captive portal may sit between this machine and ARM; try again, or check HTTPS_PROXY",
+                    )
+                    .with_status(status)
+                });
+            }
+            let header = |n: &str| {
+                headers
+                    .iter()
+                    .find(|(k, _)| k == n)
+                    .map(|(_, v)| v.as_str())
+            };
+            let retry_after =
+                header("retry-after").and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+            let retryable = status == 429 || (500..600).contains(&status);
+            let wait = retry_after.unwrap_or_else(|| {
+                self.retry
+                    .base
+                    .saturating_mul(2u32.saturating_pow(retries.min(16)))
+            });
+            if retryable && retries < self.retry.max_retries && wait <= self.retry.max_wait {
+                tokio::time::sleep(wait).await;
+                retries += 1;
+                continue;
+            }
+            let mut e = errors::from_answer(status, &headers, &body, ctx);
+            if retries > 0 {
+                e.message = format!("{} (after {retries} retries)", e.message);
+            }
+            return Err(e);
+        }
+    }
+}
+
+async fn read_body(mut resp: reqwest::Response) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(c)) => {
+                body.extend_from_slice(&c);
+                if body.len() > MAX_BODY {
+                    return Err(Error::new(
+                        ErrorKind::BadResponse,
+                        "ARM's answer is larger than 32 MiB",
+                        "narrow the list with --resource-group",
+                    ));
+                }
+            }
+            Ok(None) => return Ok(body),
+            Err(e) => {
+                return Err(Error::new(
+                    ErrorKind::BadResponse,
+                    format!("the answer from ARM broke off: {e}"),
+                    "try again; a proxy may be cutting connections",
+                ))
+            }
+        }
+    }
+}
+
+/// The cloud whose ARM host this is; anything else (an emulator) takes the public audience.
+fn audience_for(base: &reqwest::Url) -> &'static str {
+    let host = base.host_str().unwrap_or("");
+    [super::Cloud::Usgov, super::Cloud::China]
+        .into_iter()
+        .find(|c| c.base_url().strip_prefix("https://") == Some(host))
+        .unwrap_or(super::Cloud::Public)
+        .audience()
+}
+
+fn parse_base(base: &str) -> Result<reqwest::Url> {
+    let url = reqwest::Url::parse(base.trim()).map_err(|e| {
+        Error::config(
+            format!("{base} is not a valid URL: {e}"),
+            "pass an ARM URL such as https://management.azure.com",
+        )
+    })?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback_url(url.as_str()) => {}
+        "http" => {
+            return Err(Error::config(
+                format!("refusing to send a bearer token over plain HTTP to {base}"),
+                "use https://, or http:// only to a loopback address (127.0.0.1, ::1, localhost) such as the tokscope emulator",
+            ))
+        }
+        other => {
+            return Err(Error::config(
+                format!("{base} is a {other}: URL, not http(s)"),
+                "pass an ARM URL such as https://management.azure.com",
+            ))
+        }
+    }
+    if url.query().is_some() || url.host_str().is_none() {
+        return Err(Error::config(
+            format!("{base} should be a host with no query, like https://management.azure.com"),
+            "drop the path's query part",
+        ));
+    }
+    Ok(url)
+}
+
+pub(crate) fn transport_error(what: &str, e: &reqwest::Error) -> Error {
+    let cause = std::error::Error::source(e)
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| e.to_string());
+    if e.is_timeout() {
+        Error::new(
+            ErrorKind::Timeout,
+            format!("{what} did not answer in time"),
+            "try again; if it persists, check the network path (proxy, firewall) to it",
+        )
+    } else {
+        Error::new(
+            ErrorKind::Connect,
+            format!("cannot reach {what} ({cause})"),
+            "check DNS, firewall and HTTPS_PROXY for this host; --cloud picks another cloud's ARM",
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(Client::new("https://management.azure.com").is_ok());
+        assert!(Client::new("http://127.0.0.1:8080").is_ok());
+        assert!(Client::new("http://localhost:8080/").is_ok());
+        let e = Client::new("http://example.invalid").err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Config);
+        assert!(Client::new("ftp://management.azure.com").is_err());
+    }
+
+    #[test]
+    fn builds_urls_and_checks_origin() {
+        let c = Client::new("https://management.azure.com/").unwrap();
+        let u = c.url(&["subscriptions", "a b"], &[("api-version", "2021-07-01")]);
+        assert_eq!(
+            u,
+            "https://management.azure.com/subscriptions/a%20b?api-version=2021-07-01"
+        );
+        assert!(c.same_origin("https://MANAGEMENT.azure.com:443/x?y"));
+        assert!(!c.same_origin("https://evil.example.com/subscriptions"));
+        assert!(!c.same_origin("http://management.azure.com/subscriptions"));
+    }
+}

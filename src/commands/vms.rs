@@ -1,0 +1,184 @@
+//! `tokscope vms`: use the token against ARM and list the VMs the identity can read.
+
+use std::fmt::Write;
+
+use serde_json::{json, Value};
+
+use crate::arm::{self, Client, Cloud, Discovery, RequestRecord, Subscription, VmList};
+use crate::cli::{Cli, VmsArgs};
+use crate::endpoint::{detect::imds_host, Flavour};
+use crate::error::Result;
+use crate::secret::AccessToken;
+
+/// What one successful run found, for either output.
+pub struct Outcome {
+    pub subscription: Subscription,
+    pub list: VmList,
+    pub requests: Vec<RequestRecord>,
+    pub token_note: Option<String>,
+    pub fingerprint: String,
+    pub audience: String,
+}
+
+/// The IMDS host for instance metadata: only where IMDS is in play or was named explicitly.
+fn imds_for_metadata(setup: &super::setup::Setup) -> Option<String> {
+    if let Some(run) = &setup.emulator {
+        return Some(run.base_url());
+    }
+    let explicit = setup.env.has("AZURE_POD_IDENTITY_AUTHORITY_HOST");
+    (setup.endpoint.flavour == Flavour::Imds || explicit)
+        .then(|| imds_host(&setup.env, &setup.overrides))
+}
+
+pub async fn fetch(cli: &Cli, args: &VmsArgs) -> Result<Outcome> {
+    // Check the ARM URL before anything goes on the network.
+    let early = args.arm_url.as_deref().map(Client::new).transpose()?;
+    let setup = super::setup::setup(&cli.endpoint, cli.demo, super::setup::demo_config()).await?;
+    let mut client = match (early, &setup.emulator) {
+        (Some(c), _) => c,
+        (None, Some(run)) => Client::new(&run.base_url())?,
+        (None, None) => Client::new(args.cloud.base_url())?,
+    };
+    // The demo's ARM is the emulator, which takes public-cloud tokens whatever --cloud says.
+    let cloud = if setup.emulator.is_some() && args.arm_url.is_none() {
+        Cloud::Public
+    } else {
+        args.cloud
+    };
+    let audience = cloud.audience().to_string();
+    client.audience = audience.clone();
+    let (resource, token_note) = if arm::is_arm_audience(&cli.resource, cloud) {
+        (cli.resource.clone(), None)
+    } else {
+        (
+            audience.clone(),
+            Some(format!(
+                "the resource given was {}; ARM needs a token for {audience}, so tokscope fetched one for it",
+                cli.resource
+            )),
+        )
+    };
+    let fetched = setup.client.fetch(&setup.endpoint, &resource).await?;
+    let token: &AccessToken = &fetched.token.access_token;
+    let discovery = Discovery {
+        flag: args.subscription.clone(),
+        imds_host: imds_for_metadata(&setup),
+    };
+    let subscription = arm::discover_subscription(&client, token, &discovery).await?;
+    let list = arm::list_vms(
+        &client,
+        token,
+        &subscription.id,
+        args.resource_group.as_deref(),
+        args.power_state,
+    )
+    .await?;
+    Ok(Outcome {
+        subscription,
+        list,
+        requests: client.history(),
+        token_note,
+        fingerprint: token.fingerprint(),
+        audience: resource,
+    })
+}
+
+pub fn success_json(o: &Outcome) -> Value {
+    let ids: Vec<Value> = o
+        .requests
+        .iter()
+        .filter(|r| !r.request_ids.is_empty())
+        .map(|r| {
+            r.request_ids
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+                .collect::<serde_json::Map<_, _>>()
+                .into()
+        })
+        .collect();
+    let mut sub = json!({"id": o.subscription.id, "source": o.subscription.source.as_str()});
+    if !o.subscription.notes.is_empty() {
+        sub["notes"] = json!(o.subscription.notes);
+    }
+    let mut v = json!({
+        "ok": true,
+        "subscription": sub,
+        "vms": o.list.vms,
+        "pages": o.list.pages,
+        "request_ids": ids,
+        "requests": o.requests,
+        "token": {"fingerprint": o.fingerprint, "resource": o.audience},
+    });
+    if let Some(n) = &o.token_note {
+        v["token_note"] = n.clone().into();
+    }
+    v
+}
+
+pub fn human(o: &Outcome, power_state: bool) -> String {
+    let mut out = String::new();
+    let s = &o.subscription;
+    let _ = writeln!(out, "subscription  {} (from {})", s.id, s.source.describe());
+    let _ = writeln!(out, "token         {} for {}", o.fingerprint, o.audience);
+    for n in o.token_note.iter().chain(&s.notes) {
+        let _ = writeln!(out, "note          {n}");
+    }
+    let _ = writeln!(out);
+    let mut rows: Vec<Vec<&str>> = vec![vec![
+        "NAME",
+        "RESOURCE GROUP",
+        "LOCATION",
+        "SIZE",
+        "OS",
+        "PROVISIONING",
+    ]];
+    if power_state {
+        rows[0].push("POWER");
+    }
+    for vm in &o.list.vms {
+        let mut r = vec![
+            vm.name.as_str(),
+            vm.resource_group.as_str(),
+            vm.location.as_str(),
+            vm.size.as_str(),
+            vm.os_type.as_str(),
+            vm.provisioning_state.as_str(),
+        ];
+        if power_state {
+            r.push(vm.power_state.as_deref().unwrap_or("unknown"));
+        }
+        rows.push(r);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    for r in &rows {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:w$}"))
+            .collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    let n = o.list.vms.len();
+    let _ = writeln!(
+        out,
+        "\n{n} VM{} in {} page{}",
+        if n == 1 { "" } else { "s" },
+        o.list.pages,
+        if o.list.pages == 1 { "" } else { "s" }
+    );
+    for r in &o.requests {
+        let _ = writeln!(out, "request  {}", r.line());
+    }
+    out
+}
+
+pub async fn run(cli: &Cli, args: &VmsArgs) -> Result<String> {
+    let o = fetch(cli, args).await?;
+    Ok(if args.json {
+        success_json(&o).to_string()
+    } else {
+        human(&o, args.power_state)
+    })
+}

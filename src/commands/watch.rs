@@ -1,0 +1,132 @@
+//! `tokscope watch`: poll the endpoint with the watch engine and print one event per poll.
+//!
+//! With `--json` every poll is one NDJSON line:
+//! `{"at":<epoch s>,"at_utc":"2026-11-25T16:40:01Z","event":"fetched"|"unchanged"|"refreshed"|"error",
+//! "fingerprint","expires_on_epoch","expires_in_s","latency_ms","refreshed_before_expiry_s"?,"error"?,"warnings"?}`
+//! and the last line is `{"summary":{"polls","refreshes","errors","latency_p50_ms","latency_p95_ms","latency_max_ms"}}`.
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::cli::{Cli, WatchArgs};
+use crate::endpoint::Flavour;
+use crate::error::Result;
+use crate::token::claims::{duration, relative, utc_string};
+use crate::watch::{poll, EventKind, PollEvent, Summary, Timeline};
+
+/// IMDS throttles the identity category at 20 requests/s; polling faster than this is rude.
+const IMDS_GENTLE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// `2026-11-25T16:40:01Z  refreshed  sha256:… expires 16:44:00 UTC (in 2m 0s) · 8 ms · …`
+pub fn event_line(e: &PollEvent) -> String {
+    let kind = match e.event {
+        EventKind::Fetched => "fetched",
+        EventKind::Unchanged => "unchanged",
+        EventKind::Refreshed => "refreshed",
+        EventKind::Error => "error",
+    };
+    let mut line = format!("{}  {kind:<9}", utc_string(e.at));
+    if let Some(err) = &e.error {
+        line.push_str(&format!("  {}", err.kind.as_str()));
+        if let Some(s) = err.status {
+            line.push_str(&format!(" (HTTP {s})"));
+        }
+        if let Some(c) = &err.code {
+            line.push_str(&format!(" {c}"));
+        }
+        line.push_str(&format!(": {} · hint: {}", err.message, err.hint));
+    }
+    if let (Some(fp), Some(exp)) = (&e.fingerprint, e.expires_on_epoch) {
+        line.push_str(&format!(
+            "  {fp}  expires {} ({})",
+            utc_string(exp),
+            relative(exp - e.at)
+        ));
+    }
+    line.push_str(&format!(" · {} ms", e.latency_ms));
+    if let Some(b) = e.refreshed_before_expiry_s {
+        line.push_str(&format!(
+            " · renewed {} before the old token's expiry",
+            duration(b)
+        ));
+    }
+    for w in &e.warnings {
+        line.push_str(&format!(" · warning: {w}"));
+    }
+    line
+}
+
+pub fn summary_line(s: &Summary) -> String {
+    format!(
+        "{} polls · {} refreshes · {} errors · latency p50 {} ms · p95 {} ms · max {} ms",
+        s.polls, s.refreshes, s.errors, s.latency_p50_ms, s.latency_p95_ms, s.latency_max_ms
+    )
+}
+
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) ends the output, not the program's bookkeeping.
+    let _ = writeln!(out, "{text}");
+    let _ = out.flush();
+}
+
+/// Poll until `--count` or Ctrl-C/SIGTERM, then print the summary. Failed polls are events, not
+/// a failure of the command: the summary counts them.
+pub async fn run(cli: &Cli, args: &WatchArgs) -> Result<()> {
+    let setup = super::setup::setup(&cli.endpoint, cli.demo, super::setup::demo_config()).await?;
+    let real_imds = setup.emulator.is_none() && setup.endpoint.flavour == Flavour::Imds;
+    if real_imds && args.interval < IMDS_GENTLE_INTERVAL {
+        eprintln!(
+            "warning: polling IMDS every {} ms; it throttles at 20 requests/s per VM (429), so keep the interval at 1s or more",
+            args.interval.as_millis()
+        );
+    }
+    if !args.json {
+        eprintln!(
+            "watching {} ({}) for {} every {}; Ctrl-C stops",
+            setup.endpoint.url,
+            setup.endpoint.flavour.name(),
+            cli.resource,
+            humanize(args.interval)
+        );
+    }
+    let mut timeline = Timeline::default();
+    let stop = crate::shutdown_signal();
+    tokio::pin!(stop);
+    let mut polls = 0u64;
+    loop {
+        let (at, latency, result) = tokio::select! {
+            r = poll(&setup.client, &setup.endpoint, &cli.resource) => r,
+            _ = &mut stop => break,
+        };
+        let event = timeline.record(at, latency, &result);
+        emit(&if args.json {
+            event.to_json().to_string()
+        } else {
+            event_line(event)
+        });
+        polls += 1;
+        if args.count.is_some_and(|n| polls >= n) {
+            break;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(args.interval) => {},
+            _ = &mut stop => break,
+        }
+    }
+    let summary = timeline.summary();
+    emit(&if args.json {
+        serde_json::json!({ "summary": summary }).to_string()
+    } else {
+        summary_line(&summary)
+    });
+    Ok(())
+}
+
+fn humanize(d: Duration) -> String {
+    if d.subsec_millis() != 0 || d.as_secs() == 0 {
+        format!("{} ms", d.as_millis())
+    } else {
+        duration(d.as_secs() as i64)
+    }
+}

@@ -1,0 +1,610 @@
+//! A small Azure Resource Manager: the VM list with paging, instance views and the subscription
+//! list, behind ARM's own authentication, authorization and error shapes.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::faults::FaultKind;
+use super::mint::{normalise_audience, random_hex};
+use super::Shared;
+use crate::assets::TenantVm;
+
+type S = State<Arc<Shared>>;
+/// An answer that ends a request early; boxed, as responses are large.
+type Refused = Box<Response>;
+
+/// Audiences ARM takes, compared after [`normalise_audience`].
+const ARM_AUDIENCES: &[&str] = &[
+    "https://management.azure.com",
+    "https://management.core.windows.net",
+];
+
+/// The identity behind a valid token.
+struct Caller {
+    oid: String,
+    appid: String,
+}
+
+fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        [("content-type", "application/json; charset=utf-8")],
+        json!({"error": {"code": code, "message": message}}).to_string(),
+    )
+        .into_response()
+}
+
+fn uuid_v4_like() -> String {
+    let h = random_hex(16);
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
+/// ARM's three ids on every answer. A correlation id sent by the client is echoed, as ARM does.
+fn stamp_ids(mut r: Response, request: &HeaderMap) -> Response {
+    let request_id = uuid_v4_like();
+    let correlation = request
+        .get("x-ms-correlation-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_hexdigit() || c == '-'))
+        .map_or_else(uuid_v4_like, str::to_string);
+    let routing = format!(
+        "WESTEUROPE:{}:{request_id}",
+        Utc::now().format("%Y%m%dT%H%M%SZ")
+    );
+    let h = r.headers_mut();
+    for (name, value) in [
+        ("x-ms-request-id", request_id),
+        ("x-ms-correlation-request-id", correlation),
+        ("x-ms-routing-request-id", routing),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    }
+    r
+}
+
+fn unauthorized(shared: &Shared, code: &str, message: &str) -> Refused {
+    let mut r = arm_error(StatusCode::UNAUTHORIZED, code, message);
+    let challenge = format!(
+        "Bearer authorization_uri=\"https://login.microsoftonline.com/{}\", error=\"invalid_token\", error_description=\"{message}\"",
+        shared.tenant_id()
+    );
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
+        r.headers_mut().insert("www-authenticate", v);
+    }
+    Box::new(r)
+}
+
+/// `11/25/2026 4:35:00 PM`, the form ARM's expiry message uses.
+fn arm_time(epoch: i64) -> String {
+    DateTime::<Utc>::from_timestamp(epoch, 0)
+        .unwrap_or_default()
+        .format("%m/%d/%Y %-I:%M:%S %p")
+        .to_string()
+}
+
+/// Accept only tokens this emulator minted, unexpired, for ARM.
+fn authenticate(shared: &Shared, h: &HeaderMap) -> Result<Caller, Refused> {
+    let Some(auth) = h.get("authorization").and_then(|v| v.to_str().ok()) else {
+        return Err(unauthorized(
+            shared,
+            "AuthenticationFailed",
+            "Authentication failed. The 'Authorization' header is missing.",
+        ));
+    };
+    let Some(raw) = auth
+        .get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("bearer "))
+        .map(|_| auth[7..].trim())
+    else {
+        return Err(unauthorized(
+            shared,
+            "AuthenticationFailed",
+            "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+        ));
+    };
+    let invalid = || {
+        unauthorized(
+            shared,
+            "InvalidAuthenticationToken",
+            "The access token is invalid.",
+        )
+    };
+    let jwt = crate::token::decode(raw).map_err(|_| invalid())?;
+    if !shared.keys.verify(raw) {
+        return Err(unauthorized(
+            shared,
+            "InvalidAuthenticationToken",
+            "The access token is invalid. Its signature does not match a signing key of the issuer.",
+        ));
+    }
+    let now = shared.now();
+    let exp = jwt.claim_i64("exp").ok_or_else(invalid)?;
+    if exp <= now {
+        return Err(unauthorized(
+            shared,
+            "ExpiredAuthenticationToken",
+            &format!(
+                "The access token expiry UTC time '{}' is earlier than current UTC time '{}'.",
+                arm_time(exp),
+                arm_time(now)
+            ),
+        ));
+    }
+    let aud = jwt.claim_str("aud").unwrap_or("");
+    if !ARM_AUDIENCES.contains(&normalise_audience(aud).as_str()) {
+        return Err(unauthorized(
+            shared,
+            "InvalidAuthenticationTokenAudience",
+            &format!("The access token has been obtained for wrong audience or resource '{aud}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'."),
+        ));
+    }
+    let oid = jwt.claim_str("oid").ok_or_else(invalid)?.to_string();
+    let appid = jwt.claim_str("appid").unwrap_or("").to_string();
+    Ok(Caller { oid, appid })
+}
+
+/// Whether the caller holds a role on the demo subscription, by the token's oid.
+fn has_role(shared: &Shared, caller: &Caller) -> bool {
+    if shared.config.arm_deny_all {
+        return false;
+    }
+    let t = &shared.tenant;
+    if caller
+        .oid
+        .eq_ignore_ascii_case(&t.system_identity.object_id)
+    {
+        return true;
+    }
+    t.user_identities
+        .iter()
+        .any(|u| u.has_role && u.object_id.eq_ignore_ascii_case(&caller.oid))
+}
+
+fn forbidden(caller: &Caller, action: &str, scope: &str) -> Response {
+    arm_error(
+        StatusCode::FORBIDDEN,
+        "AuthorizationFailed",
+        &format!(
+            "The client '{}' with object id '{}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+            caller.appid, caller.oid
+        ),
+    )
+}
+
+enum FaultOutcome {
+    Respond(Response),
+    Pass,
+}
+
+async fn apply_faults(shared: &Shared) -> FaultOutcome {
+    let hit = {
+        let mut faults = match shared.arm_faults.lock() {
+            Ok(f) => f,
+            Err(p) => p.into_inner(),
+        };
+        let hit = faults
+            .iter_mut()
+            .find_map(|f| f.strikes().then(|| (f.kind.clone(), f.retry_after)));
+        faults.retain(|f| !f.spent());
+        hit
+    };
+    let Some((kind, retry_after)) = hit else {
+        return FaultOutcome::Pass;
+    };
+    let respond = |r: Response| FaultOutcome::Respond(r);
+    match kind {
+        FaultKind::Status(s) => {
+            let st = StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let (code, message) = match s {
+                429 => ("SubscriptionRequestsThrottled".to_string(), format!("Number of 'read' requests for subscription '{}' exceeded. Please try again after '{}' seconds after additional tasks are completed.", shared.tenant.subscription_id, retry_after.unwrap_or(5))),
+                502 => ("BadGateway".into(), "The gateway did not receive a response from 'Microsoft.Compute' within the specified time period.".into()),
+                503 => ("ServiceUnavailable".into(), "The server (leader) is currently unable to receive requests. Please retry your request.".into()),
+                504 => ("GatewayTimeout".into(), "The gateway did not receive a response from 'Microsoft.Compute' within the specified time period.".into()),
+                s if s >= 500 => ("InternalServerError".into(), format!("Encountered internal server error. Diagnostic information: timestamp '{}'.", Utc::now().format("%Y%m%dT%H%M%SZ"))),
+                _ => ("BadRequest".into(), "The request is invalid (emulated fault).".into()),
+            };
+            let mut r = arm_error(st, &code, &message);
+            if let Some(v) = retry_after.and_then(|ra| HeaderValue::from_str(&ra.to_string()).ok())
+            {
+                r.headers_mut().insert("retry-after", v);
+            }
+            respond(r)
+        }
+        FaultKind::Latency(d) => {
+            tokio::time::sleep(d).await;
+            FaultOutcome::Pass
+        }
+        FaultKind::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            respond(StatusCode::GATEWAY_TIMEOUT.into_response())
+        }
+        FaultKind::Reset => {
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::from_static(b"{\"value\":[")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "emulated reset",
+                )),
+            ];
+            respond(
+                (
+                    StatusCode::OK,
+                    Body::from_stream(futures_util::stream::iter(chunks)),
+                )
+                    .into_response(),
+            )
+        }
+        FaultKind::Truncated => respond(
+            (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                "{\"value\":[{\"name\":\"vm-",
+            )
+                .into_response(),
+        ),
+        FaultKind::Html => respond(
+            (
+                StatusCode::OK,
+                [("content-type", "text/html")],
+                "<!DOCTYPE html><html><body>Proxy login required</body></html>",
+            )
+                .into_response(),
+        ),
+        FaultKind::Empty => respond(StatusCode::OK.into_response()),
+        // Token twists and header checks belong to the token side.
+        FaultKind::Expired | FaultKind::WrongAud | FaultKind::NoMetadata => FaultOutcome::Pass,
+    }
+}
+
+fn query_params(raw: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn query_param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    p.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Checks every ARM request shares: authentication, api-version, injected faults.
+async fn gate(shared: &Shared, h: &HeaderMap, q: &[(String, String)]) -> Result<Caller, Refused> {
+    shared.arm_requests.fetch_add(1, Ordering::Relaxed);
+    let caller = authenticate(shared, h)?;
+    if query_param(q, "api-version").is_none_or(str::is_empty) {
+        return Err(Box::new(arm_error(
+            StatusCode::BAD_REQUEST,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )));
+    }
+    if let FaultOutcome::Respond(r) = apply_faults(shared).await {
+        return Err(Box::new(r));
+    }
+    Ok(caller)
+}
+
+/// `GET /subscriptions`: the demo subscription, to identities that hold a role on it.
+pub async fn subscriptions(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let q = query_params(q.as_deref());
+    let r = match gate(&s, &h, &q).await {
+        Err(r) => *r,
+        Ok(caller) => {
+            let t = &s.tenant;
+            let value: Vec<Value> = if has_role(&s, &caller) {
+                vec![json!({
+                    "id": format!("/subscriptions/{}", t.subscription_id),
+                    "authorizationSource": "RoleBased",
+                    "subscriptionId": t.subscription_id,
+                    "tenantId": s.tenant_id(),
+                    "displayName": "tokscope demo",
+                    "state": "Enabled",
+                })]
+            } else {
+                Vec::new()
+            };
+            let n = value.len();
+            axum::Json(json!({"value": value, "count": {"type": "Total", "value": n}}))
+                .into_response()
+        }
+    };
+    stamp_ids(r, &h)
+}
+
+/// What a path under `/subscriptions/` asks for. Literal segments match without case, as ARM's do.
+enum Scope {
+    Vms {
+        sub: String,
+        rg: Option<String>,
+    },
+    InstanceView {
+        sub: String,
+        rg: String,
+        name: String,
+    },
+    Unknown,
+}
+
+fn parse_scope(rest: &str) -> Scope {
+    let seg: Vec<&str> = rest.trim_matches('/').split('/').collect();
+    let is = |i: usize, lit: &str| seg.get(i).is_some_and(|s| s.eq_ignore_ascii_case(lit));
+    let provider_at = |i: usize| {
+        is(i, "providers") && is(i + 1, "Microsoft.Compute") && is(i + 2, "virtualMachines")
+    };
+    match seg.len() {
+        4 if provider_at(1) => Scope::Vms {
+            sub: seg[0].into(),
+            rg: None,
+        },
+        6 if is(1, "resourceGroups") && provider_at(3) => Scope::Vms {
+            sub: seg[0].into(),
+            rg: Some(seg[2].into()),
+        },
+        8 if is(1, "resourceGroups") && provider_at(3) && is(7, "instanceView") => {
+            Scope::InstanceView {
+                sub: seg[0].into(),
+                rg: seg[2].into(),
+                name: seg[6].into(),
+            }
+        }
+        _ => Scope::Unknown,
+    }
+}
+
+fn vm_arm_id(sub: &str, vm: &TenantVm, index: usize) -> String {
+    // Real ids mix `resourceGroups` and `resourcegroups`; clients must compare without case.
+    let segment = if index % 3 == 2 {
+        "resourcegroups"
+    } else {
+        "resourceGroups"
+    };
+    format!(
+        "/subscriptions/{sub}/{segment}/{}/providers/Microsoft.Compute/virtualMachines/{}",
+        vm.resource_group, vm.name
+    )
+}
+
+fn vm_json(sub: &str, vm: &TenantVm, index: usize) -> Value {
+    let digest = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(vm.name.as_bytes())
+    };
+    let h: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let vm_id = format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    );
+    json!({
+        "name": vm.name,
+        "id": vm_arm_id(sub, vm, index),
+        "type": "Microsoft.Compute/virtualMachines",
+        "location": vm.location,
+        "tags": {},
+        "properties": {
+            "vmId": vm_id,
+            "hardwareProfile": {"vmSize": vm.size},
+            "storageProfile": {"osDisk": {"osType": vm.os_type, "name": format!("{}_OsDisk_1", vm.name), "createOption": "FromImage"}},
+            "osProfile": {"computerName": vm.name},
+            "provisioningState": vm.provisioning_state,
+        }
+    })
+}
+
+fn not_found_subscription(sub: &str) -> Response {
+    arm_error(
+        StatusCode::NOT_FOUND,
+        "SubscriptionNotFound",
+        &format!("The subscription '{sub}' could not be found."),
+    )
+}
+
+/// `GET /subscriptions/{sub}/…`: the VM list (whole subscription or one resource group) and
+/// instance views.
+pub async fn scoped(
+    State(s): S,
+    h: HeaderMap,
+    uri: Uri,
+    Path(rest): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Response {
+    let q = query_params(q.as_deref());
+    let r = match gate(&s, &h, &q).await {
+        Err(r) => *r,
+        Ok(caller) => match parse_scope(&rest) {
+            Scope::Vms { sub, rg } => list_vms(&s, &caller, &h, &uri, &q, &sub, rg.as_deref()),
+            Scope::InstanceView { sub, rg, name } => instance_view(&s, &caller, &sub, &rg, &name),
+            Scope::Unknown => arm_error(
+                StatusCode::NOT_FOUND,
+                "InvalidResourceType",
+                "The resource type could not be found: this emulator serves virtualMachines and their instanceView only.",
+            ),
+        },
+    };
+    stamp_ids(r, &h)
+}
+
+fn check_subscription(s: &Shared, sub: &str) -> Result<(), Refused> {
+    if sub.eq_ignore_ascii_case(&s.tenant.subscription_id) {
+        Ok(())
+    } else {
+        Err(Box::new(not_found_subscription(sub)))
+    }
+}
+
+fn list_vms(
+    s: &Shared,
+    caller: &Caller,
+    h: &HeaderMap,
+    uri: &Uri,
+    q: &[(String, String)],
+    sub: &str,
+    rg: Option<&str>,
+) -> Response {
+    if let Err(r) = check_subscription(s, sub) {
+        return *r;
+    }
+    let scope = match rg {
+        Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg}"),
+        None => format!("/subscriptions/{sub}"),
+    };
+    if !has_role(s, caller) {
+        return forbidden(caller, "Microsoft.Compute/virtualMachines/read", &scope);
+    }
+    let vms: Vec<(usize, &TenantVm)> = s
+        .tenant
+        .vms
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| rg.is_none_or(|rg| v.resource_group.eq_ignore_ascii_case(rg)))
+        .collect();
+    if let (Some(rg), true) = (rg, vms.is_empty()) {
+        return arm_error(
+            StatusCode::NOT_FOUND,
+            "ResourceGroupNotFound",
+            &format!("Resource group '{rg}' could not be found."),
+        );
+    }
+    let offset = match query_param(q, "$skiptoken") {
+        None => 0,
+        Some(t) => match decode_skiptoken(t) {
+            Some(o) => o,
+            None => {
+                return arm_error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidSkipToken",
+                    "The skip token in the request is not valid.",
+                )
+            }
+        },
+    };
+    let size = s.config.arm_page_size.max(1);
+    let page: Vec<Value> = vms
+        .iter()
+        .skip(offset)
+        .take(size)
+        .map(|(i, v)| vm_json(&s.tenant.subscription_id, v, *i))
+        .collect();
+    let mut body = json!({ "value": page });
+    if offset + size < vms.len() {
+        let host = h
+            .get("host")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("127.0.0.1");
+        let api = query_param(q, "api-version").unwrap_or("2021-07-01");
+        let api: String = url::form_urlencoded::byte_serialize(api.as_bytes()).collect();
+        body["nextLink"] = format!(
+            "http://{host}{}?api-version={api}&%24skiptoken={}",
+            uri.path(),
+            encode_skiptoken(offset + size)
+        )
+        .into();
+    }
+    axum::Json(body).into_response()
+}
+
+/// Opaque to clients, as ARM's continuation tokens are.
+fn encode_skiptoken(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
+}
+
+fn decode_skiptoken(t: &str) -> Option<usize> {
+    let raw = URL_SAFE_NO_PAD.decode(t.trim()).ok()?;
+    std::str::from_utf8(&raw)
+        .ok()?
+        .strip_prefix("offset:")?
+        .parse()
+        .ok()
+}
+
+fn instance_view(s: &Shared, caller: &Caller, sub: &str, rg: &str, name: &str) -> Response {
+    if let Err(r) = check_subscription(s, sub) {
+        return *r;
+    }
+    if !has_role(s, caller) {
+        let scope = format!(
+            "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{name}"
+        );
+        return forbidden(caller, "Microsoft.Compute/virtualMachines/read", &scope);
+    }
+    let Some(vm) =
+        s.tenant.vms.iter().find(|v| {
+            v.resource_group.eq_ignore_ascii_case(rg) && v.name.eq_ignore_ascii_case(name)
+        })
+    else {
+        return arm_error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFound",
+            &format!("The Resource 'Microsoft.Compute/virtualMachines/{name}' under resource group '{rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"),
+        );
+    };
+    let power_display = match vm.power_state.as_str() {
+        "running" => "VM running".to_string(),
+        "deallocated" => "VM deallocated".to_string(),
+        "stopped" => "VM stopped".to_string(),
+        other => format!("VM {other}"),
+    };
+    axum::Json(json!({
+        "computerName": vm.name,
+        "osName": if vm.os_type.eq_ignore_ascii_case("windows") { "Windows Server 2022 Datacenter" } else { "ubuntu" },
+        "statuses": [
+            {"code": format!("ProvisioningState/{}", vm.provisioning_state.to_ascii_lowercase()), "level": "Info", "displayStatus": format!("Provisioning {}", vm.provisioning_state.to_ascii_lowercase())},
+            {"code": format!("PowerState/{}", vm.power_state), "level": "Info", "displayStatus": power_display},
+        ]
+    }))
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_match_without_case() {
+        assert!(matches!(
+            parse_scope("s1/providers/microsoft.compute/VIRTUALMACHINES"),
+            Scope::Vms { rg: None, .. }
+        ));
+        assert!(matches!(
+            parse_scope("s1/resourcegroups/rg-a/providers/Microsoft.Compute/virtualMachines"),
+            Scope::Vms { rg: Some(_), .. }
+        ));
+        assert!(matches!(
+            parse_scope("s1/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines/vm1/instanceView"),
+            Scope::InstanceView { .. }
+        ));
+        assert!(matches!(
+            parse_scope("s1/providers/Microsoft.Storage/storageAccounts"),
+            Scope::Unknown
+        ));
+    }
+
+    #[test]
+    fn skiptokens_round_trip() {
+        assert_eq!(decode_skiptoken(&encode_skiptoken(20)), Some(20));
+        assert_eq!(decode_skiptoken("garbage!"), None);
+    }
+}
