@@ -102,6 +102,13 @@ pub struct DiagnoseArgs {
     /// [default: https://login.microsoftonline.com; with --demo the emulator].
     #[arg(long, value_name = "URL")]
     pub authority: Option<String>,
+    /// Which cloud's ARM --arm calls.
+    #[arg(long, value_enum, default_value_t = crate::arm::Cloud::Public)]
+    pub cloud: crate::arm::Cloud,
+    /// ARM base URL for --arm instead of the cloud's (plain http only to loopback, e.g. an emulator)
+    /// [with --demo: the emulator].
+    #[arg(long, value_name = "URL", requires = "arm")]
+    pub arm_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

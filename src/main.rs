@@ -6,9 +6,15 @@ use tokscope::cli::{Cli, Command};
 use tokscope::commands::{decode, doctor, emulate, get, report, setup, vms, watch};
 use tokscope::error::Error;
 
+/// One line on stdout. A closed pipe (`| head`) is the reader's choice, not a failure to report.
+fn emit(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+}
+
 fn print_error(e: &Error, json: bool) {
     if json {
-        println!("{}", e.to_json());
+        emit(&e.to_json().to_string());
     } else {
         eprintln!("error: {e}");
     }
@@ -18,14 +24,14 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
     match &cli.command {
         Some(Command::Decode(a)) => {
             let out = decode::run(a).map_err(|e| (e, a.json))?;
-            println!("{}", out.trim_end());
+            emit(out.trim_end());
         }
         Some(Command::Emulate(a)) => emulate::run(a).await.map_err(|e| (e, false))?,
         // Doctor and report set their own exit codes: see `diagnose`.
         Some(Command::Doctor(_) | Command::Report(_)) => {}
         Some(Command::Vms(a)) => {
             let out = vms::run(&cli, a).await.map_err(|e| (e, a.json))?;
-            println!("{}", out.trim_end());
+            emit(out.trim_end());
         }
         Some(Command::Watch(a)) => watch::run(&cli, a).await.map_err(|e| (e, a.json))?,
         Some(Command::Get(a)) => {
@@ -35,7 +41,7 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
             let out = get::run(&s, &cli.resource, a)
                 .await
                 .map_err(|e| (e, a.json))?;
-            println!("{}", out.trim_end());
+            emit(out.trim_end());
         }
         None => {
             let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
@@ -44,7 +50,7 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
             let line = tokscope::tui::run(&s, &cli.resource)
                 .await
                 .map_err(|e| (e, false))?;
-            println!("{line}");
+            emit(&line);
         }
     }
     Ok(())
@@ -66,7 +72,7 @@ async fn diagnose(cli: &Cli) -> Option<ExitCode> {
     Some(match outcome {
         Ok((text, code)) => {
             if let Some(t) = text {
-                println!("{}", t.trim_end());
+                emit(t.trim_end());
             }
             ExitCode::from(code)
         }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use tokscope::arm::{Cloud, Target};
 use tokscope::doctor::{self, environment, token as checks, Diagnosis, Status};
 use tokscope::emulator::{self, Config, Fault, Running};
 use tokscope::endpoint::{self, ClientOptions, EnvSnapshot, Overrides, RetryPolicy, TokenClient};
@@ -44,7 +45,7 @@ async fn diagnose(run: &Running, env: &EnvSnapshot, resource: &str) -> Diagnosis
     let opts = doctor::Options {
         resource: resource.into(),
         authority: Some(run.base_url()),
-        arm: false,
+        arm: None,
         demo: false,
     };
     doctor::diagnose(env, &Overrides::default(), &client(), &opts).await
@@ -261,7 +262,14 @@ async fn unreachable_endpoint_fails_and_skips_the_rest() {
     let opts = doctor::Options {
         resource: ARM.into(),
         authority: Some(format!("http://127.0.0.1:{port}")),
-        arm: true,
+        arm: Some(
+            Target::new(
+                Cloud::Public,
+                Some(&format!("http://127.0.0.1:{port}")),
+                None,
+            )
+            .unwrap(),
+        ),
         demo: false,
     };
     let d = doctor::diagnose(&env, &Overrides::default(), &client(), &opts).await;
@@ -271,7 +279,7 @@ async fn unreachable_endpoint_fails_and_skips_the_rest() {
     }
     let arm = d.check(doctor::arm::ARM).unwrap();
     assert_eq!(arm.status, Status::Skip);
-    assert_eq!(arm.evidence, "ARM check not available in this build");
+    assert_eq!(arm.evidence, "no token: see the token check");
     assert_eq!(d.exit_code(), 2);
 }
 
@@ -420,7 +428,8 @@ fn binary_demo_doctor_fails_for_an_unsupported_audience() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("FAIL  token"), "{text}");
     assert!(text.contains("AudienceNotSupported"));
-    assert!(text.contains("SKIP  arm"));
+    // No token for the resource asked, but ARM's own is allowed: the ARM check still runs.
+    assert!(text.contains("PASS  arm"), "{text}");
 }
 
 #[test]
@@ -441,4 +450,181 @@ fn binary_demo_report_to_a_file() {
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["doctor"]["ok"], true);
     assert!(String::from_utf8_lossy(&out.stderr).contains("report written to"));
+}
+
+/// The demo tenant's identity that holds no role on the subscription.
+const NO_ROLE_CLIENT_ID: &str = "aed09b82-4ca8-4fc2-bfb6-37dd5bae2d26";
+
+/// The doctor with `--arm` against the emulator's own ARM, IMDS pointed at it.
+async fn diagnose_arm(run: &Running, resource: &str, arm_url: &str) -> Diagnosis {
+    let opts = doctor::Options {
+        resource: resource.into(),
+        authority: Some(run.base_url()),
+        arm: Some(Target::new(Cloud::Public, Some(arm_url), None).unwrap()),
+        demo: false,
+    };
+    doctor::diagnose(&imds_env(run, &[]), &Overrides::default(), &client(), &opts).await
+}
+
+#[tokio::test]
+async fn arm_check_passes_with_the_subscription_source_and_vm_count() {
+    let run = emulator_with(Config::default()).await;
+    let d = diagnose_arm(&run, ARM, &run.base_url()).await;
+    let arm = d.check(doctor::arm::ARM).unwrap();
+    assert_eq!(arm.status, Status::Pass, "{arm:?}");
+    let vms = tokscope::assets::demo_tenant().vms.len();
+    assert!(arm.evidence.contains(&format!("{vms} VMs")), "{arm:?}");
+    assert!(arm.evidence.contains("from the VM's instance metadata"));
+    assert!(arm.evidence.contains(&run.base_url()));
+    assert!(d
+        .request_ids
+        .iter()
+        .any(|(k, v)| k == "arm x-ms-request-id" && arm.evidence.contains(v.as_str())));
+    assert_eq!(d.exit_code(), 0);
+}
+
+#[tokio::test]
+async fn arm_check_fetches_arms_own_token_for_another_resource() {
+    let run = emulator_with(Config::default()).await;
+    let d = diagnose_arm(&run, "https://graph.microsoft.com/", &run.base_url()).await;
+    let arm = d.check(doctor::arm::ARM).unwrap();
+    assert_eq!(arm.status, Status::Pass, "{arm:?}");
+    assert!(arm.evidence.contains("ARM needs a token for"));
+}
+
+#[tokio::test]
+async fn arm_check_names_an_expired_token() {
+    let run = emulator_with(faulty("expired")).await;
+    let d = diagnose_arm(&run, ARM, &run.base_url()).await;
+    let arm = d.check(doctor::arm::ARM).unwrap();
+    assert_eq!(arm.status, Status::Fail, "{arm:?}");
+    assert!(arm.evidence.contains("401 ExpiredAuthenticationToken"));
+    assert!(arm.evidence.contains("x-ms-request-id"));
+    assert!(arm.hint.contains("expired"));
+    assert_eq!(d.exit_code(), 2);
+}
+
+#[tokio::test]
+async fn arm_check_names_a_token_for_the_wrong_audience() {
+    let run = emulator_with(faulty("wrong-aud")).await;
+    let d = diagnose_arm(&run, ARM, &run.base_url()).await;
+    let arm = d.check(doctor::arm::ARM).unwrap();
+    assert_eq!(arm.status, Status::Fail, "{arm:?}");
+    assert!(
+        arm.evidence.contains("InvalidAuthenticationToken"),
+        "{arm:?}"
+    );
+    assert!(arm.hint.contains(ARM), "{arm:?}");
+}
+
+#[tokio::test]
+async fn arm_check_fails_when_arm_is_unreachable() {
+    let run = emulator_with(Config::default()).await;
+    let port = closed_port().await;
+    let d = diagnose_arm(&run, ARM, &format!("http://127.0.0.1:{port}")).await;
+    let arm = d.check(doctor::arm::ARM).unwrap();
+    assert_eq!(arm.status, Status::Fail, "{arm:?}");
+    assert!(arm.evidence.contains("unreachable"), "{arm:?}");
+    assert!(!arm.hint.is_empty());
+}
+
+#[tokio::test]
+async fn arm_check_skips_when_no_arm_token_comes() {
+    // The endpoint hands out Graph tokens only: the doctor's own checks pass, ARM gets no token.
+    let run = emulator_with(Config {
+        audiences: vec!["https://graph.microsoft.com/".into()],
+        ..Config::default()
+    })
+    .await;
+    let d = diagnose_arm(&run, "https://graph.microsoft.com/", &run.base_url()).await;
+    assert_eq!(status(&d, checks::TOKEN), Status::Pass);
+    let arm = d.check(doctor::arm::ARM).unwrap();
+    assert_eq!(arm.status, Status::Skip, "{arm:?}");
+    assert!(arm
+        .evidence
+        .starts_with("no token for https://management.azure.com/"));
+    assert_eq!(
+        run.shared
+            .arm_requests
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
+}
+
+#[test]
+fn binary_demo_doctor_arm_passes() {
+    let out = tokscope(&["--demo", "doctor", "--arm", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let arm = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "arm")
+        .unwrap();
+    assert_eq!(arm["status"], "pass", "{arm}");
+    let vms = tokscope::assets::demo_tenant().vms.len();
+    assert!(arm["evidence"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("VM list permitted: {vms} VMs")));
+}
+
+#[test]
+fn binary_demo_doctor_arm_fails_for_the_identity_without_a_role() {
+    let out = tokscope(&[
+        "--demo",
+        "--client-id",
+        NO_ROLE_CLIENT_ID,
+        "doctor",
+        "--arm",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAIL  arm"), "{text}");
+    assert!(text.contains("403 AuthorizationFailed"), "{text}");
+    assert!(text.contains("x-ms-request-id"), "{text}");
+    assert!(text.contains("--role Reader"), "{text}");
+}
+
+#[test]
+fn binary_demo_report_carries_the_arm_check_and_its_request_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    let out = tokscope(&[
+        "--demo",
+        "--client-id",
+        NO_ROLE_CLIENT_ID,
+        "report",
+        "--arm",
+        "--format",
+        "json",
+        "-o",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(jwt_shaped_words(&text).is_empty());
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let arm = v["doctor"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "arm")
+        .unwrap();
+    assert_eq!(arm["status"], "fail");
+    assert!(arm["hint"].as_str().unwrap().contains("Reader"));
+    let id = v["request_ids"]["arm x-ms-request-id"].as_str().unwrap();
+    assert!(arm["evidence"].as_str().unwrap().contains(id));
+
+    let md = tokscope(&[
+        "--demo",
+        "--client-id",
+        NO_ROLE_CLIENT_ID,
+        "report",
+        "--arm",
+    ]);
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.contains("| FAIL | arm |"), "{md}");
+    assert!(md.contains("- arm x-ms-request-id: `"), "{md}");
 }

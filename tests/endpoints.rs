@@ -3,6 +3,7 @@
 mod common;
 use common::*;
 
+use serde_json::Value;
 use tokscope::emulator::{Config, ExpiresOnFormat, Fault};
 use tokscope::endpoint::{ExpirySource, Flavour, Identity};
 use tokscope::error::ErrorKind;
@@ -430,4 +431,130 @@ async fn faults_change_while_the_emulator_runs() {
     );
     assert_eq!(http.delete(&admin).send().await.unwrap().status(), 204);
     c.fetch(&ep, ARM).await.unwrap();
+}
+
+/// `get --json` through the real binary, IMDS on the emulator, bounded in time.
+async fn get_json(run: &tokscope::emulator::Running, extra: &[&str]) -> (Option<i32>, Value) {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokscope"));
+    for v in tokscope::endpoint::detect::IDENTITY_VARS
+        .iter()
+        .chain(tokscope::endpoint::detect::PROXY_VARS)
+    {
+        cmd.env_remove(v);
+    }
+    cmd.env("AZURE_POD_IDENTITY_AUTHORITY_HOST", run.base_url())
+        .args(["--retry-max", "0", "--timeout", "1"])
+        .args(extra)
+        .args(["get", "--json"])
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(std::time::Duration::from_secs(30), cmd.output())
+        .await
+        .expect("tokscope get took too long")
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    (out.status.code(), v)
+}
+
+#[tokio::test]
+async fn get_names_each_fault_with_its_kind() {
+    let run = emulator().await;
+    let admin = format!("{}/admin/faults", run.base_url());
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let cases: [(&str, &str, Option<u16>); 8] = [
+        ("503", "endpoint", Some(503)),
+        ("429:retry-after=1", "endpoint", Some(429)),
+        ("hang", "timeout", None),
+        ("reset", "connect", None),
+        ("truncated", "bad_response", None),
+        ("html", "bad_response", None),
+        ("empty", "bad_response", None),
+        ("no-metadata", "endpoint", Some(400)),
+    ];
+    for (spec, kind, status) in cases {
+        let r = http.post(&admin).body(spec).send().await.unwrap();
+        assert!(r.status().is_success(), "{spec}");
+        let (code, v) = get_json(&run, &[]).await;
+        assert_eq!(code, Some(1), "{spec}: {v}");
+        assert_eq!(v["ok"], false, "{spec}: {v}");
+        assert_eq!(v["error"]["kind"], kind, "{spec}: {v}");
+        assert_eq!(
+            v["error"]["status"].as_u64(),
+            status.map(u64::from),
+            "{spec}: {v}"
+        );
+        assert!(!v["error"]["hint"].as_str().unwrap().is_empty(), "{spec}");
+    }
+    // Latency alone is no failure; it shows in the latency.
+    http.post(&admin)
+        .body("latency=300ms")
+        .send()
+        .await
+        .unwrap();
+    let (code, v) = get_json(&run, &[]).await;
+    assert_eq!(code, Some(0), "{v}");
+    assert!(v["latency_ms"].as_u64().unwrap() >= 300, "{v}");
+    assert_eq!(http.delete(&admin).send().await.unwrap().status(), 204);
+    let (code, v) = get_json(&run, &[]).await;
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 0, "{v}");
+}
+
+#[tokio::test]
+async fn get_warns_about_an_expired_token_and_a_wrong_audience() {
+    let run = emulator().await;
+    let admin = format!("{}/admin/faults", run.base_url());
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let warnings = |v: &Value| -> Vec<String> {
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w.as_str().unwrap().to_string())
+            .collect()
+    };
+
+    http.post(&admin)
+        .body("expired:count=1")
+        .send()
+        .await
+        .unwrap();
+    let (code, v) = get_json(&run, &[]).await;
+    assert_eq!(code, Some(0), "{v}");
+    assert!(v["token"]["expires_in_s"].as_i64().unwrap() < 0);
+    let w = warnings(&v);
+    assert!(w.iter().any(|w| w.contains("the token expired")), "{w:?}");
+    assert!(
+        w.iter().any(|w| w.contains("ExpiredAuthenticationToken")),
+        "{w:?}"
+    );
+
+    http.post(&admin)
+        .body("wrong-aud:count=1")
+        .send()
+        .await
+        .unwrap();
+    let (code, v) = get_json(&run, &[]).await;
+    assert_eq!(code, Some(0), "{v}");
+    let w = warnings(&v);
+    assert!(
+        w.iter()
+            .any(|w| w.contains("aud is https://wrong-audience.example.com/")),
+        "{w:?}"
+    );
+    assert!(w.iter().all(|w| !w.contains("expired")), "{w:?}");
+
+    // The same audience spelled another way is no mismatch.
+    for resource in [
+        "https://MANAGEMENT.azure.com",
+        "https://management.azure.com/.default",
+    ] {
+        let (code, v) = get_json(&run, &["-r", resource]).await;
+        assert_eq!(code, Some(0), "{v}");
+        assert!(
+            warnings(&v).iter().all(|w| !w.contains("aud is")),
+            "{resource}: {v}"
+        );
+    }
 }

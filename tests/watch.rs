@@ -176,3 +176,193 @@ async fn sigterm_stops_the_watch_with_a_summary() {
     .await
     .unwrap();
 }
+
+/// Replace the emulator's token faults through its admin path, as a user would with curl.
+async fn set_faults(run: &Running, specs: &str) {
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let r = http
+        .post(format!("{}/admin/faults", run.base_url()))
+        .body(specs.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{specs}: {}", r.status());
+}
+
+/// What one poll of a scripted watch should show.
+enum Expect {
+    Fetched,
+    Unchanged,
+    /// An error event of this kind (and status, when the endpoint answered).
+    Error(&'static str, Option<u16>),
+    /// A successful poll whose latency is at least this many ms.
+    SlowerThan(u64),
+    /// A successful poll carrying a warning that contains this text.
+    Warns(&'static str),
+    /// A successful poll with another token than the steady one.
+    OtherToken,
+    /// A successful poll with the steady token (the endpoint's cached one).
+    Steady,
+}
+
+/// Run `watch --json --interval 1s --count N` and change the emulator's faults between polls:
+/// `script[i]` is set (if not empty) before poll i+1. Returns the events and the summary line.
+async fn scripted_watch(run: &Running, extra: &[&str], script: &[(&str, Expect)]) -> Vec<Value> {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let base = run.base_url();
+    let count = script.len().to_string();
+    let mut args = vec!["--endpoint", base.as_str(), "--flavour", "imds"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["watch", "--json", "--interval", "1s", "--count", &count]);
+    if !script[0].0.is_empty() {
+        set_faults(run, script[0].0).await;
+    }
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
+        .args(&args)
+        .env_remove("IDENTITY_ENDPOINT")
+        .env_remove("MSI_ENDPOINT")
+        .env_remove("AZURE_POD_IDENTITY_AUTHORITY_HOST")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut events = Vec::new();
+    tokio::time::timeout(LIMIT, async {
+        while let Some(line) = out.next_line().await.unwrap() {
+            let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            events.push(v);
+            // The watch now sleeps a second: time enough to set the next poll's fault.
+            if let Some((spec, _)) = script.get(events.len()) {
+                set_faults(run, spec).await;
+            }
+        }
+        assert!(child.wait().await.unwrap().success());
+    })
+    .await
+    .expect("the watch took too long");
+    events
+}
+
+/// Check each event against the script; the steady token is the first one fetched.
+fn check_script(events: &[Value], script: &[(&str, Expect)]) {
+    assert_eq!(
+        events.len(),
+        script.len() + 1,
+        "every poll is an event, then the summary: {events:#?}"
+    );
+    let steady = events[0]["fingerprint"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    for (i, ((spec, expect), e)) in script.iter().zip(events).enumerate() {
+        let what = format!("poll {} (fault {spec:?}): {e}", i + 1);
+        let kind = e["event"].as_str().unwrap();
+        match expect {
+            Expect::Fetched => assert_eq!(kind, "fetched", "{what}"),
+            Expect::Unchanged => assert_eq!(kind, "unchanged", "{what}"),
+            Expect::Error(k, status) => {
+                assert_eq!(kind, "error", "{what}");
+                assert_eq!(e["error"]["kind"], *k, "{what}");
+                assert!(
+                    e["error"]["hint"].as_str().is_some_and(|h| !h.is_empty()),
+                    "{what}"
+                );
+                match status {
+                    Some(s) => assert_eq!(e["error"]["status"], *s, "{what}"),
+                    None => assert!(e["error"].get("status").is_none(), "{what}"),
+                }
+                assert!(e.get("fingerprint").is_none(), "{what}");
+            }
+            Expect::SlowerThan(ms) => {
+                assert_ne!(kind, "error", "{what}");
+                assert!(e["latency_ms"].as_u64().unwrap() >= *ms, "{what}");
+            }
+            Expect::Warns(text) => {
+                assert_ne!(kind, "error", "{what}");
+                let warnings = e["warnings"].as_array().unwrap_or_else(|| panic!("{what}"));
+                assert!(
+                    warnings.iter().any(|w| w.as_str().unwrap().contains(text)),
+                    "{what}"
+                );
+            }
+            Expect::OtherToken => {
+                assert_ne!(kind, "error", "{what}");
+                assert_ne!(e["fingerprint"], steady.as_str(), "{what}");
+            }
+            Expect::Steady => {
+                assert_ne!(kind, "error", "{what}");
+                assert_eq!(e["fingerprint"], steady.as_str(), "{what}");
+            }
+        }
+    }
+    let errors = script
+        .iter()
+        .filter(|(_, x)| matches!(x, Expect::Error(..)))
+        .count();
+    let s = &events[script.len()]["summary"];
+    assert_eq!(s["polls"], script.len() as u64, "{s}");
+    assert_eq!(s["errors"], errors as u64, "{s}");
+}
+
+#[tokio::test]
+async fn watch_rides_out_status_latency_and_hang_faults() {
+    let run = start(Config::default()).await;
+    let script = [
+        ("", Expect::Fetched),
+        ("503:count=1", Expect::Error("endpoint", Some(503))),
+        ("", Expect::Unchanged),
+        ("latency=300ms:count=1", Expect::SlowerThan(300)),
+        ("hang:count=1", Expect::Error("timeout", None)),
+        ("", Expect::Unchanged),
+        (
+            "429:count=1:retry-after=1",
+            Expect::Error("endpoint", Some(429)),
+        ),
+        ("", Expect::Unchanged),
+    ];
+    let events = scripted_watch(&run, &["--retry-max", "0", "--timeout", "1"], &script).await;
+    check_script(&events, &script);
+}
+
+#[tokio::test]
+async fn watch_rides_out_broken_bodies_and_odd_tokens() {
+    let run = start(Config::default()).await;
+    let script = [
+        ("", Expect::Fetched),
+        ("reset:count=1", Expect::Error("connect", None)),
+        ("truncated:count=1", Expect::Error("bad_response", None)),
+        ("html:count=1", Expect::Error("bad_response", None)),
+        ("empty:count=1", Expect::Error("bad_response", None)),
+        ("", Expect::Unchanged),
+        ("expired:count=1", Expect::Warns("stale cache")),
+        ("wrong-aud:count=1", Expect::OtherToken),
+        ("", Expect::Steady),
+    ];
+    let events = scripted_watch(&run, &["--retry-max", "0", "--timeout", "1"], &script).await;
+    check_script(&events, &script);
+}
+
+#[tokio::test]
+async fn watch_honours_retry_after_when_retries_are_on() {
+    let run = start(Config::default()).await;
+    let script = [
+        ("", Expect::Fetched),
+        ("429:count=1:retry-after=2", Expect::SlowerThan(2000)),
+        ("", Expect::Unchanged),
+    ];
+    let events = scripted_watch(&run, &["--retry-max", "30"], &script).await;
+    check_script(&events, &script);
+    assert_eq!(
+        events[1]["event"], "unchanged",
+        "the retry got the cached token"
+    );
+    // Three polls and one retry reached the endpoint.
+    let requests = run
+        .shared
+        .requests
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(requests, 4);
+}

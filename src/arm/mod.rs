@@ -14,11 +14,13 @@
 pub mod client;
 pub mod errors;
 pub mod subscription;
+pub mod target;
 pub mod vms;
 
 pub use client::{Client, RequestRecord, RetrySettings};
 pub use errors::ErrorContext;
 pub use subscription::{discover_subscription, Discovery, Subscription, SubscriptionSource};
+pub use target::Target;
 pub use vms::{list_vms, Vm, VmList};
 
 /// api-version of the VM list and instance views.

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::arm::Target;
 use crate::cli::{DiagnoseArgs, DoctorArgs, EndpointArgs};
 use crate::doctor::{self, render, Diagnosis};
 use crate::emulator::Running;
@@ -69,10 +70,16 @@ pub async fn diagnosis(
         .authority
         .clone()
         .or_else(|| p.emulator.as_ref().map(Running::base_url));
+    let arm = if args.arm {
+        let emulator = p.emulator.as_ref().map(Running::base_url);
+        Some(Target::new(args.cloud, args.arm_url.as_deref(), emulator)?)
+    } else {
+        None
+    };
     let opts = doctor::Options {
         resource: resource.to_string(),
         authority,
-        arm: args.arm,
+        arm,
         demo,
     };
     Ok(doctor::diagnose(&p.env, &p.overrides, &p.client, &opts).await)

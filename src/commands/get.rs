@@ -7,7 +7,34 @@ use serde_json::{json, Value};
 use crate::cli::GetArgs;
 use crate::endpoint::{Endpoint, Fetched};
 use crate::error::Result;
-use crate::token::{self, claims};
+use crate::token::{self, claims, Jwt};
+
+/// What the token itself shows is wrong, beyond the parser's notes on the answer: it has
+/// already expired (a stale cache, or a clock ahead), or it is for another audience than asked.
+pub fn token_warnings(resource: &str, f: &Fetched, jwt: Option<&Jwt>, now: i64) -> Vec<String> {
+    let mut out = Vec::new();
+    let t = &f.token;
+    let exp = jwt
+        .and_then(|j| j.claim_i64("exp"))
+        .map_or(t.expires_on, |e| e.min(t.expires_on));
+    if exp <= now {
+        out.push(format!(
+            "the token expired {} ago ({} UTC): the endpoint served a stale cached token, or this machine's clock is ahead; services refuse it (ARM: 401 ExpiredAuthenticationToken)",
+            claims::duration(now - exp),
+            claims::utc_string(exp)
+        ));
+    }
+    if let Some(j) = jwt {
+        let auds = claims::audiences(j);
+        if !auds.is_empty() && !auds.iter().any(|a| claims::same_audience(a, resource)) {
+            out.push(format!(
+                "the token's aud is {}, not the resource asked for ({resource}): services refuse it (ARM: 401 InvalidAuthenticationTokenAudience); check the resource's spelling, else the endpoint is at fault",
+                auds.join(", ")
+            ));
+        }
+    }
+    out
+}
 
 pub fn success_json(
     ep: &Endpoint,
@@ -44,6 +71,7 @@ pub fn success_json(
     let jwt = token::decode(t.access_token.expose());
     let mut warnings = t.warnings.clone();
     warnings.extend(ep.notes.iter().cloned());
+    warnings.extend(token_warnings(resource, f, jwt.as_ref().ok(), now));
     let jwt_json = match &jwt {
         Ok(j) => token::jwt_json(j),
         Err(e) => {
@@ -104,10 +132,12 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
             String::new()
         }
     );
-    for w in t.warnings.iter().chain(&ep.notes) {
+    let jwt = token::decode(t.access_token.expose());
+    let ours = token_warnings(resource, f, jwt.as_ref().ok(), now);
+    for w in t.warnings.iter().chain(&ep.notes).chain(&ours) {
         let _ = writeln!(out, "warning   {w}");
     }
-    match token::decode(t.access_token.expose()) {
+    match jwt {
         Ok(jwt) => {
             let _ = writeln!(out);
             out.push_str(&super::render::jwt_text(&jwt, now));

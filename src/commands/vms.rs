@@ -4,9 +4,8 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use crate::arm::{self, Client, Cloud, Discovery, RequestRecord, Subscription, VmList};
+use crate::arm::{self, RequestRecord, Subscription, Target, VmList};
 use crate::cli::{Cli, VmsArgs};
-use crate::endpoint::{detect::imds_host, Flavour};
 use crate::error::Result;
 use crate::secret::AccessToken;
 
@@ -20,53 +19,27 @@ pub struct Outcome {
     pub audience: String,
 }
 
-/// The IMDS host for instance metadata: only where IMDS is in play or was named explicitly.
-fn imds_for_metadata(setup: &super::setup::Setup) -> Option<String> {
-    if let Some(run) = &setup.emulator {
-        return Some(run.base_url());
-    }
-    let explicit = setup.env.has("AZURE_POD_IDENTITY_AUTHORITY_HOST");
-    (setup.endpoint.flavour == Flavour::Imds || explicit)
-        .then(|| imds_host(&setup.env, &setup.overrides))
-}
-
 pub async fn fetch(cli: &Cli, args: &VmsArgs) -> Result<Outcome> {
-    // Check the ARM URL before anything goes on the network.
-    let early = args.arm_url.as_deref().map(Client::new).transpose()?;
     let setup = super::setup::setup(&cli.endpoint, cli.demo, super::setup::demo_config()).await?;
-    let mut client = match (early, &setup.emulator) {
-        (Some(c), _) => c,
-        (None, Some(run)) => Client::new(&run.base_url())?,
-        (None, None) => Client::new(args.cloud.base_url())?,
-    };
-    // The demo's ARM is the emulator, which takes public-cloud tokens whatever --cloud says.
-    let cloud = if setup.emulator.is_some() && args.arm_url.is_none() {
-        Cloud::Public
-    } else {
-        args.cloud
-    };
-    let audience = cloud.audience().to_string();
-    client.audience = audience.clone();
-    let (resource, token_note) = if arm::is_arm_audience(&cli.resource, cloud) {
-        (cli.resource.clone(), None)
-    } else {
-        (
-            audience.clone(),
-            Some(format!(
-                "the resource given was {}; ARM needs a token for {audience}, so tokscope fetched one for it",
-                cli.resource
-            )),
-        )
-    };
+    // Checks the ARM URL before anything goes on the network.
+    let target = Target::new(
+        args.cloud,
+        args.arm_url.as_deref(),
+        setup.emulator.as_ref().map(|run| run.base_url()),
+    )?;
+    let client = &target.client;
+    let (resource, token_note) = target.token_resource(&cli.resource);
     let fetched = setup.client.fetch(&setup.endpoint, &resource).await?;
     let token: &AccessToken = &fetched.token.access_token;
-    let discovery = Discovery {
-        flag: args.subscription.clone(),
-        imds_host: imds_for_metadata(&setup),
-    };
-    let subscription = arm::discover_subscription(&client, token, &discovery).await?;
+    let discovery = target.discovery(
+        args.subscription.clone(),
+        &setup.env,
+        &setup.overrides,
+        setup.endpoint.flavour,
+    );
+    let subscription = arm::discover_subscription(client, token, &discovery).await?;
     let list = arm::list_vms(
-        &client,
+        client,
         token,
         &subscription.id,
         args.resource_group.as_deref(),

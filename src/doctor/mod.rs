@@ -81,7 +81,8 @@ pub struct Options {
     pub resource: String,
     /// Issuer host or OpenID configuration URL for the signing keys; None means Entra's.
     pub authority: Option<String>,
-    pub arm: bool,
+    /// Where `--arm` calls ARM; None leaves the ARM check out.
+    pub arm: Option<crate::arm::Target>,
     /// Running against the built-in emulator, with the machine's environment ignored.
     pub demo: bool,
 }
@@ -184,8 +185,19 @@ pub async fn diagnose(
         )),
     }
     checks.append(&mut found.checks);
-    if opts.arm {
-        checks.push(arm::arm_check());
+    if let Some(target) = &opts.arm {
+        let f = arm::arm_check(arm::Inputs {
+            target,
+            endpoint: d.endpoint.as_ref(),
+            client,
+            env,
+            overrides,
+            resource: &opts.resource,
+            token_ok: found.fingerprint.is_some(),
+        })
+        .await;
+        checks.push(f.check);
+        found.request_ids.extend(f.request_ids);
     }
     d.checks = checks;
     d.jwt = found.jwt;

@@ -224,27 +224,8 @@ fn token_error(resource: &str, e: &Error) -> Check {
     Check::fail(TOKEN, evidence, e.hint.clone())
 }
 
-/// `https://x/`, `https://X` and `https://x/.default` are one audience.
-pub fn same_audience(a: &str, b: &str) -> bool {
-    let norm = |s: &str| {
-        s.trim()
-            .trim_end_matches("/.default")
-            .trim_end_matches('/')
-            .to_ascii_lowercase()
-    };
-    norm(a) == norm(b)
-}
-
-fn audiences(jwt: &Jwt) -> Vec<String> {
-    match jwt.claims.get("aud") {
-        Some(serde_json::Value::String(s)) => vec![s.clone()],
-        Some(serde_json::Value::Array(a)) => a
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
+use crate::token::claims::audiences;
+pub use crate::token::claims::same_audience;
 
 /// aud matches the resource, the token is within its validity, and how long it lives.
 pub fn claims(jwt: &Jwt, resource: &str, now: i64) -> Check {

@@ -95,6 +95,29 @@ pub fn duration(secs: i64) -> String {
     }
 }
 
+/// `https://x/`, `https://X` and `https://x/.default` are one audience.
+pub fn same_audience(a: &str, b: &str) -> bool {
+    let norm = |s: &str| {
+        s.trim()
+            .trim_end_matches("/.default")
+            .trim_end_matches('/')
+            .to_ascii_lowercase()
+    };
+    norm(a) == norm(b)
+}
+
+/// The `aud` claim as a list: a string, or an array of strings.
+pub fn audiences(jwt: &Jwt) -> Vec<String> {
+    match jwt.claims.get("aud") {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Every time claim the token carries, in every form.
 pub fn time_claims(jwt: &Jwt, now: i64) -> Vec<(&'static str, TimeForms)> {
     TIME_CLAIMS
