@@ -1,5 +1,6 @@
 //! `tokscope emulate`: the endpoint emulator as a standalone server.
 
+use std::io::Write;
 use std::net::SocketAddr;
 
 use crate::cli::EmulateArgs;
@@ -57,7 +58,10 @@ pub async fn run(args: &EmulateArgs) -> Result<()> {
             args.bind
         );
     }
-    println!(
+    // Written without println!, which panics when stdout is closed (`emulate | head -1`).
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
         "tokscope emulator on {} (tenant {}, tokens live {} s, renewed {} s before expiry)\n{}",
         running.base_url(),
         running.shared.tenant_id(),
@@ -65,11 +69,14 @@ pub async fn run(args: &EmulateArgs) -> Result<()> {
         running.shared.config.refresh_before,
         running.exports()
     );
-    println!(
+    let _ = writeln!(
+        out,
         "# ARM (VM list, {} per page): tokscope --endpoint {b} vms --arm-url {b}",
         running.shared.config.arm_page_size,
         b = running.base_url()
     );
+    let _ = out.flush();
+    drop(out);
     crate::shutdown_signal().await;
     Ok(())
 }
