@@ -4,13 +4,15 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
+use super::setup::Setup;
 use crate::arm::{self, Client, Cloud, Discovery, RequestRecord, Subscription, VmList};
 use crate::cli::{Cli, VmsArgs};
-use crate::endpoint::{detect::imds_host, Flavour};
+use crate::endpoint::{detect::imds_host, Endpoint, Flavour, TokenClient};
 use crate::error::Result;
 use crate::secret::AccessToken;
 
 /// What one successful run found, for either output.
+#[derive(Debug, Clone)]
 pub struct Outcome {
     pub subscription: Subscription,
     pub list: VmList,
@@ -20,8 +22,23 @@ pub struct Outcome {
     pub audience: String,
 }
 
+/// Everything calling ARM needs besides the token endpoint, decided before any request:
+/// the client, which token to ask for (and why), and where the subscription may come from.
+/// The command and the terminal UI both build one here, so they behave alike.
+#[derive(Clone)]
+pub struct Plan {
+    pub client: Client,
+    /// The resource the token is asked for: the one given when it is ARM's, else ARM's.
+    pub resource: String,
+    /// Set when the resource given was not ARM's and another token is fetched.
+    pub token_note: Option<String>,
+    pub discovery: Discovery,
+    pub resource_group: Option<String>,
+    pub power_state: bool,
+}
+
 /// The IMDS host for instance metadata: only where IMDS is in play or was named explicitly.
-fn imds_for_metadata(setup: &super::setup::Setup) -> Option<String> {
+fn imds_for_metadata(setup: &Setup) -> Option<String> {
     if let Some(run) = &setup.emulator {
         return Some(run.base_url());
     }
@@ -30,12 +47,10 @@ fn imds_for_metadata(setup: &super::setup::Setup) -> Option<String> {
         .then(|| imds_host(&setup.env, &setup.overrides))
 }
 
-pub async fn fetch(cli: &Cli, args: &VmsArgs) -> Result<Outcome> {
-    // Check the ARM URL before anything goes on the network.
-    let early = args.arm_url.as_deref().map(Client::new).transpose()?;
-    let setup = super::setup::setup(&cli.endpoint, cli.demo, super::setup::demo_config()).await?;
-    let mut client = match (early, &setup.emulator) {
-        (Some(c), _) => c,
+/// The plan for listing VMs with `args`, given the resource the user asked tokens for.
+pub fn plan(setup: &Setup, args: &VmsArgs, resource: &str) -> Result<Plan> {
+    let mut client = match (&args.arm_url, &setup.emulator) {
+        (Some(url), _) => Client::new(url)?,
         (None, Some(run)) => Client::new(&run.base_url())?,
         (None, None) => Client::new(args.cloud.base_url())?,
     };
@@ -47,40 +62,60 @@ pub async fn fetch(cli: &Cli, args: &VmsArgs) -> Result<Outcome> {
     };
     let audience = cloud.audience().to_string();
     client.audience = audience.clone();
-    let (resource, token_note) = if arm::is_arm_audience(&cli.resource, cloud) {
-        (cli.resource.clone(), None)
+    let (resource, token_note) = if arm::is_arm_audience(resource, cloud) {
+        (resource.to_string(), None)
     } else {
         (
             audience.clone(),
             Some(format!(
-                "the resource given was {}; ARM needs a token for {audience}, so tokscope fetched one for it",
-                cli.resource
+                "the resource given was {resource}; ARM needs a token for {audience}, so tokscope fetched one for it"
             )),
         )
     };
-    let fetched = setup.client.fetch(&setup.endpoint, &resource).await?;
+    Ok(Plan {
+        client,
+        resource,
+        token_note,
+        discovery: Discovery {
+            flag: args.subscription.clone(),
+            imds_host: imds_for_metadata(setup),
+        },
+        resource_group: args.resource_group.clone(),
+        power_state: args.power_state,
+    })
+}
+
+/// Fetch the ARM token, find the subscription and list its VMs. On failure the requests sent
+/// so far are in `plan.client.history()`.
+pub async fn list(plan: &Plan, tokens: &TokenClient, endpoint: &Endpoint) -> Result<Outcome> {
+    let fetched = tokens.fetch(endpoint, &plan.resource).await?;
     let token: &AccessToken = &fetched.token.access_token;
-    let discovery = Discovery {
-        flag: args.subscription.clone(),
-        imds_host: imds_for_metadata(&setup),
-    };
-    let subscription = arm::discover_subscription(&client, token, &discovery).await?;
+    let client = &plan.client;
+    let subscription = arm::discover_subscription(client, token, &plan.discovery).await?;
     let list = arm::list_vms(
-        &client,
+        client,
         token,
         &subscription.id,
-        args.resource_group.as_deref(),
-        args.power_state,
+        plan.resource_group.as_deref(),
+        plan.power_state,
     )
     .await?;
     Ok(Outcome {
         subscription,
         list,
         requests: client.history(),
-        token_note,
+        token_note: plan.token_note.clone(),
         fingerprint: token.fingerprint(),
-        audience: resource,
+        audience: plan.resource.clone(),
     })
+}
+
+pub async fn fetch(cli: &Cli, args: &VmsArgs) -> Result<Outcome> {
+    // Check the ARM URL before anything goes on the network.
+    args.arm_url.as_deref().map(Client::new).transpose()?;
+    let setup = super::setup::setup(&cli.endpoint, cli.demo, super::setup::demo_config()).await?;
+    let plan = plan(&setup, args, &cli.resource)?;
+    list(&plan, &setup.client, &setup.endpoint).await
 }
 
 pub fn success_json(o: &Outcome) -> Value {
