@@ -41,7 +41,8 @@ pub async fn markdown(inputs: &ReportInputs, resource: &str) -> String {
     let opts = doctor::Options {
         resource: resource.to_string(),
         authority: inputs.authority.clone(),
-        arm: false,
+        // No ARM check in this report: the ARM tab shows that side.
+        arm: Default::default(),
         demo: inputs.demo,
     };
     let d = doctor::diagnose(&inputs.env, &inputs.overrides, &inputs.client, &opts).await;
