@@ -39,11 +39,87 @@ fn watch_view() {
 }
 
 #[test]
-fn arm_placeholder() {
+fn arm_before_listing() {
     let (mut app, raw) = with_token();
     update(&mut app, Action::GoTab(2));
     assert_eq!(app.tab, Tab::Arm);
     snap("arm", &app, &raw);
+}
+
+#[test]
+fn arm_listing_in_flight() {
+    let (mut app, raw) = with_token();
+    update(&mut app, Action::ListVms);
+    app.effects.clear();
+    update(&mut app, Action::Tick(NOW + 2));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("listing…"), "{screen}");
+    snap("arm_listing", &app, &raw);
+}
+
+#[test]
+fn arm_vm_table() {
+    let (mut app, raw) = with_token();
+    update(&mut app, Action::ListVms);
+    app.effects.clear();
+    update(&mut app, Action::VmsListed(Box::new(vms_answer(NOW + 1))));
+    update(&mut app, Action::Tick(NOW + 5));
+    for (w, h) in SIZES {
+        let screen = render(&app, w, h);
+        assert!(screen.contains("vm-tokscope-demo"), "{screen}");
+        assert!(screen.contains("15 VMs in 2 pages"), "{screen}");
+        assert!(screen.contains(SUB), "{screen}");
+    }
+    snap("arm_vms", &app, &raw);
+}
+
+#[test]
+fn arm_vm_table_scrolled_to_the_requests() {
+    let (mut app, raw) = with_token();
+    update(&mut app, Action::ListVms);
+    app.effects.clear();
+    update(&mut app, Action::VmsListed(Box::new(vms_answer(NOW + 1))));
+    update(&mut app, Action::Tick(NOW + 5));
+    for _ in 0..5 {
+        update(&mut app, Action::PageDown);
+    }
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("api-version=2021-07-01"), "{screen}");
+    assert!(screen.contains("x-ms-request-id"), "{screen}");
+    snap("arm_vms_scrolled", &app, &raw);
+}
+
+#[test]
+fn arm_error_in_place() {
+    let (mut app, raw) = with_token();
+    update(&mut app, Action::ListVms);
+    app.effects.clear();
+    update(&mut app, Action::VmsListed(Box::new(vms_denied(NOW + 1))));
+    for (w, h) in SIZES {
+        let screen = render(&app, w, h);
+        assert!(screen.contains("HTTP 403"), "{screen}");
+        assert!(screen.contains("AuthorizationFailed"), "{screen}");
+        assert!(screen.contains("hint"), "{screen}");
+        assert!(screen.contains("x-ms-request-id"), "{screen}");
+    }
+    snap("arm_error", &app, &raw);
+}
+
+#[test]
+fn report_path_on_screen() {
+    let (mut app, raw) = with_token();
+    update(&mut app, Action::WriteReport);
+    app.effects.clear();
+    update(
+        &mut app,
+        Action::ReportWritten(Ok("/work/tokscope-report-20251124T160000Z.md".into())),
+    );
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("report written to /work/tokscope-report-20251124T160000Z.md"),
+        "{screen}"
+    );
+    snap("report_written", &app, &raw);
 }
 
 #[test]

@@ -1,11 +1,18 @@
-//! The real binary in a real terminal: `tokscope --demo` in a detached 80x24 tmux session,
-//! driven with send-keys and read with capture-pane. Skipped (with a note) without tmux.
+//! The real binary in a real terminal: tokscope in a detached tmux session, driven with
+//! send-keys and read with capture-pane. Each session runs on a tmux server of its own, so a
+//! user's tmux is never touched. Skipped (with a note) without tmux, unless
+//! TOKSCOPE_REQUIRE_TMUX is set (CI sets it): then a missing tmux fails the test.
 
+use std::cell::Cell;
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use tokscope::emulator::{self, Config, Fault, Running};
+
 const BIN: &str = env!("CARGO_BIN_EXE_tokscope");
 const WAIT: Duration = Duration::from_secs(15);
+const REQUIRE_ENV: &str = "TOKSCOPE_REQUIRE_TMUX";
 
 fn have_tmux() -> bool {
     Command::new("tmux")
@@ -14,40 +21,85 @@ fn have_tmux() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// A tmux session that is killed when the test ends, pass or fail.
+/// Whether the test can run; a missing tmux skips it with a note, or fails it under CI.
+fn tmux_ready(what: &str) -> bool {
+    if have_tmux() {
+        return true;
+    }
+    if std::env::var_os(REQUIRE_ENV).is_some() {
+        panic!("tmux is not installed but {REQUIRE_ENV} is set: {what} must run");
+    }
+    eprintln!("note: tmux is not installed; skipping {what}");
+    false
+}
+
+/// A tmux session on a server of its own, killed when the test ends, pass or fail. Every
+/// capture is checked for a JWT-shaped word unless the test says the token is revealed.
 struct Session {
     name: String,
+    socket: String,
+    revealed: Cell<bool>,
 }
 
 impl Session {
     fn start(tag: &str, shell_cmd: &str) -> Self {
+        Self::start_with(tag, shell_cmd, (80, 24), None)
+    }
+
+    fn start_with(tag: &str, shell_cmd: &str, (w, h): (u16, u16), cwd: Option<&Path>) -> Self {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .subsec_nanos();
         let name = format!("tokscope-{tag}-{}-{nanos}", std::process::id());
-        let ok = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &name, "-x", "80", "-y", "24"])
+        let s = Session {
+            socket: name.clone(),
+            name,
+            revealed: Cell::new(false),
+        };
+        let mut cmd = s.tmux();
+        cmd.args(["new-session", "-d", "-s", &s.name]).args([
+            "-x",
+            &w.to_string(),
+            "-y",
+            &h.to_string(),
+        ]);
+        if let Some(dir) = cwd {
+            cmd.arg("-c").arg(dir);
+        }
+        let ok = cmd
             .arg(shell_cmd)
             .env("NO_COLOR", "1")
             .status()
             .unwrap()
             .success();
         assert!(ok, "tmux new-session failed");
-        Session { name }
+        s
+    }
+
+    fn tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]);
+        c
     }
 
     fn capture(&self) -> String {
-        let out = Command::new("tmux")
+        let out = self
+            .tmux()
             .args(["capture-pane", "-p", "-t", &self.name])
             .output()
             .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+        if !self.revealed.get() {
+            assert!(!shows_jwt(&screen), "a JWT on screen:\n{screen}");
+        }
+        screen
     }
 
     fn keys(&self, keys: &[&str]) {
         for k in keys {
-            let ok = Command::new("tmux")
+            let ok = self
+                .tmux()
                 .args(["send-keys", "-t", &self.name, k])
                 .status()
                 .unwrap()
@@ -72,7 +124,8 @@ impl Session {
     }
 
     fn alternate_screen_on(&self) -> bool {
-        let out = Command::new("tmux")
+        let out = self
+            .tmux()
             .args(["display-message", "-p", "-t", &self.name, "#{alternate_on}"])
             .output()
             .unwrap();
@@ -82,10 +135,21 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
+        let _ = self.tmux().arg("kill-server").status();
     }
+}
+
+/// The emulator on 127.0.0.1 with these faults, on a runtime that lives as long as it does.
+fn emulator_with_faults(specs: &[&str]) -> (tokio::runtime::Runtime, Running) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let config = Config {
+        faults: specs.iter().map(|s| Fault::parse(s).unwrap()).collect(),
+        ..Config::default()
+    };
+    let run = rt
+        .block_on(emulator::start(config, "127.0.0.1:0".parse().unwrap()))
+        .unwrap();
+    (rt, run)
 }
 
 /// True when something shaped like a JWT (eyJ…, then two dots within token characters) is shown.
@@ -106,8 +170,7 @@ fn quote(s: &str) -> String {
 
 #[test]
 fn demo_session_end_to_end() {
-    if !have_tmux() {
-        eprintln!("note: tmux is not installed; skipping the end-to-end TUI test");
+    if !tmux_ready("the end-to-end TUI test") {
         return;
     }
     let s = Session::start("e2e", &format!("{} --demo; sleep 60", quote(BIN)));
@@ -137,12 +200,14 @@ fn demo_session_end_to_end() {
     s.wait_for("help closed", |sc| !sc.contains("this help"));
 
     // Reveal shows the banner; hiding takes the token away again.
+    s.revealed.set(true);
     s.keys(&["s"]);
     s.wait_for("the reveal banner", |sc| {
         sc.contains("TOKEN VISIBLE — stop screen sharing")
     });
     s.keys(&["s"]);
     let screen = s.wait_for("the banner gone", |sc| !sc.contains("TOKEN VISIBLE"));
+    s.revealed.set(false);
     assert!(!shows_jwt(&screen), "{screen}");
 
     s.keys(&["q"]);
@@ -156,8 +221,7 @@ fn demo_session_end_to_end() {
 
 #[test]
 fn panic_restores_the_terminal() {
-    if !have_tmux() {
-        eprintln!("note: tmux is not installed; skipping the TUI panic test");
+    if !tmux_ready("the TUI panic test") {
         return;
     }
     let cmd = format!(
@@ -179,8 +243,7 @@ fn panic_restores_the_terminal() {
 
 #[test]
 fn sigterm_restores_the_terminal() {
-    if !have_tmux() {
-        eprintln!("note: tmux is not installed; skipping the TUI SIGTERM test");
+    if !tmux_ready("the TUI SIGTERM test") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -213,4 +276,137 @@ fn sigterm_restores_the_terminal() {
         "{screen}"
     );
     assert!(!s.alternate_screen_on());
+}
+
+#[test]
+fn a_hanging_endpoint_leaves_the_ui_answering_and_q_quits_at_once() {
+    if !tmux_ready("the hanging-endpoint TUI test") {
+        return;
+    }
+    let (_rt, run) = emulator_with_faults(&["hang"]);
+    // A 30 s timeout: quitting must not wait for it (WAIT is shorter).
+    let cmd = format!(
+        "{} --endpoint {} --flavour imds --timeout 30; echo EXITED:$?; sleep 60",
+        quote(BIN),
+        run.base_url()
+    );
+    let s = Session::start("hang", &cmd);
+    s.wait_for("the fetch in flight", |sc| {
+        sc.contains("⟳ fetching https://management.azure.com/") && sc.contains("fetching…")
+    });
+    s.keys(&["?"]);
+    s.wait_for("help while the request hangs", |sc| {
+        sc.contains("Keys") && sc.contains("this help")
+    });
+    s.keys(&["Escape", "3"]);
+    s.wait_for("the ARM tab while the request hangs", |sc| {
+        sc.contains("Press  v  to list")
+    });
+    s.keys(&["q"]);
+    let screen = s.wait_for("the shell after q", |sc| sc.contains("EXITED:0"));
+    assert!(
+        screen.contains("tokscope: https://management.azure.com/ no token fetched"),
+        "{screen}"
+    );
+    assert!(!s.alternate_screen_on(), "the alternate screen was left on");
+}
+
+#[test]
+fn a_503_is_shown_in_place_then_a_refetch_recovers() {
+    if !tmux_ready("the 503 TUI test") {
+        return;
+    }
+    let (_rt, run) = emulator_with_faults(&["503:count=1"]);
+    let cmd = format!(
+        "{} --endpoint {} --flavour imds --retry-max 0; echo EXITED:$?; sleep 60",
+        quote(BIN),
+        run.base_url()
+    );
+    let s = Session::start("503", &cmd);
+    let screen = s.wait_for("the 503 in place", |sc| {
+        sc.contains("fetch failed") && sc.contains("HTTP 503")
+    });
+    assert!(screen.contains("hint"), "{screen}");
+    assert!(screen.contains("try again"), "{screen}");
+    s.keys(&["r"]);
+    let screen = s.wait_for("the token after the refetch", |sc| {
+        sc.contains("Azure Resource Manager: expires in") && sc.contains("sha256:")
+    });
+    assert!(!screen.contains("HTTP 503"), "{screen}");
+    s.keys(&["q"]);
+    s.wait_for("the shell after q", |sc| sc.contains("EXITED:0"));
+}
+
+#[test]
+fn the_arm_tab_lists_the_demo_vms() {
+    if !tmux_ready("the ARM tab TUI test") {
+        return;
+    }
+    for (w, h) in [(80, 24), (120, 40)] {
+        let s = Session::start_with(
+            "arm",
+            &format!("{} --demo; sleep 60", quote(BIN)),
+            (w, h),
+            None,
+        );
+        s.wait_for("the token", |sc| sc.contains("expires in"));
+        s.keys(&["v"]);
+        let screen = s.wait_for("the VM table", |sc| {
+            sc.contains("vm-tokscope-demo") && sc.contains("23 VMs in 3 pages")
+        });
+        assert!(screen.contains("(from the VM's instance"), "{screen}");
+        assert!(screen.contains("Succeeded"), "{screen}");
+        // Down to the requests, with their api-version and ids.
+        s.keys(&["PageDown", "PageDown", "PageDown"]);
+        s.wait_for("the request lines", |sc| {
+            sc.contains("api-version=2021-07-01") && sc.contains("x-ms-request-id")
+        });
+        s.keys(&["q"]);
+    }
+}
+
+#[test]
+fn the_arm_tab_shows_a_403_with_its_hint() {
+    if !tmux_ready("the ARM 403 TUI test") {
+        return;
+    }
+    let cmd = format!(
+        "{} --demo --client-id aed09b82-4ca8-4fc2-bfb6-37dd5bae2d26; sleep 60",
+        quote(BIN)
+    );
+    let s = Session::start("arm403", &cmd);
+    s.wait_for("the token", |sc| sc.contains("expires in"));
+    s.keys(&["v"]);
+    let screen = s.wait_for("the 403 in place", |sc| {
+        sc.contains("HTTP 403") && sc.contains("AuthorizationFailed")
+    });
+    assert!(screen.contains("hint"), "{screen}");
+    assert!(screen.contains("Reader"), "{screen}");
+    assert!(screen.contains("x-ms-request-id"), "{screen}");
+}
+
+#[test]
+fn p_writes_the_report_in_the_current_directory() {
+    if !tmux_ready("the report TUI test") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!("{} --demo; sleep 60", quote(BIN));
+    let s = Session::start_with("report", &cmd, (120, 40), Some(dir.path()));
+    s.wait_for("the token", |sc| sc.contains("expires in"));
+    s.keys(&["p"]);
+    let screen = s.wait_for("the report path", |sc| sc.contains("report written to"));
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_str().unwrap().to_string();
+    assert!(name.starts_with("tokscope-report-"), "{name}");
+    assert!(screen.contains(&name), "{screen}");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(!shows_jwt(&text), "a token in the report:\n{text}");
+    assert!(text.contains("sha256:"), "{text}");
+    s.keys(&["4"]);
+    s.wait_for("the path in the Log", |sc| sc.contains("report written to"));
 }

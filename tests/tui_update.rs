@@ -236,3 +236,147 @@ async fn a_token_from_the_emulator_decodes_in_the_app() {
     assert!(screen.contains("expires in"), "{screen}");
     assert!(!screen.contains("eyJ"));
 }
+
+fn arm_effects(app: &App) -> Vec<Effect> {
+    app.effects
+        .iter()
+        .filter(|e| matches!(e, Effect::ListVms { .. } | Effect::WriteReport { .. }))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn v_lists_vms_once_and_goes_to_the_arm_tab() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Char('v'));
+    assert_eq!(app.tab, Tab::Arm);
+    assert_eq!(app.arm.listing_since, Some(NOW));
+    assert_eq!(
+        arm_effects(&app),
+        [Effect::ListVms {
+            resource: ARM.to_string()
+        }]
+    );
+    // A second press while the first runs asks for nothing more.
+    press(&mut app, KeyCode::Char('v'));
+    assert_eq!(arm_effects(&app).len(), 1);
+    assert!(app.active_note().unwrap().contains("being listed"));
+    // The UI still answers keys meanwhile.
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.mode, Mode::Help);
+}
+
+#[test]
+fn the_listing_asks_with_the_current_resource_so_the_plan_can_swap_it() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    app.effects.clear();
+    press(&mut app, KeyCode::Char('v'));
+    assert_eq!(
+        arm_effects(&app),
+        [Effect::ListVms {
+            resource: "https://graph.microsoft.com/".to_string()
+        }]
+    );
+}
+
+#[test]
+fn a_listing_lands_in_the_arm_tab_and_the_log() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Char('v'));
+    app.effects.clear();
+    update(&mut app, Action::VmsListed(Box::new(vms_answer(NOW + 1))));
+    assert!(app.arm.listing_since.is_none());
+    let last = app.arm.last.as_ref().unwrap();
+    assert_eq!(last.result.as_ref().unwrap().list.vms.len(), 15);
+    let log: Vec<&str> = app.log.iter().map(|l| l.text.as_str()).collect();
+    assert!(
+        log.iter().any(|l| l.contains("15 VMs in 2 pages")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("request GET") && l.contains("x-ms-request-id")),
+        "{log:?}"
+    );
+    // A new listing can start once the last one is in.
+    press(&mut app, KeyCode::Char('v'));
+    assert_eq!(arm_effects(&app).len(), 1);
+}
+
+#[test]
+fn a_failed_listing_is_kept_with_its_requests_and_logged() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Char('v'));
+    update(&mut app, Action::VmsListed(Box::new(vms_denied(NOW + 1))));
+    let last = app.arm.last.as_ref().unwrap();
+    let e = last.result.as_ref().unwrap_err();
+    assert_eq!(e.status, Some(403));
+    assert_eq!(last.requests.len(), 2);
+    assert!(app
+        .log
+        .iter()
+        .any(|l| l.text.contains("listing VMs failed") && l.text.contains("AuthorizationFailed")));
+    assert!(app
+        .log
+        .iter()
+        .any(|l| l.text.contains("ARM needs a token for")));
+}
+
+#[test]
+fn arrows_scroll_the_arm_table_not_the_resource_list() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Char('v'));
+    update(&mut app, Action::VmsListed(Box::new(vms_answer(NOW + 1))));
+    let selected = app.selected;
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.scroll, 2);
+    assert_eq!(app.selected, selected);
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.scroll, 1);
+    // Elsewhere the arrows still move in the resource list.
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.selected, selected + 1);
+}
+
+#[test]
+fn p_writes_one_report_at_a_time_and_shows_the_path() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(
+        arm_effects(&app),
+        [Effect::WriteReport {
+            resource: ARM.to_string()
+        }]
+    );
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(arm_effects(&app).len(), 1);
+    let path = "/tmp/tokscope-report-20251124T160000Z.md";
+    update(&mut app, Action::ReportWritten(Ok(path.into())));
+    assert!(!app.report_in_flight);
+    assert!(app.active_note().unwrap().contains(path));
+    assert!(app.log.iter().any(|l| l.text.contains(path)));
+    // The path stays up long enough to read out.
+    update(&mut app, Action::Tick(NOW + 20));
+    assert!(app.active_note().unwrap().contains(path));
+}
+
+#[test]
+fn a_report_that_cannot_be_written_says_why() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Char('p'));
+    let e = tokscope::error::Error::new(
+        tokscope::error::ErrorKind::Io,
+        "cannot write the report (/x: read-only)",
+        "run tokscope from a writable directory",
+    );
+    update(&mut app, Action::ReportWritten(Err(e)));
+    assert!(app.active_note().unwrap().contains("read-only"));
+    assert!(app
+        .log
+        .iter()
+        .any(|l| l.text.contains("the report was not written")));
+}

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::app::ArmAnswer;
 use crate::endpoint::{Fetched, RetryNote};
 use crate::error::Error;
 
@@ -56,4 +57,12 @@ pub enum Action {
         latency: Duration,
         result: Box<Result<Fetched, Error>>,
     },
+    /// List the VMs through ARM (the ARM tab).
+    ListVms,
+    /// The ARM listing finished.
+    VmsListed(Box<ArmAnswer>),
+    /// Write the support report to a file.
+    WriteReport,
+    /// The report was written to this path, or not.
+    ReportWritten(Result<String, Error>),
 }

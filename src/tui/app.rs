@@ -6,7 +6,9 @@ use std::collections::VecDeque;
 use chrono::FixedOffset;
 
 use super::action::{Action, FetchKind};
+use crate::arm::RequestRecord;
 use crate::assets::Preset;
+use crate::commands::vms::Outcome;
 use crate::endpoint::{Endpoint, Fetched, Flavour};
 use crate::error::Error;
 use crate::token::{self, claims, Jwt};
@@ -18,6 +20,7 @@ pub const MIN_INTERVAL: u64 = 1;
 pub const MAX_INTERVAL: u64 = 300;
 const LOG_CAPACITY: usize = 1000;
 const NOTE_SECONDS: i64 = 4;
+const LONG_NOTE_SECONDS: i64 = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -50,6 +53,14 @@ pub enum Effect {
     },
     /// Put this text on the clipboard through OSC 52.
     Copy(String),
+    /// List the VMs through ARM, with a token for ARM (fetched for it when `resource` is not).
+    ListVms {
+        resource: String,
+    },
+    /// Run the doctor for `resource` and write the support report to a file.
+    WriteReport {
+        resource: String,
+    },
 }
 
 /// The latest answer for the current resource, decoded once.
@@ -142,11 +153,22 @@ pub struct WatchState {
     pub resource: String,
 }
 
-/// What the ARM tab holds. Today a placeholder; the VM list from `tokscope vms` goes here.
+/// One answer of the ARM listing, with every request it sent (also when it failed).
+#[derive(Debug, Clone)]
+pub struct ArmAnswer {
+    /// Epoch seconds at completion.
+    pub at: i64,
+    pub token_note: Option<String>,
+    pub requests: Vec<RequestRecord>,
+    pub result: Result<Outcome, Error>,
+}
+
+/// What the ARM tab holds: the listing running, if any, and the last answer.
 #[derive(Debug, Clone, Default)]
-pub enum ArmPanel {
-    #[default]
-    Placeholder,
+pub struct ArmPanel {
+    /// Epoch seconds when the running listing started.
+    pub listing_since: Option<i64>,
+    pub last: Option<ArmAnswer>,
 }
 
 /// A modal state that takes the keys before the normal bindings.
@@ -180,6 +202,8 @@ pub struct App {
     pub in_flight: Option<InFlight>,
     pub watch: WatchState,
     pub arm: ArmPanel,
+    /// A support report is being written.
+    pub report_in_flight: bool,
     pub log: VecDeque<LogLine>,
     pub reveal: bool,
     pub scroll: u16,
@@ -227,6 +251,7 @@ impl App {
                 resource: resource.to_string(),
             },
             arm: ArmPanel::default(),
+            report_in_flight: false,
             log: VecDeque::new(),
             reveal: false,
             scroll: 0,
@@ -249,6 +274,11 @@ impl App {
 
     pub fn note(&mut self, text: impl Into<String>) {
         self.note = Some((text.into(), self.now + NOTE_SECONDS));
+    }
+
+    /// A note that stays long enough to be read out or copied (a file path).
+    fn long_note(&mut self, text: impl Into<String>) {
+        self.note = Some((text.into(), self.now + LONG_NOTE_SECONDS));
     }
 
     /// The note to show now, if it has not timed out.
@@ -381,6 +411,40 @@ impl App {
         }
     }
 
+    fn on_vms_listed(&mut self, answer: ArmAnswer) {
+        self.arm.listing_since = None;
+        if let Some(n) = &answer.token_note {
+            self.log(LogLevel::Info, n.clone());
+        }
+        match &answer.result {
+            Ok(o) => {
+                let n = o.list.vms.len();
+                self.log(
+                    LogLevel::Info,
+                    format!(
+                        "ARM: {n} VM{} in {} page{} of subscription {} (from {})",
+                        plural(n),
+                        o.list.pages,
+                        plural(o.list.pages as usize),
+                        o.subscription.id,
+                        o.subscription.source.describe()
+                    ),
+                );
+                for note in &o.subscription.notes {
+                    self.log(LogLevel::Info, note.clone());
+                }
+            }
+            Err(e) => self.log(LogLevel::Error, format!("listing VMs failed: {e}")),
+        }
+        for r in &answer.requests {
+            self.log(LogLevel::Info, format!("request {}", r.line()));
+        }
+        self.arm.last = Some(answer);
+        if self.tab == Tab::Arm {
+            self.scroll = 0;
+        }
+    }
+
     /// A poll result worth logging: a different token than the one shown.
     fn is_news(&self, f: &Fetched) -> bool {
         self.current
@@ -470,6 +534,9 @@ pub fn update(app: &mut App, action: Action) {
         Action::NextTab => go_tab(app, (app.tab.index() + 1) % Tab::ALL.len()),
         Action::PrevTab => go_tab(app, (app.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()),
         Action::GoTab(i) => go_tab(app, i.min(Tab::ALL.len() - 1)),
+        // The ARM tab has its own table to move in; the resource list plays no part there.
+        Action::Up if app.tab == Tab::Arm => app.scroll = app.scroll.saturating_sub(1),
+        Action::Down if app.tab == Tab::Arm => app.scroll = app.scroll.saturating_add(1),
         Action::Up => match app.focus {
             Focus::Resources => app.selected = app.selected.saturating_sub(1),
             Focus::Panel => app.scroll = app.scroll.saturating_sub(1),
@@ -624,6 +691,58 @@ pub fn update(app: &mut App, action: Action) {
             latency,
             result,
         } => app.on_fetched(kind, resource, at, latency, *result),
+        Action::ListVms => {
+            if app.tab != Tab::Arm {
+                go_tab(app, Tab::Arm.index());
+            }
+            if let Some(since) = app.arm.listing_since {
+                let msg = format!("VMs are being listed ({} s); wait for it", app.now - since);
+                app.note(msg);
+                return;
+            }
+            app.arm.listing_since = Some(app.now);
+            app.log(LogLevel::Info, "listing VMs through ARM");
+            app.effects.push(Effect::ListVms {
+                resource: app.resource.clone(),
+            });
+        }
+        Action::VmsListed(answer) => app.on_vms_listed(*answer),
+        Action::WriteReport => {
+            if app.report_in_flight {
+                app.note("a report is being written; wait for it");
+                return;
+            }
+            app.report_in_flight = true;
+            app.log(
+                LogLevel::Info,
+                format!("writing a support report for {}", app.resource),
+            );
+            app.note("writing the support report…");
+            app.effects.push(Effect::WriteReport {
+                resource: app.resource.clone(),
+            });
+        }
+        Action::ReportWritten(result) => {
+            app.report_in_flight = false;
+            match result {
+                Ok(path) => {
+                    app.log(LogLevel::Info, format!("report written to {path}"));
+                    app.long_note(format!("report written to {path}"));
+                }
+                Err(e) => {
+                    app.log(LogLevel::Error, format!("the report was not written: {e}"));
+                    app.long_note(format!("report not written: {}", e.message));
+                }
+            }
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 

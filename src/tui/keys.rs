@@ -4,6 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
+use super::app::Tab;
 
 /// What a binding does when pressed in normal mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub enum Command {
     Reveal,
     CopyClaims,
     CopyToken,
+    ListVms,
+    Report,
     Tab(usize),
 }
 
@@ -37,6 +40,8 @@ pub struct Binding {
     /// Its short label in the one-line key bar; None: only in help.
     pub bar: Option<&'static str>,
     pub command: Command,
+    /// The tab whose key bar shows it (first, since it is what that tab is for); None: every tab.
+    pub tab: Option<Tab>,
 }
 
 const fn b(
@@ -50,7 +55,32 @@ const fn b(
         what,
         bar,
         command,
+        tab: None,
     }
+}
+
+/// A binding the key bar shows only on `tab` (the key works everywhere).
+const fn on(
+    tab: Tab,
+    keys: &'static str,
+    what: &'static str,
+    bar: &'static str,
+    command: Command,
+) -> Binding {
+    Binding {
+        keys,
+        what,
+        bar: Some(bar),
+        command,
+        tab: Some(tab),
+    }
+}
+
+/// The bindings for the key bar on `tab`: that tab's own first, then the common ones.
+pub fn bar_for(tab: Tab) -> impl Iterator<Item = &'static Binding> {
+    let own = BINDINGS.iter().filter(move |b| b.tab == Some(tab));
+    let common = BINDINGS.iter().filter(|b| b.tab.is_none());
+    own.chain(common).filter(|b| b.bar.is_some())
 }
 
 /// Every binding, in the order help lists them. The key bar shows those with a `bar` label.
@@ -92,6 +122,19 @@ pub const BINDINGS: &[Binding] = &[
         "copy the decoded claims as JSON (OSC 52)",
         Some("copy"),
         Command::CopyClaims,
+    ),
+    on(
+        Tab::Arm,
+        "v",
+        "list the VMs through ARM (ARM tab)",
+        "list VMs",
+        Command::ListVms,
+    ),
+    b(
+        "p",
+        "write a support report (markdown) to a file",
+        Some("report"),
+        Command::Report,
     ),
     b("Tab", "next tab", Some("tab"), Command::NextTab),
     b("Shift-Tab", "previous tab", None, Command::PrevTab),
@@ -140,6 +183,8 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('s') => Command::Reveal,
         KeyCode::Char('c') => Command::CopyClaims,
         KeyCode::Char('y') => Command::CopyToken,
+        KeyCode::Char('v') => Command::ListVms,
+        KeyCode::Char('p') => Command::Report,
         KeyCode::Tab => Command::NextTab,
         KeyCode::BackTab => Command::PrevTab,
         KeyCode::Up | KeyCode::Char('k') => Command::Up,
@@ -177,6 +222,8 @@ impl Command {
             Command::Reveal => Action::ToggleReveal,
             Command::CopyClaims => Action::CopyClaims,
             Command::CopyToken => Action::AskCopyToken,
+            Command::ListVms => Action::ListVms,
+            Command::Report => Action::WriteReport,
             Command::Tab(i) => Action::GoTab(i),
         }
     }

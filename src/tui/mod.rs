@@ -5,6 +5,7 @@ pub mod action;
 pub mod app;
 pub mod event;
 pub mod keys;
+pub mod report;
 pub mod terminal;
 pub mod ui;
 
@@ -15,11 +16,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use tokio::sync::mpsc::{self, UnboundedSender};
 
+use crate::arm::Cloud;
+use crate::cli::VmsArgs;
 use crate::commands::setup::Setup;
+use crate::commands::vms;
 use crate::endpoint::{Endpoint, RetryNote, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
 use action::Action;
-use app::{update, App, Effect, LogLevel};
+use app::{update, App, ArmAnswer, Effect, LogLevel};
 
 /// Set to 1 to make the UI panic right after its first frame: proves the terminal is restored.
 pub const TEST_PANIC_ENV: &str = "TOKSCOPE_TEST_PANIC";
@@ -86,7 +90,7 @@ pub async fn run(setup: &Setup, resource: &str) -> Result<String> {
     tokio::pin!(shutdown);
     let mut dirty = true;
     loop {
-        run_effects(&mut app, &client, &endpoint, &tx);
+        run_effects(&mut app, setup, &client, &endpoint, &tx);
         if app.quit {
             break;
         }
@@ -124,9 +128,57 @@ pub async fn run(setup: &Setup, resource: &str) -> Result<String> {
     Ok(app.exit_line())
 }
 
-/// Start what `update` asked for: fetches as tokio tasks reporting back over `tx`, copies.
+/// The VM listing as the ARM tab runs it: `tokscope vms` with its defaults.
+fn vms_defaults() -> VmsArgs {
+    VmsArgs {
+        subscription: None,
+        resource_group: None,
+        cloud: Cloud::Public,
+        arm_url: None,
+        power_state: false,
+        json: false,
+    }
+}
+
+/// Start the ARM listing on a task; its answer comes back as `VmsListed`.
+fn spawn_list_vms(
+    setup: &Setup,
+    client: &TokenClient,
+    endpoint: &Endpoint,
+    resource: &str,
+    tx: &UnboundedSender<Action>,
+) {
+    let tx = tx.clone();
+    let plan = match vms::plan(setup, &vms_defaults(), resource) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = tx.send(Action::VmsListed(Box::new(ArmAnswer {
+                at: now(),
+                token_note: None,
+                requests: Vec::new(),
+                result: Err(e),
+            })));
+            return;
+        }
+    };
+    let client = client.clone();
+    let endpoint = endpoint.clone();
+    tokio::spawn(async move {
+        let result = vms::list(&plan, &client, &endpoint).await;
+        let _ = tx.send(Action::VmsListed(Box::new(ArmAnswer {
+            at: now(),
+            token_note: plan.token_note.clone(),
+            requests: plan.client.history(),
+            result,
+        })));
+    });
+}
+
+/// Start what `update` asked for: fetches, the ARM listing and the report as tokio tasks
+/// reporting back over `tx`; copies.
 fn run_effects(
     app: &mut App,
+    setup: &Setup,
     client: &TokenClient,
     endpoint: &Endpoint,
     tx: &UnboundedSender<Action>,
@@ -147,6 +199,19 @@ fn run_effects(
                         latency,
                         result: Box::new(result),
                     });
+                });
+            }
+            Effect::ListVms { resource } => {
+                spawn_list_vms(setup, client, endpoint, &resource, tx);
+            }
+            Effect::WriteReport { resource } => {
+                let inputs = report::ReportInputs::from_setup(setup);
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let result = report::save(&inputs, &resource, &report::default_dirs()).await;
+                    let _ = tx.send(Action::ReportWritten(
+                        result.map(|p| p.display().to_string()),
+                    ));
                 });
             }
             Effect::Copy(text) => {

@@ -7,12 +7,14 @@ use chrono::FixedOffset;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use serde_json::{json, Value};
+use tokscope::arm::{RequestRecord, Subscription, SubscriptionSource, Vm, VmList};
+use tokscope::commands::vms::Outcome;
 use tokscope::endpoint::{Endpoint, ExpirySource, Fetched, Flavour, Identity, TokenResponse};
 use tokscope::error::{Error, ErrorKind};
 use tokscope::secret::AccessToken;
 use tokscope::token::jwt::encode_part;
 use tokscope::tui::action::{Action, FetchKind};
-use tokscope::tui::app::{update, App};
+use tokscope::tui::app::{update, App, ArmAnswer};
 
 /// 2025-11-24T16:00:00Z.
 pub const NOW: i64 = 1_764_000_000;
@@ -221,4 +223,237 @@ pub fn mask_token(screen: &str, raw: &str) -> String {
 
 pub fn json_value(s: &str) -> Value {
     serde_json::from_str(s).unwrap()
+}
+
+pub const SUB: &str = "5d96cf7f-265b-4da9-8f0c-26ef4243ed52";
+
+fn request(url: &str, status: u16, ms: u64, n: u32) -> RequestRecord {
+    let ids = if url.contains("/metadata/") {
+        vec![]
+    } else {
+        vec![
+            (
+                "x-ms-request-id".to_string(),
+                format!("0f5c0362-00bc-4e5c-a2be-0f9c2550{n:04}"),
+            ),
+            (
+                "x-ms-correlation-request-id".to_string(),
+                format!("eb940646-e35d-433a-af09-7d08c974{n:04}"),
+            ),
+        ]
+    };
+    RequestRecord {
+        method: "GET",
+        url: url.to_string(),
+        status: Some(status),
+        latency_ms: ms,
+        request_ids: ids,
+    }
+}
+
+fn vm_list_url(page: u32) -> String {
+    let mut u = format!("http://127.0.0.1:50342/subscriptions/{SUB}/providers/Microsoft.Compute/virtualMachines?api-version=2021-07-01");
+    if page > 0 {
+        u.push_str(&format!("&%24skiptoken=page{page}"));
+    }
+    u
+}
+
+/// Fifteen VMs over two pages, found through instance metadata.
+pub fn vms_answer(at: i64) -> ArmAnswer {
+    let spec = [
+        (
+            "vm-tokscope-demo",
+            "rg-demo",
+            "westeurope",
+            "Standard_D2s_v5",
+            "Linux",
+            "Succeeded",
+        ),
+        (
+            "vm-jumpbox-01",
+            "rg-demo",
+            "westeurope",
+            "Standard_B2s",
+            "Linux",
+            "Succeeded",
+        ),
+        (
+            "vm-win-test-01",
+            "rg-demo",
+            "westeurope",
+            "Standard_D2s_v5",
+            "Windows",
+            "Succeeded",
+        ),
+        (
+            "vm-web-01",
+            "rg-web-prod",
+            "westeurope",
+            "Standard_D4s_v5",
+            "Linux",
+            "Succeeded",
+        ),
+        (
+            "vm-web-02",
+            "rg-web-prod",
+            "northeurope",
+            "Standard_D4s_v5",
+            "Linux",
+            "Updating",
+        ),
+        (
+            "vm-iis-01",
+            "rg-web-prod",
+            "westeurope",
+            "Standard_D2as_v5",
+            "Windows",
+            "Succeeded",
+        ),
+        (
+            "vm-api-01",
+            "rg-web-prod",
+            "eastus2",
+            "Standard_D2s_v5",
+            "Linux",
+            "Succeeded",
+        ),
+        (
+            "vm-sql-01",
+            "rg-data",
+            "westeurope",
+            "Standard_E4s_v5",
+            "Windows",
+            "Succeeded",
+        ),
+        (
+            "vm-pg-01",
+            "rg-data",
+            "westeurope",
+            "Standard_E2s_v5",
+            "Linux",
+            "Succeeded",
+        ),
+        (
+            "vm-redis-01",
+            "rg-data",
+            "westeurope",
+            "Standard_D2s_v5",
+            "Linux",
+            "Failed",
+        ),
+        (
+            "vm-kafka-01",
+            "rg-data",
+            "eastus2",
+            "Standard_D8s_v5",
+            "Linux",
+            "Succeeded",
+        ),
+        (
+            "vm-build-01",
+            "rg-batch",
+            "eastus2",
+            "Standard_F4s_v2",
+            "Linux",
+            "Succeeded",
+        ),
+        (
+            "vm-render-01",
+            "rg-batch",
+            "northeurope",
+            "Standard_NC4as_T4_v3",
+            "Windows",
+            "Updating",
+        ),
+        (
+            "vm-worker-01",
+            "rg-batch",
+            "northeurope",
+            "Standard_D4as_v5",
+            "Linux",
+            "Succeeded",
+        ),
+        (
+            "vm-legacy-app-01",
+            "rg-batch",
+            "westeurope",
+            "Standard_B4ms",
+            "Windows",
+            "Succeeded",
+        ),
+    ];
+    let vms: Vec<Vm> = spec
+        .iter()
+        .map(|(name, rg, loc, size, os, state)| Vm {
+            name: name.to_string(),
+            resource_group: rg.to_string(),
+            location: loc.to_string(),
+            size: size.to_string(),
+            os_type: os.to_string(),
+            provisioning_state: state.to_string(),
+            id: format!("/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{name}"),
+            power_state: None,
+        })
+        .collect();
+    let requests = vec![
+        request(
+            "http://127.0.0.1:50342/metadata/instance?api-version=2021-02-01",
+            200,
+            3,
+            0,
+        ),
+        request(&vm_list_url(0), 200, 41, 1),
+        request(&vm_list_url(1), 200, 37, 2),
+    ];
+    let outcome = Outcome {
+        subscription: Subscription {
+            id: SUB.into(),
+            source: SubscriptionSource::InstanceMetadata,
+            notes: vec![],
+        },
+        list: VmList {
+            vms,
+            pages: 2,
+            requests: requests[1..].to_vec(),
+        },
+        requests: requests.clone(),
+        token_note: None,
+        fingerprint: "sha256:73b622f47310".into(),
+        audience: ARM.into(),
+    };
+    ArmAnswer {
+        at,
+        token_note: None,
+        requests,
+        result: Ok(outcome),
+    }
+}
+
+/// The 403 the demo's no-role identity gets, after a Graph token was the current one.
+pub fn vms_denied(at: i64) -> ArmAnswer {
+    let oid = "1ff13534-2e82-4ce1-958d-003d9a0b2361";
+    let mut e = Error::new(
+        ErrorKind::Arm,
+        format!("The client 'aed09b82-4ca8-4fc2-bfb6-37dd5bae2d26' with object id '{oid}' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/read' over scope '/subscriptions/{SUB}' or the scope is invalid. If access was recently granted, please refresh your credentials."),
+        format!("give the identity whose oid is {oid} a Reader role on the subscription: az role assignment create --assignee-object-id {oid} --role Reader --scope /subscriptions/{SUB}"),
+    )
+    .with_status(403)
+    .with_code(Some("AuthorizationFailed".into()));
+    let failed = request(&vm_list_url(0), 403, 12, 7);
+    e.request_ids = failed.request_ids.clone();
+    ArmAnswer {
+        at,
+        token_note: Some("the resource given was https://graph.microsoft.com/; ARM needs a token for https://management.azure.com/, so tokscope fetched one for it".into()),
+        requests: vec![
+            request(
+                "http://127.0.0.1:50342/metadata/instance?api-version=2021-02-01",
+                200,
+                3,
+                0,
+            ),
+            failed,
+        ],
+        result: Err(e),
+    }
 }

@@ -1,80 +1,337 @@
-//! The ARM tab. For now a placeholder that says what will come and what the token allows;
-//! the VM table from `tokscope vms` takes its place through `ArmPanel`.
+//! The ARM tab: the VMs the identity can read, where the subscription came from, and every
+//! request sent with its status, latency and request ids. A failure is shown in place.
 
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use super::text::{clip, local_clock, wrap_chars, wrap_words};
 use super::theme::Theme;
-use crate::tui::app::{App, ArmPanel};
+use super::token::error_lines;
+use crate::arm::{self, Cloud, RequestRecord, Vm};
+use crate::commands::vms::Outcome;
+use crate::token::claims;
+use crate::tui::app::{App, ArmAnswer};
+
+/// Width of the label column above the table.
+const LABEL_W: usize = 14;
 
 pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
-    match app.arm {
-        ArmPanel::Placeholder => placeholder(app, t, f, area),
+    let width = area.width as usize;
+    let mut fixed = Vec::new();
+    if let Some(since) = app.arm.listing_since {
+        fixed.push(Line::styled(
+            format!("⟳ listing… {} s", app.now - since),
+            t.warn(),
+        ));
     }
+    let body = match &app.arm.last {
+        None => intro(app, t, width),
+        Some(answer) => match &answer.result {
+            Ok(o) => listed(app, answer, o, t, width, &mut fixed),
+            Err(e) => {
+                let mut lines = error_lines(e, "listing VMs", t, width);
+                lines.extend(answer_notes(answer, t, width));
+                lines.extend(requests(&answer.requests, t, width));
+                lines
+            }
+        },
+    };
+    render(app, t, f, area, fixed, body);
 }
 
-fn placeholder(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
-    let mut lines = vec![
-        Line::styled("Virtual machines", t.heading()),
-        Line::raw(""),
-        Line::raw("The ARM VM list comes with `tokscope vms`: it will use this token to list the subscription's virtual machines here."),
-        Line::raw(""),
-    ];
-    let jwt = app.current.as_ref().and_then(|c| c.jwt.as_ref().ok());
-    match jwt {
-        None => lines.push(Line::styled(
-            "Fetch a token for Azure Resource Manager first.",
-            t.dim(),
-        )),
-        Some(j) => {
-            let aud = j.claim_str("aud").unwrap_or("");
-            let is_arm = aud.trim_end_matches('/').ends_with("management.azure.com")
-                || aud
-                    .trim_end_matches('/')
-                    .ends_with("management.core.windows.net");
-            let (mark, style, note) = if is_arm {
-                ("✓", t.ok(), "an ARM token")
-            } else {
-                ("✗", t.warn(), "not for ARM: choose Azure Resource Manager")
-            };
-            lines.push(Line::from(vec![
-                Span::styled("audience  ", t.label()),
-                Span::styled(format!("{mark} {aud} ({note})"), style),
-            ]));
-            let rid = j
-                .claim_str("xms_az_rid")
-                .or_else(|| j.claim_str("xms_mirid"));
-            if let Some(sub) = rid.and_then(subscription_of) {
-                lines.push(Line::from(vec![
-                    Span::styled("subscr.   ", t.label()),
-                    Span::raw(format!("{sub} (from the token's ARM id)")),
-                ]));
-            }
-            if let Some(r) = rid {
-                lines.push(Line::from(vec![
-                    Span::styled("resource  ", t.label()),
-                    Span::raw(r.to_string()),
-                ]));
-            }
-        }
+/// A fixed top and a body that scrolls, with a line saying where the view is when it overflows.
+fn render(
+    app: &App,
+    t: &Theme,
+    f: &mut Frame,
+    area: Rect,
+    fixed: Vec<Line<'static>>,
+    body: Vec<Line<'static>>,
+) {
+    let fixed_h = (fixed.len() as u16).min(area.height);
+    let [top, rest] =
+        Layout::vertical([Constraint::Length(fixed_h), Constraint::Min(0)]).areas(area);
+    f.render_widget(Paragraph::new(fixed), top);
+    let total = body.len();
+    let height = rest.height as usize;
+    if total <= height || height < 2 {
+        f.render_widget(Paragraph::new(body), rest);
+        return;
     }
+    let view = height - 1;
+    let start = (app.scroll as usize).min(total - view);
+    let shown: Vec<Line> = body[start..start + view].to_vec();
+    let [list, footer] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(rest);
+    f.render_widget(Paragraph::new(shown), list);
+    let where_ = format!(
+        "lines {}-{} of {total} · ↑/↓ PgUp/PgDn scroll",
+        start + 1,
+        start + view
+    );
     f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((app.scroll, 0)),
-        area,
+        Paragraph::new(clip(&where_, rest.width as usize)).style(t.dim()),
+        footer,
     );
 }
 
-/// The subscription id in an ARM resource id, matched case-insensitively.
-fn subscription_of(id: &str) -> Option<&str> {
-    let mut parts = id.split('/');
-    while let Some(p) = parts.next() {
-        if p.eq_ignore_ascii_case("subscriptions") {
-            return parts.next().filter(|s| !s.is_empty());
+fn intro(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::styled(
+            "Virtual machines, through Azure Resource Manager",
+            t.heading(),
+        ),
+        Line::raw(""),
+    ];
+    if app.arm.listing_since.is_none() {
+        lines.push(Line::from(vec![
+            Span::raw("Press "),
+            Span::styled(" v ", t.key()),
+            Span::raw(" to list the VMs this identity can read."),
+        ]));
+        lines.push(Line::raw(""));
+    }
+    let how = "tokscope finds the subscription (the VM's instance metadata, the token's ARM ids, \
+               or ARM's subscription list), then reads every page of the VM list.";
+    lines.extend(wrap_words(how, width).into_iter().map(Line::raw));
+    lines.push(Line::raw(""));
+    let token = if arm::is_arm_audience(&app.resource, Cloud::Public) {
+        format!(
+            "the current resource, {}, is ARM's: its token is used",
+            app.resource
+        )
+    } else {
+        format!(
+            "the current resource, {}, is not ARM's: a token for {} is fetched for the listing",
+            app.resource,
+            Cloud::Public.audience()
+        )
+    };
+    lines.extend(labelled(t, "token", &token, width));
+    lines
+}
+
+fn listed(
+    app: &App,
+    answer: &ArmAnswer,
+    o: &Outcome,
+    t: &Theme,
+    width: usize,
+    fixed: &mut Vec<Line<'static>>,
+) -> Vec<Line<'static>> {
+    let s = &o.subscription;
+    let sub = format!("{} (from {})", s.id, s.source.describe());
+    fixed.extend(labelled(t, "subscription", &sub, width));
+    let token = format!("{} for {}", o.fingerprint, o.audience);
+    fixed.extend(labelled(t, "token", &token, width));
+    for n in answer.token_note.iter().chain(&s.notes) {
+        fixed.extend(
+            labelled(t, "note", n, width)
+                .into_iter()
+                .map(|l| l.style(t.dim())),
+        );
+    }
+    let n = o.list.vms.len();
+    let found = format!(
+        "{n} VM{} in {} page{} · listed at {} ({})",
+        if n == 1 { "" } else { "s" },
+        o.list.pages,
+        if o.list.pages == 1 { "" } else { "s" },
+        local_clock(app, answer.at),
+        claims::relative(answer.at - app.now)
+    );
+    fixed.extend(labelled(t, "found", &found, width));
+    let table = Table::new(&o.list.vms, width);
+    fixed.push(Line::styled(table.header(), t.heading()));
+
+    let mut body: Vec<Line> = o.list.vms.iter().map(|vm| table.row(vm, t)).collect();
+    if o.list.vms.is_empty() {
+        body.push(Line::styled(
+            "no VMs: none in this subscription, or none this identity may read",
+            t.dim(),
+        ));
+    }
+    body.extend(requests(&answer.requests, t, width));
+    body
+}
+
+/// The token note, under an error (on success it sits above the table).
+fn answer_notes(answer: &ArmAnswer, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if let Some(n) = &answer.token_note {
+        lines.push(Line::raw(""));
+        lines.extend(labelled(t, "note", n, width));
+    }
+    lines
+}
+
+/// Every request, whole: method and URL (with api-version), status and latency, request ids.
+fn requests(reqs: &[RequestRecord], t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::raw("")];
+    if reqs.is_empty() {
+        lines.push(Line::styled("no ARM request was sent", t.dim()));
+        return lines;
+    }
+    lines.push(Line::styled(
+        format!(
+            "Requests ({}; the ids are what support asks for)",
+            reqs.len()
+        ),
+        t.heading(),
+    ));
+    let inner = width.saturating_sub(2).max(1);
+    for r in reqs {
+        let first: Vec<char> = format!("{} {}", r.method, r.url).chars().collect();
+        let cut = first.len().min(width.max(1));
+        lines.push(Line::raw(first[..cut].iter().collect::<String>()));
+        if cut < first.len() {
+            let rest: String = first[cut..].iter().collect();
+            lines.extend(wrap_chars(&rest, inner).into_iter().map(indent));
+        }
+        let (status, style) = match r.status {
+            Some(s) if (200..300).contains(&s) => (s.to_string(), t.ok()),
+            Some(s) => (s.to_string(), t.danger()),
+            None => ("no answer".to_string(), t.danger()),
+        };
+        lines.push(Line::from(vec![
+            Span::raw("  → "),
+            Span::styled(status, style),
+            Span::raw(format!(" · {} ms", r.latency_ms)),
+        ]));
+        for (k, v) in &r.request_ids {
+            let id = format!("{k} {v}");
+            lines.extend(
+                wrap_chars(&id, inner)
+                    .into_iter()
+                    .map(|l| Line::from(vec![Span::raw("  "), Span::styled(l, t.dim())])),
+            );
         }
     }
-    None
+    lines
+}
+
+fn indent(s: String) -> Line<'static> {
+    Line::raw(format!("  {s}"))
+}
+
+fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'static>> {
+    wrap_words(value, width.saturating_sub(LABEL_W))
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let lead = if i == 0 { label } else { "" };
+            Line::from(vec![
+                Span::styled(format!("{lead:<LABEL_W$}"), t.label()),
+                Span::raw(v),
+            ])
+        })
+        .collect()
+}
+
+/// Column headers, long and short: the short ones when the long do not fit.
+const COLUMNS: [(&str, &str); 6] = [
+    ("NAME", "NAME"),
+    ("RESOURCE GROUP", "GROUP"),
+    ("LOCATION", "LOCATION"),
+    ("SIZE", "SIZE"),
+    ("OS", "OS"),
+    ("PROVISIONING", "STATE"),
+];
+
+/// Narrowest a column is cut to before the table gives up and lets the edge clip it.
+const MIN_COL: usize = 6;
+
+/// Column widths that fit the panel: data widths, shorter headers and a narrower gap first,
+/// then the widest columns cut (with an ellipsis) until the row fits.
+struct Table {
+    widths: [usize; 6],
+    headers: [&'static str; 6],
+    gap: usize,
+}
+
+fn cells(vm: &Vm) -> [&str; 6] {
+    [
+        &vm.name,
+        &vm.resource_group,
+        &vm.location,
+        &vm.size,
+        &vm.os_type,
+        &vm.provisioning_state,
+    ]
+}
+
+impl Table {
+    fn new(vms: &[Vm], width: usize) -> Self {
+        let data = |i: usize| {
+            vms.iter()
+                .map(|v| cells(v)[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        let total = |w: &[usize; 6], gap: usize| w.iter().sum::<usize>() + gap * 5;
+        let pick = |short: bool| -> ([usize; 6], [&'static str; 6]) {
+            let headers = COLUMNS.map(|(long, s)| if short { s } else { long });
+            let mut w = [0; 6];
+            for (i, h) in headers.iter().enumerate() {
+                w[i] = data(i).max(h.chars().count());
+            }
+            (w, headers)
+        };
+        let (mut widths, mut headers) = pick(false);
+        let mut gap = 2;
+        if total(&widths, gap) > width {
+            (widths, headers) = pick(true);
+        }
+        if total(&widths, gap) > width {
+            gap = 1;
+        }
+        while total(&widths, gap) > width {
+            let Some((i, _)) = widths
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| **w > MIN_COL)
+                .max_by_key(|(_, w)| **w)
+            else {
+                break;
+            };
+            widths[i] -= 1;
+        }
+        Self {
+            widths,
+            headers,
+            gap,
+        }
+    }
+
+    fn join(&self, cells: [&str; 6]) -> String {
+        let parts: Vec<String> = cells
+            .iter()
+            .zip(self.widths)
+            .map(|(c, w)| format!("{:w$}", clip(c, w)))
+            .collect();
+        parts.join(&" ".repeat(self.gap)).trim_end().to_string()
+    }
+
+    fn header(&self) -> String {
+        self.join(self.headers)
+    }
+
+    fn row(&self, vm: &Vm, t: &Theme) -> Line<'static> {
+        let mut c = cells(vm);
+        let state = c[5];
+        c[5] = "";
+        let lead = self.join(c);
+        let pad: usize = self.widths[..5].iter().sum::<usize>() + self.gap * 5;
+        let style = match state {
+            "Succeeded" => Style::new(),
+            "Failed" => t.danger(),
+            _ => t.warn(),
+        };
+        Line::from(vec![
+            Span::raw(format!("{lead:pad$}")),
+            Span::styled(clip(state, self.widths[5]), style),
+        ])
+    }
 }

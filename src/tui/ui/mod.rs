@@ -16,7 +16,7 @@ use ratatui::widgets::{Block, Gauge, List, ListItem, ListState, Paragraph};
 use ratatui::Frame;
 
 use super::app::{App, Focus, Mode, Tab, TAB_NAMES};
-use super::keys::BINDINGS;
+use super::keys;
 use crate::token::claims;
 use text::clip;
 use theme::Theme;
@@ -36,7 +36,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     draw_header(app, &t, f, header);
     draw_body(app, &t, f, body);
     draw_status(app, &t, f, status);
-    draw_keybar(&t, f, keybar);
+    draw_keybar(app, &t, f, keybar);
     if app.mode == Mode::Help {
         help::draw(&t, f, f.area());
     }
@@ -124,6 +124,8 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
 fn draw_body(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     let list_width = match area.width {
         0..=59 => 0,
+        // The VM table needs the width more than the ARM tab needs the resource list.
+        60..=99 if app.tab == Tab::Arm => 0,
         60..=99 => 24,
         _ => 32,
     };
@@ -215,6 +217,11 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
                     ),
                     t.warn(),
                 ))
+            } else if let Some(since) = app.arm.listing_since {
+                Line::from(Span::styled(
+                    format!(" ⟳ listing VMs… {} s", app.now - since),
+                    t.warn(),
+                ))
             } else if app.watch.on {
                 Line::from(Span::styled(
                     format!(
@@ -223,6 +230,11 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
                         (app.watch.next_at - app.now).max(0)
                     ),
                     t.ok(),
+                ))
+            } else if app.tab == Tab::Arm {
+                Line::from(Span::styled(
+                    " v lists the VMs · ↑/↓ PgUp/PgDn scroll · p writes a support report",
+                    t.dim(),
                 ))
             } else {
                 Line::from(Span::styled(
@@ -235,10 +247,10 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(line), area);
 }
 
-fn draw_keybar(t: &Theme, f: &mut Frame, area: Rect) {
+fn draw_keybar(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     let mut used = 0usize;
-    for b in BINDINGS {
+    for b in keys::bar_for(app.tab) {
         let Some(label) = b.bar else { continue };
         let key = format!(" {} ", b.keys);
         let what = format!(" {label} ");

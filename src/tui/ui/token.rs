@@ -30,7 +30,7 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     let width = area.width as usize;
     let mut lines: Vec<Line> = Vec::new();
     if let Some(e) = &app.error {
-        lines.extend(error_lines(e, t, width));
+        lines.extend(error_lines(e, "fetch", t, width));
         lines.push(Line::raw(""));
     }
     match &app.current {
@@ -49,8 +49,8 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
 }
 
 /// An endpoint error, in place: kind, status, the service's code and message, ids, and the hint.
-pub fn error_lines(e: &Error, t: &Theme, width: usize) -> Vec<Line<'static>> {
-    let mut head = format!("✗ {} failed: {}", "fetch", e.kind.as_str());
+pub fn error_lines(e: &Error, what: &str, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut head = format!("✗ {what} failed: {}", e.kind.as_str());
     if let Some(s) = e.status {
         head.push_str(&format!(" · HTTP {s}"));
     }

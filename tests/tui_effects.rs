@@ -1,0 +1,125 @@
+//! What the UI's keys start, run for real against the in-process demo emulator: the ARM
+//! listing through the same plan as `tokscope vms`, and the support report file.
+
+use clap::Parser;
+use tokscope::arm::Cloud;
+use tokscope::cli::{Cli, VmsArgs};
+use tokscope::commands::{setup, vms};
+use tokscope::error::ErrorKind;
+use tokscope::tui::report;
+
+const ARM: &str = "https://management.azure.com/";
+const NO_ROLE: &str = "aed09b82-4ca8-4fc2-bfb6-37dd5bae2d26";
+
+async fn demo(extra: &[&str]) -> setup::Setup {
+    let mut argv = vec!["tokscope", "--demo"];
+    argv.extend_from_slice(extra);
+    let cli = Cli::parse_from(argv);
+    setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
+        .await
+        .unwrap()
+}
+
+fn defaults() -> VmsArgs {
+    VmsArgs {
+        subscription: None,
+        resource_group: None,
+        cloud: Cloud::Public,
+        arm_url: None,
+        power_state: false,
+        json: false,
+    }
+}
+
+/// Something shaped like a JWT: `eyJ`, then token characters with two dots among them.
+fn has_jwt(text: &str) -> bool {
+    text.match_indices("eyJ").any(|(i, _)| {
+        text[i..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .filter(|c| *c == '.')
+            .count()
+            >= 2
+    })
+}
+
+#[tokio::test]
+async fn the_plan_fetches_an_arm_token_when_the_resource_is_another() {
+    let s = demo(&[]).await;
+    let plan = vms::plan(&s, &defaults(), "https://graph.microsoft.com/").unwrap();
+    assert_eq!(plan.resource, ARM);
+    assert!(plan.token_note.unwrap().contains("graph.microsoft.com"));
+    let plan = vms::plan(&s, &defaults(), ARM).unwrap();
+    assert_eq!(plan.resource, ARM);
+    assert!(plan.token_note.is_none());
+    // In the demo, instance metadata comes from the emulator like everything else.
+    let imds = plan.discovery.imds_host.unwrap();
+    assert!(imds.starts_with("http://127.0.0.1:"), "{imds}");
+}
+
+#[tokio::test]
+async fn the_demo_lists_its_vms_with_every_request() {
+    let s = demo(&[]).await;
+    let plan = vms::plan(&s, &defaults(), "https://graph.microsoft.com/").unwrap();
+    let o = vms::list(&plan, &s.client, &s.endpoint).await.unwrap();
+    assert!(o.list.vms.iter().any(|v| v.name == "vm-tokscope-demo"));
+    assert_eq!(o.list.vms.len(), 23);
+    assert!(o.token_note.is_some());
+    assert!(o.requests.iter().any(|r| r.url.contains("api-version=")));
+    assert!(o
+        .requests
+        .iter()
+        .any(|r| r.request_ids.iter().any(|(k, _)| k == "x-ms-request-id")));
+}
+
+#[tokio::test]
+async fn the_no_role_identity_gets_403_with_a_hint_and_its_requests() {
+    let s = demo(&["--client-id", NO_ROLE]).await;
+    let plan = vms::plan(&s, &defaults(), ARM).unwrap();
+    let e = vms::list(&plan, &s.client, &s.endpoint).await.unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Arm);
+    assert_eq!(e.status, Some(403));
+    assert_eq!(e.code.as_deref(), Some("AuthorizationFailed"));
+    assert!(e.hint.contains("Reader"), "{}", e.hint);
+    assert!(!e.request_ids.is_empty());
+    let history = plan.client.history();
+    assert_eq!(history.last().and_then(|r| r.status), Some(403));
+}
+
+#[tokio::test]
+async fn the_report_file_holds_no_token_and_falls_back_to_a_writable_dir() {
+    let s = demo(&[]).await;
+    let inputs = report::ReportInputs::from_setup(&s);
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("not-there");
+    let path = report::save(&inputs, ARM, &[missing, dir.path().to_path_buf()])
+        .await
+        .unwrap();
+    assert_eq!(path.parent(), Some(dir.path()));
+    let name = path.file_name().unwrap().to_str().unwrap();
+    assert!(
+        name.starts_with("tokscope-report-") && name.ends_with("Z.md"),
+        "{name}"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        has_jwt("token eyJhbGciOi.eyJhdWQi.c2ln end"),
+        "the detector works"
+    );
+    assert!(text.contains("sha256:"), "the fingerprint names the token");
+    assert!(!has_jwt(&text), "a token in the report:\n{text}");
+}
+
+#[test]
+fn reports_never_overwrite_and_unwritable_places_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = [dir.path().to_path_buf()];
+    let a = report::write_first(&dirs, "r.md", "one").unwrap();
+    let b = report::write_first(&dirs, "r.md", "two").unwrap();
+    assert_ne!(a, b);
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), "one");
+    assert_eq!(b.file_name().unwrap(), "r-2.md");
+    let e = report::write_first(&[dir.path().join("missing")], "r.md", "x").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Io);
+    assert!(e.message.contains("missing"), "{}", e.message);
+}
