@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 use tokscope::endpoint::response::{parse_error, parse_expires_on, parse_success};
 use tokscope::endpoint::Flavour;
+use tokscope::token::claims::MAX_EPOCH;
 use tokscope::token::{self, jwt::encode_part};
 
 fn config() -> ProptestConfig {
@@ -28,7 +29,7 @@ proptest! {
     }
 
     #[test]
-    fn decode_round_trips_any_claims(k in "k_[a-z_]{1,12}", v in any::<i64>(), s in ".{0,40}") {
+    fn decode_round_trips_any_claims(k in "k_[a-z_]{1,12}", v in -MAX_EPOCH..=MAX_EPOCH, s in ".{0,40}") {
         let claims = serde_json::json!({ k.clone(): v, "s": s });
         let t = format!("{}.{}.c2ln", encode_part(&serde_json::json!({"alg": "RS256"})), encode_part(&claims));
         let jwt = token::decode(&t).unwrap();
@@ -58,5 +59,19 @@ proptest! {
         let _ = parse_expires_on(&serde_json::json!(on));
         let err = serde_json::json!({"error": {"code": on, "message": inn}}).to_string();
         let _ = parse_error(Flavour::Cloudshell, 400, &[], err.as_bytes());
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Times far outside any real date are refused where they are read, so nothing later overflows.
+    #[test]
+    fn extreme_times_are_refused_at_the_edge(v in prop_oneof![i64::MIN..-MAX_EPOCH, (MAX_EPOCH + 1)..=i64::MAX]) {
+        let t = format!("{}.{}.c2ln", encode_part(&serde_json::json!({"alg": "RS256"})), encode_part(&serde_json::json!({"exp": v})));
+        prop_assert_eq!(token::decode(&t).unwrap().claim_i64("exp"), None);
+        prop_assert_eq!(parse_expires_on(&serde_json::json!(v.to_string())), None);
+        let body = serde_json::json!({"access_token": "x", "expires_on": v.to_string(), "expires_in": v}).to_string();
+        prop_assert!(parse_success(body.as_bytes(), 1_700_000_000).is_err());
     }
 }

@@ -61,12 +61,7 @@ impl Cloud {
 /// Whether a resource names ARM's audience: ARM takes its own URL and the classic
 /// `management.core.windows.net`, with or without a trailing slash or `/.default`.
 pub fn is_arm_audience(resource: &str, cloud: Cloud) -> bool {
-    let norm = |s: &str| {
-        s.trim()
-            .trim_end_matches("/.default")
-            .trim_end_matches('/')
-            .to_ascii_lowercase()
-    };
+    let norm = crate::token::claims::normalise_audience;
     let r = norm(resource);
     let classic = match cloud {
         Cloud::Public => "https://management.core.windows.net",

@@ -80,13 +80,7 @@ pub fn find_identity(shared: &Shared, wanted: &Wanted) -> Option<Ident> {
 }
 
 /// `https://management.azure.com/`, `https://management.azure.com` and `…/.default` are one audience.
-pub fn normalise_audience(resource: &str) -> String {
-    resource
-        .trim()
-        .trim_end_matches("/.default")
-        .trim_end_matches('/')
-        .to_ascii_lowercase()
-}
+pub use crate::token::claims::normalise_audience;
 
 pub fn audience_allowed(shared: &Shared, resource: &str) -> bool {
     let r = normalise_audience(resource);

@@ -94,11 +94,10 @@ pub struct Overrides {
 /// The IMDS host, one setting for every IMDS call (token and instance metadata):
 /// `--endpoint` when the flavour is IMDS, else AZURE_POD_IDENTITY_AUTHORITY_HOST, else 169.254.169.254.
 pub fn imds_host(env: &EnvSnapshot, ov: &Overrides) -> String {
-    let from_flag = ov
-        .endpoint
-        .as_deref()
-        .filter(|_| matches!(ov.flavour, None | Some(Flavour::Imds)))
-        .filter(|u| infer_flavour(u) == Some(Flavour::Imds));
+    let from_flag = ov.endpoint.as_deref().filter(|u| match ov.flavour {
+        Some(f) => f == Flavour::Imds,
+        None => infer_flavour(u) == Some(Flavour::Imds),
+    });
     let host = from_flag
         .or_else(|| env.get("AZURE_POD_IDENTITY_AUTHORITY_HOST"))
         .unwrap_or(DEFAULT_IMDS_HOST);
@@ -202,13 +201,9 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
 
 fn endpoint_url(flavour: Flavour, env: &EnvSnapshot, ov: &Overrides) -> Result<String> {
     if flavour == Flavour::Imds {
-        return Ok(match ov.endpoint.as_deref() {
-            Some(u) if infer_flavour(u) == Some(Flavour::Imds) && u.contains("/metadata/") => {
-                u.to_string()
-            }
-            Some(u) => imds_token_url(u),
-            None => imds_token_url(&imds_host(env, ov)),
-        });
+        // The token URL is always derived from the one IMDS host, so that the token and
+        // the instance metadata can never go to different places.
+        return Ok(imds_token_url(&imds_host(env, ov)));
     }
     if let Some(u) = &ov.endpoint {
         return Ok(u.clone());
@@ -332,6 +327,16 @@ mod tests {
         assert_eq!(
             imds_host(&env(&[]), &Overrides::default()),
             DEFAULT_IMDS_HOST
+        );
+        let custom = Overrides {
+            endpoint: Some("http://127.0.0.1:8080/custom".into()),
+            flavour: Some(Flavour::Imds),
+            ..Default::default()
+        };
+        assert_eq!(imds_host(&e, &custom), "http://127.0.0.1:8080");
+        assert_eq!(
+            detect(&e, &custom).unwrap().url,
+            "http://127.0.0.1:8080/metadata/identity/oauth2/token"
         );
     }
 }

@@ -428,7 +428,9 @@ fn check_transport(ep: &Endpoint) -> Result<()> {
             "pass an http:// or https:// URL",
         ));
     }
-    if ep.secret.is_some() && url.scheme() == "http" && !is_loopback_url(&ep.url) {
+    // Arc's key, read after the challenge, is a secret as much as IDENTITY_HEADER is.
+    let carries_secret = ep.secret.is_some() || ep.flavour == Flavour::Arc;
+    if carries_secret && url.scheme() == "http" && !is_loopback_url(&ep.url) {
         return Err(Error::config(
             format!("{} would receive the identity secret over plain HTTP to a non-loopback host", ep.url),
             "refused: the platform's endpoints are on 127.0.0.1 or localhost; check IDENTITY_ENDPOINT",

@@ -34,8 +34,12 @@ pub struct TokenResponse {
     pub warnings: Vec<String>,
 }
 
-/// A number, or a string holding one.
+/// A number, or a string holding one, within the range of real times and durations.
 fn as_i64(v: &Value) -> Option<i64> {
+    as_any_i64(v).and_then(crate::token::claims::plausible_epoch)
+}
+
+fn as_any_i64(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
         Value::String(s) => {
@@ -59,9 +63,9 @@ pub fn parse_expires_on(v: &Value) -> Option<i64> {
     }
     let s = v.as_str()?.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.timestamp());
+        return crate::token::claims::plausible_epoch(t.timestamp());
     }
-    parse_us_date(s)
+    parse_us_date(s).and_then(crate::token::claims::plausible_epoch)
 }
 
 /// `M/D/YYYY h:mm:ss [AM|PM] ±hh:mm`. The hour is read leniently: the docs' own example
@@ -104,6 +108,9 @@ fn parse_offset(s: &str) -> Option<FixedOffset> {
     let (h, m) = rest
         .split_once(':')
         .unwrap_or((rest.get(..2)?, rest.get(2..).unwrap_or("0")));
+    if h.len() > 2 || m.len() > 2 {
+        return None;
+    }
     let secs = h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60;
     FixedOffset::east_opt(sign * secs)
 }
@@ -238,7 +245,11 @@ pub fn describe_body(body: &[u8]) -> String {
         };
     }
     if t.starts_with('{') || t.starts_with('[') {
-        return format!("JSON that does not parse (cut short?): {}", clip(t, 120));
+        // Not echoed: a body cut short may hold part of a token.
+        return format!(
+            "JSON that does not parse (cut short after {} bytes?)",
+            body.len()
+        );
     }
     format!("\"{}\"", clip(t, 200))
 }
@@ -251,19 +262,31 @@ fn looks_like_html(t: &str) -> bool {
         || head.contains("<head")
 }
 
-/// Cut at a character boundary, and drop anything shaped like a JWT so that no error leaks one.
+/// Replace every run that looks like (part of) a JWT, wherever it sits in the text.
+pub fn redact_tokens(s: &str) -> String {
+    let is_token_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("eyJ") {
+        out.push_str(&rest[..i]);
+        let run = rest[i..]
+            .find(|c: char| !is_token_char(c))
+            .unwrap_or(rest.len() - i);
+        // A base64url JSON header alone is short; anything longer may carry claims or a signature.
+        if run >= 16 {
+            out.push_str("<token removed>");
+        } else {
+            out.push_str(&rest[i..i + run]);
+        }
+        rest = &rest[i + run.max(3)..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Cut at a character boundary, with anything shaped like a JWT removed so that no error leaks one.
 fn clip(s: &str, max: usize) -> String {
-    let s: String = s
-        .split_whitespace()
-        .map(|w| {
-            if w.starts_with("eyJ") && w.matches('.').count() >= 2 {
-                "<token removed>"
-            } else {
-                w
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+    let s = redact_tokens(&s.split_whitespace().collect::<Vec<_>>().join(" "));
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &s[..i]),
         None => s,
@@ -386,6 +409,18 @@ fn hint_for(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn tokens_are_redacted_inside_words() {
+        let t = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.c2ln";
+        let cut = format!("{{\"access_token\":\"{}", &t[..30]);
+        assert!(!redact_tokens(&cut).contains("eyJhbGciOiJSUzI1"));
+        assert_eq!(redact_tokens(&format!("x {t} y")), "x <token removed> y");
+        assert_eq!(redact_tokens("eyJ short"), "eyJ short");
+        assert!(!parse_error(Flavour::Imds, 500, &[], cut.as_bytes())
+            .message
+            .contains("eyJhbG"));
+    }
 
     #[test]
     fn every_expires_on_form() {

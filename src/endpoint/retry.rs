@@ -14,6 +14,9 @@ pub struct RetryPolicy {
     pub base: Duration,
     /// Longest single wait.
     pub cap: Duration,
+    /// Shortest wait, even when Retry-After says 0: a 410 is retried for the whole budget,
+    /// and without a floor that would hammer an endpoint that throttles at 20 requests/s.
+    pub min_wait: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -23,6 +26,7 @@ impl Default for RetryPolicy {
             max_retries: 5,
             base: Duration::from_millis(800),
             cap: Duration::from_secs(20),
+            min_wait: Duration::from_millis(500),
         }
     }
 }
@@ -60,16 +64,20 @@ impl RetryPolicy {
             .base
             .saturating_mul(2u32.saturating_pow(retry.min(16)))
             .min(self.cap);
-        let wait = retry_after.unwrap_or(backoff);
-        (elapsed + wait <= self.budget).then_some(wait)
+        let wait = retry_after.unwrap_or(backoff).max(self.min_wait);
+        elapsed
+            .checked_add(wait)
+            .is_some_and(|t| t <= self.budget)
+            .then_some(wait)
     }
 }
 
 /// Retry-After as seconds or as an HTTP date.
 pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
     let v = value.trim();
+    // A day is far beyond any budget; larger values only risk overflow.
     if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
+        return Some(Duration::from_secs(secs.min(86_400)));
     }
     let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
     let secs = (when.timestamp() - now.timestamp()).max(0) as u64;

@@ -6,6 +6,14 @@ use std::sync::OnceLock;
 
 use super::jwt::Jwt;
 
+/// Largest epoch second (either sign) tokscope accepts from outside, beyond any real date.
+/// Bounding values where they are parsed keeps every later subtraction from overflowing.
+pub const MAX_EPOCH: i64 = 10_000_000_000_000;
+
+pub fn plausible_epoch(n: i64) -> Option<i64> {
+    (-MAX_EPOCH..=MAX_EPOCH).contains(&n).then_some(n)
+}
+
 /// Claims that hold seconds since the epoch.
 pub const TIME_CLAIMS: &[&str] = &["exp", "nbf", "iat", "auth_time", "xms_tcdt"];
 
@@ -97,13 +105,16 @@ pub fn duration(secs: i64) -> String {
 
 /// `https://x/`, `https://X` and `https://x/.default` are one audience.
 pub fn same_audience(a: &str, b: &str) -> bool {
-    let norm = |s: &str| {
-        s.trim()
-            .trim_end_matches("/.default")
-            .trim_end_matches('/')
-            .to_ascii_lowercase()
-    };
-    norm(a) == norm(b)
+    normalise_audience(a) == normalise_audience(b)
+}
+
+/// `https://management.azure.com/`, `https://Management.azure.com` and `…/.default` are one audience.
+pub fn normalise_audience(resource: &str) -> String {
+    resource
+        .trim()
+        .trim_end_matches("/.default")
+        .trim_end_matches('/')
+        .to_ascii_lowercase()
 }
 
 /// The `aud` claim as a list: a string, or an array of strings.

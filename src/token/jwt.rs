@@ -103,11 +103,12 @@ impl Jwt {
 
     /// A numeric claim, also when it was sent as a string of digits.
     pub fn claim_i64(&self, name: &str) -> Option<i64> {
-        match self.claims.get(name)? {
+        let n = match self.claims.get(name)? {
             Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
-        }
+        };
+        n.and_then(super::claims::plausible_epoch)
     }
 }
 

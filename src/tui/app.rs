@@ -499,7 +499,7 @@ fn custom(resource: &str) -> Preset {
 
 /// Resources match with or without a trailing slash, as Entra treats them.
 pub fn same_resource(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/') == b.trim_end_matches('/')
+    crate::token::claims::same_audience(a, b)
 }
 
 /// Apply one action. The only place the state changes.

@@ -61,6 +61,7 @@ pub struct Timeline {
     events: VecDeque<PollEvent>,
     capacity: usize,
     last: Option<(String, i64)>,
+    /// Every latency, kept sorted so that the summary (drawn each second) costs no sort.
     latencies: Vec<u64>,
     polls: u64,
     refreshes: u64,
@@ -95,7 +96,8 @@ impl Timeline {
     ) -> &PollEvent {
         let latency_ms = latency.as_millis() as u64;
         self.polls += 1;
-        self.latencies.push(latency_ms);
+        let at_pos = self.latencies.partition_point(|&l| l < latency_ms);
+        self.latencies.insert(at_pos, latency_ms);
         let event = match result {
             Err(e) => {
                 self.errors += 1;
@@ -165,8 +167,7 @@ impl Timeline {
     }
 
     pub fn summary(&self) -> Summary {
-        let mut l = self.latencies.clone();
-        l.sort_unstable();
+        let l = &self.latencies;
         let pct = |p: f64| -> u64 {
             if l.is_empty() {
                 0

@@ -83,6 +83,7 @@ pub fn quick_retries() -> RetryPolicy {
         max_retries: 5,
         base: Duration::from_millis(10),
         cap: Duration::from_millis(50),
+        min_wait: Duration::ZERO,
     }
 }
 
