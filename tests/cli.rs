@@ -298,3 +298,47 @@ fn emulate_prints_the_exports_and_serves() {
     let _ = child.wait();
     assert_eq!(code, 0, "{out}");
 }
+
+#[test]
+fn decode_takes_get_json_output_piped_in() {
+    let (_, out, _) = tokscope(&["--demo", "get", "--json", "--show-token"], &[]);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
+        .args(["decode", "--json", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(out.as_bytes())
+        .unwrap();
+    let decoded = child.wait_with_output().unwrap();
+    assert!(decoded.status.success());
+    let v = json(&String::from_utf8_lossy(&decoded.stdout));
+    assert_eq!(v["jwt"]["claims"]["aud"], ARM);
+}
+
+#[test]
+fn the_emulator_leaves_no_arc_key_folder_behind() {
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
+        .args(["--demo", "--flavour", "arc", "get", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let prefix = format!("tokscope-arc-{}-", child.id());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let leftovers = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .count();
+    assert_eq!(leftovers, 0, "{prefix}* is still in the temp folder");
+}

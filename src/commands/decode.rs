@@ -1,6 +1,6 @@
 //! `tokscope decode`: a token from an argument or stdin, decoded and explained.
 
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 
 use crate::cli::DecodeArgs;
 use crate::error::{Error, ErrorKind, Result};
@@ -10,6 +10,9 @@ fn read_input(arg: Option<&str>) -> Result<String> {
     match arg {
         Some(t) if t != "-" => Ok(t.to_string()),
         _ => {
+            if std::io::stdin().is_terminal() {
+                eprintln!("paste the token, then press Enter and Ctrl-D");
+            }
             let mut buf = Vec::new();
             // Read one byte past the limit so that an oversize input is named as such.
             std::io::stdin()
@@ -27,8 +30,22 @@ fn read_input(arg: Option<&str>) -> Result<String> {
     }
 }
 
+/// The token itself when the input is an endpoint's JSON answer or `get --json --show-token`
+/// output, so that either can be piped straight in; other input is left as it is.
+fn token_from_json(input: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(input.trim()).ok()?;
+    [
+        &v["access_token"],
+        &v["accessToken"],
+        &v["token"]["access_token"],
+    ]
+    .iter()
+    .find_map(|t| t.as_str().map(str::to_string))
+}
+
 pub fn run(args: &DecodeArgs) -> Result<String> {
     let input = read_input(args.token.as_deref())?;
+    let input = token_from_json(&input).unwrap_or(input);
     let jwt = token::decode(&input)?;
     let now = chrono::Utc::now().timestamp();
     if args.json {

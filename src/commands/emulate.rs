@@ -28,6 +28,7 @@ pub fn config(args: &EmulateArgs) -> Result<emulator::Config> {
     }
     if let Some(d) = &args.arc_key_dir {
         c.arc_key_dir = d.clone();
+        c.arc_key_dir_owned = false;
     }
     c.faults = args
         .faults

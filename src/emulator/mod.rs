@@ -69,6 +69,8 @@ pub struct Config {
     pub identity_header: String,
     /// Where Arc challenge key files are written.
     pub arc_key_dir: PathBuf,
+    /// Whether the emulator made `arc_key_dir` itself, and so removes it when it stops.
+    pub arc_key_dir_owned: bool,
     /// Seconds added to the emulator's clock, to imitate a machine with a skewed clock.
     pub clock_skew: i64,
     pub expires_on_format: Option<ExpiresOnFormat>,
@@ -89,7 +91,12 @@ impl Default for Config {
             audiences: DEFAULT_AUDIENCES.iter().map(|s| s.to_string()).collect(),
             tenant: None,
             identity_header: mint::random_hex(16),
-            arc_key_dir: std::env::temp_dir().join(format!("tokscope-arc-{}", std::process::id())),
+            arc_key_dir: std::env::temp_dir().join(format!(
+                "tokscope-arc-{}-{}",
+                std::process::id(),
+                mint::random_hex(4)
+            )),
+            arc_key_dir_owned: true,
             clock_skew: 0,
             expires_on_format: None,
             faults: Vec::new(),
@@ -181,6 +188,10 @@ pub struct Running {
 impl Drop for Running {
     fn drop(&mut self) {
         self.task.abort();
+        // The folder exists only once an Arc client was challenged; nothing to do otherwise.
+        if self.shared.config.arc_key_dir_owned {
+            let _ = std::fs::remove_dir_all(&self.shared.config.arc_key_dir);
+        }
     }
 }
 
@@ -198,7 +209,7 @@ impl Running {
              # Cloud Shell / legacy VM extension:\nexport MSI_ENDPOINT={b}/oauth2/token\n\
              # App Service (2019-08-01):\nexport IDENTITY_ENDPOINT={b}/msi/token IDENTITY_HEADER={secret}\n\
              # App Service 2017-09-01 / Azure ML:\nexport MSI_ENDPOINT={b}/msi/token MSI_SECRET={secret}\n\
-             # Azure Arc (key files in {}):\nexport IDENTITY_ENDPOINT={b}/arc/metadata/identity/oauth2/token IMDS_ENDPOINT={b}\n\
+             # Azure Arc (key files in {}; tokscope needs --arc-key-dir with that folder, real clients accept only the agent's):\nexport IDENTITY_ENDPOINT={b}/arc/metadata/identity/oauth2/token IMDS_ENDPOINT={b}\n\
              # Service Fabric (plain HTTP here, so loopback only):\nexport IDENTITY_ENDPOINT={b}/sf/token IDENTITY_HEADER={secret} IDENTITY_SERVER_THUMBPRINT=0000\n",
             self.shared.config.arc_key_dir.display()
         )
@@ -208,13 +219,6 @@ impl Running {
 /// Bind and serve in the background.
 pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
     let keys = Keys::shared().map_err(|e| Error::new(ErrorKind::Io, e, "report this as a bug"))?;
-    std::fs::create_dir_all(&config.arc_key_dir).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!("cannot create {}: {e}", config.arc_key_dir.display()),
-            "pass --arc-key-dir with a writable folder",
-        )
-    })?;
     let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
         Error::new(
             ErrorKind::Io,

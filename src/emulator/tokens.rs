@@ -317,13 +317,30 @@ pub async fn arc(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
     .await
 }
 
+/// The key folder and file are readable by their owner only, as the Arc agent's are by root.
+fn write_private(dir: &std::path::Path, path: &std::path::Path, key: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+        builder.mode(0o700);
+        open.mode(0o600);
+    }
+    builder.create(dir)?;
+    open.open(path)?.write_all(key.as_bytes())
+}
+
 fn arc_challenge(s: &Shared) -> Response {
     let key = mint::random_hex(32);
     let path = s
         .config
         .arc_key_dir
         .join(format!("{}.key", mint::random_hex(8)));
-    if std::fs::write(&path, &key).is_err() {
+    if write_private(&s.config.arc_key_dir, &path, &key).is_err() {
         return error(
             Flav::Arc,
             500,

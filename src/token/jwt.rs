@@ -50,7 +50,7 @@ pub enum JwtError {
 impl JwtError {
     pub fn hint(&self) -> &'static str {
         match self {
-            JwtError::Empty => "pass the token as an argument or on stdin (tokscope get --show-token | tokscope decode -)",
+            JwtError::Empty => "pass the token as an argument or on stdin (tokscope get --json --show-token | tokscope decode -)",
             JwtError::Oversize(_) => "check that only the token was passed, not a whole response or file",
             JwtError::Jwe => "encrypted tokens are for the resource that holds the key; ask the endpoint for an access token instead",
             JwtError::WrongParts(_) => "pass only the access_token value, without quotes; a JWT looks like eyJ….eyJ….sig",
