@@ -104,7 +104,12 @@ fn parse_offset(s: &str) -> Option<FixedOffset> {
     let (h, m) = rest
         .split_once(':')
         .unwrap_or((rest.get(..2)?, rest.get(2..).unwrap_or("0")));
-    let secs = h.parse::<i32>().ok()? * 3600 + m.parse::<i32>().ok()? * 60;
+    // Checked: a pasted offset like `+99999999:00` must be refused, not overflow.
+    let secs = h
+        .parse::<i32>()
+        .ok()?
+        .checked_mul(3600)?
+        .checked_add(m.parse::<i32>().ok()?.checked_mul(60)?)?;
     FixedOffset::east_opt(sign * secs)
 }
 
