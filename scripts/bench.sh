@@ -162,7 +162,7 @@ section_decode() {
   local target_dir=${1:-target} tag=${2:-decode}
   heading "decode (criterion, benches/decode.rs)"
   cargo bench --locked --quiet --target-dir "$target_dir" --bench decode 2>&1 | tee "$OUT/$tag.log" |
-    grep -E '^[a-z_.0-9]+ +time:|^ +time:|^[a-z_.0-9]+$' || true
+    grep -E '^[A-Za-z_.0-9]+ +time:|^ +time:|^[A-Za-z_.0-9]+$' || true
   python3 - "$OUT/$tag.log" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
