@@ -75,3 +75,21 @@ proptest! {
         prop_assert!(parse_success(body.as_bytes(), 1_700_000_000).is_err());
     }
 }
+
+/// An offset with a huge hour or minute count once overflowed the seconds arithmetic
+/// (a panic in debug builds, a wrapped offset in release); it must simply be refused.
+#[test]
+fn expires_on_with_an_absurd_offset_is_refused() {
+    for s in [
+        "11/24/2026 1:59:18 AM +99999999:00",
+        "11/24/2026 01:59:18 -00:99999999",
+        "11/24/2026 01:59:18 +596523:00",
+        "11/24/2026 01:59:18 +2147483647",
+    ] {
+        assert_eq!(parse_expires_on(&serde_json::json!(s)), None, "{s}");
+    }
+    assert_eq!(
+        parse_expires_on(&serde_json::json!("11/24/2026 01:59:18 +01:00")),
+        Some(1_795_481_958)
+    );
+}

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Measures tokscope's performance targets on this machine, loopback only.
+#
+#   scripts/bench.sh                 machine, build, size, get, throughput, decode
+#   scripts/bench.sh get throughput  only those sections
+#   scripts/bench.sh optlevel        opt-level "s" against 3: size, get and decode (slow: two LTO builds)
+#
+# Every request goes to an emulator this script starts on 127.0.0.1; nothing leaves the machine.
+# Raw results (hyperfine JSON, wrk and criterion output) go to $BENCH_OUT (default target/bench).
+# Needs hyperfine and wrk (apt-get install -y hyperfine wrk), curl and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=${BENCH_OUT:-target/bench}
+RUNS=${BENCH_RUNS:-30}
+WRK_SECS=${BENCH_WRK_SECS:-10}
+BIN=target/release/tokscope
+ARM=https://management.azure.com/
+mkdir -p "$OUT"
+
+# No real identity endpoint may leak in from the caller's environment, and no proxy may
+# sit between the clients and the loopback emulator.
+unset IDENTITY_ENDPOINT IDENTITY_HEADER IDENTITY_SERVER_THUMBPRINT IMDS_ENDPOINT \
+  MSI_ENDPOINT MSI_SECRET AZURE_POD_IDENTITY_AUTHORITY_HOST AZURE_CLIENT_ID
+export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+
+need() {
+  command -v "$1" >/dev/null || { echo "bench: $1 is missing ($2)" >&2; exit 2; }
+}
+
+heading() { printf '\n== %s\n' "$*"; }
+
+# --- the emulator ---------------------------------------------------------------------
+
+EMU_PID=""
+BASE=""
+stop_emulator() {
+  if [ -n "$EMU_PID" ]; then
+    kill "$EMU_PID" 2>/dev/null || true
+    wait "$EMU_PID" 2>/dev/null || true
+    EMU_PID=""
+  fi
+}
+trap stop_emulator EXIT
+
+# Start `tokscope emulate` on a free loopback port and read its base URL from the
+# `export AZURE_POD_IDENTITY_AUTHORITY_HOST=…` line it prints.
+start_emulator() {
+  local bin=${1:-$BIN} log="$OUT/emulator.log"
+  stop_emulator
+  "$bin" emulate --bind 127.0.0.1 --port 0 >"$log" 2>&1 &
+  EMU_PID=$!
+  for _ in $(seq 100); do
+    BASE=$(sed -n 's/^export AZURE_POD_IDENTITY_AUTHORITY_HOST=//p' "$log" | head -n1)
+    [ -n "$BASE" ] && break
+    sleep 0.05
+  done
+  case "$BASE" in
+    http://127.*) ;;
+    *) echo "bench: emulator did not start on loopback (got '$BASE'); see $log" >&2; exit 1 ;;
+  esac
+}
+
+# --- python with azure-identity, as scripts/test.sh makes it ----------------------------
+
+venv_python() {
+  local venv=.venv
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import azure.identity' 2>/dev/null; then
+    echo "making $venv with azure-identity" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check azure-identity >&2
+  fi
+  echo "$PWD/$venv/bin/python"
+}
+
+# --- sections ---------------------------------------------------------------------------
+
+section_machine() {
+  heading "machine"
+  echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "nproc:   $(nproc)"
+  echo "cpu:     $(lscpu | sed -n 's/^Model name: *//p' | head -n1)"
+  echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min; other work may share the cores)"
+  echo "rustc:   $(rustc --version)"
+  command -v hyperfine >/dev/null && echo "tools:   $(hyperfine --version), $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
+}
+
+section_build() {
+  heading "build (release: lto fat, codegen-units 1, strip)"
+  cargo build --release --locked --quiet
+}
+
+section_size() {
+  heading "binary size"
+  local bytes
+  bytes=$(stat -c %s "$BIN")
+  local syms
+  syms=$(readelf -S "$BIN" 2>/dev/null | grep -c '\.symtab' || true)
+  printf '%s: %d bytes (%s MiB), %s\n' "$BIN" "$bytes" "$(awk "BEGIN { printf \"%.2f\", $bytes / 1048576 }")" \
+    "$([ "$syms" = 0 ] && echo 'stripped (no .symtab)' || echo 'NOT stripped')"
+  printf 'target <= 10 MB: %s\n' "$([ "$bytes" -le 10000000 ] && echo met || echo missed)"
+}
+
+# hyperfine over tokscope, the seed's curl+python pipeline and azure-identity, for the
+# Cloud Shell flavour (MSI_ENDPOINT) and IMDS (AZURE_POD_IDENTITY_AUTHORITY_HOST).
+section_get() {
+  local bin=${1:-$BIN} tag=${2:-get}
+  need hyperfine "apt-get install -y hyperfine"
+  heading "get: end to end against the loopback emulator ($RUNS runs, 3 warm-up)"
+  local py
+  py=$(venv_python)
+  start_emulator "$bin"
+  local msi="$BASE/oauth2/token"
+  local imds="$BASE/metadata/identity/oauth2/token?api-version=2018-02-01&resource=$ARM"
+  local extract="python3 -c 'import sys, json; print(json.load(sys.stdin)[\"access_token\"])' > /dev/null"
+  hyperfine --style basic --warmup 3 --runs "$RUNS" --export-json "$OUT/$tag.json" \
+    -n "cloudshell: tokscope get --json" "MSI_ENDPOINT=$msi $bin get --json > /dev/null" \
+    -n "cloudshell: curl | python3" "curl -s $msi --data 'resource=$ARM' -H Metadata:true | $extract" \
+    -n "cloudshell: azure-identity" "MSI_ENDPOINT=$msi $py tests/interop/azure_identity_get_token.py > /dev/null" \
+    -n "imds: tokscope get --json" "AZURE_POD_IDENTITY_AUTHORITY_HOST=$BASE $bin get --json > /dev/null" \
+    -n "imds: curl | python3" "curl -s '$imds' -H Metadata:true | $extract" \
+    -n "imds: azure-identity" "AZURE_POD_IDENTITY_AUTHORITY_HOST=$BASE $py tests/interop/azure_identity_get_token.py > /dev/null" \
+    >"$OUT/$tag.log"
+  stop_emulator
+  python3 - "$OUT/$tag.json" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+by_name = {r["command"]: r for r in results}
+print(f"{'command':34} {'median ms':>10} {'mean ms':>9} {'± ms':>7} {'vs curl|python3':>16}")
+for r in results:
+    flavour = r["command"].split(":")[0]
+    base = by_name[f"{flavour}: curl | python3"]["median"]
+    print(f"{r['command']:34} {r['median']*1e3:10.2f} {r['mean']*1e3:9.2f} {r['stddev']*1e3:7.2f} {r['median']/base:15.2f}x")
+for flavour in ("cloudshell", "imds"):
+    ratio = by_name[f"{flavour}: tokscope get --json"]["median"] / by_name[f"{flavour}: curl | python3"]["median"]
+    print(f"target get <= 0.5x curl|python3 ({flavour}): {ratio:.2f}x, {'met' if ratio <= 0.5 else 'missed'}")
+PY
+}
+
+# wrk against the IMDS token path: 2 threads, 50 connections, a bounded run.
+section_throughput() {
+  need wrk "apt-get install -y wrk"
+  heading "emulator throughput: wrk -t2 -c50 -d${WRK_SECS}s, IMDS token path"
+  start_emulator
+  local url="$BASE/metadata/identity/oauth2/token?api-version=2018-02-01&resource=$ARM"
+  # A bad answer would be fast and meaningless: check one first.
+  curl -sf -H Metadata:true "$url" | python3 -c 'import sys, json; assert json.load(sys.stdin)["access_token"]'
+  wrk -t2 -c50 -d"${WRK_SECS}s" --latency -H 'Metadata: true' "$url" | tee "$OUT/wrk.log"
+  stop_emulator
+  if grep -q 'Non-2xx' "$OUT/wrk.log"; then
+    echo "bench: some answers were not 2xx, so the rate means nothing" >&2
+    exit 1
+  fi
+  local rps
+  rps=$(sed -n 's/^Requests\/sec: *//p' "$OUT/wrk.log")
+  printf 'target >= 20000 requests/s: %s (%s)\n' "$rps" \
+    "$(python3 -c "print('met' if $rps >= 20000 else 'missed')")"
+}
+
+# criterion: decode of a typical 1.5 KB token and normalising an IMDS answer.
+section_decode() {
+  local target_dir=${1:-target} tag=${2:-decode}
+  heading "decode (criterion, benches/decode.rs)"
+  cargo bench --locked --quiet --target-dir "$target_dir" --bench decode 2>&1 | tee "$OUT/$tag.log" |
+    grep -E '^[A-Za-z_.0-9]+ +time:|^ +time:|^[A-Za-z_.0-9]+$' || true
+  python3 - "$OUT/$tag.log" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"decode_1\.5KB_token\s+time:\s+\[\S+ \S+ (\S+) (\S+)", text)
+if not m:
+    sys.exit("bench: no decode figure in the criterion output")
+value, unit = float(m.group(1)), m.group(2)
+micros = value * {"ns": 1e-3, "µs": 1.0, "us": 1.0, "ms": 1e3}[unit]
+print(f"target decode <= 5 µs: {micros:.2f} µs, {'met' if micros <= 5 else 'missed'}")
+PY
+}
+
+# opt-level "s" against the profile's 3: size, get and decode for each, in one run.
+section_optlevel() {
+  heading "opt-level s against 3"
+  local dir=target/opt-s
+  section_build
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_BENCH_OPT_LEVEL=s \
+    cargo build --release --locked --quiet --target-dir "$dir"
+  printf 'opt-level 3: %d bytes\nopt-level s: %d bytes\n' "$(stat -c %s "$BIN")" "$(stat -c %s "$dir/release/tokscope")"
+  section_get "$BIN" get-opt3
+  section_get "$dir/release/tokscope" get-opts
+  section_decode target decode-opt3
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_BENCH_OPT_LEVEL=s section_decode "$dir" decode-opts
+}
+
+# The terminal UI's figures (idle CPU over 60 s in tmux, peak RSS, time to first frame)
+# belong here once the TUI lands; the section exists so that the layout does not change.
+section_tui() {
+  heading "tui"
+  echo "not measured yet: the terminal UI is not on this branch"
+}
+
+# --- main -------------------------------------------------------------------------------
+
+sections=("$@")
+[ ${#sections[@]} -eq 0 ] && sections=(machine build size get throughput decode tui)
+for s in "${sections[@]}"; do
+  case "$s" in
+    machine | build | size | get | throughput | decode | optlevel | tui) "section_$s" ;;
+    *) echo "bench: unknown section $s (machine build size get throughput decode optlevel tui)" >&2; exit 2 ;;
+  esac
+done
