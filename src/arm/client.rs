@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::errors::{self, ErrorContext};
+use crate::endpoint::http::local_client;
 use crate::endpoint::is_loopback_url;
 use crate::endpoint::retry::parse_retry_after;
 use crate::error::{Error, ErrorKind, Result};
@@ -114,23 +115,20 @@ impl Client {
     /// unless the host is loopback: the bearer token must not cross a network in clear text.
     pub fn new(base: &str) -> Result<Self> {
         let base = parse_base(base)?;
-        let loopback = is_loopback_url(base.as_str());
-        let mut b = reqwest::Client::builder()
-            // A redirect could carry the request somewhere the base check never saw.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60));
-        if loopback {
-            b = b.no_proxy();
-        }
-        let http = b.build().map_err(build_error)?;
-        let imds = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(5))
-            .build()
-            .map_err(build_error)?;
+        let (connect, total) = (Duration::from_secs(10), Duration::from_secs(60));
+        // The emulator on loopback is reached directly; the real ARM may need the user's proxy.
+        let http = if is_loopback_url(base.as_str()) {
+            local_client(connect, total, None)?
+        } else {
+            reqwest::Client::builder()
+                // A redirect could carry the request somewhere the base check never saw.
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(connect)
+                .timeout(total)
+                .build()
+                .map_err(build_error)?
+        };
+        let imds = local_client(Duration::from_secs(2), Duration::from_secs(5), None)?;
         Ok(Self {
             http,
             imds,

@@ -3,13 +3,14 @@
 pub mod arc;
 pub mod azcli;
 pub mod detect;
+pub mod http;
 pub mod pinned_tls;
 pub mod request;
 pub mod response;
 pub mod retry;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -155,7 +156,12 @@ pub struct TokenClient {
     pub arc_key_dir: PathBuf,
     pub on_retry: Option<RetryObserver>,
     timeout: Duration,
+    /// Service Fabric's pinned-certificate client, built once for the thumbprint it trusts.
+    pinned: Arc<Mutex<Option<(String, reqwest::Client)>>>,
 }
+
+/// Local endpoints answer a connection at once or not at all.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub struct ClientOptions {
     pub retry: RetryPolicy,
@@ -175,26 +181,14 @@ impl Default for ClientOptions {
 
 impl TokenClient {
     pub fn new(opts: ClientOptions) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            // Token endpoints are local; Microsoft requires IMDS to be reached without a proxy.
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(opts.timeout)
-            .build()
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Config,
-                    format!("cannot build the HTTP client: {e}"),
-                    "report this as a bug",
-                )
-            })?;
+        let http = http::local_client(CONNECT_TIMEOUT, opts.timeout, None)?;
         Ok(Self {
             http,
             retry: opts.retry,
             arc_key_dir: opts.arc_key_dir,
             on_retry: None,
             timeout: opts.timeout,
+            pinned: Arc::default(),
         })
     }
 
@@ -300,25 +294,21 @@ impl TokenClient {
                 "set IDENTITY_SERVER_THUMBPRINT (Service Fabric sets it for the application)",
             )
         })?;
+        let mut cache = self.pinned.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((cached, client)) = cache.as_ref() {
+            if cached == thumb {
+                return Ok(client.clone());
+            }
+        }
         let tls = pinned_tls::config(thumb).map_err(|e| {
             Error::config(
                 format!("cannot set up TLS for Service Fabric: {e}"),
                 "report this as a bug",
             )
         })?;
-        reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(self.timeout)
-            .tls_backend_preconfigured(tls)
-            .build()
-            .map_err(|e| {
-                Error::config(
-                    format!("cannot build the HTTPS client: {e}"),
-                    "report this as a bug",
-                )
-            })
+        let client = http::local_client(CONNECT_TIMEOUT, self.timeout, Some(tls))?;
+        *cache = Some((thumb.to_string(), client.clone()));
+        Ok(client)
     }
 
     async fn send(
