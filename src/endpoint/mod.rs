@@ -145,9 +145,6 @@ pub struct Fetched {
     pub received_at: i64,
 }
 
-/// Largest body read from an endpoint; real answers are a few KB.
-const MAX_BODY: usize = 1 << 20;
-
 /// Talks to token endpoints: no proxy, no redirects, short connect timeout.
 #[derive(Clone)]
 pub struct TokenClient {
@@ -223,7 +220,7 @@ impl TokenClient {
                     token,
                     latency: started.elapsed(),
                     retries,
-                    server_date: answer.date,
+                    server_date: server_date(&answer),
                     received_at,
                 });
             }
@@ -316,7 +313,7 @@ impl TokenClient {
         ep: &Endpoint,
         call: &Call,
         authorization: Option<&str>,
-    ) -> Result<Answer> {
+    ) -> Result<http::Answer> {
         let http = self.client_for(ep)?;
         let mut req = match call.method {
             Method::Get => http.get(&call.url),
@@ -331,64 +328,31 @@ impl TokenClient {
         if let Some(a) = authorization {
             req = req.header("Authorization", a);
         }
-        let mut resp = req.send().await.map_err(|e| transport_error(ep, &e))?;
-        let status = resp.status().as_u16();
-        let headers: Vec<(String, String)> = resp
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| {
-                v.to_str()
-                    .ok()
-                    .map(|v| (k.as_str().to_string(), v.to_string()))
-            })
-            .collect();
-        let mut body = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(c)) => {
-                    body.extend_from_slice(&c);
-                    if body.len() > MAX_BODY {
-                        return Err(Error::new(
-                            ErrorKind::BadResponse,
-                            "the endpoint's answer is larger than 1 MiB",
-                            "this is no token endpoint: check the URL",
-                        ));
-                    }
-                }
-                Ok(None) => break,
-                // A connection cut mid-body leaves what arrived: the parser names it truncated.
-                Err(e) if e.is_timeout() => return Err(transport_error(ep, &e)),
-                Err(_) => break,
+        let resp = req.send().await.map_err(|e| transport_error(ep, &e))?;
+        let answer = http::read_capped(resp, http::SMALL_BODY_CAP).await;
+        match &answer.ending {
+            http::BodyEnd::Complete => {}
+            http::BodyEnd::TooLarge => {
+                return Err(Error::new(
+                    ErrorKind::BadResponse,
+                    "the endpoint's answer is larger than 1 MiB",
+                    "this is no token endpoint: check the URL",
+                ))
             }
+            http::BodyEnd::Cut(e) if e.is_timeout() => return Err(transport_error(ep, e)),
+            // A connection cut mid-body leaves what arrived: the parser names it truncated.
+            http::BodyEnd::Cut(_) => {}
         }
-        let date = headers
-            .iter()
-            .find(|(k, _)| k == "date")
-            .and_then(|(_, v)| chrono::DateTime::parse_from_rfc2822(v).ok())
-            .map(|d| d.timestamp());
-        Ok(Answer {
-            status,
-            headers,
-            body,
-            date,
-        })
+        Ok(answer)
     }
 }
 
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    date: Option<i64>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
+/// The endpoint's Date header as Unix seconds, for clock-skew checks.
+fn server_date(answer: &http::Answer) -> Option<i64> {
+    answer
+        .header("date")
+        .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+        .map(|d| d.timestamp())
 }
 
 /// True for 127.0.0.0/8, ::1 and localhost.
