@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::errors::{self, ErrorContext};
-use crate::endpoint::http::{local_client, read_capped, BodyEnd};
+use crate::endpoint::http::{local_client, read_capped, root_cause, BodyEnd};
 use crate::endpoint::is_loopback_url;
 use crate::endpoint::retry::parse_retry_after;
 use crate::error::{Error, ErrorKind, Result};
@@ -340,9 +340,7 @@ fn parse_base(base: &str) -> Result<reqwest::Url> {
 }
 
 pub(crate) fn transport_error(what: &str, e: &reqwest::Error) -> Error {
-    let cause = std::error::Error::source(e)
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| e.to_string());
+    let cause = root_cause(e);
     if e.is_timeout() {
         Error::new(
             ErrorKind::Timeout,

@@ -393,18 +393,9 @@ fn check_transport(ep: &Endpoint) -> Result<()> {
     Ok(())
 }
 
-/// The innermost cause ("Connection refused (os error 111)"), which says more than reqwest's wrapper.
-fn root_cause(e: &reqwest::Error) -> String {
-    let mut cause: &dyn std::error::Error = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
-}
-
 fn transport_error(ep: &Endpoint, e: &reqwest::Error) -> Error {
     // The URL is ours and carries no secret; reqwest's message may repeat it.
-    let cause = root_cause(e);
+    let cause = http::root_cause(e);
     if e.is_timeout() {
         return Error::new(
             ErrorKind::Timeout,
