@@ -50,16 +50,14 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
 
 /// An endpoint error, in place: kind, status, the service's code and message, ids, and the hint.
 pub fn error_lines(e: &Error, what: &str, t: &Theme, width: usize) -> Vec<Line<'static>> {
-    let mut head = format!("✗ {what} failed: {}", e.kind.as_str());
-    if let Some(s) = e.status {
-        head.push_str(&format!(" · HTTP {s}"));
-    }
-    if let Some(c) = &e.code {
-        head.push_str(&format!(" · {c}"));
-    }
-    let mut lines = vec![Line::styled(head, t.danger())];
-    for l in wrap_words(&e.message, width.saturating_sub(2)) {
-        lines.push(Line::raw(format!("  {l}")));
+    let head = format!("✗ {what} failed: {}", e.headline());
+    let mut lines = Vec::new();
+    for (i, l) in wrap_words(&head, width.saturating_sub(2))
+        .into_iter()
+        .enumerate()
+    {
+        let indent = if i == 0 { "" } else { "  " };
+        lines.push(Line::styled(format!("{indent}{l}"), t.danger()));
     }
     for (k, v) in &e.request_ids {
         lines.push(Line::styled(format!("  {k}:"), t.label()));

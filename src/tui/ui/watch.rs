@@ -106,15 +106,7 @@ fn event_row<'a>(app: &App, t: &Theme, e: &PollEvent, wide: bool, notes_w: usize
         notes.push(format!("refreshed {b} s before expiry"));
     }
     if let Some(err) = &e.error {
-        let mut s = err.kind.as_str().to_string();
-        if let Some(st) = err.status {
-            s.push_str(&format!(" {st}"));
-        }
-        if let Some(c) = &err.code {
-            s.push_str(&format!(" {c}"));
-        }
-        s.push_str(&format!(": {}", err.message));
-        notes.push(s);
+        notes.push(err.headline());
     }
     notes.extend(e.warnings.iter().map(|w| format!("! {w}")));
     let expires = e
