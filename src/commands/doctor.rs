@@ -8,6 +8,7 @@ use crate::doctor::{self, render, Diagnosis};
 use crate::emulator::Running;
 use crate::endpoint::{ClientOptions, EnvSnapshot, Overrides, RetryPolicy, TokenClient};
 use crate::error::{ErrorKind, Result};
+use crate::secret::HeaderSecret;
 
 use super::setup::{self, identity_of};
 
@@ -48,7 +49,7 @@ async fn prepare(args: &EndpointArgs, demo: bool) -> Result<Prepared> {
                     endpoint: args.endpoint.clone(),
                     flavour: args.flavour,
                     identity: identity_of(args),
-                    secret: args.secret.clone(),
+                    secret: args.secret.clone().map(HeaderSecret::new),
                 },
                 client,
                 emulator: None,

@@ -10,6 +10,7 @@ use crate::endpoint::{
     TokenClient,
 };
 use crate::error::Result;
+use crate::secret::HeaderSecret;
 
 /// Everything a command needs to fetch tokens. Holds the demo emulator alive while in use.
 pub struct Setup {
@@ -41,7 +42,7 @@ pub fn identity_of(args: &EndpointArgs) -> Identity {
 /// The path and secret on the emulator for a flavour, so that --demo can show each one.
 fn demo_overrides(run: &Running, flavour: Flavour) -> Overrides {
     let b = run.base_url();
-    let secret = Some(run.shared.config.identity_header.clone());
+    let secret = Some(HeaderSecret::new(run.shared.config.identity_header.clone()));
     let (url, secret) = match flavour {
         Flavour::Imds | Flavour::Azcli => (b, None),
         Flavour::Cloudshell => (format!("{b}/oauth2/token"), None),
@@ -72,7 +73,7 @@ pub async fn setup(args: &EndpointArgs, demo: bool, demo_cfg: emulator::Config) 
         let ov = Overrides {
             endpoint: args.endpoint.clone(),
             flavour: args.flavour,
-            secret: args.secret.clone(),
+            secret: args.secret.clone().map(HeaderSecret::new),
             ..Overrides::default()
         };
         (
