@@ -80,6 +80,20 @@ impl Error {
         self
     }
 
+    /// One line: kind, HTTP status, the service's code and the message, e.g.
+    /// `endpoint (HTTP 400) invalid_resource: AADSTS500011: …`.
+    pub fn headline(&self) -> String {
+        let mut out = self.kind.as_str().to_string();
+        if let Some(s) = self.status {
+            out.push_str(&format!(" (HTTP {s})"));
+        }
+        if let Some(c) = &self.code {
+            out.push_str(&format!(" {c}"));
+        }
+        out.push_str(&format!(": {}", self.message));
+        out
+    }
+
     /// The JSON failure shape of every command: `{"ok":false,"error":{…}}`.
     pub fn to_json(&self) -> serde_json::Value {
         let mut e = serde_json::json!({
@@ -107,14 +121,7 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.kind.as_str())?;
-        if let Some(s) = self.status {
-            write!(f, " (HTTP {s})")?;
-        }
-        if let Some(c) = &self.code {
-            write!(f, " {c}")?;
-        }
-        write!(f, ": {}", self.message)?;
+        f.write_str(&self.headline())?;
         for (k, v) in &self.request_ids {
             write!(f, "\n  {k}: {v}")?;
         }

@@ -11,6 +11,7 @@ pub mod endpoint;
 pub mod error;
 pub mod report;
 pub mod secret;
+pub mod text;
 pub mod token;
 pub mod tui;
 pub mod watch;

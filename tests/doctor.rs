@@ -161,7 +161,7 @@ async fn proxy_without_no_proxy_warns() {
 
     let partial =
         EnvSnapshot::from_pairs([("http_proxy", "http://p:1"), ("no_proxy", "localhost")]);
-    let check = environment::proxy(&partial);
+    let check = environment::proxy(&partial, &[]);
     assert_eq!(check.status, Status::Warn);
     assert!(check.evidence.contains("169.254.169.254"));
 
@@ -169,7 +169,7 @@ async fn proxy_without_no_proxy_warns() {
         ("HTTP_PROXY", "http://p:1"),
         ("NO_PROXY", "169.254.169.254,localhost,127.0.0.1"),
     ]);
-    assert_eq!(environment::proxy(&covered).status, Status::Pass);
+    assert_eq!(environment::proxy(&covered, &[]).status, Status::Pass);
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::errors::{self, ErrorContext};
+use crate::endpoint::http::{local_client, read_capped, root_cause, BodyEnd};
 use crate::endpoint::is_loopback_url;
 use crate::endpoint::retry::parse_retry_after;
 use crate::error::{Error, ErrorKind, Result};
@@ -114,23 +115,20 @@ impl Client {
     /// unless the host is loopback: the bearer token must not cross a network in clear text.
     pub fn new(base: &str) -> Result<Self> {
         let base = parse_base(base)?;
-        let loopback = is_loopback_url(base.as_str());
-        let mut b = reqwest::Client::builder()
-            // A redirect could carry the request somewhere the base check never saw.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60));
-        if loopback {
-            b = b.no_proxy();
-        }
-        let http = b.build().map_err(build_error)?;
-        let imds = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(5))
-            .build()
-            .map_err(build_error)?;
+        let (connect, total) = (Duration::from_secs(10), Duration::from_secs(60));
+        // The emulator on loopback is reached directly; the real ARM may need the user's proxy.
+        let http = if is_loopback_url(base.as_str()) {
+            local_client(connect, total, None)?
+        } else {
+            reqwest::Client::builder()
+                // A redirect could carry the request somewhere the base check never saw.
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(connect)
+                .timeout(total)
+                .build()
+                .map_err(build_error)?
+        };
+        let imds = local_client(Duration::from_secs(2), Duration::from_secs(5), None)?;
         Ok(Self {
             http,
             imds,
@@ -233,18 +231,9 @@ impl Client {
                     return Err(transport_error(self.base(), &e));
                 }
             };
-            let status = resp.status().as_u16();
-            let headers: Vec<(String, String)> = resp
-                .headers()
-                .iter()
-                .filter_map(|(k, v)| {
-                    v.to_str()
-                        .ok()
-                        .map(|v| (k.as_str().to_ascii_lowercase(), v.to_string()))
-                })
-                .collect();
-            let request_ids = errors::request_ids(&headers);
-            let body = read_body(resp).await;
+            let answer = read_capped(resp, MAX_BODY).await;
+            let (status, headers) = (answer.status, &answer.headers);
+            let request_ids = errors::request_ids(headers);
             self.record(
                 RequestRecord {
                     method: "GET",
@@ -255,28 +244,39 @@ impl Client {
                 },
                 recorder,
             );
-            let body = body?;
+            let body = match &answer.ending {
+                BodyEnd::Complete => &answer.body,
+                BodyEnd::TooLarge => {
+                    return Err(Error::new(
+                        ErrorKind::BadResponse,
+                        "ARM's answer is larger than 32 MiB",
+                        "narrow the list with --resource-group",
+                    ))
+                }
+                BodyEnd::Cut(e) => {
+                    return Err(Error::new(
+                        ErrorKind::BadResponse,
+                        format!("the answer from ARM broke off: {e}"),
+                        "try again; a proxy may be cutting connections",
+                    ))
+                }
+            };
             if (200..300).contains(&status) {
-                return serde_json::from_slice(&body).map_err(|e| {
+                return serde_json::from_slice(body).map_err(|e| {
                     Error::new(
                         ErrorKind::BadResponse,
                         format!(
                             "ARM answered {status} with a body that is not JSON ({e}): {}",
-                            crate::endpoint::response::describe_body(&body)
+                            crate::endpoint::response::describe_body(body)
                         ),
                         "a proxy or captive portal may sit between this machine and ARM; try again, or check HTTPS_PROXY",
                     )
                     .with_status(status)
                 });
             }
-            let header = |n: &str| {
-                headers
-                    .iter()
-                    .find(|(k, _)| k == n)
-                    .map(|(_, v)| v.as_str())
-            };
-            let retry_after =
-                header("retry-after").and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+            let retry_after = answer
+                .header("retry-after")
+                .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
             let retryable = status == 429 || (500..600).contains(&status);
             let wait = retry_after.unwrap_or_else(|| {
                 self.retry
@@ -288,37 +288,11 @@ impl Client {
                 retries += 1;
                 continue;
             }
-            let mut e = errors::from_answer(status, &headers, &body, ctx);
+            let mut e = errors::from_answer(status, headers, body, ctx);
             if retries > 0 {
                 e.message = format!("{} (after {retries} retries)", e.message);
             }
             return Err(e);
-        }
-    }
-}
-
-async fn read_body(mut resp: reqwest::Response) -> Result<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        match resp.chunk().await {
-            Ok(Some(c)) => {
-                body.extend_from_slice(&c);
-                if body.len() > MAX_BODY {
-                    return Err(Error::new(
-                        ErrorKind::BadResponse,
-                        "ARM's answer is larger than 32 MiB",
-                        "narrow the list with --resource-group",
-                    ));
-                }
-            }
-            Ok(None) => return Ok(body),
-            Err(e) => {
-                return Err(Error::new(
-                    ErrorKind::BadResponse,
-                    format!("the answer from ARM broke off: {e}"),
-                    "try again; a proxy may be cutting connections",
-                ))
-            }
         }
     }
 }
@@ -366,9 +340,7 @@ fn parse_base(base: &str) -> Result<reqwest::Url> {
 }
 
 pub(crate) fn transport_error(what: &str, e: &reqwest::Error) -> Error {
-    let cause = std::error::Error::source(e)
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| e.to_string());
+    let cause = root_cause(e);
     if e.is_timeout() {
         Error::new(
             ErrorKind::Timeout,

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::client::{transport_error, Client, Recorder, RequestRecord};
 use super::errors::ErrorContext;
 use super::{INSTANCE_API_VERSION, SUBSCRIPTIONS_API_VERSION};
+use crate::endpoint::http::{read_capped, BodyEnd, SMALL_BODY_CAP};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::AccessToken;
 
@@ -101,22 +102,25 @@ async fn from_instance_metadata(
     };
     let answer = match sent {
         Ok(resp) => {
-            let status = resp.status().as_u16();
-            rec.status = Some(status);
-            let body = resp.bytes().await;
-            Ok((status, body))
+            let answer = read_capped(resp, SMALL_BODY_CAP).await;
+            rec.status = Some(answer.status);
+            Ok(answer)
         }
         Err(e) => Err(transport_error(host, &e).message),
     };
     rec.latency_ms = started.elapsed().as_millis() as u64;
     client.record(rec, recorder);
-    let (status, body) = answer?;
-    if !(200..300).contains(&status) {
-        return Err(format!("{host} answered {status}"));
+    let answer = answer?;
+    if !(200..300).contains(&answer.status) {
+        return Err(format!("{host} answered {}", answer.status));
     }
-    let body = body.map_err(|e| format!("the answer from {host} broke off: {e}"))?;
-    let v: Value =
-        serde_json::from_slice(&body).map_err(|e| format!("{host} answered with no JSON: {e}"))?;
+    match &answer.ending {
+        BodyEnd::Complete => {}
+        BodyEnd::TooLarge => return Err(format!("{host} answered more than 1 MiB")),
+        BodyEnd::Cut(e) => return Err(format!("the answer from {host} broke off: {e}")),
+    }
+    let v: Value = serde_json::from_slice(&answer.body)
+        .map_err(|e| format!("{host} answered with no JSON: {e}"))?;
     v.pointer("/compute/subscriptionId")
         .and_then(Value::as_str)
         .filter(|s| valid_id(s))

@@ -1,13 +1,12 @@
 //! `tokscope doctor`: run the checks against this machine (or the built-in emulator) and show them.
 
-use std::time::Duration;
-
 use crate::arm::Target;
 use crate::cli::{DiagnoseArgs, DoctorArgs, EndpointArgs};
 use crate::doctor::{self, render, Diagnosis};
 use crate::emulator::Running;
-use crate::endpoint::{ClientOptions, EnvSnapshot, Overrides, RetryPolicy, TokenClient};
+use crate::endpoint::{EnvSnapshot, Overrides, TokenClient};
 use crate::error::{ErrorKind, Result};
+use crate::secret::HeaderSecret;
 
 use super::setup::{self, identity_of};
 
@@ -29,26 +28,14 @@ async fn prepare(args: &EndpointArgs, demo: bool) -> Result<Prepared> {
         }),
         // The environment names no usable endpoint: that is a finding, not a reason to stop.
         Err(e) if !demo && e.kind == ErrorKind::Config => {
-            let retry = if args.retry_max == 0 {
-                RetryPolicy::none()
-            } else {
-                RetryPolicy {
-                    budget: Duration::from_secs(args.retry_max),
-                    ..RetryPolicy::default()
-                }
-            };
-            let client = TokenClient::new(ClientOptions {
-                retry,
-                timeout: Duration::from_secs(args.timeout.max(1)),
-                ..ClientOptions::default()
-            })?;
+            let client = TokenClient::new(setup::client_options(args))?;
             Ok(Prepared {
                 env: EnvSnapshot::from_process(),
                 overrides: Overrides {
                     endpoint: args.endpoint.clone(),
                     flavour: args.flavour,
                     identity: identity_of(args),
-                    secret: args.secret.clone(),
+                    secret: args.secret.clone().map(HeaderSecret::new),
                 },
                 client,
                 emulator: None,

@@ -10,6 +10,7 @@ use crate::endpoint::{
     TokenClient,
 };
 use crate::error::Result;
+use crate::secret::HeaderSecret;
 
 /// Everything a command needs to fetch tokens. Holds the demo emulator alive while in use.
 pub struct Setup {
@@ -41,7 +42,7 @@ pub fn identity_of(args: &EndpointArgs) -> Identity {
 /// The path and secret on the emulator for a flavour, so that --demo can show each one.
 fn demo_overrides(run: &Running, flavour: Flavour) -> Overrides {
     let b = run.base_url();
-    let secret = Some(run.shared.config.identity_header.clone());
+    let secret = Some(HeaderSecret::new(run.shared.config.identity_header.clone()));
     let (url, secret) = match flavour {
         Flavour::Imds | Flavour::Azcli => (b, None),
         Flavour::Cloudshell => (format!("{b}/oauth2/token"), None),
@@ -62,31 +63,8 @@ fn demo_overrides(run: &Running, flavour: Flavour) -> Overrides {
     }
 }
 
-pub async fn setup(args: &EndpointArgs, demo: bool, demo_cfg: emulator::Config) -> Result<Setup> {
-    let (env, mut overrides, running, arc_dir) = if demo {
-        let run = emulator::start(demo_cfg, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
-        let ov = demo_overrides(&run, args.flavour.unwrap_or(Flavour::Imds));
-        let dir = run.shared.config.arc_key_dir.clone();
-        (EnvSnapshot::default(), ov, Some(run), Some(dir))
-    } else {
-        let ov = Overrides {
-            endpoint: args.endpoint.clone(),
-            flavour: args.flavour,
-            secret: args.secret.clone(),
-            ..Overrides::default()
-        };
-        (
-            EnvSnapshot::from_process(),
-            ov,
-            None,
-            args.arc_key_dir.clone(),
-        )
-    };
-    overrides.identity = identity_of(args);
-    let mut endpoint = endpoint::detect(&env, &overrides)?;
-    if demo {
-        endpoint.detected_from = vec!["--demo".into()];
-    }
+/// Retry budget, timeout and Arc key directory as the endpoint flags ask.
+pub fn client_options(args: &EndpointArgs) -> ClientOptions {
     let retry = if args.retry_max == 0 {
         RetryPolicy::none()
     } else {
@@ -100,7 +78,35 @@ pub async fn setup(args: &EndpointArgs, demo: bool, demo_cfg: emulator::Config) 
         timeout: Duration::from_secs(args.timeout.max(1)),
         ..ClientOptions::default()
     };
-    if let Some(dir) = arc_dir {
+    if let Some(dir) = &args.arc_key_dir {
+        opts.arc_key_dir = dir.clone();
+    }
+    opts
+}
+
+pub async fn setup(args: &EndpointArgs, demo: bool, demo_cfg: emulator::Config) -> Result<Setup> {
+    // With --demo, Arc's key file lives in the emulator's directory.
+    let (env, mut overrides, running, demo_arc_dir) = if demo {
+        let run = emulator::start(demo_cfg, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+        let ov = demo_overrides(&run, args.flavour.unwrap_or(Flavour::Imds));
+        let dir = run.shared.config.arc_key_dir.clone();
+        (EnvSnapshot::default(), ov, Some(run), Some(dir))
+    } else {
+        let ov = Overrides {
+            endpoint: args.endpoint.clone(),
+            flavour: args.flavour,
+            secret: args.secret.clone().map(HeaderSecret::new),
+            ..Overrides::default()
+        };
+        (EnvSnapshot::from_process(), ov, None, None)
+    };
+    overrides.identity = identity_of(args);
+    let mut endpoint = endpoint::detect(&env, &overrides)?;
+    if demo {
+        endpoint.detected_from = vec!["--demo".into()];
+    }
+    let mut opts = client_options(args);
+    if let Some(dir) = demo_arc_dir {
         opts.arc_key_dir = dir;
     }
     let client = TokenClient::new(opts)?;

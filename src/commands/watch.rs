@@ -27,14 +27,7 @@ pub fn event_line(e: &PollEvent) -> String {
     };
     let mut line = format!("{}  {kind:<9}", utc_string(e.at));
     if let Some(err) = &e.error {
-        line.push_str(&format!("  {}", err.kind.as_str()));
-        if let Some(s) = err.status {
-            line.push_str(&format!(" (HTTP {s})"));
-        }
-        if let Some(c) = &err.code {
-            line.push_str(&format!(" {c}"));
-        }
-        line.push_str(&format!(": {} · hint: {}", err.message, err.hint));
+        line.push_str(&format!("  {} · hint: {}", err.headline(), err.hint));
     }
     if let (Some(fp), Some(exp)) = (&e.fingerprint, e.expires_on_epoch) {
         line.push_str(&format!(

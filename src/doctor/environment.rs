@@ -162,8 +162,17 @@ pub fn no_proxy_covers(list: &str, host: &str) -> bool {
     list.split(',').any(|e| entry_covers(e, host))
 }
 
+/// The host of a URL (brackets stripped from IPv6), for matching against NO_PROXY.
+fn url_host(url: &str) -> Option<String> {
+    let u = reqwest::Url::parse(url).ok()?;
+    let host = u.host_str()?.trim_start_matches('[').trim_end_matches(']');
+    Some(host.to_ascii_lowercase())
+}
+
 /// A proxy variable set without NO_PROXY covering the local endpoints: other clients will break.
-pub fn proxy(env: &EnvSnapshot) -> Check {
+/// `endpoint_urls` are this machine's own (the detected endpoint, the IMDS host), checked
+/// besides the usual local hosts.
+pub fn proxy(env: &EnvSnapshot, endpoint_urls: &[&str]) -> Check {
     let set: Vec<&str> = PROXY_SETTINGS
         .iter()
         .copied()
@@ -177,9 +186,14 @@ pub fn proxy(env: &EnvSnapshot) -> Check {
         .flatten()
         .collect::<Vec<_>>()
         .join(",");
-    let (covered, missed): (Vec<&str>, Vec<&str>) = MUST_BYPASS
-        .iter()
-        .copied()
+    let mut hosts: Vec<String> = MUST_BYPASS.iter().map(|h| h.to_string()).collect();
+    for host in endpoint_urls.iter().filter_map(|u| url_host(u)) {
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    let (covered, missed): (Vec<String>, Vec<String>) = hosts
+        .into_iter()
         .partition(|h| no_proxy_covers(&no_proxy, h));
     let which = format!("{} set", set.join(", "));
     if missed.is_empty() {
@@ -196,7 +210,10 @@ pub fn proxy(env: &EnvSnapshot) -> Check {
     Check::warn(
         PROXY,
         format!("{which}; {coverage}"),
-        "tokscope itself bypasses proxies for token endpoints, but azure-identity, the Azure CLI and curl send those requests to the proxy, which answers with an HTML page or strips the Metadata header: add 169.254.169.254,localhost,127.0.0.1 to NO_PROXY (and no_proxy)",
+        format!(
+            "tokscope itself bypasses proxies for token endpoints, but azure-identity, the Azure CLI and curl send those requests to the proxy, which answers with an HTML page or strips the Metadata header: add {} to NO_PROXY (and no_proxy)",
+            missed.join(",")
+        ),
     )
 }
 
@@ -217,5 +234,35 @@ mod tests {
         assert!(no_proxy_covers(".corp.example", "a.corp.example"));
         assert!(!no_proxy_covers("254.169.254", "169.254.169.254"));
         assert!(!no_proxy_covers("", "localhost"));
+    }
+
+    #[test]
+    fn the_detected_endpoint_and_imds_host_must_bypass_too() {
+        let env = EnvSnapshot::from_pairs([
+            ("HTTPS_PROXY", "http://p:1"),
+            ("NO_PROXY", "169.254.169.254,localhost,127.0.0.1"),
+        ]);
+        let urls = [
+            "http://10.1.2.3:42356/msi/token",
+            "http://imds.corp.example",
+        ];
+        let check = proxy(&env, &urls);
+        assert_eq!(check.status, Status::Warn);
+        assert!(check.evidence.contains("10.1.2.3"), "{}", check.evidence);
+        assert!(check.evidence.contains("imds.corp.example"));
+        assert!(check
+            .hint
+            .contains("add 10.1.2.3,imds.corp.example to NO_PROXY"));
+
+        let all = EnvSnapshot::from_pairs([
+            ("HTTPS_PROXY", "http://p:1"),
+            (
+                "NO_PROXY",
+                "169.254.169.254,localhost,127.0.0.1,10.0.0.0/8,.corp.example",
+            ),
+        ]);
+        let check = proxy(&all, &urls);
+        assert_eq!(check.status, Status::Pass, "{}", check.evidence);
+        assert!(check.evidence.contains("10.1.2.3"));
     }
 }

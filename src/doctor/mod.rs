@@ -163,9 +163,14 @@ pub async fn diagnose(
     if let (true, Ok(ep)) = (opts.demo, detected.as_mut()) {
         ep.detected_from = vec!["--demo".into()];
     }
+    let imds = endpoint::detect::imds_host(env, overrides);
+    let mut local_urls = vec![imds.as_str()];
+    if let Ok(ep) = &detected {
+        local_urls.push(ep.url.as_str());
+    }
     let mut checks = vec![
         environment::environment(env, overrides, &detected, opts.demo),
-        environment::proxy(env),
+        environment::proxy(env, &local_urls),
     ];
     let mut d = Diagnosis {
         checks: Vec::new(),

@@ -5,29 +5,10 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use super::{Check, Diagnosis};
+use crate::text::{wrap_words, LongWords};
 
 /// Width of the wrapped evidence and hint column.
 const TEXT_WIDTH: usize = 84;
-
-/// Split text into lines of at most `width` characters, at spaces where possible.
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let needed = line.chars().count() + word.chars().count() + usize::from(!line.is_empty());
-        if !line.is_empty() && needed > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
 
 pub fn summary_line(d: &Diagnosis) -> String {
     let s = d.summary();
@@ -49,7 +30,7 @@ pub fn checks_text(checks: &[Check]) -> String {
     let mut out = String::new();
     for c in checks {
         let mut first = true;
-        for line in wrap(&c.evidence, TEXT_WIDTH) {
+        for line in wrap_words(&c.evidence, TEXT_WIDTH, LongWords::Keep) {
             if first {
                 let _ = writeln!(
                     out,
@@ -63,7 +44,10 @@ pub fn checks_text(checks: &[Check]) -> String {
             }
         }
         if !c.hint.is_empty() {
-            for (i, line) in wrap(&c.hint, TEXT_WIDTH - 6).into_iter().enumerate() {
+            for (i, line) in wrap_words(&c.hint, TEXT_WIDTH - 6, LongWords::Keep)
+                .into_iter()
+                .enumerate()
+            {
                 let lead = if i == 0 { "hint: " } else { "      " };
                 let _ = writeln!(out, "{indent}{lead}{line}");
             }
@@ -90,16 +74,4 @@ pub fn json(d: &Diagnosis) -> Value {
         "checks": d.checks,
         "summary": d.summary(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wraps_at_spaces() {
-        assert_eq!(wrap("aa bb cc", 5), ["aa bb", "cc"]);
-        assert_eq!(wrap("", 5), [""]);
-        assert_eq!(wrap("abcdefgh", 3), ["abcdefgh"]);
-    }
 }

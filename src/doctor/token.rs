@@ -256,7 +256,7 @@ pub fn claims(jwt: &Jwt, resource: &str, now: i64) -> Check {
             "the endpoint served an expired token: its cache is stale or a clock is wrong (see the clock check); wait a minute and fetch again",
         );
     }
-    let start = jwt.claim_i64("nbf").or_else(|| jwt.claim_i64("iat"));
+    let start = crate::token::claims::lifetime_start(jwt);
     let lifetime = start.map_or(String::new(), |s| {
         format!(", lifetime {}", duration(exp - s))
     });

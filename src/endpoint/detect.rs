@@ -88,7 +88,7 @@ pub struct Overrides {
     pub flavour: Option<Flavour>,
     pub identity: Identity,
     /// For flavours that need a header secret when it is not in the environment.
-    pub secret: Option<String>,
+    pub secret: Option<HeaderSecret>,
 }
 
 /// The IMDS host, one setting for every IMDS call (token and instance metadata):
@@ -159,10 +159,10 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
     }
     let url = endpoint_url(flavour, env, ov)?;
     let secret = match flavour.secret_var() {
-        Some(var) => Some(HeaderSecret::new(
+        Some(var) => Some(
             ov.secret
                 .clone()
-                .or_else(|| env.get(var).map(str::to_string))
+                .or_else(|| env.get(var).map(HeaderSecret::new))
                 .ok_or_else(|| {
                     Error::config(
                         format!(
@@ -172,7 +172,7 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
                         format!("set {var} (the platform sets it for the app), or pass --secret"),
                     )
                 })?,
-        )),
+        ),
         None => None,
     };
     let thumbprint = if flavour == Flavour::Servicefabric {
@@ -278,6 +278,15 @@ mod tests {
 
     fn env(p: &[(&str, &str)]) -> EnvSnapshot {
         EnvSnapshot::from_pairs(p.iter().copied())
+    }
+
+    #[test]
+    fn overrides_debug_hides_the_secret() {
+        let ov = Overrides {
+            secret: Some(HeaderSecret::new("s3cr3t-header-value")),
+            ..Overrides::default()
+        };
+        assert!(!format!("{ov:?}").contains("s3cr3t-header-value"));
     }
 
     #[test]

@@ -3,13 +3,14 @@
 pub mod arc;
 pub mod azcli;
 pub mod detect;
+pub mod http;
 pub mod pinned_tls;
 pub mod request;
 pub mod response;
 pub mod retry;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -144,9 +145,6 @@ pub struct Fetched {
     pub received_at: i64,
 }
 
-/// Largest body read from an endpoint; real answers are a few KB.
-const MAX_BODY: usize = 1 << 20;
-
 /// Talks to token endpoints: no proxy, no redirects, short connect timeout.
 #[derive(Clone)]
 pub struct TokenClient {
@@ -155,7 +153,12 @@ pub struct TokenClient {
     pub arc_key_dir: PathBuf,
     pub on_retry: Option<RetryObserver>,
     timeout: Duration,
+    /// Service Fabric's pinned-certificate client, built once for the thumbprint it trusts.
+    pinned: Arc<Mutex<Option<(String, reqwest::Client)>>>,
 }
+
+/// Local endpoints answer a connection at once or not at all.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub struct ClientOptions {
     pub retry: RetryPolicy,
@@ -175,26 +178,14 @@ impl Default for ClientOptions {
 
 impl TokenClient {
     pub fn new(opts: ClientOptions) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            // Token endpoints are local; Microsoft requires IMDS to be reached without a proxy.
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(opts.timeout)
-            .build()
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Config,
-                    format!("cannot build the HTTP client: {e}"),
-                    "report this as a bug",
-                )
-            })?;
+        let http = http::local_client(CONNECT_TIMEOUT, opts.timeout, None)?;
         Ok(Self {
             http,
             retry: opts.retry,
             arc_key_dir: opts.arc_key_dir,
             on_retry: None,
             timeout: opts.timeout,
+            pinned: Arc::default(),
         })
     }
 
@@ -229,7 +220,7 @@ impl TokenClient {
                     token,
                     latency: started.elapsed(),
                     retries,
-                    server_date: answer.date,
+                    server_date: server_date(&answer),
                     received_at,
                 });
             }
@@ -300,25 +291,21 @@ impl TokenClient {
                 "set IDENTITY_SERVER_THUMBPRINT (Service Fabric sets it for the application)",
             )
         })?;
+        let mut cache = self.pinned.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((cached, client)) = cache.as_ref() {
+            if cached == thumb {
+                return Ok(client.clone());
+            }
+        }
         let tls = pinned_tls::config(thumb).map_err(|e| {
             Error::config(
                 format!("cannot set up TLS for Service Fabric: {e}"),
                 "report this as a bug",
             )
         })?;
-        reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(self.timeout)
-            .tls_backend_preconfigured(tls)
-            .build()
-            .map_err(|e| {
-                Error::config(
-                    format!("cannot build the HTTPS client: {e}"),
-                    "report this as a bug",
-                )
-            })
+        let client = http::local_client(CONNECT_TIMEOUT, self.timeout, Some(tls))?;
+        *cache = Some((thumb.to_string(), client.clone()));
+        Ok(client)
     }
 
     async fn send(
@@ -326,7 +313,7 @@ impl TokenClient {
         ep: &Endpoint,
         call: &Call,
         authorization: Option<&str>,
-    ) -> Result<Answer> {
+    ) -> Result<http::Answer> {
         let http = self.client_for(ep)?;
         let mut req = match call.method {
             Method::Get => http.get(&call.url),
@@ -341,64 +328,31 @@ impl TokenClient {
         if let Some(a) = authorization {
             req = req.header("Authorization", a);
         }
-        let mut resp = req.send().await.map_err(|e| transport_error(ep, &e))?;
-        let status = resp.status().as_u16();
-        let headers: Vec<(String, String)> = resp
-            .headers()
-            .iter()
-            .filter_map(|(k, v)| {
-                v.to_str()
-                    .ok()
-                    .map(|v| (k.as_str().to_string(), v.to_string()))
-            })
-            .collect();
-        let mut body = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(c)) => {
-                    body.extend_from_slice(&c);
-                    if body.len() > MAX_BODY {
-                        return Err(Error::new(
-                            ErrorKind::BadResponse,
-                            "the endpoint's answer is larger than 1 MiB",
-                            "this is no token endpoint: check the URL",
-                        ));
-                    }
-                }
-                Ok(None) => break,
-                // A connection cut mid-body leaves what arrived: the parser names it truncated.
-                Err(e) if e.is_timeout() => return Err(transport_error(ep, &e)),
-                Err(_) => break,
+        let resp = req.send().await.map_err(|e| transport_error(ep, &e))?;
+        let answer = http::read_capped(resp, http::SMALL_BODY_CAP).await;
+        match &answer.ending {
+            http::BodyEnd::Complete => {}
+            http::BodyEnd::TooLarge => {
+                return Err(Error::new(
+                    ErrorKind::BadResponse,
+                    "the endpoint's answer is larger than 1 MiB",
+                    "this is no token endpoint: check the URL",
+                ))
             }
+            http::BodyEnd::Cut(e) if e.is_timeout() => return Err(transport_error(ep, e)),
+            // A connection cut mid-body leaves what arrived: the parser names it truncated.
+            http::BodyEnd::Cut(_) => {}
         }
-        let date = headers
-            .iter()
-            .find(|(k, _)| k == "date")
-            .and_then(|(_, v)| chrono::DateTime::parse_from_rfc2822(v).ok())
-            .map(|d| d.timestamp());
-        Ok(Answer {
-            status,
-            headers,
-            body,
-            date,
-        })
+        Ok(answer)
     }
 }
 
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-    date: Option<i64>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
+/// The endpoint's Date header as Unix seconds, for clock-skew checks.
+fn server_date(answer: &http::Answer) -> Option<i64> {
+    answer
+        .header("date")
+        .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+        .map(|d| d.timestamp())
 }
 
 /// True for 127.0.0.0/8, ::1 and localhost.
@@ -439,18 +393,9 @@ fn check_transport(ep: &Endpoint) -> Result<()> {
     Ok(())
 }
 
-/// The innermost cause ("Connection refused (os error 111)"), which says more than reqwest's wrapper.
-fn root_cause(e: &reqwest::Error) -> String {
-    let mut cause: &dyn std::error::Error = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
-}
-
 fn transport_error(ep: &Endpoint, e: &reqwest::Error) -> Error {
     // The URL is ours and carries no secret; reqwest's message may repeat it.
-    let cause = root_cause(e);
+    let cause = http::root_cause(e);
     if e.is_timeout() {
         return Error::new(
             ErrorKind::Timeout,

@@ -14,6 +14,11 @@ pub fn plausible_epoch(n: i64) -> Option<i64> {
     (-MAX_EPOCH..=MAX_EPOCH).contains(&n).then_some(n)
 }
 
+/// Where a token's lifetime starts: `nbf`, else `iat`.
+pub fn lifetime_start(jwt: &Jwt) -> Option<i64> {
+    jwt.claim_i64("nbf").or_else(|| jwt.claim_i64("iat"))
+}
+
 /// Claims that hold seconds since the epoch.
 pub const TIME_CLAIMS: &[&str] = &["exp", "nbf", "iat", "auth_time", "xms_tcdt"];
 

@@ -15,6 +15,7 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use super::Jwt;
+use crate::endpoint::http::{read_capped, BodyEnd, SMALL_BODY_CAP};
 use crate::endpoint::is_loopback_url;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -140,6 +141,8 @@ pub async fn fetch_keys(openid_url: &str, timeout: Duration) -> Result<KeySet> {
 
 async fn get_json(url: &str, timeout: Duration) -> Result<Value> {
     let mut builder = reqwest::Client::builder()
+        // Keys come from the URL the user (or the configuration) named, nowhere else.
+        .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(timeout);
     // Loopback (the emulator) never goes through a proxy; the real issuer may need one.
@@ -159,11 +162,23 @@ async fn get_json(url: &str, timeout: Duration) -> Result<Value> {
         .send()
         .await
         .map_err(|e| unreachable(e.to_string()))?;
-    let status = resp.status().as_u16();
+    let answer = read_capped(resp, SMALL_BODY_CAP).await;
+    let status = answer.status;
     if !(200..300).contains(&status) {
         return Err(unreachable(format!("HTTP {status}")).with_status(status));
     }
-    resp.json::<Value>().await.map_err(|e| {
+    match answer.ending {
+        BodyEnd::Complete => {}
+        BodyEnd::TooLarge => {
+            return Err(Error::new(
+                ErrorKind::BadResponse,
+                format!("{url} answered more than 1 MiB"),
+                "check --authority: it should be the tenant's issuer host",
+            ))
+        }
+        BodyEnd::Cut(e) => return Err(unreachable(format!("the answer broke off: {e}"))),
+    }
+    serde_json::from_slice::<Value>(&answer.body).map_err(|e| {
         Error::new(
             ErrorKind::BadResponse,
             format!("{url} did not answer JSON: {e}"),

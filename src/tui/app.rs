@@ -87,26 +87,17 @@ impl Current {
 
     /// Where the lifetime starts: nbf, else iat, else the endpoint's not_before.
     pub fn start(&self) -> Option<i64> {
-        let j = self.jwt.as_ref().ok();
-        j.and_then(|j| j.claim_i64("nbf"))
-            .or_else(|| j.and_then(|j| j.claim_i64("iat")))
+        self.jwt
+            .as_ref()
+            .ok()
+            .and_then(claims::lifetime_start)
             .or(self.fetched.token.not_before)
     }
 
-    /// Disagreements worth a note: the endpoint's own warnings, and expires_on against exp.
+    /// Disagreements worth a note: the answer's own warnings (expires_on against exp among
+    /// them), and a token that does not decode.
     pub fn warnings(&self) -> Vec<String> {
         let mut w = self.fetched.token.warnings.clone();
-        let jwt_exp = self.jwt.as_ref().ok().and_then(|j| j.claim_i64("exp"));
-        if let Some(exp) = jwt_exp {
-            let diff = exp - self.exp();
-            let said = w.iter().any(|x| x.contains("differ"));
-            if diff.abs() > 1 && !said {
-                w.push(format!(
-                    "expires_on and the token's exp differ by {}",
-                    claims::duration(diff)
-                ));
-            }
-        }
         if let Err(e) = &self.jwt {
             w.push(format!("the access token is not a readable JWT: {e}"));
         }

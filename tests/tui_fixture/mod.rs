@@ -9,9 +9,9 @@ use ratatui::Terminal;
 use serde_json::{json, Value};
 use tokscope::arm::{RequestRecord, Subscription, SubscriptionSource, Vm, VmList};
 use tokscope::commands::vms::Outcome;
-use tokscope::endpoint::{Endpoint, ExpirySource, Fetched, Flavour, Identity, TokenResponse};
+use tokscope::endpoint::response::parse_success;
+use tokscope::endpoint::{Endpoint, Fetched, Flavour, Identity};
 use tokscope::error::{Error, ErrorKind};
-use tokscope::secret::AccessToken;
 use tokscope::token::jwt::encode_part;
 use tokscope::tui::action::{Action, FetchKind};
 use tokscope::tui::app::{update, App, ArmAnswer};
@@ -64,20 +64,17 @@ pub fn jwt(resource: &str, iat: i64, exp: i64, serial: u32) -> String {
     )
 }
 
+/// An answer as the endpoint parser reads it, so its warnings are the real ones.
 pub fn fetched(raw: &str, exp: i64, received_at: i64) -> Fetched {
+    let body = json!({
+        "access_token": raw,
+        "token_type": "Bearer",
+        "expires_on": exp,
+        "expires_in": exp - received_at,
+        "resource": ARM,
+    });
     Fetched {
-        token: TokenResponse {
-            access_token: AccessToken::new(raw),
-            token_type: "Bearer".into(),
-            expires_on: exp,
-            expiry_source: ExpirySource::ExpiresOn,
-            expires_in: Some(exp - received_at),
-            not_before: None,
-            refresh_in: None,
-            resource: Some(ARM.into()),
-            client_id: None,
-            warnings: vec![],
-        },
+        token: parse_success(body.to_string().as_bytes(), received_at).unwrap(),
         latency: Duration::from_millis(12),
         retries: 0,
         server_date: Some(received_at + 3),

@@ -12,6 +12,7 @@ use super::theme::Theme;
 use super::token::error_lines;
 use crate::arm::{self, Cloud, RequestRecord, Vm};
 use crate::commands::vms::Outcome;
+use crate::text::LongWords;
 use crate::token::claims;
 use crate::tui::app::{App, ArmAnswer};
 
@@ -95,7 +96,11 @@ fn intro(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
     }
     let how = "tokscope finds the subscription (the VM's instance metadata, the token's ARM ids, \
                or ARM's subscription list), then reads every page of the VM list.";
-    lines.extend(wrap_words(how, width).into_iter().map(Line::raw));
+    lines.extend(
+        wrap_words(how, width, LongWords::Cut)
+            .into_iter()
+            .map(Line::raw),
+    );
     lines.push(Line::raw(""));
     let token = if arm::is_arm_audience(&app.resource, Cloud::Public) {
         format!(
@@ -217,7 +222,7 @@ fn indent(s: String) -> Line<'static> {
 }
 
 fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'static>> {
-    wrap_words(value, width.saturating_sub(LABEL_W))
+    wrap_words(value, width.saturating_sub(LABEL_W), LongWords::Cut)
         .into_iter()
         .enumerate()
         .map(|(i, v)| {

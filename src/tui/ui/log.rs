@@ -7,6 +7,7 @@ use ratatui::Frame;
 
 use super::text::{local_clock, wrap_words};
 use super::theme::Theme;
+use crate::text::LongWords;
 use crate::tui::app::{App, LogLevel};
 
 pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
@@ -18,7 +19,10 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
             LogLevel::Warn => ("warn ", t.warn()),
             LogLevel::Error => ("error", t.danger()),
         };
-        for (i, part) in wrap_words(&l.text, text_w).into_iter().enumerate() {
+        for (i, part) in wrap_words(&l.text, text_w, LongWords::Cut)
+            .into_iter()
+            .enumerate()
+        {
             let lead = if i == 0 {
                 format!("{} ", local_clock(app, l.at))
             } else {

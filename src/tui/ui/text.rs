@@ -1,48 +1,10 @@
-//! Small text helpers for the views: wrapping and times in the UI's frozen clock and zone.
+//! Small text helpers for the views: wrapping (shared with the CLI), clipping and times in the UI's frozen clock and zone.
 
 use chrono::{DateTime, FixedOffset, Local, Utc};
 
 use crate::tui::app::App;
 
-/// Split into chunks of at most `width` characters (for tokens, ids and URLs without spaces).
-pub fn wrap_chars(s: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let chars: Vec<char> = s.chars().collect();
-    if chars.is_empty() {
-        return vec![String::new()];
-    }
-    chars.chunks(width).map(|c| c.iter().collect()).collect()
-}
-
-/// Wrap at spaces where possible, cutting words longer than a line.
-pub fn wrap_words(s: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in s.split_whitespace() {
-        let needed = if line.is_empty() { 0 } else { 1 } + word.chars().count();
-        if !line.is_empty() && line.chars().count() + needed > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if word.chars().count() > width {
-            for chunk in wrap_chars(word, width) {
-                if !line.is_empty() {
-                    lines.push(std::mem::take(&mut line));
-                }
-                line = chunk;
-            }
-            continue;
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
+pub use crate::text::{wrap_chars, wrap_words};
 
 /// Cut to `width` characters, with an ellipsis when cut.
 pub fn clip(s: &str, width: usize) -> String {
@@ -81,10 +43,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wrapping() {
-        assert_eq!(wrap_chars("abcdef", 4), ["abcd", "ef"]);
-        assert_eq!(wrap_words("one two three", 7), ["one two", "three"]);
-        assert_eq!(wrap_words("abcdefghij x", 4), ["abcd", "efgh", "ij x"]);
+    fn clips_with_an_ellipsis() {
         assert_eq!(clip("abcdef", 4), "abc…");
     }
 }

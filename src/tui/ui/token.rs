@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::text::{local_datetime, wrap_chars, wrap_words};
 use super::theme::Theme;
 use crate::error::Error;
+use crate::text::LongWords;
 use crate::token::claims::{self, TIME_CLAIMS};
 use crate::tui::app::{App, Current};
 
@@ -50,16 +51,14 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
 
 /// An endpoint error, in place: kind, status, the service's code and message, ids, and the hint.
 pub fn error_lines(e: &Error, what: &str, t: &Theme, width: usize) -> Vec<Line<'static>> {
-    let mut head = format!("✗ {what} failed: {}", e.kind.as_str());
-    if let Some(s) = e.status {
-        head.push_str(&format!(" · HTTP {s}"));
-    }
-    if let Some(c) = &e.code {
-        head.push_str(&format!(" · {c}"));
-    }
-    let mut lines = vec![Line::styled(head, t.danger())];
-    for l in wrap_words(&e.message, width.saturating_sub(2)) {
-        lines.push(Line::raw(format!("  {l}")));
+    let head = format!("✗ {what} failed: {}", e.headline());
+    let mut lines = Vec::new();
+    for (i, l) in wrap_words(&head, width.saturating_sub(2), LongWords::Cut)
+        .into_iter()
+        .enumerate()
+    {
+        let indent = if i == 0 { "" } else { "  " };
+        lines.push(Line::styled(format!("{indent}{l}"), t.danger()));
     }
     for (k, v) in &e.request_ids {
         lines.push(Line::styled(format!("  {k}:"), t.label()));
@@ -67,7 +66,7 @@ pub fn error_lines(e: &Error, what: &str, t: &Theme, width: usize) -> Vec<Line<'
             lines.push(Line::raw(format!("    {l}")));
         }
     }
-    for (i, l) in wrap_words(&e.hint, width.saturating_sub(8))
+    for (i, l) in wrap_words(&e.hint, width.saturating_sub(8), LongWords::Cut)
         .into_iter()
         .enumerate()
     {
@@ -109,7 +108,7 @@ fn token_lines(app: &App, c: &Current, t: &Theme, width: usize) -> Vec<Line<'sta
     );
     lines.extend(labelled(t, "expires", &expires, width));
     for w in c.warnings() {
-        for (i, l) in wrap_words(&w, width.saturating_sub(NAME_W))
+        for (i, l) in wrap_words(&w, width.saturating_sub(NAME_W), LongWords::Cut)
             .into_iter()
             .enumerate()
         {
@@ -161,7 +160,7 @@ fn revealed_lines(c: &Current, t: &Theme, width: usize) -> Vec<Line<'static>> {
 
 /// `label     value`, the value wrapped under itself.
 fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'static>> {
-    wrap_words(value, width.saturating_sub(NAME_W))
+    wrap_words(value, width.saturating_sub(NAME_W), LongWords::Cut)
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
@@ -224,7 +223,7 @@ fn row(
     for v in &values {
         vlines.extend(wrap_chars(v, value_w));
     }
-    let elines = wrap_words(&explain, explain_w);
+    let elines = wrap_words(&explain, explain_w, LongWords::Cut);
     let name_cell = format!("{:<w$}", super::text::clip(name, NAME_W - 1), w = NAME_W);
     let blank = " ".repeat(NAME_W);
     let mut out = Vec::new();

@@ -8,6 +8,7 @@ use ratatui::Frame;
 
 use super::text::{clip, local_clock, wrap_words};
 use super::theme::Theme;
+use crate::text::LongWords;
 use crate::token::claims;
 use crate::tui::app::App;
 use crate::watch::{EventKind, PollEvent};
@@ -106,15 +107,7 @@ fn event_row<'a>(app: &App, t: &Theme, e: &PollEvent, wide: bool, notes_w: usize
         notes.push(format!("refreshed {b} s before expiry"));
     }
     if let Some(err) = &e.error {
-        let mut s = err.kind.as_str().to_string();
-        if let Some(st) = err.status {
-            s.push_str(&format!(" {st}"));
-        }
-        if let Some(c) = &err.code {
-            s.push_str(&format!(" {c}"));
-        }
-        s.push_str(&format!(": {}", err.message));
-        notes.push(s);
+        notes.push(err.headline());
     }
     notes.extend(e.warnings.iter().map(|w| format!("! {w}")));
     let expires = e
@@ -136,7 +129,7 @@ fn event_row<'a>(app: &App, t: &Theme, e: &PollEvent, wide: bool, notes_w: usize
         t.warn()
     };
     // Long notes (a refresh, an error) wrap onto a few lines rather than lose their end.
-    let mut lines = wrap_words(&notes.join(" · "), notes_w);
+    let mut lines = wrap_words(&notes.join(" · "), notes_w, LongWords::Cut);
     if lines.len() > 3 {
         lines.truncate(3);
         lines[2] = clip(&format!("{}…", lines[2]), notes_w);
