@@ -26,6 +26,19 @@ pub enum FaultKind {
     NoMetadata,
 }
 
+/// The first fault that hits this request, as (kind, Retry-After); spent faults are dropped.
+pub fn next_hit(faults: &std::sync::Mutex<Vec<Fault>>) -> Option<(FaultKind, Option<u32>)> {
+    let mut faults = match faults.lock() {
+        Ok(f) => f,
+        Err(p) => p.into_inner(),
+    };
+    let hit = faults
+        .iter_mut()
+        .find_map(|f| f.strikes().then(|| (f.kind.clone(), f.retry_after)));
+    faults.retain(|f| !f.spent());
+    hit
+}
+
 /// Which requests a fault hits.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reach {

@@ -103,17 +103,7 @@ enum FaultOutcome {
 }
 
 async fn apply_faults(shared: &Shared, flav: Flav) -> FaultOutcome {
-    let hit = {
-        let mut faults = match shared.faults.lock() {
-            Ok(f) => f,
-            Err(p) => p.into_inner(),
-        };
-        let hit = faults
-            .iter_mut()
-            .find_map(|f| f.strikes().then(|| (f.kind.clone(), f.retry_after)));
-        faults.retain(|f| !f.spent());
-        hit
-    };
+    let hit = super::faults::next_hit(&shared.faults);
     let Some((kind, retry_after)) = hit else {
         return FaultOutcome::Pass;
     };
