@@ -380,3 +380,20 @@ fn a_report_that_cannot_be_written_says_why() {
         .iter()
         .any(|l| l.text.contains("the report was not written")));
 }
+
+#[test]
+fn a_fresh_token_has_used_none_of_its_lifetime() {
+    // Entra stamps iat and nbf five minutes before it issues the token.
+    let mut app = app();
+    let raw = jwt(ARM, NOW - 300, NOW + 120, 7);
+    update(&mut app, Action::Refetch);
+    deliver(
+        &mut app,
+        FetchKind::User,
+        NOW,
+        Ok(fetched(&raw, NOW + 120, NOW)),
+    );
+    let (used, left) = app.expiry().unwrap();
+    assert!(used < 0.01, "{used}");
+    assert_eq!(left, 120);
+}
