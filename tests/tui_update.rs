@@ -397,3 +397,36 @@ fn a_fresh_token_has_used_none_of_its_lifetime() {
     assert!(used < 0.01, "{used}");
     assert_eq!(left, 120);
 }
+
+#[test]
+fn token_scrolling_stops_at_the_last_line_and_home_end_jump() {
+    use ratatui::layout::Rect;
+    let (mut app, _) = with_token();
+    let size = Rect::new(0, 0, 80, 24);
+    let drawn = |app: &mut App| {
+        let max_scroll = tokscope::tui::ui::max_scroll(app, size);
+        update(app, Action::Drawn { max_scroll });
+    };
+    drawn(&mut app);
+    let most = app.max_scroll.unwrap();
+    assert!(most > 0, "the fixture token overflows 80x24");
+    press(&mut app, KeyCode::Right);
+    for _ in 0..20 {
+        press(&mut app, KeyCode::PageDown);
+        drawn(&mut app);
+    }
+    assert_eq!(app.scroll, most);
+    // One PgUp moves back at once; no hidden overshoot to climb out of.
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(app.scroll, most.saturating_sub(10));
+    press(&mut app, KeyCode::Home);
+    assert_eq!(app.scroll, 0);
+    press(&mut app, KeyCode::End);
+    assert_eq!(app.scroll, most);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("lines "), "{screen}");
+    assert!(
+        screen.contains("signature"),
+        "the last line is shown: {screen}"
+    );
+}

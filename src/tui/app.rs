@@ -198,6 +198,8 @@ pub struct App {
     pub log: VecDeque<LogLine>,
     pub reveal: bool,
     pub scroll: u16,
+    /// How far the panel can scroll, as of the last frame; None before it is drawn.
+    pub max_scroll: Option<u16>,
     pub note: Option<(String, i64)>,
     pub quit: bool,
     pub effects: Vec<Effect>,
@@ -246,6 +248,7 @@ impl App {
             log: VecDeque::new(),
             reveal: false,
             scroll: 0,
+            max_scroll: None,
             note: None,
             quit: false,
             effects: Vec::new(),
@@ -527,7 +530,7 @@ pub fn update(app: &mut App, action: Action) {
         Action::GoTab(i) => go_tab(app, i.min(Tab::ALL.len() - 1)),
         // The ARM tab has its own table to move in; the resource list plays no part there.
         Action::Up if app.tab == Tab::Arm => app.scroll = app.scroll.saturating_sub(1),
-        Action::Down if app.tab == Tab::Arm => app.scroll = app.scroll.saturating_add(1),
+        Action::Down if app.tab == Tab::Arm => scroll_to(app, app.scroll.saturating_add(1)),
         Action::Up => match app.focus {
             Focus::Resources => app.selected = app.selected.saturating_sub(1),
             Focus::Panel => app.scroll = app.scroll.saturating_sub(1),
@@ -536,12 +539,18 @@ pub fn update(app: &mut App, action: Action) {
             Focus::Resources => {
                 app.selected = (app.selected + 1).min(app.resources.len().saturating_sub(1))
             }
-            Focus::Panel => app.scroll = app.scroll.saturating_add(1),
+            Focus::Panel => scroll_to(app, app.scroll.saturating_add(1)),
         },
         Action::FocusResources => app.focus = Focus::Resources,
         Action::FocusPanel => app.focus = Focus::Panel,
         Action::PageUp => app.scroll = app.scroll.saturating_sub(10),
-        Action::PageDown => app.scroll = app.scroll.saturating_add(10),
+        Action::PageDown => scroll_to(app, app.scroll.saturating_add(10)),
+        Action::ScrollTop => app.scroll = 0,
+        Action::ScrollBottom => scroll_to(app, app.max_scroll.unwrap_or(u16::MAX)),
+        Action::Drawn { max_scroll } => {
+            app.max_scroll = Some(max_scroll);
+            scroll_to(app, app.scroll);
+        }
         Action::FetchSelected => {
             if let Some(p) = app.resources.get(app.selected) {
                 let r = p.resource.clone();
@@ -740,6 +749,12 @@ fn plural(n: usize) -> &'static str {
 fn go_tab(app: &mut App, i: usize) {
     app.tab = Tab::ALL[i];
     app.scroll = 0;
+    app.max_scroll = None;
+}
+
+/// Scroll to `to`, but not past the last line the last frame had.
+fn scroll_to(app: &mut App, to: u16) {
+    app.scroll = to.min(app.max_scroll.unwrap_or(u16::MAX));
 }
 
 /// Interval steps: by 1 s up to 10, by 5 up to 60, by 30 beyond.

@@ -24,15 +24,87 @@ use theme::Theme;
 /// Minimum clock skew worth a mention; the Date header has one-second resolution.
 const SKEW_NOTICE_S: i64 = 2;
 
-pub fn draw(app: &App, f: &mut Frame) {
-    let t = Theme::new(app.no_color);
-    let [header, body, status, keybar] = Layout::vertical([
+fn screen(area: Rect) -> [Rect; 4] {
+    Layout::vertical([
         Constraint::Length(3),
         Constraint::Min(5),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
-    .areas(f.area());
+    .areas(area)
+}
+
+/// The resource list and the tabbed panel, side by side.
+fn split_body(app: &App, area: Rect) -> [Rect; 2] {
+    let list_width = match area.width {
+        0..=59 => 0,
+        // The VM table needs the width more than the ARM tab needs the resource list.
+        60..=99 if app.tab == Tab::Arm => 0,
+        60..=99 => 24,
+        _ => 32,
+    };
+    Layout::horizontal([Constraint::Length(list_width), Constraint::Min(10)]).areas(area)
+}
+
+/// How far the current tab's panel can scroll on a terminal of `size`, laid out as `draw` does.
+/// The runner reports it after each frame so `update` can stop at the last line.
+pub fn max_scroll(app: &App, size: Rect) -> u16 {
+    let t = Theme::new(app.no_color);
+    let [_, body, _, _] = screen(size);
+    let [_, panel] = split_body(app, body);
+    let inner = Block::bordered().inner(panel);
+    let most = match app.tab {
+        Tab::Token => token::max_scroll(app, &t, inner),
+        Tab::Arm => arm::max_scroll(app, &t, inner),
+        // The log follows its end and clamps itself; Watch does not scroll.
+        Tab::Log | Tab::Watch => usize::from(u16::MAX),
+    };
+    u16::try_from(most).unwrap_or(u16::MAX)
+}
+
+/// The first line a scrolled body can start at so that its last line is still shown, given
+/// `height` rows of which one becomes the position line when the body overflows.
+pub(super) fn last_start(total: usize, height: usize) -> usize {
+    if total <= height || height < 2 {
+        0
+    } else {
+        total - (height - 1)
+    }
+}
+
+/// A body that scrolls, with a line saying where the view is when it overflows.
+pub(super) fn render_scrolled(
+    app: &App,
+    t: &Theme,
+    f: &mut Frame,
+    area: Rect,
+    body: Vec<Line<'static>>,
+) {
+    let total = body.len();
+    let height = area.height as usize;
+    if total <= height || height < 2 {
+        f.render_widget(Paragraph::new(body), area);
+        return;
+    }
+    let view = height - 1;
+    let start = (app.scroll as usize).min(last_start(total, height));
+    let shown: Vec<Line> = body[start..start + view].to_vec();
+    let [list, footer] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    f.render_widget(Paragraph::new(shown), list);
+    let where_ = format!(
+        "lines {}-{} of {total} · ↑/↓ PgUp/PgDn Home/End scroll",
+        start + 1,
+        start + view
+    );
+    f.render_widget(
+        Paragraph::new(clip(&where_, area.width as usize)).style(t.dim()),
+        footer,
+    );
+}
+
+pub fn draw(app: &App, f: &mut Frame) {
+    let t = Theme::new(app.no_color);
+    let [header, body, status, keybar] = screen(f.area());
     draw_header(app, &t, f, header);
     draw_body(app, &t, f, body);
     draw_status(app, &t, f, status);
@@ -122,16 +194,8 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
 }
 
 fn draw_body(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
-    let list_width = match area.width {
-        0..=59 => 0,
-        // The VM table needs the width more than the ARM tab needs the resource list.
-        60..=99 if app.tab == Tab::Arm => 0,
-        60..=99 => 24,
-        _ => 32,
-    };
-    let [list, panel] =
-        Layout::horizontal([Constraint::Length(list_width), Constraint::Min(10)]).areas(area);
-    if list_width > 0 {
+    let [list, panel] = split_body(app, area);
+    if list.width > 0 {
         draw_resources(app, t, f, list);
     }
     let mut title = vec![Span::raw(" ")];

@@ -18,18 +18,32 @@ use crate::tui::app::{App, Current};
 const NAME_W: usize = 10;
 
 pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
-    let mut area = area;
-    if app.reveal && app.current.is_some() {
-        let [banner, rest] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let (banner, body) = split(app, area);
+    if banner.height > 0 {
         f.render_widget(
             Paragraph::new(" ⚠ TOKEN VISIBLE — stop screen sharing (s hides it)").style(t.alarm()),
             banner,
         );
-        area = rest;
     }
-    let width = area.width as usize;
-    let mut lines: Vec<Line> = Vec::new();
+    super::render_scrolled(app, t, f, body, content(app, t, body.width as usize));
+}
+
+pub fn max_scroll(app: &App, t: &Theme, area: Rect) -> usize {
+    let (_, body) = split(app, area);
+    let total = content(app, t, body.width as usize).len();
+    super::last_start(total, body.height as usize)
+}
+
+/// The reveal banner (empty when hidden) and the scrolling body.
+fn split(app: &App, area: Rect) -> (Rect, Rect) {
+    let banner = u16::from(app.reveal && app.current.is_some());
+    let [top, rest] =
+        Layout::vertical([Constraint::Length(banner), Constraint::Min(1)]).areas(area);
+    (top, rest)
+}
+
+fn content(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = Vec::new();
     if let Some(e) = &app.error {
         lines.extend(error_lines(e, "fetch", t, width));
         lines.push(Line::raw(""));
@@ -46,7 +60,7 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         )),
         None => {}
     }
-    f.render_widget(Paragraph::new(lines).scroll((app.scroll, 0)), area);
+    lines
 }
 
 /// An endpoint error, in place: kind, status, the service's code and message, ids, and the hint.
