@@ -430,3 +430,23 @@ fn token_scrolling_stops_at_the_last_line_and_home_end_jump() {
         "the last line is shown: {screen}"
     );
 }
+
+#[test]
+fn changing_resource_while_watching_restarts_the_watch_and_says_so() {
+    let (mut app, _) = with_watch();
+    let storage = "https://storage.azure.com/";
+    update(&mut app, Action::StartInput);
+    for c in storage.chars() {
+        update(&mut app, Action::InputChar(c));
+    }
+    update(&mut app, Action::InputSubmit);
+    assert!(app.watch.on);
+    assert_eq!(app.watch.resource, storage);
+    assert_eq!(app.watch.timeline.events().len(), 0);
+    assert!(app
+        .log
+        .iter()
+        .any(|l| l.text == format!("watch restarted for {storage} (timeline reset)")));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains(&format!("resource {storage}")), "{screen}");
+}

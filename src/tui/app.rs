@@ -315,10 +315,15 @@ impl App {
         self.error = None;
         self.reveal = false;
         self.scroll = 0;
-        if self.watch.on || self.watch.timeline.events().len() > 0 {
+        if self.watch.on {
             self.log(
                 LogLevel::Info,
-                format!("watch timeline restarted for {resource}"),
+                format!("watch restarted for {resource} (timeline reset)"),
+            );
+        } else if self.watch.timeline.events().len() > 0 {
+            self.log(
+                LogLevel::Info,
+                format!("watch timeline reset for {resource}"),
             );
         }
         self.watch.timeline = Timeline::default();

@@ -289,9 +289,10 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
             } else if app.watch.on {
                 Line::from(Span::styled(
                     format!(
-                        " ● watching every {} s · next poll in {} s",
+                        " ● watching every {} s · next poll in {} s · polling {}",
                         app.watch.interval,
-                        (app.watch.next_at - app.now).max(0)
+                        (app.watch.next_at - app.now).max(0),
+                        app.watch.resource
                     ),
                     t.ok(),
                 ))
