@@ -185,6 +185,12 @@ fn no_color_draws_without_colours() {
     use ratatui::Terminal;
     let (mut app, _) = with_watch();
     app.no_color = true;
+    // The lifetime gauge still shows how much is used, in characters.
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("[..........] Azure Resource Manager"),
+        "{screen}"
+    );
     for tab in 0..4 {
         update(&mut app, Action::GoTab(tab));
         let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();

@@ -23,6 +23,8 @@ use theme::Theme;
 
 /// Minimum clock skew worth a mention; the Date header has one-second resolution.
 const SKEW_NOTICE_S: i64 = 2;
+/// Cells inside the brackets of the colourless lifetime bar.
+const GAUGE_ASCII_W: usize = 10;
 
 fn screen(area: Rect) -> [Rect; 4] {
     Layout::vertical([
@@ -178,6 +180,16 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     };
     let [pad, rest] = Layout::horizontal([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let _ = pad;
+    if app.no_color {
+        // Without colour a gauge's fill is invisible: draw the share used in characters.
+        let line = format!("{} {label}", text::ascii_bar(used, GAUGE_ASCII_W));
+        let style = if left <= 0 { t.alarm() } else { t.label() };
+        f.render_widget(
+            Paragraph::new(clip(&line, rest.width as usize)).style(style),
+            rest,
+        );
+        return;
+    }
     let mut style = t.expiry(used, left);
     if left <= 0 {
         style = t.alarm();
