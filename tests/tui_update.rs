@@ -116,9 +116,21 @@ fn token_copy_needs_confirmation() {
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(app.effects, [Effect::Copy(raw.clone())]);
     app.effects.clear();
+    // Enter also fetches: it must not be taken for a yes, and it does nothing else here.
     press(&mut app, KeyCode::Char('y'));
     press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.effects.is_empty(), "{:?}", app.effects);
+    assert_eq!(app.active_note(), Some("token not copied"));
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('y'));
     assert_eq!(app.effects, [Effect::Copy(raw)]);
+    let note = app.active_note().unwrap_or_default();
+    assert!(
+        note.contains("sent to the terminal's clipboard via OSC 52"),
+        "{note}"
+    );
+    assert!(!note.contains("copied"), "{note}");
 }
 
 #[test]
@@ -132,7 +144,10 @@ fn claims_copy_is_json_without_the_token() {
     assert_eq!(v["claims"]["aud"], ARM);
     assert_eq!(v["header"]["alg"], "RS256");
     assert!(!text.contains(&raw));
-    assert_eq!(app.active_note(), Some("claims copied (OSC 52)"));
+    assert_eq!(
+        app.active_note(),
+        Some("claims sent to the terminal's clipboard via OSC 52 (in tmux: set-clipboard on)")
+    );
 }
 
 #[test]

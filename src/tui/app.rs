@@ -21,6 +21,8 @@ pub const MAX_INTERVAL: u64 = 300;
 const LOG_CAPACITY: usize = 1000;
 const NOTE_SECONDS: i64 = 4;
 const LONG_NOTE_SECONDS: i64 = 30;
+/// What a copy did: asked the terminal, which may or may not pass it to the clipboard.
+const OSC52_SENT: &str = "sent to the terminal's clipboard via OSC 52 (in tmux: set-clipboard on)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -654,8 +656,10 @@ pub fn update(app: &mut App, action: Action) {
         Action::CopyClaims => match app.claims_json() {
             Some(j) => {
                 app.effects.push(Effect::Copy(j));
-                app.log(LogLevel::Info, "claims copied to the clipboard (OSC 52)");
-                app.note("claims copied (OSC 52)");
+                // OSC 52 is a request to the terminal; nothing reports whether it obeyed.
+                let msg = format!("claims {OSC52_SENT}");
+                app.log(LogLevel::Info, msg.clone());
+                app.note(msg);
             }
             None => app.note("no decoded claims to copy"),
         },
@@ -671,8 +675,10 @@ pub fn update(app: &mut App, action: Action) {
             if let Some(c) = &app.current {
                 let raw = c.fetched.token.access_token.expose().to_string();
                 app.effects.push(Effect::Copy(raw));
-                app.log(LogLevel::Warn, "token copied to the clipboard (OSC 52)");
-                app.note("token copied (OSC 52): it is a secret, clear the clipboard after use");
+                app.log(LogLevel::Warn, format!("token {OSC52_SENT}"));
+                app.long_note(format!(
+                    "token {OSC52_SENT}: it is a secret, clear the clipboard after use"
+                ));
             }
         }
         Action::Retrying(n) => {

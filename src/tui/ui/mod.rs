@@ -273,7 +273,7 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
             Span::styled("  Enter fetches · Esc cancels", t.dim()),
         ]),
         Mode::ConfirmCopyToken => Line::from(Span::styled(
-            " Copy the raw token to the clipboard? y or Enter: yes · any other key: no ",
+            " Send the raw token to the terminal's clipboard (OSC 52)? y: yes · any other key: no ",
             t.alarm(),
         )),
         _ => {
