@@ -147,6 +147,12 @@ fn error_in_place() {
     app.effects.clear();
     deliver(&mut app, FetchKind::User, NOW, Err(service_error()));
     snap("error", &app, "no token here");
+    let headline = service_error().headline();
+    assert_eq!(
+        app.exit_line(),
+        format!("tokscope: https://example.invalid fetch failed: {headline}")
+    );
+    assert!(render(&app, 120, 40).contains("Custom: fetch failed: "));
 }
 
 #[test]

@@ -486,7 +486,10 @@ impl App {
                 claims::utc_string(c.exp()),
                 claims::relative(c.exp() - self.now)
             ),
-            None => format!("tokscope: {} no token fetched", self.resource),
+            None => match &self.error {
+                Some(e) => format!("tokscope: {} fetch failed: {}", self.resource, e.headline()),
+                None => format!("tokscope: {} no token fetched", self.resource),
+            },
         }
     }
 }

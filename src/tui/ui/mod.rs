@@ -156,12 +156,20 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         .map(|p| p.name.clone())
         .unwrap_or_else(|| "Custom".into());
     let Some((used, left)) = app.expiry() else {
-        let msg = if app.in_flight.is_some() {
-            format!(" {name}: fetching…")
+        let (msg, style) = if app.in_flight.is_some() {
+            (format!(" {name}: fetching…"), t.dim())
+        } else if let Some(e) = &app.error {
+            (
+                format!(" {name}: fetch failed: {}", e.headline()),
+                t.danger(),
+            )
         } else {
-            format!(" {name}: no token yet (Enter fetches)")
+            (format!(" {name}: no token yet (Enter fetches)"), t.dim())
         };
-        f.render_widget(Paragraph::new(msg).style(t.dim()), area);
+        f.render_widget(
+            Paragraph::new(clip(&msg, area.width as usize)).style(style),
+            area,
+        );
         return;
     };
     let exp = app.current.as_ref().map(|c| c.exp()).unwrap_or(app.now);
