@@ -465,3 +465,16 @@ fn changing_resource_while_watching_restarts_the_watch_and_says_so() {
     let screen = render(&app, 120, 40);
     assert!(screen.contains(&format!("resource {storage}")), "{screen}");
 }
+
+#[test]
+fn the_hint_line_follows_focus() {
+    let (mut app, _) = with_token();
+    assert!(render(&app, 120, 40).contains("↑/↓ choose a resource"));
+    press(&mut app, KeyCode::Right);
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen.contains("↑/↓ PgUp/PgDn Home/End scroll · ←"),
+        "{screen}"
+    );
+    assert!(!screen.contains("choose a resource"), "{screen}");
+}

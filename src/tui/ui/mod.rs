@@ -321,9 +321,14 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
                     " v lists the VMs · ↑/↓ PgUp/PgDn scroll · p writes a support report",
                     t.dim(),
                 ))
+            } else if app.focus == Focus::Panel {
+                Line::from(Span::styled(
+                    " ↑/↓ PgUp/PgDn Home/End scroll · ← back to the resources · r refetches",
+                    t.dim(),
+                ))
             } else {
                 Line::from(Span::styled(
-                    " ↑/↓ choose a resource · Enter fetches · / types one",
+                    " ↑/↓ choose a resource · Enter fetches · / types one · → the panel",
                     t.dim(),
                 ))
             }
