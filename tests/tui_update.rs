@@ -478,3 +478,14 @@ fn the_hint_line_follows_focus() {
     );
     assert!(!screen.contains("choose a resource"), "{screen}");
 }
+
+#[test]
+fn wide_claim_rows_keep_value_and_explanation_apart() {
+    let (app, _) = with_token();
+    let screen = render(&app, 120, 40);
+    let iss = screen
+        .lines()
+        .find(|l| l.contains("iss "))
+        .expect("the iss row is on screen");
+    assert!(iss.contains(" │ Issuer"), "{iss}");
+}

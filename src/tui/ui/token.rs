@@ -16,6 +16,9 @@ use crate::tui::app::{App, Current};
 
 /// Width of the name column.
 const NAME_W: usize = 10;
+/// Between a value and its explanation: a value wrapped at full width (a URI cut mid-way)
+/// would otherwise read straight into the explanation.
+const COLUMN_GAP: &str = " │ ";
 
 pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     let (banner, body) = split(app, area);
@@ -229,7 +232,8 @@ fn row(
     let (value_w, explain_w) = if wide {
         // Room for a GUID on one line, leaving the explanation a readable column.
         let v = (rest * 9 / 20).max(38).min(rest.saturating_sub(25));
-        (v, rest.saturating_sub(v + 1))
+        // One cell spare on the right keeps the text off the panel's border.
+        (v, rest.saturating_sub(v + COLUMN_GAP.chars().count() + 1))
     } else {
         (rest, rest)
     };
@@ -249,7 +253,8 @@ fn row(
             let ee = elines.get(i).cloned().unwrap_or_default();
             out.push(Line::from(vec![
                 Span::styled(first.clone(), t.label()),
-                Span::raw(format!("{vv:<value_w$} ")),
+                Span::raw(format!("{vv:<value_w$}")),
+                Span::styled(COLUMN_GAP, t.dim()),
                 Span::styled(ee, explain_style),
             ]));
         }
