@@ -489,3 +489,19 @@ fn wide_claim_rows_keep_value_and_explanation_apart() {
         .expect("the iss row is on screen");
     assert!(iss.contains(" │ Issuer"), "{iss}");
 }
+
+#[test]
+fn a_tiny_terminal_gets_a_message_not_a_broken_layout() {
+    let (app, _) = with_token();
+    for (w, h) in [(39, 24), (80, 9), (20, 3), (1, 1), (0, 0)] {
+        let screen = render(&app, w, h);
+        if w >= 32 {
+            assert!(
+                screen.contains("terminal too small (need 40x10)"),
+                "{screen}"
+            );
+        }
+        assert!(!screen.contains("CLAIMS"), "{w}x{h}: {screen}");
+    }
+    assert!(!render(&app, 40, 10).contains("too small"));
+}

@@ -104,8 +104,28 @@ pub(super) fn render_scrolled(
     );
 }
 
+/// Below this the panels cannot hold a line of text; say so instead of drawing them broken.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
 pub fn draw(app: &App, f: &mut Frame) {
     let t = Theme::new(app.no_color);
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!("terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT})");
+        let line = Rect {
+            y: area.y + area.height / 2,
+            height: area.height.min(1),
+            ..area
+        };
+        f.render_widget(
+            Paragraph::new(clip(&msg, area.width as usize))
+                .alignment(ratatui::layout::Alignment::Center)
+                .style(t.warn()),
+            line,
+        );
+        return;
+    }
     let [header, body, status, keybar] = screen(f.area());
     draw_header(app, &t, f, header);
     draw_body(app, &t, f, body);
