@@ -503,5 +503,6 @@ fn a_tiny_terminal_gets_a_message_not_a_broken_layout() {
         }
         assert!(!screen.contains("CLAIMS"), "{w}x{h}: {screen}");
     }
+    assert!(render(&app, 30, 8).contains("too small: 40x10"));
     assert!(!render(&app, 40, 10).contains("too small"));
 }

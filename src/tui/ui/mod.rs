@@ -112,7 +112,10 @@ pub fn draw(app: &App, f: &mut Frame) {
     let t = Theme::new(app.no_color);
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let msg = format!("terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT})");
+        let mut msg = format!("terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT})");
+        if msg.chars().count() > area.width as usize {
+            msg = format!("too small: {MIN_WIDTH}x{MIN_HEIGHT}");
+        }
         let line = Rect {
             y: area.y + area.height / 2,
             height: area.height.min(1),
