@@ -147,6 +147,12 @@ fn error_in_place() {
     app.effects.clear();
     deliver(&mut app, FetchKind::User, NOW, Err(service_error()));
     snap("error", &app, "no token here");
+    let headline = service_error().headline();
+    assert_eq!(
+        app.exit_line(),
+        format!("tokscope: https://example.invalid fetch failed: {headline}")
+    );
+    assert!(render(&app, 120, 40).contains("Custom: fetch failed: "));
 }
 
 #[test]
@@ -185,6 +191,12 @@ fn no_color_draws_without_colours() {
     use ratatui::Terminal;
     let (mut app, _) = with_watch();
     app.no_color = true;
+    // The lifetime gauge still shows how much is used, in characters.
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("[..........] Azure Resource Manager"),
+        "{screen}"
+    );
     for tab in 0..4 {
         update(&mut app, Action::GoTab(tab));
         let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();

@@ -116,9 +116,21 @@ fn token_copy_needs_confirmation() {
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(app.effects, [Effect::Copy(raw.clone())]);
     app.effects.clear();
+    // Enter also fetches: it must not be taken for a yes, and it does nothing else here.
     press(&mut app, KeyCode::Char('y'));
     press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.effects.is_empty(), "{:?}", app.effects);
+    assert_eq!(app.active_note(), Some("token not copied"));
+    press(&mut app, KeyCode::Char('y'));
+    press(&mut app, KeyCode::Char('y'));
     assert_eq!(app.effects, [Effect::Copy(raw)]);
+    let note = app.active_note().unwrap_or_default();
+    assert!(
+        note.contains("sent to the terminal's clipboard via OSC 52"),
+        "{note}"
+    );
+    assert!(!note.contains("copied"), "{note}");
 }
 
 #[test]
@@ -132,7 +144,10 @@ fn claims_copy_is_json_without_the_token() {
     assert_eq!(v["claims"]["aud"], ARM);
     assert_eq!(v["header"]["alg"], "RS256");
     assert!(!text.contains(&raw));
-    assert_eq!(app.active_note(), Some("claims copied (OSC 52)"));
+    assert_eq!(
+        app.active_note(),
+        Some("claims sent to the terminal's clipboard via OSC 52 (in tmux: set-clipboard on)")
+    );
 }
 
 #[test]
@@ -379,4 +394,115 @@ fn a_report_that_cannot_be_written_says_why() {
         .log
         .iter()
         .any(|l| l.text.contains("the report was not written")));
+}
+
+#[test]
+fn a_fresh_token_has_used_none_of_its_lifetime() {
+    // Entra stamps iat and nbf five minutes before it issues the token.
+    let mut app = app();
+    let raw = jwt(ARM, NOW - 300, NOW + 120, 7);
+    update(&mut app, Action::Refetch);
+    deliver(
+        &mut app,
+        FetchKind::User,
+        NOW,
+        Ok(fetched(&raw, NOW + 120, NOW)),
+    );
+    let (used, left) = app.expiry().unwrap();
+    assert!(used < 0.01, "{used}");
+    assert_eq!(left, 120);
+}
+
+#[test]
+fn token_scrolling_stops_at_the_last_line_and_home_end_jump() {
+    use ratatui::layout::Rect;
+    let (mut app, _) = with_token();
+    let size = Rect::new(0, 0, 80, 24);
+    let drawn = |app: &mut App| {
+        let max_scroll = tokscope::tui::ui::max_scroll(app, size);
+        update(app, Action::Drawn { max_scroll });
+    };
+    drawn(&mut app);
+    let most = app.max_scroll.unwrap();
+    assert!(most > 0, "the fixture token overflows 80x24");
+    press(&mut app, KeyCode::Right);
+    for _ in 0..20 {
+        press(&mut app, KeyCode::PageDown);
+        drawn(&mut app);
+    }
+    assert_eq!(app.scroll, most);
+    // One PgUp moves back at once; no hidden overshoot to climb out of.
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(app.scroll, most.saturating_sub(10));
+    press(&mut app, KeyCode::Home);
+    assert_eq!(app.scroll, 0);
+    press(&mut app, KeyCode::End);
+    assert_eq!(app.scroll, most);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("lines "), "{screen}");
+    assert!(
+        screen.contains("signature"),
+        "the last line is shown: {screen}"
+    );
+}
+
+#[test]
+fn changing_resource_while_watching_restarts_the_watch_and_says_so() {
+    let (mut app, _) = with_watch();
+    let storage = "https://storage.azure.com/";
+    update(&mut app, Action::StartInput);
+    for c in storage.chars() {
+        update(&mut app, Action::InputChar(c));
+    }
+    update(&mut app, Action::InputSubmit);
+    assert!(app.watch.on);
+    assert_eq!(app.watch.resource, storage);
+    assert_eq!(app.watch.timeline.events().len(), 0);
+    assert!(app
+        .log
+        .iter()
+        .any(|l| l.text == format!("watch restarted for {storage} (timeline reset)")));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains(&format!("resource {storage}")), "{screen}");
+}
+
+#[test]
+fn the_hint_line_follows_focus() {
+    let (mut app, _) = with_token();
+    assert!(render(&app, 120, 40).contains("↑/↓ choose a resource"));
+    press(&mut app, KeyCode::Right);
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen.contains("↑/↓ PgUp/PgDn Home/End scroll · ←"),
+        "{screen}"
+    );
+    assert!(!screen.contains("choose a resource"), "{screen}");
+}
+
+#[test]
+fn wide_claim_rows_keep_value_and_explanation_apart() {
+    let (app, _) = with_token();
+    let screen = render(&app, 120, 40);
+    let iss = screen
+        .lines()
+        .find(|l| l.contains("iss "))
+        .expect("the iss row is on screen");
+    assert!(iss.contains(" │ Issuer"), "{iss}");
+}
+
+#[test]
+fn a_tiny_terminal_gets_a_message_not_a_broken_layout() {
+    let (app, _) = with_token();
+    for (w, h) in [(39, 24), (80, 9), (20, 3), (1, 1), (0, 0)] {
+        let screen = render(&app, w, h);
+        if w >= 32 {
+            assert!(
+                screen.contains("terminal too small (need 40x10)"),
+                "{screen}"
+            );
+        }
+        assert!(!screen.contains("CLAIMS"), "{w}x{h}: {screen}");
+    }
+    assert!(render(&app, 30, 8).contains("too small: 40x10"));
+    assert!(!render(&app, 40, 10).contains("too small"));
 }

@@ -14,9 +14,25 @@ pub fn plausible_epoch(n: i64) -> Option<i64> {
     (-MAX_EPOCH..=MAX_EPOCH).contains(&n).then_some(n)
 }
 
-/// Where a token's lifetime starts: `nbf`, else `iat`.
+/// How far Entra back-dates `iat` and `nbf` before the moment it issues a token, so that a
+/// resource whose clock runs a little behind still accepts it.
+pub const ISSUE_BACKDATE_SECS: i64 = 300;
+
+/// When a token was really issued: `nbf`, else `iat`, plus the back-dating above.
+///
+/// Without the correction a fresh two-minute token reads as seven minutes long and mostly
+/// used. The result never passes `exp - 1`: a token minted without back-dating (or with a
+/// lifetime under five minutes) would otherwise start after it ends, and every "share of
+/// lifetime used" would divide by zero or a negative number.
 pub fn lifetime_start(jwt: &Jwt) -> Option<i64> {
-    jwt.claim_i64("nbf").or_else(|| jwt.claim_i64("iat"))
+    let stamped = jwt.claim_i64("nbf").or_else(|| jwt.claim_i64("iat"))?;
+    let start = stamped.saturating_add(ISSUE_BACKDATE_SECS);
+    Some(match jwt.claim_i64("exp") {
+        // A token already inside out keeps its stamped start; the caller reports it.
+        Some(exp) if stamped >= exp => stamped,
+        Some(exp) => start.min(exp - 1),
+        None => start,
+    })
 }
 
 /// Claims that hold seconds since the epoch.
@@ -171,6 +187,39 @@ mod tests {
         for h in ["alg", "kid", "x5t", "typ"] {
             assert!(explain_header(h).is_some(), "{h} has no explanation");
         }
+    }
+
+    fn jwt_with(claims: Value) -> Jwt {
+        use base64::Engine;
+        let b64 = |v: Value| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string().as_bytes())
+        };
+        let raw = format!(
+            "{}.{}.c2ln",
+            b64(serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+            b64(claims)
+        );
+        crate::token::decode(&raw).unwrap()
+    }
+
+    #[test]
+    fn lifetime_starts_when_the_token_was_really_issued() {
+        use serde_json::json;
+        // Entra's shape: nbf = iat = issue time - 300.
+        let fresh = jwt_with(json!({"iat": 1000, "nbf": 1000, "exp": 1420}));
+        assert_eq!(lifetime_start(&fresh), Some(1300));
+        let day = jwt_with(json!({"iat": 1000, "nbf": 1000, "exp": 1000 + 86_700}));
+        assert_eq!(lifetime_start(&day), Some(1300));
+        // iat alone counts too.
+        let iat_only = jwt_with(json!({"iat": 1000, "exp": 5000}));
+        assert_eq!(lifetime_start(&iat_only), Some(1300));
+        // Not back-dated and short: the start stays before exp.
+        let short = jwt_with(json!({"nbf": 1000, "exp": 1100}));
+        assert_eq!(lifetime_start(&short), Some(1099));
+        // Already inside out: left as stamped.
+        let odd = jwt_with(json!({"nbf": 2000, "exp": 1000}));
+        assert_eq!(lifetime_start(&odd), Some(2000));
+        assert_eq!(lifetime_start(&jwt_with(json!({"exp": 1000}))), None);
     }
 
     #[test]

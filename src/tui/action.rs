@@ -30,6 +30,12 @@ pub enum Action {
     FocusPanel,
     PageUp,
     PageDown,
+    ScrollTop,
+    ScrollBottom,
+    /// A frame was drawn; the panel can scroll at most this far.
+    Drawn {
+        max_scroll: u16,
+    },
     FetchSelected,
     Refetch,
     ToggleWatch,

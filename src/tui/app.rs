@@ -21,6 +21,8 @@ pub const MAX_INTERVAL: u64 = 300;
 const LOG_CAPACITY: usize = 1000;
 const NOTE_SECONDS: i64 = 4;
 const LONG_NOTE_SECONDS: i64 = 30;
+/// What a copy did: asked the terminal, which may or may not pass it to the clipboard.
+const OSC52_SENT: &str = "sent to the terminal's clipboard via OSC 52 (in tmux: set-clipboard on)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -198,6 +200,8 @@ pub struct App {
     pub log: VecDeque<LogLine>,
     pub reveal: bool,
     pub scroll: u16,
+    /// How far the panel can scroll, as of the last frame; None before it is drawn.
+    pub max_scroll: Option<u16>,
     pub note: Option<(String, i64)>,
     pub quit: bool,
     pub effects: Vec<Effect>,
@@ -246,6 +250,7 @@ impl App {
             log: VecDeque::new(),
             reveal: false,
             scroll: 0,
+            max_scroll: None,
             note: None,
             quit: false,
             effects: Vec::new(),
@@ -312,10 +317,15 @@ impl App {
         self.error = None;
         self.reveal = false;
         self.scroll = 0;
-        if self.watch.on || self.watch.timeline.events().len() > 0 {
+        if self.watch.on {
             self.log(
                 LogLevel::Info,
-                format!("watch timeline restarted for {resource}"),
+                format!("watch restarted for {resource} (timeline reset)"),
+            );
+        } else if self.watch.timeline.events().len() > 0 {
+            self.log(
+                LogLevel::Info,
+                format!("watch timeline reset for {resource}"),
             );
         }
         self.watch.timeline = Timeline::default();
@@ -476,7 +486,10 @@ impl App {
                 claims::utc_string(c.exp()),
                 claims::relative(c.exp() - self.now)
             ),
-            None => format!("tokscope: {} no token fetched", self.resource),
+            None => match &self.error {
+                Some(e) => format!("tokscope: {} fetch failed: {}", self.resource, e.headline()),
+                None => format!("tokscope: {} no token fetched", self.resource),
+            },
         }
     }
 }
@@ -527,7 +540,7 @@ pub fn update(app: &mut App, action: Action) {
         Action::GoTab(i) => go_tab(app, i.min(Tab::ALL.len() - 1)),
         // The ARM tab has its own table to move in; the resource list plays no part there.
         Action::Up if app.tab == Tab::Arm => app.scroll = app.scroll.saturating_sub(1),
-        Action::Down if app.tab == Tab::Arm => app.scroll = app.scroll.saturating_add(1),
+        Action::Down if app.tab == Tab::Arm => scroll_to(app, app.scroll.saturating_add(1)),
         Action::Up => match app.focus {
             Focus::Resources => app.selected = app.selected.saturating_sub(1),
             Focus::Panel => app.scroll = app.scroll.saturating_sub(1),
@@ -536,12 +549,18 @@ pub fn update(app: &mut App, action: Action) {
             Focus::Resources => {
                 app.selected = (app.selected + 1).min(app.resources.len().saturating_sub(1))
             }
-            Focus::Panel => app.scroll = app.scroll.saturating_add(1),
+            Focus::Panel => scroll_to(app, app.scroll.saturating_add(1)),
         },
         Action::FocusResources => app.focus = Focus::Resources,
         Action::FocusPanel => app.focus = Focus::Panel,
         Action::PageUp => app.scroll = app.scroll.saturating_sub(10),
-        Action::PageDown => app.scroll = app.scroll.saturating_add(10),
+        Action::PageDown => scroll_to(app, app.scroll.saturating_add(10)),
+        Action::ScrollTop => app.scroll = 0,
+        Action::ScrollBottom => scroll_to(app, app.max_scroll.unwrap_or(u16::MAX)),
+        Action::Drawn { max_scroll } => {
+            app.max_scroll = Some(max_scroll);
+            scroll_to(app, app.scroll);
+        }
         Action::FetchSelected => {
             if let Some(p) = app.resources.get(app.selected) {
                 let r = p.resource.clone();
@@ -640,8 +659,10 @@ pub fn update(app: &mut App, action: Action) {
         Action::CopyClaims => match app.claims_json() {
             Some(j) => {
                 app.effects.push(Effect::Copy(j));
-                app.log(LogLevel::Info, "claims copied to the clipboard (OSC 52)");
-                app.note("claims copied (OSC 52)");
+                // OSC 52 is a request to the terminal; nothing reports whether it obeyed.
+                let msg = format!("claims {OSC52_SENT}");
+                app.log(LogLevel::Info, msg.clone());
+                app.note(msg);
             }
             None => app.note("no decoded claims to copy"),
         },
@@ -657,8 +678,10 @@ pub fn update(app: &mut App, action: Action) {
             if let Some(c) = &app.current {
                 let raw = c.fetched.token.access_token.expose().to_string();
                 app.effects.push(Effect::Copy(raw));
-                app.log(LogLevel::Warn, "token copied to the clipboard (OSC 52)");
-                app.note("token copied (OSC 52): it is a secret, clear the clipboard after use");
+                app.log(LogLevel::Warn, format!("token {OSC52_SENT}"));
+                app.long_note(format!(
+                    "token {OSC52_SENT}: it is a secret, clear the clipboard after use"
+                ));
             }
         }
         Action::Retrying(n) => {
@@ -740,6 +763,12 @@ fn plural(n: usize) -> &'static str {
 fn go_tab(app: &mut App, i: usize) {
     app.tab = Tab::ALL[i];
     app.scroll = 0;
+    app.max_scroll = None;
+}
+
+/// Scroll to `to`, but not past the last line the last frame had.
+fn scroll_to(app: &mut App, to: u16) {
+    app.scroll = to.min(app.max_scroll.unwrap_or(u16::MAX));
 }
 
 /// Interval steps: by 1 s up to 10, by 5 up to 60, by 30 beyond.

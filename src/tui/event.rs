@@ -27,7 +27,8 @@ pub fn key_action(mode: &Mode, key: KeyEvent) -> Option<Action> {
             _ => return None,
         }),
         Mode::ConfirmCopyToken => Some(match key.code {
-            KeyCode::Char('y') | KeyCode::Enter => Action::ConfirmCopyToken,
+            // Only `y`: Enter fetches elsewhere, and a reflex Enter must not send a secret.
+            KeyCode::Char('y') => Action::ConfirmCopyToken,
             _ => Action::CancelConfirm,
         }),
         Mode::Help => match key.code {
@@ -80,6 +81,10 @@ mod tests {
         ));
         assert!(matches!(
             key_action(&Mode::ConfirmCopyToken, k(KeyCode::Enter)),
+            Some(Action::CancelConfirm)
+        ));
+        assert!(matches!(
+            key_action(&Mode::ConfirmCopyToken, k(KeyCode::Char('y'))),
             Some(Action::ConfirmCopyToken)
         ));
         assert!(matches!(

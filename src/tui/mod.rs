@@ -95,10 +95,13 @@ pub async fn run(setup: &Setup, resource: &str) -> Result<String> {
             break;
         }
         if dirty {
-            guard
+            let size = guard
                 .terminal
                 .draw(|f| ui::draw(&app, f))
-                .map_err(io_error)?;
+                .map_err(io_error)?
+                .area;
+            let max_scroll = ui::max_scroll(&app, size);
+            update(&mut app, Action::Drawn { max_scroll });
             dirty = false;
             if test_panic {
                 panic!("{TEST_PANIC_ENV}=1: panicking after the first frame, as asked");

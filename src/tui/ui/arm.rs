@@ -20,7 +20,22 @@ use crate::tui::app::{App, ArmAnswer};
 const LABEL_W: usize = 14;
 
 pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
-    let width = area.width as usize;
+    let (fixed, body) = content(app, t, area.width as usize);
+    let fixed_h = (fixed.len() as u16).min(area.height);
+    let [top, rest] =
+        Layout::vertical([Constraint::Length(fixed_h), Constraint::Min(0)]).areas(area);
+    f.render_widget(Paragraph::new(fixed), top);
+    super::render_scrolled(app, t, f, rest, body);
+}
+
+pub fn max_scroll(app: &App, t: &Theme, area: Rect) -> usize {
+    let (fixed, body) = content(app, t, area.width as usize);
+    let height = (area.height as usize).saturating_sub(fixed.len());
+    super::last_start(body.len(), height)
+}
+
+/// The lines above the scrolling part, and the part that scrolls.
+fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
     let mut fixed = Vec::new();
     if let Some(since) = app.arm.listing_since {
         fixed.push(Line::styled(
@@ -40,42 +55,7 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
             }
         },
     };
-    render(app, t, f, area, fixed, body);
-}
-
-/// A fixed top and a body that scrolls, with a line saying where the view is when it overflows.
-fn render(
-    app: &App,
-    t: &Theme,
-    f: &mut Frame,
-    area: Rect,
-    fixed: Vec<Line<'static>>,
-    body: Vec<Line<'static>>,
-) {
-    let fixed_h = (fixed.len() as u16).min(area.height);
-    let [top, rest] =
-        Layout::vertical([Constraint::Length(fixed_h), Constraint::Min(0)]).areas(area);
-    f.render_widget(Paragraph::new(fixed), top);
-    let total = body.len();
-    let height = rest.height as usize;
-    if total <= height || height < 2 {
-        f.render_widget(Paragraph::new(body), rest);
-        return;
-    }
-    let view = height - 1;
-    let start = (app.scroll as usize).min(total - view);
-    let shown: Vec<Line> = body[start..start + view].to_vec();
-    let [list, footer] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(rest);
-    f.render_widget(Paragraph::new(shown), list);
-    let where_ = format!(
-        "lines {}-{} of {total} · ↑/↓ PgUp/PgDn scroll",
-        start + 1,
-        start + view
-    );
-    f.render_widget(
-        Paragraph::new(clip(&where_, rest.width as usize)).style(t.dim()),
-        footer,
-    );
+    (fixed, body)
 }
 
 fn intro(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {

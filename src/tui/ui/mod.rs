@@ -23,16 +23,113 @@ use theme::Theme;
 
 /// Minimum clock skew worth a mention; the Date header has one-second resolution.
 const SKEW_NOTICE_S: i64 = 2;
+/// Cells inside the brackets of the colourless lifetime bar.
+const GAUGE_ASCII_W: usize = 10;
 
-pub fn draw(app: &App, f: &mut Frame) {
-    let t = Theme::new(app.no_color);
-    let [header, body, status, keybar] = Layout::vertical([
+fn screen(area: Rect) -> [Rect; 4] {
+    Layout::vertical([
         Constraint::Length(3),
         Constraint::Min(5),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
-    .areas(f.area());
+    .areas(area)
+}
+
+/// The resource list and the tabbed panel, side by side.
+fn split_body(app: &App, area: Rect) -> [Rect; 2] {
+    let list_width = match area.width {
+        0..=59 => 0,
+        // The VM table needs the width more than the ARM tab needs the resource list.
+        60..=99 if app.tab == Tab::Arm => 0,
+        60..=99 => 24,
+        _ => 32,
+    };
+    Layout::horizontal([Constraint::Length(list_width), Constraint::Min(10)]).areas(area)
+}
+
+/// How far the current tab's panel can scroll on a terminal of `size`, laid out as `draw` does.
+/// The runner reports it after each frame so `update` can stop at the last line.
+pub fn max_scroll(app: &App, size: Rect) -> u16 {
+    let t = Theme::new(app.no_color);
+    let [_, body, _, _] = screen(size);
+    let [_, panel] = split_body(app, body);
+    let inner = Block::bordered().inner(panel);
+    let most = match app.tab {
+        Tab::Token => token::max_scroll(app, &t, inner),
+        Tab::Arm => arm::max_scroll(app, &t, inner),
+        // The log follows its end and clamps itself; Watch does not scroll.
+        Tab::Log | Tab::Watch => usize::from(u16::MAX),
+    };
+    u16::try_from(most).unwrap_or(u16::MAX)
+}
+
+/// The first line a scrolled body can start at so that its last line is still shown, given
+/// `height` rows of which one becomes the position line when the body overflows.
+pub(super) fn last_start(total: usize, height: usize) -> usize {
+    if total <= height || height < 2 {
+        0
+    } else {
+        total - (height - 1)
+    }
+}
+
+/// A body that scrolls, with a line saying where the view is when it overflows.
+pub(super) fn render_scrolled(
+    app: &App,
+    t: &Theme,
+    f: &mut Frame,
+    area: Rect,
+    body: Vec<Line<'static>>,
+) {
+    let total = body.len();
+    let height = area.height as usize;
+    if total <= height || height < 2 {
+        f.render_widget(Paragraph::new(body), area);
+        return;
+    }
+    let view = height - 1;
+    let start = (app.scroll as usize).min(last_start(total, height));
+    let shown: Vec<Line> = body[start..start + view].to_vec();
+    let [list, footer] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    f.render_widget(Paragraph::new(shown), list);
+    let where_ = format!(
+        "lines {}-{} of {total} · ↑/↓ PgUp/PgDn Home/End scroll",
+        start + 1,
+        start + view
+    );
+    f.render_widget(
+        Paragraph::new(clip(&where_, area.width as usize)).style(t.dim()),
+        footer,
+    );
+}
+
+/// Below this the panels cannot hold a line of text; say so instead of drawing them broken.
+pub const MIN_WIDTH: u16 = 40;
+pub const MIN_HEIGHT: u16 = 10;
+
+pub fn draw(app: &App, f: &mut Frame) {
+    let t = Theme::new(app.no_color);
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let mut msg = format!("terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT})");
+        if msg.chars().count() > area.width as usize {
+            msg = format!("too small: {MIN_WIDTH}x{MIN_HEIGHT}");
+        }
+        let line = Rect {
+            y: area.y + area.height / 2,
+            height: area.height.min(1),
+            ..area
+        };
+        f.render_widget(
+            Paragraph::new(clip(&msg, area.width as usize))
+                .alignment(ratatui::layout::Alignment::Center)
+                .style(t.warn()),
+            line,
+        );
+        return;
+    }
+    let [header, body, status, keybar] = screen(f.area());
     draw_header(app, &t, f, header);
     draw_body(app, &t, f, body);
     draw_status(app, &t, f, status);
@@ -82,12 +179,20 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         .map(|p| p.name.clone())
         .unwrap_or_else(|| "Custom".into());
     let Some((used, left)) = app.expiry() else {
-        let msg = if app.in_flight.is_some() {
-            format!(" {name}: fetching…")
+        let (msg, style) = if app.in_flight.is_some() {
+            (format!(" {name}: fetching…"), t.dim())
+        } else if let Some(e) = &app.error {
+            (
+                format!(" {name}: fetch failed: {}", e.headline()),
+                t.danger(),
+            )
         } else {
-            format!(" {name}: no token yet (Enter fetches)")
+            (format!(" {name}: no token yet (Enter fetches)"), t.dim())
         };
-        f.render_widget(Paragraph::new(msg).style(t.dim()), area);
+        f.render_widget(
+            Paragraph::new(clip(&msg, area.width as usize)).style(style),
+            area,
+        );
         return;
     };
     let exp = app.current.as_ref().map(|c| c.exp()).unwrap_or(app.now);
@@ -106,6 +211,16 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     };
     let [pad, rest] = Layout::horizontal([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let _ = pad;
+    if app.no_color {
+        // Without colour a gauge's fill is invisible: draw the share used in characters.
+        let line = format!("{} {label}", text::ascii_bar(used, GAUGE_ASCII_W));
+        let style = if left <= 0 { t.alarm() } else { t.label() };
+        f.render_widget(
+            Paragraph::new(clip(&line, rest.width as usize)).style(style),
+            rest,
+        );
+        return;
+    }
     let mut style = t.expiry(used, left);
     if left <= 0 {
         style = t.alarm();
@@ -122,16 +237,8 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
 }
 
 fn draw_body(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
-    let list_width = match area.width {
-        0..=59 => 0,
-        // The VM table needs the width more than the ARM tab needs the resource list.
-        60..=99 if app.tab == Tab::Arm => 0,
-        60..=99 => 24,
-        _ => 32,
-    };
-    let [list, panel] =
-        Layout::horizontal([Constraint::Length(list_width), Constraint::Min(10)]).areas(area);
-    if list_width > 0 {
+    let [list, panel] = split_body(app, area);
+    if list.width > 0 {
         draw_resources(app, t, f, list);
     }
     let mut title = vec![Span::raw(" ")];
@@ -197,7 +304,7 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
             Span::styled("  Enter fetches · Esc cancels", t.dim()),
         ]),
         Mode::ConfirmCopyToken => Line::from(Span::styled(
-            " Copy the raw token to the clipboard? y or Enter: yes · any other key: no ",
+            " Send the raw token to the terminal's clipboard (OSC 52)? y: yes · any other key: no ",
             t.alarm(),
         )),
         _ => {
@@ -225,9 +332,10 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
             } else if app.watch.on {
                 Line::from(Span::styled(
                     format!(
-                        " ● watching every {} s · next poll in {} s",
+                        " ● watching every {} s · next poll in {} s · polling {}",
                         app.watch.interval,
-                        (app.watch.next_at - app.now).max(0)
+                        (app.watch.next_at - app.now).max(0),
+                        app.watch.resource
                     ),
                     t.ok(),
                 ))
@@ -236,9 +344,14 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
                     " v lists the VMs · ↑/↓ PgUp/PgDn scroll · p writes a support report",
                     t.dim(),
                 ))
+            } else if app.focus == Focus::Panel {
+                Line::from(Span::styled(
+                    " ↑/↓ PgUp/PgDn Home/End scroll · ← back to the resources · r refetches",
+                    t.dim(),
+                ))
             } else {
                 Line::from(Span::styled(
-                    " ↑/↓ choose a resource · Enter fetches · / types one",
+                    " ↑/↓ choose a resource · Enter fetches · / types one · → the panel",
                     t.dim(),
                 ))
             }

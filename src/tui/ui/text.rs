@@ -7,6 +7,17 @@ use crate::tui::app::App;
 pub use crate::text::{wrap_chars, wrap_words};
 
 /// Cut to `width` characters, with an ellipsis when cut.
+/// `[####......]` for a share of 0.0 to 1.0, `width` cells between the brackets.
+pub fn ascii_bar(share: f64, width: usize) -> String {
+    let share = if share.is_finite() {
+        share.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let filled = ((share * width as f64).round() as usize).min(width);
+    format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
+}
+
 pub fn clip(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         return s.to_string();
@@ -45,5 +56,14 @@ mod tests {
     #[test]
     fn clips_with_an_ellipsis() {
         assert_eq!(clip("abcdef", 4), "abc…");
+    }
+
+    #[test]
+    fn ascii_bar_fills_by_share() {
+        assert_eq!(ascii_bar(0.0, 10), "[..........]");
+        assert_eq!(ascii_bar(0.4, 10), "[####......]");
+        assert_eq!(ascii_bar(1.0, 10), "[##########]");
+        assert_eq!(ascii_bar(7.0, 4), "[####]");
+        assert_eq!(ascii_bar(f64::NAN, 4), "[....]");
     }
 }

@@ -16,20 +16,37 @@ use crate::tui::app::{App, Current};
 
 /// Width of the name column.
 const NAME_W: usize = 10;
+/// Between a value and its explanation: a value wrapped at full width (a URI cut mid-way)
+/// would otherwise read straight into the explanation.
+const COLUMN_GAP: &str = " │ ";
 
 pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
-    let mut area = area;
-    if app.reveal && app.current.is_some() {
-        let [banner, rest] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let (banner, body) = split(app, area);
+    if banner.height > 0 {
         f.render_widget(
             Paragraph::new(" ⚠ TOKEN VISIBLE — stop screen sharing (s hides it)").style(t.alarm()),
             banner,
         );
-        area = rest;
     }
-    let width = area.width as usize;
-    let mut lines: Vec<Line> = Vec::new();
+    super::render_scrolled(app, t, f, body, content(app, t, body.width as usize));
+}
+
+pub fn max_scroll(app: &App, t: &Theme, area: Rect) -> usize {
+    let (_, body) = split(app, area);
+    let total = content(app, t, body.width as usize).len();
+    super::last_start(total, body.height as usize)
+}
+
+/// The reveal banner (empty when hidden) and the scrolling body.
+fn split(app: &App, area: Rect) -> (Rect, Rect) {
+    let banner = u16::from(app.reveal && app.current.is_some());
+    let [top, rest] =
+        Layout::vertical([Constraint::Length(banner), Constraint::Min(1)]).areas(area);
+    (top, rest)
+}
+
+fn content(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = Vec::new();
     if let Some(e) = &app.error {
         lines.extend(error_lines(e, "fetch", t, width));
         lines.push(Line::raw(""));
@@ -46,7 +63,7 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         )),
         None => {}
     }
-    f.render_widget(Paragraph::new(lines).scroll((app.scroll, 0)), area);
+    lines
 }
 
 /// An endpoint error, in place: kind, status, the service's code and message, ids, and the hint.
@@ -215,7 +232,8 @@ fn row(
     let (value_w, explain_w) = if wide {
         // Room for a GUID on one line, leaving the explanation a readable column.
         let v = (rest * 9 / 20).max(38).min(rest.saturating_sub(25));
-        (v, rest.saturating_sub(v + 1))
+        // One cell spare on the right keeps the text off the panel's border.
+        (v, rest.saturating_sub(v + COLUMN_GAP.chars().count() + 1))
     } else {
         (rest, rest)
     };
@@ -235,7 +253,8 @@ fn row(
             let ee = elines.get(i).cloned().unwrap_or_default();
             out.push(Line::from(vec![
                 Span::styled(first.clone(), t.label()),
-                Span::raw(format!("{vv:<value_w$} ")),
+                Span::raw(format!("{vv:<value_w$}")),
+                Span::styled(COLUMN_GAP, t.dim()),
                 Span::styled(ee, explain_style),
             ]));
         }

@@ -14,7 +14,8 @@ use crate::tui::app::App;
 use crate::watch::{EventKind, PollEvent};
 
 pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
-    let [status, summary, table] = Layout::vertical([
+    let [status, polled, summary, table] = Layout::vertical([
+        Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(1),
@@ -37,6 +38,14 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         ])
     };
     f.render_widget(Paragraph::new(line), status);
+    // The resource on a line of its own: a long URI must not push the countdown off screen.
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("resource ", t.label()),
+            Span::raw(clip(&w.resource, (polled.width as usize).saturating_sub(9))),
+        ])),
+        polled,
+    );
     let s = w.timeline.summary();
     let sum = format!(
         "polls {} · refreshes {} · errors {} · latency p50 {} ms, p95 {} ms, max {} ms",
