@@ -120,7 +120,8 @@ pub struct DoctorArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Args)]
+/// `Default` is `tokscope vms` with no flags, as the TUI's ARM tab runs it.
+#[derive(Debug, Default, Args)]
 pub struct VmsArgs {
     /// Subscription id; found from instance metadata, the token or ARM when not given.
     #[arg(long)]

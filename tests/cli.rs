@@ -213,22 +213,8 @@ fn decode_from_argument_and_stdin() {
     assert!(v["times"]["exp"]["utc"].as_str().unwrap().ends_with('Z'));
     assert!(!contains_jwt(&out));
 
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
-        .args(["decode", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("  {token}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success());
+    let (ok, text) = tokscope_with_stdin(&["decode", "-"], &format!("  {token}\n"));
+    assert!(ok);
     assert!(text.contains("xms_mirid") && text.contains("signature  256 bytes (not shown)"));
     assert!(!contains_jwt(&text));
 }
@@ -302,22 +288,9 @@ fn emulate_prints_the_exports_and_serves() {
 #[test]
 fn decode_takes_get_json_output_piped_in() {
     let (_, out, _) = tokscope(&["--demo", "get", "--json", "--show-token"], &[]);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
-        .args(["decode", "--json", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(out.as_bytes())
-        .unwrap();
-    let decoded = child.wait_with_output().unwrap();
-    assert!(decoded.status.success());
-    let v = json(&String::from_utf8_lossy(&decoded.stdout));
+    let (ok, decoded) = tokscope_with_stdin(&["decode", "--json", "-"], &out);
+    assert!(ok);
+    let v = json(&decoded);
     assert_eq!(v["jwt"]["claims"]["aud"], ARM);
 }
 

@@ -6,8 +6,7 @@
 mod common;
 use common::*;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use tokscope::endpoint::Flavour;
 
@@ -66,20 +65,8 @@ async fn azure_identity_gets_tokens_in_three_modes() {
             "{flavour:?}"
         );
 
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tokscope"))
-            .args(["decode", "--json", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(token.as_bytes())
-            .unwrap();
-        let decoded = child.wait_with_output().unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&decoded.stdout).unwrap();
+        let (_, decoded) = tokscope_with_stdin(&["decode", "--json", "-"], &token);
+        let v: serde_json::Value = serde_json::from_str(&decoded).unwrap();
         assert_eq!(
             v["jwt"]["claims"], got["claims"],
             "{flavour:?}: claims differ"

@@ -2,7 +2,6 @@
 //! listing through the same plan as `tokscope vms`, and the support report file.
 
 use clap::Parser;
-use tokscope::arm::Cloud;
 use tokscope::cli::{Cli, VmsArgs};
 use tokscope::commands::{setup, vms};
 use tokscope::error::ErrorKind;
@@ -20,17 +19,6 @@ async fn demo(extra: &[&str]) -> setup::Setup {
         .unwrap()
 }
 
-fn defaults() -> VmsArgs {
-    VmsArgs {
-        subscription: None,
-        resource_group: None,
-        cloud: Cloud::Public,
-        arm_url: None,
-        power_state: false,
-        json: false,
-    }
-}
-
 /// Something shaped like a JWT: `eyJ`, then token characters with two dots among them.
 fn has_jwt(text: &str) -> bool {
     text.match_indices("eyJ").any(|(i, _)| {
@@ -46,10 +34,10 @@ fn has_jwt(text: &str) -> bool {
 #[tokio::test]
 async fn the_plan_fetches_an_arm_token_when_the_resource_is_another() {
     let s = demo(&[]).await;
-    let plan = vms::plan(&s, &defaults(), "https://graph.microsoft.com/").unwrap();
+    let plan = vms::plan(&s, &VmsArgs::default(), "https://graph.microsoft.com/").unwrap();
     assert_eq!(plan.resource, ARM);
     assert!(plan.token_note.unwrap().contains("graph.microsoft.com"));
-    let plan = vms::plan(&s, &defaults(), ARM).unwrap();
+    let plan = vms::plan(&s, &VmsArgs::default(), ARM).unwrap();
     assert_eq!(plan.resource, ARM);
     assert!(plan.token_note.is_none());
     // In the demo, instance metadata comes from the emulator like everything else.
@@ -60,7 +48,7 @@ async fn the_plan_fetches_an_arm_token_when_the_resource_is_another() {
 #[tokio::test]
 async fn the_demo_lists_its_vms_with_every_request() {
     let s = demo(&[]).await;
-    let plan = vms::plan(&s, &defaults(), "https://graph.microsoft.com/").unwrap();
+    let plan = vms::plan(&s, &VmsArgs::default(), "https://graph.microsoft.com/").unwrap();
     let o = vms::list(&plan, &s.client, &s.endpoint).await.unwrap();
     assert!(o.list.vms.iter().any(|v| v.name == "vm-tokscope-demo"));
     assert_eq!(o.list.vms.len(), 23);
@@ -75,7 +63,7 @@ async fn the_demo_lists_its_vms_with_every_request() {
 #[tokio::test]
 async fn the_no_role_identity_gets_403_with_a_hint_and_its_requests() {
     let s = demo(&["--client-id", NO_ROLE]).await;
-    let plan = vms::plan(&s, &defaults(), ARM).unwrap();
+    let plan = vms::plan(&s, &VmsArgs::default(), ARM).unwrap();
     let e = vms::list(&plan, &s.client, &s.endpoint).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Arm);
     assert_eq!(e.status, Some(403));

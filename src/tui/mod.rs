@@ -16,7 +16,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use tokio::sync::mpsc::{self, UnboundedSender};
 
-use crate::arm::Cloud;
 use crate::cli::VmsArgs;
 use crate::commands::setup::Setup;
 use crate::commands::vms;
@@ -131,18 +130,6 @@ pub async fn run(setup: &Setup, resource: &str) -> Result<String> {
     Ok(app.exit_line())
 }
 
-/// The VM listing as the ARM tab runs it: `tokscope vms` with its defaults.
-fn vms_defaults() -> VmsArgs {
-    VmsArgs {
-        subscription: None,
-        resource_group: None,
-        cloud: Cloud::Public,
-        arm_url: None,
-        power_state: false,
-        json: false,
-    }
-}
-
 /// Start the ARM listing on a task; its answer comes back as `VmsListed`.
 fn spawn_list_vms(
     setup: &Setup,
@@ -152,7 +139,7 @@ fn spawn_list_vms(
     tx: &UnboundedSender<Action>,
 ) {
     let tx = tx.clone();
-    let plan = match vms::plan(setup, &vms_defaults(), resource) {
+    let plan = match vms::plan(setup, &VmsArgs::default(), resource) {
         Ok(p) => p,
         Err(e) => {
             let _ = tx.send(Action::VmsListed(Box::new(ArmAnswer {

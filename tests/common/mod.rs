@@ -112,3 +112,25 @@ pub fn contains_jwt(text: &str) -> bool {
     text.split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
         .any(|w| w.starts_with("eyJ") && w.matches('.').count() >= 2)
 }
+
+/// Runs the real binary with `input` on its stdin, returning (success, stdout).
+pub fn tokscope_with_stdin(args: &[&str], input: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
