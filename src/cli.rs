@@ -67,6 +67,11 @@ pub struct EndpointArgs {
     #[arg(long, global = true, value_name = "SECS", default_value_t = 15)]
     pub timeout: u64,
 
+    /// Also trust the certificate authorities in this PEM file (e.g. `tokscope emulate --tls`'s CA)
+    /// [default: REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE or NODE_EXTRA_CA_CERTS, the first set].
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+
     /// Folder the Arc agent writes its key files to (only for testing against an emulator).
     #[arg(long, global = true, hide = true)]
     pub arc_key_dir: Option<PathBuf>,
@@ -234,4 +239,11 @@ pub struct EmulateArgs {
     /// Inject a fault into ARM answers, same syntax as --fault (e.g. 429:count=2:retry-after=1). Repeatable.
     #[arg(long = "arm-fault", value_name = "SPEC")]
     pub arm_faults: Vec<String>,
+    /// Serve every route over HTTPS, with a CA and certificate made at start for
+    /// localhost, 127.0.0.1 and ::1; the exports say how each client trusts the CA.
+    #[arg(long)]
+    pub tls: bool,
+    /// Where --tls writes the CA certificate (PEM) [default: a temporary file, removed at exit].
+    #[arg(long, value_name = "FILE", requires = "tls")]
+    pub ca_out: Option<PathBuf>,
 }

@@ -217,6 +217,7 @@ async fn a_token_from_the_emulator_decodes_in_the_app() {
         secret: None,
         retry_max: 0,
         timeout: 5,
+        ca_file: None,
         arc_key_dir: None,
     };
     let s = setup::setup(&args, true, setup::demo_config())

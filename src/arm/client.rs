@@ -120,11 +120,12 @@ impl Client {
         let http = if is_loopback_url(base.as_str()) {
             local_client(connect, total, None)?
         } else {
-            reqwest::Client::builder()
+            let builder = reqwest::Client::builder()
                 // A redirect could carry the request somewhere the base check never saw.
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(connect)
-                .timeout(total)
+                .timeout(total);
+            crate::endpoint::trust::apply(builder)
                 .build()
                 .map_err(build_error)?
         };

@@ -38,6 +38,8 @@ pub fn config(args: &EmulateArgs) -> Result<emulator::Config> {
                 .map_err(|e| Error::config(e, "see tokscope emulate --help for the fault syntax"))
         })
         .collect::<Result<_>>()?;
+    c.tls = args.tls;
+    c.ca_out = args.ca_out.clone();
     c.arm_page_size = args.arm_page_size.max(1);
     c.arm_deny_all = args.arm_deny;
     c.arm_faults = args

@@ -321,6 +321,88 @@ pub async fn subscriptions(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> 
     stamp_ids(r, &h)
 }
 
+/// `GET /metadata/endpoints`: the cloud's endpoints, as ARM describes its own cloud, with the
+/// emulator standing in for ARM and the login authority (both on the scheme and host the request
+/// came in on). `az cloud register --endpoint-resource-manager` reads this first. Like ARM,
+/// api-version 2019-05-01 answers a list of clouds, 2015-01-01 the old flat shape, and the
+/// others (2022-09-01, what az asks) one cloud. No token is needed, as at ARM.
+pub async fn metadata_endpoints(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    let q = query_params(q.as_deref());
+    let Some(api) = query_param(&q, "api-version") else {
+        let r = arm_error(
+            StatusCode::BAD_REQUEST,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        );
+        return stamp_ids(r, &h);
+    };
+    let host = h
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let base = format!("{}://{host}", s.scheme());
+    let audiences = json!([
+        "https://management.core.windows.net/",
+        "https://management.azure.com/"
+    ]);
+    let body = if api == "2015-01-01" {
+        json!({
+            "galleryEndpoint": format!("{base}/"),
+            "graphEndpoint": "https://graph.windows.net/",
+            "portalEndpoint": "https://portal.azure.com/",
+            "authentication": { "loginEndpoint": format!("{base}/"), "audiences": audiences },
+        })
+    } else {
+        let cloud = json!({
+            "portal": "https://portal.azure.com",
+            "authentication": {
+                "loginEndpoint": base,
+                "audiences": audiences,
+                "tenant": "common",
+                "identityProvider": "AAD",
+            },
+            "media": "https://rest.media.azure.net",
+            "graphAudience": "https://graph.windows.net/",
+            "graph": "https://graph.windows.net/",
+            "name": "AzureCloud",
+            "suffixes": {
+                "azureDataLakeStoreFileSystem": "azuredatalakestore.net",
+                "acrLoginServer": "azurecr.io",
+                "sqlServerHostname": "database.windows.net",
+                "azureDataLakeAnalyticsCatalogAndJob": "azuredatalakeanalytics.net",
+                "keyVaultDns": "vault.azure.net",
+                "storage": "core.windows.net",
+                "azureFrontDoorEndpointSuffix": "azurefd.net",
+                "storageSyncEndpointSuffix": "afs.azure.net",
+                "mhsmDns": "managedhsm.azure.net",
+                "mysqlServerEndpoint": "mysql.database.azure.com",
+                "postgresqlServerEndpoint": "postgres.database.azure.com",
+                "mariadbServerEndpoint": "mariadb.database.azure.com",
+                "synapseAnalytics": "dev.azuresynapse.net",
+                "attestationEndpoint": "attest.azure.net",
+            },
+            "batch": "https://batch.core.windows.net/",
+            "resourceManager": format!("{base}/"),
+            "vmImageAliasDoc": "https://raw.githubusercontent.com/Azure/azure-rest-api-specs/main/arm-compute/quickstart-templates/aliases.json",
+            "activeDirectoryDataLake": "https://datalake.azure.net/",
+            "sqlManagement": "https://management.core.windows.net:8443/",
+            "microsoftGraphResourceId": "https://graph.microsoft.com/",
+            "appInsightsResourceId": "https://api.applicationinsights.io",
+            "appInsightsTelemetryChannelResourceId": "https://dc.applicationinsights.azure.com/v2/track",
+            "attestationResourceId": "https://attest.azure.net",
+            "synapseAnalyticsResourceId": "https://dev.azuresynapse.net",
+            "logAnalyticsResourceId": "https://api.loganalytics.io",
+            "ossrDbmsResourceId": "https://ossrdbms-aad.database.windows.net",
+        });
+        if api == "2019-05-01" {
+            json!([cloud])
+        } else {
+            cloud
+        }
+    };
+    stamp_ids(axum::Json(body).into_response(), &h)
+}
+
 /// What a path under `/subscriptions/` asks for. Literal segments match without case, as ARM's do.
 enum Scope {
     Vms {
@@ -506,8 +588,10 @@ fn list_vms(
             .unwrap_or("127.0.0.1");
         let api = query_param(q, "api-version").unwrap_or("2021-07-01");
         let api: String = url::form_urlencoded::byte_serialize(api.as_bytes()).collect();
+        // As ARM does: absolute, on the scheme and host the request came in on.
         body["nextLink"] = format!(
-            "http://{host}{}?api-version={api}&%24skiptoken={}",
+            "{}://{host}{}?api-version={api}&%24skiptoken={}",
+            s.scheme(),
             uri.path(),
             encode_skiptoken(offset + size)
         )

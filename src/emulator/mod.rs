@@ -7,6 +7,7 @@ pub mod discovery;
 pub mod faults;
 pub mod keys;
 pub mod mint;
+pub mod tls;
 pub mod tokens;
 
 use std::collections::HashMap;
@@ -81,6 +82,10 @@ pub struct Config {
     pub arm_deny_all: bool,
     /// Faults injected into ARM answers (429, 5xx, latency …).
     pub arm_faults: Vec<Fault>,
+    /// Serve every route over HTTPS with a certificate made at start (see [`tls`]).
+    pub tls: bool,
+    /// Where to write the CA certificate with `tls`; a temporary file (removed at stop) if None.
+    pub ca_out: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -103,6 +108,8 @@ impl Default for Config {
             arm_page_size: 10,
             arm_deny_all: false,
             arm_faults: Vec::new(),
+            tls: false,
+            ca_out: None,
         }
     }
 }
@@ -140,6 +147,15 @@ impl Shared {
             .unwrap_or(&self.tenant.tenant_id)
     }
 
+    /// The scheme every request comes in on: one listener, HTTP or HTTPS.
+    pub fn scheme(&self) -> &'static str {
+        if self.config.tls {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     pub fn issuer(&self) -> String {
         format!("https://sts.windows.net/{}/", self.tenant_id())
     }
@@ -163,6 +179,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/{tenant}/discovery/keys", get(discovery::jwks))
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::jwks))
+        .route("/metadata/endpoints", get(arm::metadata_endpoints))
         .route("/subscriptions", get(arm::subscriptions))
         .route("/subscriptions/{*rest}", get(arm::scoped))
         .route(
@@ -182,7 +199,16 @@ pub fn router(shared: Arc<Shared>) -> Router {
 pub struct Running {
     pub addr: SocketAddr,
     pub shared: Arc<Shared>,
+    /// The CA file and server thumbprint when serving HTTPS.
+    https: Option<Https>,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// What clients need to trust an HTTPS emulator.
+struct Https {
+    ca_file: tls::CaFile,
+    ca_pem: String,
+    server_thumbprint: String,
 }
 
 impl Drop for Running {
@@ -196,23 +222,57 @@ impl Drop for Running {
 }
 
 impl Running {
+    /// `http://ADDR`, or `https://ADDR` when serving TLS.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The CA certificate file clients must trust, when serving HTTPS.
+    pub fn ca_pem_path(&self) -> Option<&std::path::Path> {
+        self.https.as_ref().map(|h| h.ca_file.path.as_path())
+    }
+
+    /// The CA certificate itself (PEM), when serving HTTPS.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.https.as_ref().map(|h| h.ca_pem.as_str())
+    }
+
+    /// SHA-1 of the server certificate (IDENTITY_SERVER_THUMBPRINT), when serving HTTPS.
+    pub fn server_thumbprint(&self) -> Option<&str> {
+        self.https.as_ref().map(|h| h.server_thumbprint.as_str())
     }
 
     /// The env exports that point each kind of client at this emulator.
     pub fn exports(&self) -> String {
         let b = self.base_url();
         let secret = &self.shared.config.identity_header;
-        format!(
+        let mut out = String::new();
+        if let Some(ca) = self.ca_pem_path() {
+            let ca = ca.display();
+            out.push_str(&format!(
+                "# Trust the emulator's CA (Python requests: azure-identity, MSAL, az; node; curl; tokscope):\n\
+                 export REQUESTS_CA_BUNDLE={ca} NODE_EXTRA_CA_CERTS={ca} CURL_CA_BUNDLE={ca}\n"
+            ));
+        }
+        let (sf_note, thumbprint) = match self.server_thumbprint() {
+            Some(t) => ("the server certificate's SHA-1", t),
+            None => ("plain HTTP here, so loopback only; --tls for HTTPS", "0000"),
+        };
+        out.push_str(&format!(
             "# IMDS (Azure VM):\nexport AZURE_POD_IDENTITY_AUTHORITY_HOST={b}\n\
              # Cloud Shell / legacy VM extension:\nexport MSI_ENDPOINT={b}/oauth2/token\n\
              # App Service (2019-08-01):\nexport IDENTITY_ENDPOINT={b}/msi/token IDENTITY_HEADER={secret}\n\
              # App Service 2017-09-01 / Azure ML:\nexport MSI_ENDPOINT={b}/msi/token MSI_SECRET={secret}\n\
              # Azure Arc (key files in {}; tokscope needs --arc-key-dir with that folder, real clients accept only the agent's):\nexport IDENTITY_ENDPOINT={b}/arc/metadata/identity/oauth2/token IMDS_ENDPOINT={b}\n\
-             # Service Fabric (plain HTTP here, so loopback only):\nexport IDENTITY_ENDPOINT={b}/sf/token IDENTITY_HEADER={secret} IDENTITY_SERVER_THUMBPRINT=0000\n",
+             # Service Fabric ({sf_note}):\nexport IDENTITY_ENDPOINT={b}/sf/token IDENTITY_HEADER={secret} IDENTITY_SERVER_THUMBPRINT={thumbprint}\n",
             self.shared.config.arc_key_dir.display()
-        )
+        ));
+        out
     }
 }
 
@@ -241,13 +301,33 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         requests: Default::default(),
     });
     let app = router(shared.clone());
-    let task = tokio::spawn(async move {
-        // Serving only ends when the task is aborted; an accept error is retried inside axum.
-        let _ = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
-    Ok(Running { addr, shared, task })
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    // Serving only ends when the task is aborted; accept errors are retried inside.
+    let (task, https) = if shared.config.tls {
+        let certs = tls::Certificates::generate(shared.now())?;
+        let ca_file = tls::CaFile::write(&certs.ca_pem, shared.config.ca_out.as_deref())?;
+        // tap_io gives the TLS listener axum's ConnectInfo<SocketAddr>, as a TcpListener has.
+        use axum::serve::ListenerExt;
+        let listener = tls::TlsListener::new(listener, &certs)?.tap_io(|_| {});
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, service).await;
+        });
+        let https = Https {
+            ca_file,
+            ca_pem: certs.ca_pem,
+            server_thumbprint: certs.server_thumbprint,
+        };
+        (task, Some(https))
+    } else {
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, service).await;
+        });
+        (task, None)
+    };
+    Ok(Running {
+        addr,
+        shared,
+        https,
+        task,
+    })
 }

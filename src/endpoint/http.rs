@@ -17,8 +17,9 @@ pub fn local_client(
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(connect)
         .timeout(total);
-    if let Some(tls) = tls {
-        builder = builder.tls_backend_preconfigured(tls);
+    match tls {
+        Some(tls) => builder = builder.tls_backend_preconfigured(tls),
+        None => builder = super::trust::apply(builder),
     }
     builder.build().map_err(|e| {
         Error::new(

@@ -8,6 +8,7 @@ pub mod pinned_tls;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod trust;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -411,6 +412,30 @@ fn transport_error(ep: &Endpoint, e: &reqwest::Error) -> Error {
             ErrorKind::Connect,
             format!("the connection to {} broke before a complete answer ({cause})", ep.url),
             "the endpoint, or something between it and tokscope, cut the connection: try again; if it repeats, run `tokscope doctor`",
+        );
+    }
+    if cause.contains("certificate") {
+        let hint = if ep.flavour == Flavour::Servicefabric {
+            "Service Fabric's certificate is trusted by IDENTITY_SERVER_THUMBPRINT only: check it is the one the platform (or `tokscope emulate --tls`) printed".to_string()
+        } else {
+            let extra: Vec<String> = trust::installed()
+                .iter()
+                .map(|r| format!("{} ({})", r.path.display(), r.source))
+                .collect();
+            let trusted = if extra.is_empty() {
+                "no extra CA is trusted".to_string()
+            } else {
+                format!("the CAs in {} are trusted too", extra.join(", "))
+            };
+            format!("the server's certificate is not one this machine trusts ({trusted}); for `tokscope emulate --tls`, pass --ca-file with the CA file it printed, or export REQUESTS_CA_BUNDLE as it says")
+        };
+        return Error::new(
+            ErrorKind::Connect,
+            format!(
+                "{} refused: its TLS certificate is not trusted ({cause})",
+                ep.url
+            ),
+            hint,
         );
     }
     Error::new(

@@ -1,0 +1,266 @@
+//! HTTPS for the emulator: a certificate authority made at start, a server certificate it signs
+//! for `localhost`, `127.0.0.1` and `::1`, and a listener that hands axum finished TLS streams.
+//!
+//! Real clients only talk to some flavours over HTTPS (MSAL Python's Service Fabric, azure-core's
+//! bearer-token policy for ARM), and they trust a server through a CA bundle file
+//! (REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, CURL_CA_BUNDLE), so the CA is written to a file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Datelike;
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose, SanType,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
+
+use crate::endpoint::pinned_tls::thumbprint;
+use crate::error::{Error, ErrorKind, Result};
+
+/// The names the server certificate is valid for: every way a local client spells loopback.
+const SERVER_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1"];
+
+/// A client that connects but never finishes its handshake is dropped after this long.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Finished handshakes waiting for axum to take them.
+const READY_QUEUE: usize = 128;
+
+/// The emulator's certificates, made fresh for each run.
+pub struct Certificates {
+    /// The CA certificate clients are told to trust, PEM.
+    pub ca_pem: String,
+    /// SHA-1 of the server certificate, upper-case hex: Service Fabric's IDENTITY_SERVER_THUMBPRINT.
+    pub server_thumbprint: String,
+    server_chain: Vec<CertificateDer<'static>>,
+    server_key: Vec<u8>,
+}
+
+fn tls_error(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("cannot {what}: {e}"),
+        "report this as a bug",
+    )
+}
+
+impl Certificates {
+    /// A CA and a server certificate signed by it, both valid from a year ago to a year ahead
+    /// (in the emulator's own clock, so a skewed run still verifies where its tokens do).
+    pub fn generate(now: i64) -> Result<Self> {
+        let year = chrono::DateTime::<chrono::Utc>::from_timestamp(now, 0)
+            .unwrap_or_default()
+            .year();
+        let validity = |p: &mut CertificateParams| {
+            p.not_before = rcgen::date_time_ymd(year - 1, 1, 1);
+            p.not_after = rcgen::date_time_ymd(year + 1, 12, 31);
+        };
+
+        let ca_key = KeyPair::generate().map_err(|e| tls_error("make the CA key", e))?;
+        let mut ca = CertificateParams::default();
+        ca.distinguished_name = name("tokscope emulator CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        validity(&mut ca);
+        let ca_cert = ca
+            .self_signed(&ca_key)
+            .map_err(|e| tls_error("sign the CA certificate", e))?;
+
+        let server_key = KeyPair::generate().map_err(|e| tls_error("make the server key", e))?;
+        let names: Vec<String> = SERVER_NAMES.iter().map(|s| s.to_string()).collect();
+        let mut server = CertificateParams::new(names)
+            .map_err(|e| tls_error("name the server certificate", e))?;
+        // rcgen reads "::1" and "127.0.0.1" as IP SANs already; say so in case that changes.
+        server.subject_alt_names = SERVER_NAMES
+            .iter()
+            .map(|n| match n.parse() {
+                Ok(ip) => Ok(SanType::IpAddress(ip)),
+                Err(_) => (*n)
+                    .try_into()
+                    .map(SanType::DnsName)
+                    .map_err(|e| tls_error("name the server certificate", e)),
+            })
+            .collect::<Result<_>>()?;
+        server.distinguished_name = name("localhost");
+        server.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
+        server.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        // OpenSSL's strict mode (Python 3.13's default) wants the issuer's key id in the leaf.
+        server.use_authority_key_identifier_extension = true;
+        validity(&mut server);
+        let server_cert = server
+            .signed_by(&server_key, &ca_cert, &ca_key)
+            .map_err(|e| tls_error("sign the server certificate", e))?;
+
+        Ok(Self {
+            ca_pem: ca_cert.pem(),
+            server_thumbprint: thumbprint(server_cert.der()),
+            server_chain: vec![server_cert.der().clone(), ca_cert.der().clone()],
+            server_key: server_key.serialize_der(),
+        })
+    }
+
+    fn acceptor(&self) -> Result<TlsAcceptor> {
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key.clone()));
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| tls_error("configure TLS", e))?
+            .with_no_client_auth()
+            .with_single_cert(self.server_chain.clone(), key)
+            .map_err(|e| tls_error("configure TLS", e))?;
+        // The server speaks HTTP/1.1 only.
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(TlsAcceptor::from(Arc::new(config)))
+    }
+}
+
+fn name(common_name: &str) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, common_name);
+    dn.push(DnType::OrganizationName, "tokscope");
+    dn
+}
+
+/// The CA certificate on disk for clients to trust; removed when dropped if the emulator chose
+/// the place itself.
+pub struct CaFile {
+    pub path: PathBuf,
+    owned: bool,
+}
+
+impl CaFile {
+    /// Write `pem` to `path`, or to a fresh file in the temp folder when `path` is None.
+    pub fn write(pem: &str, path: Option<&Path>) -> Result<Self> {
+        let (path, owned) = match path {
+            Some(p) => (p.to_path_buf(), false),
+            None => (
+                std::env::temp_dir().join(format!(
+                    "tokscope-emulator-ca-{}-{}.pem",
+                    std::process::id(),
+                    super::mint::random_hex(4)
+                )),
+                true,
+            ),
+        };
+        std::fs::write(&path, pem).map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot write the CA certificate to {}: {e}", path.display()),
+                "choose a writable --ca-out path",
+            )
+        })?;
+        Ok(Self { path, owned })
+    }
+}
+
+impl Drop for CaFile {
+    fn drop(&mut self) {
+        if self.owned {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// A listener that accepts TCP and yields streams whose TLS handshake is done. Handshakes run
+/// in their own tasks, so one slow client cannot hold up the others.
+pub struct TlsListener {
+    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    addr: SocketAddr,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+impl TlsListener {
+    pub fn new(tcp: TcpListener, certs: &Certificates) -> Result<Self> {
+        let acceptor = certs.acceptor()?;
+        let addr = tcp
+            .local_addr()
+            .map_err(|e| tls_error("read the listening address", e))?;
+        let (tx, ready) = mpsc::channel(READY_QUEUE);
+        let accepting = tokio::spawn(async move {
+            loop {
+                let (stream, peer) = match tcp.accept().await {
+                    Ok(s) => s,
+                    // Out of file descriptors and the like: wait, as axum's own loop does.
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                tokio::spawn(async move {
+                    // A failed or slow handshake only costs that one connection.
+                    if let Ok(Ok(tls)) =
+                        tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+                    {
+                        let _ = tx.send((tls, peer)).await;
+                    }
+                });
+            }
+        });
+        Ok(Self {
+            ready,
+            addr,
+            accepting,
+        })
+    }
+}
+
+impl Drop for TlsListener {
+    fn drop(&mut self) {
+        self.accepting.abort();
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.ready.recv().await {
+            Some(conn) => conn,
+            // The accepting task ended, which happens only when the listener is going away.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(self.addr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificates_name_every_loopback_spelling() {
+        let c = Certificates::generate(chrono::Utc::now().timestamp()).unwrap();
+        assert!(c.ca_pem.starts_with("-----BEGIN CERTIFICATE-----"));
+        assert_eq!(c.server_thumbprint.len(), 40);
+        assert_eq!(c.server_chain.len(), 2);
+        assert!(c.acceptor().is_ok());
+    }
+
+    #[test]
+    fn a_chosen_ca_file_stays_and_a_temporary_one_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let chosen = dir.path().join("ca.pem");
+        drop(CaFile::write("pem", Some(&chosen)).unwrap());
+        assert!(chosen.exists());
+        let temp = CaFile::write("pem", None).unwrap();
+        let path = temp.path.clone();
+        assert!(path.exists());
+        drop(temp);
+        assert!(!path.exists());
+    }
+}
