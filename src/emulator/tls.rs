@@ -1,14 +1,12 @@
-//! HTTPS for the emulator: a certificate authority made at start, a server certificate it signs
-//! for `localhost`, `127.0.0.1` and `::1`, and a listener that hands axum finished TLS streams.
+//! HTTPS for the emulator: a certificate authority made at start and a server certificate it
+//! signs for `localhost`, `127.0.0.1` and `::1`. The handshake itself runs in [`super::serve`].
 //!
 //! Real clients only talk to some flavours over HTTPS (MSAL Python's Service Fabric, azure-core's
 //! bearer-token policy for ARM), and they trust a server through a CA bundle file
 //! (REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS, CURL_CA_BUNDLE), so the CA is written to a file.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Datelike;
 use rcgen::{
@@ -16,9 +14,6 @@ use rcgen::{
     KeyPair, KeyUsagePurpose, SanType,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
-use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 use crate::endpoint::pinned_tls::thumbprint;
@@ -26,12 +21,6 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// The names the server certificate is valid for: every way a local client spells loopback.
 const SERVER_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1"];
-
-/// A client that connects but never finishes its handshake is dropped after this long.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Finished handshakes waiting for axum to take them.
-const READY_QUEUE: usize = 128;
 
 /// The emulator's certificates, made fresh for each run.
 pub struct Certificates {
@@ -109,7 +98,8 @@ impl Certificates {
         })
     }
 
-    fn acceptor(&self) -> Result<TlsAcceptor> {
+    /// A TLS acceptor serving the server certificate (and the CA, for clients that want the chain).
+    pub fn acceptor(&self) -> Result<TlsAcceptor> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key.clone()));
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
@@ -168,73 +158,6 @@ impl Drop for CaFile {
         if self.owned {
             let _ = std::fs::remove_file(&self.path);
         }
-    }
-}
-
-/// A listener that accepts TCP and yields streams whose TLS handshake is done. Handshakes run
-/// in their own tasks, so one slow client cannot hold up the others.
-pub struct TlsListener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    addr: SocketAddr,
-    accepting: tokio::task::JoinHandle<()>,
-}
-
-impl TlsListener {
-    pub fn new(tcp: TcpListener, certs: &Certificates) -> Result<Self> {
-        let acceptor = certs.acceptor()?;
-        let addr = tcp
-            .local_addr()
-            .map_err(|e| tls_error("read the listening address", e))?;
-        let (tx, ready) = mpsc::channel(READY_QUEUE);
-        let accepting = tokio::spawn(async move {
-            loop {
-                let (stream, peer) = match tcp.accept().await {
-                    Ok(s) => s,
-                    // Out of file descriptors and the like: wait, as axum's own loop does.
-                    Err(_) => {
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let (acceptor, tx) = (acceptor.clone(), tx.clone());
-                tokio::spawn(async move {
-                    // A failed or slow handshake only costs that one connection.
-                    if let Ok(Ok(tls)) =
-                        tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
-                    {
-                        let _ = tx.send((tls, peer)).await;
-                    }
-                });
-            }
-        });
-        Ok(Self {
-            ready,
-            addr,
-            accepting,
-        })
-    }
-}
-
-impl Drop for TlsListener {
-    fn drop(&mut self) {
-        self.accepting.abort();
-    }
-}
-
-impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(conn) => conn,
-            // The accepting task ended, which happens only when the listener is going away.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(self.addr)
     }
 }
 
