@@ -137,6 +137,16 @@ pub fn draw(app: &App, f: &mut Frame) {
     if app.mode == Mode::Help {
         help::draw(&t, f, f.area());
     }
+    make_cells_inert(f);
+}
+
+/// Every cell through the one terminal sanitiser, whatever the widgets let through.
+fn make_cells_inert(f: &mut Frame) {
+    for cell in f.buffer_mut().content.iter_mut() {
+        if let Some(stand_in) = crate::sanitize::sanitize_cell(cell.symbol()) {
+            cell.set_symbol(stand_in);
+        }
+    }
 }
 
 fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
