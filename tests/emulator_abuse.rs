@@ -565,3 +565,36 @@ async fn emulate_prints_the_admin_token_and_the_admin_path_takes_it() {
     assert_eq!(r.status(), 200);
     child.kill().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_hanging_answer_frees_its_connection_when_the_client_gives_up() {
+    let run = emulator().await;
+    let r = common::admin_client(&run)
+        .post(format!("{}/admin/faults", run.base_url()))
+        .body("hang")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    drop(r);
+    for _ in 0..5 {
+        let gave_up = http()
+            .get(format!("{}{IMDS_PATH}", run.base_url()))
+            .header("Metadata", "true")
+            .timeout(Duration::from_millis(300))
+            .send()
+            .await;
+        assert!(gave_up.is_err());
+    }
+    let freed = tokio::time::timeout(Duration::from_secs(10), async {
+        while run.open_connections() > 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(
+        freed.is_ok(),
+        "{} connections still held",
+        run.open_connections()
+    );
+}

@@ -20,7 +20,6 @@ use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
-use tokio::sync::Semaphore;
 
 use crate::assets::{demo_tenant, Tenant};
 use crate::error::{Error, ErrorKind, Result};
@@ -228,8 +227,7 @@ pub struct Running {
     pub shared: Arc<Shared>,
     task: tokio::task::JoinHandle<()>,
     sweeper: tokio::task::JoinHandle<()>,
-    slots: Arc<Semaphore>,
-    limits: serve::Limits,
+    connections: Arc<serve::Counter>,
 }
 
 impl Drop for Running {
@@ -255,7 +253,7 @@ impl Running {
 
     /// Connections being served right now.
     pub fn open_connections(&self) -> usize {
-        serve::open_connections(&self.slots, self.limits)
+        self.connections.open()
     }
 
     pub fn base_url(&self) -> String {
@@ -340,12 +338,12 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         bound: addr,
         requests: Default::default(),
     });
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let connections = Arc::new(serve::Counter::default());
     let task = tokio::spawn(serve::serve(
         listener,
         router(shared.clone()),
         limits,
-        slots.clone(),
+        connections.clone(),
     ));
     let sweeper = tokio::spawn(sweep_arc_keys(shared.clone()));
     Ok(Running {
@@ -353,8 +351,7 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         shared,
         task,
         sweeper,
-        slots,
-        limits,
+        connections,
     })
 }
 
