@@ -4,6 +4,7 @@
 //! in the temp directory when the current one does not take it. Neither part carries the
 //! token: fingerprints only.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};

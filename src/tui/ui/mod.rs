@@ -142,6 +142,7 @@ pub fn draw(app: &App, f: &mut Frame) -> Drawn {
     if app.ascii {
         theme::asciify(f.buffer_mut());
     }
+    make_cells_inert(f);
     drawn
 }
 
@@ -189,7 +190,6 @@ fn draw_screen(app: &App, f: &mut Frame) -> Drawn {
         list_shown,
         help_max: to_u16(help_max),
     }
-    make_cells_inert(f);
 }
 
 /// Every cell through the one terminal sanitiser, whatever the widgets let through.
