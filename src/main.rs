@@ -99,7 +99,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Before any client exists: every HTTPS client adds these roots to the system's.
     if let Err(e) = tokscope::endpoint::trust::install(cli.endpoint.ca_file.as_deref()) {
-        eprintln!("error: {e}");
+        print_error(&e, false);
         return ExitCode::FAILURE;
     }
     let rt = match tokio::runtime::Builder::new_multi_thread()
