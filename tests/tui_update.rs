@@ -913,9 +913,6 @@ fn readme_lists_the_keys_the_code_maps() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let rows = tokscope::tui::keys::markdown_rows();
-    if std::env::var_os("TOKSCOPE_PRINT_KEYS").is_some() {
-        println!("{rows}");
-    }
     assert!(
         readme.contains(&format!("| keys | what |\n|---|---|\n{rows}")),
         "README's key table differs from tui::keys; it should read:\n{rows}"

@@ -510,6 +510,20 @@ impl Command {
     }
 }
 
+/// The key table as README's markdown rows: normal keys, then the prompt's.
+pub fn markdown_rows() -> String {
+    fn rows<C>(table: &[Binding<C>], prefix: &str, out: &mut String) {
+        for b in table.iter().filter(|b| !b.what.is_empty()) {
+            let keys = b.shown.replace('|', "\\|");
+            out.push_str(&format!("| {prefix}`{keys}` | {} |\n", b.what));
+        }
+    }
+    let mut out = String::new();
+    rows(BINDINGS, "", &mut out);
+    rows(EDITOR, "in `/`: ", &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,18 +551,4 @@ mod tests {
             seen.push(*k);
         }
     }
-}
-
-/// The key table as README's markdown rows: normal keys, then the prompt's.
-pub fn markdown_rows() -> String {
-    fn rows<C>(table: &[Binding<C>], prefix: &str, out: &mut String) {
-        for b in table.iter().filter(|b| !b.what.is_empty()) {
-            let keys = b.shown.replace('|', "\\|");
-            out.push_str(&format!("| {prefix}`{keys}` | {} |\n", b.what));
-        }
-    }
-    let mut out = String::new();
-    rows(BINDINGS, "", &mut out);
-    rows(EDITOR, "in `/`: ", &mut out);
-    out
 }
