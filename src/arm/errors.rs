@@ -76,7 +76,7 @@ pub fn from_answer(
             None,
             format!(
                 "ARM answered {status}: {}",
-                crate::endpoint::response::describe_body(body)
+                crate::net::describe_body(body)
             ),
         ),
     };

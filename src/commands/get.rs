@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use crate::cli::GetArgs;
 use crate::endpoint::{Endpoint, Fetched};
 use crate::error::Result;
+use crate::session::Session;
 use crate::token::{self, claims, Jwt};
 
 /// What the token itself shows is wrong, beyond the parser's notes on the answer: it has
@@ -156,7 +157,7 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
     out
 }
 
-pub async fn run(setup: &super::setup::Setup, resource: &str, args: &GetArgs) -> Result<String> {
+pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<String> {
     let f = setup.client.fetch(&setup.endpoint, resource).await?;
     let now = chrono::Utc::now().timestamp();
     Ok(if args.json {

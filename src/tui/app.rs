@@ -8,7 +8,7 @@ use chrono::FixedOffset;
 use super::action::{Action, FetchKind};
 use crate::arm::RequestRecord;
 use crate::assets::Preset;
-use crate::commands::vms::Outcome;
+use crate::arm::listing::Outcome;
 use crate::endpoint::{Endpoint, Fetched, Flavour};
 use crate::error::Error;
 use crate::token::{self, claims, Jwt};

@@ -11,7 +11,7 @@ use super::text::{clip, local_clock, wrap_chars, wrap_words};
 use super::theme::Theme;
 use super::token::error_lines;
 use crate::arm::{self, Cloud, RequestRecord, Vm};
-use crate::commands::vms::Outcome;
+use crate::arm::listing::Outcome;
 use crate::text::LongWords;
 use crate::token::claims;
 use crate::tui::app::{App, ArmAnswer};
