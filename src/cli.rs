@@ -189,14 +189,18 @@ pub struct DecodeArgs {
 pub struct EmulateArgs {
     #[arg(long, default_value_t = 50342)]
     pub port: u16,
-    /// Address to listen on. Anything but loopback exposes tokens to the network.
+    /// Address to listen on. Anything but loopback needs --allow-remote.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
-    /// Seconds a minted token lives.
-    #[arg(long, value_name = "SECS", default_value_t = 86_400)]
+    /// Accept a --bind beyond loopback: anyone who can reach it can mint tokens, and clients'
+    /// tokens and secrets cross the network in plain HTTP. /admin stays loopback-only.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Seconds a minted token lives (1 to a year).
+    #[arg(long, value_name = "SECS", default_value_t = 86_400, value_parser = lifetime_secs)]
     pub lifetime: i64,
-    /// Seconds before expiry at which the cache hands out a new token.
-    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    /// Seconds before expiry at which the cache hands out a new token (0 to a year).
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = refresh_secs)]
     pub refresh_before: i64,
     /// Comma-separated allow-list of audiences (replaces the default list).
     #[arg(long, value_delimiter = ',')]
@@ -210,12 +214,13 @@ pub struct EmulateArgs {
     /// Where Arc challenge key files go.
     #[arg(long)]
     pub arc_key_dir: Option<PathBuf>,
-    /// Seconds to add to the emulator's clock (negative for behind).
+    /// Seconds to add to the emulator's clock (negative for behind; at most ten years).
     #[arg(
         long,
         value_name = "SECS",
         default_value_t = 0,
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        value_parser = skew_secs
     )]
     pub clock_skew: i64,
     /// Write expires_on in this form for every flavour.
@@ -234,4 +239,33 @@ pub struct EmulateArgs {
     /// Inject a fault into ARM answers, same syntax as --fault (e.g. 429:count=2:retry-after=1). Repeatable.
     #[arg(long = "arm-fault", value_name = "SPEC")]
     pub arm_faults: Vec<String>,
+}
+
+/// Whole seconds between `lo` and `hi`, so that the emulator's clock arithmetic cannot overflow.
+fn secs_between(s: &str, lo: i64, hi: i64) -> Result<i64, String> {
+    let v: i64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not whole seconds"))?;
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("must be between {lo} and {hi} seconds"))
+    }
+}
+
+fn lifetime_secs(s: &str) -> Result<i64, String> {
+    secs_between(s, 1, crate::emulator::LIFETIME_MAX)
+}
+
+fn refresh_secs(s: &str) -> Result<i64, String> {
+    secs_between(s, 0, crate::emulator::LIFETIME_MAX)
+}
+
+fn skew_secs(s: &str) -> Result<i64, String> {
+    secs_between(
+        s,
+        -crate::emulator::CLOCK_SKEW_MAX,
+        crate::emulator::CLOCK_SKEW_MAX,
+    )
 }

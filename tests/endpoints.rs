@@ -412,7 +412,7 @@ async fn faults_change_while_the_emulator_runs() {
     );
     c.fetch(&ep, ARM).await.unwrap();
     let admin = format!("{}/admin/faults", run.base_url());
-    let http = reqwest::Client::new();
+    let http = admin_client(&run);
     let r = http
         .post(&admin)
         .body("500:count=1\n")
@@ -461,7 +461,7 @@ async fn get_json(run: &tokscope::emulator::Running, extra: &[&str]) -> (Option<
 async fn get_names_each_fault_with_its_kind() {
     let run = emulator().await;
     let admin = format!("{}/admin/faults", run.base_url());
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http = admin_client(&run);
     let cases: [(&str, &str, Option<u16>); 8] = [
         ("503", "endpoint", Some(503)),
         ("429:retry-after=1", "endpoint", Some(429)),
@@ -505,7 +505,7 @@ async fn get_names_each_fault_with_its_kind() {
 async fn get_warns_about_an_expired_token_and_a_wrong_audience() {
     let run = emulator().await;
     let admin = format!("{}/admin/faults", run.base_url());
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let http = admin_client(&run);
     let warnings = |v: &Value| -> Vec<String> {
         v["warnings"]
             .as_array()

@@ -182,6 +182,7 @@ async fn set_faults(run: &Running, specs: &str) {
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let r = http
         .post(format!("{}/admin/faults", run.base_url()))
+        .header(emulator::ADMIN_TOKEN_HEADER, run.admin_token())
         .body(specs.to_string())
         .send()
         .await

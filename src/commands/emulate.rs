@@ -4,13 +4,14 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use crate::cli::EmulateArgs;
-use crate::emulator::{self, Fault};
+use crate::emulator::{self, Fault, ADMIN_TOKEN_HEADER};
 use crate::error::{Error, Result};
 
 pub fn config(args: &EmulateArgs) -> Result<emulator::Config> {
     let mut c = emulator::Config {
-        lifetime: args.lifetime.max(1),
-        refresh_before: args.refresh_before.max(0),
+        lifetime: args.lifetime,
+        refresh_before: args.refresh_before,
+        allow_remote: args.allow_remote,
         tenant: args.tenant.clone(),
         clock_skew: args.clock_skew,
         expires_on_format: args.expires_on_format,
@@ -53,7 +54,7 @@ pub fn config(args: &EmulateArgs) -> Result<emulator::Config> {
 
 pub async fn run(args: &EmulateArgs) -> Result<()> {
     let running = emulator::start(config(args)?, SocketAddr::new(args.bind, args.port)).await?;
-    if !args.bind.is_loopback() {
+    if !emulator::guard::is_loopback(args.bind) {
         eprintln!(
             "warning: listening on {}, beyond loopback: anyone who can reach it can mint tokens",
             args.bind
@@ -72,9 +73,12 @@ pub async fn run(args: &EmulateArgs) -> Result<()> {
     );
     let _ = writeln!(
         out,
-        "# ARM (VM list, {} per page): tokscope --endpoint {b} vms --arm-url {b}",
+        "# ARM (VM list, {} per page): tokscope --endpoint {b} vms --arm-url {b}\n\
+         # Faults while it runs (admin token new each run; loopback callers only):\n\
+         curl -H '{ADMIN_TOKEN_HEADER}: {t}' --data-binary '503:count=1' {b}/admin/faults",
         running.shared.config.arm_page_size,
-        b = running.base_url()
+        b = running.base_url(),
+        t = running.admin_token(),
     );
     let _ = out.flush();
     drop(out);

@@ -1,25 +1,17 @@
 //! Changing faults while the emulator runs: `POST /admin/faults` with one spec per line
 //! replaces them, `DELETE /admin/faults` clears them, `GET /admin/faults` lists them.
-//! Only callers on loopback are served.
+//! Only callers on loopback that send this run's admin token, and no foreign `Origin`, are
+//! served: a web page in the user's browser can send a plain POST here without a preflight.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::guard::admin_refusal;
 use super::{Fault, Shared};
-
-fn loopback_only(peer: SocketAddr) -> Option<Response> {
-    (!peer.ip().is_loopback()).then(|| {
-        (
-            StatusCode::FORBIDDEN,
-            "the admin path answers loopback callers only\n",
-        )
-            .into_response()
-    })
-}
 
 fn list(shared: &Shared) -> String {
     let faults = match shared.faults.lock() {
@@ -32,16 +24,18 @@ fn list(shared: &Shared) -> String {
 pub async fn get_faults(
     State(s): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
 ) -> Response {
-    loopback_only(peer).unwrap_or_else(|| list(&s).into_response())
+    admin_refusal(&s, peer, &headers).unwrap_or_else(|| list(&s).into_response())
 }
 
 pub async fn set_faults(
     State(s): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     body: String,
 ) -> Response {
-    if let Some(r) = loopback_only(peer) {
+    if let Some(r) = admin_refusal(&s, peer, &headers) {
         return r;
     }
     let parsed: Result<Vec<Fault>, String> = body
@@ -65,8 +59,9 @@ pub async fn set_faults(
 pub async fn clear_faults(
     State(s): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
 ) -> Response {
-    if let Some(r) = loopback_only(peer) {
+    if let Some(r) = admin_refusal(&s, peer, &headers) {
         return r;
     }
     match s.faults.lock() {

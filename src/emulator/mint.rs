@@ -147,18 +147,15 @@ pub fn token_for(shared: &Shared, id: &Ident, resource: &str, twist: Twist) -> C
     if twist != Twist::None {
         return mint(shared, id, resource, twist);
     }
-    let key = (id.object_id.clone(), resource.to_string());
-    let now = shared.now();
+    let (now, refresh_before) = (shared.now(), shared.config.refresh_before);
     let mut cache = match shared.cache.lock() {
         Ok(c) => c,
         Err(poisoned) => poisoned.into_inner(),
     };
-    match cache.get(&key) {
-        Some(c) if c.expires_on - now > shared.config.refresh_before => c.clone(),
-        _ => {
-            let fresh = mint(shared, id, resource, twist);
-            cache.insert(key, fresh.clone());
-            fresh
-        }
+    if let Some(c) = cache.fresh(&id.object_id, resource, now, refresh_before) {
+        return c;
     }
+    let fresh = mint(shared, id, resource, twist);
+    cache.put(&id.object_id, resource, fresh.clone(), now, refresh_before);
+    fresh
 }

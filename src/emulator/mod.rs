@@ -1,26 +1,47 @@
 //! A faithful imitation of every managed-identity endpoint on one port, minting real RS256 tokens.
 
 pub mod admin;
+pub mod arc_keys;
 pub mod arm;
+pub mod cache;
 pub mod clock;
 pub mod discovery;
 pub mod faults;
+pub mod guard;
 pub mod keys;
 pub mod mint;
+pub mod serve;
 pub mod tokens;
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::routing::{get, post};
 use axum::Router;
 
 use crate::assets::{demo_tenant, Tenant};
 use crate::error::{Error, ErrorKind, Result};
+use arc_keys::ArcKeys;
+use cache::TokenCache;
 pub use faults::{Fault, FaultKind};
 use keys::Keys;
+
+/// The header that carries [`Config::admin_token`] on every `/admin/*` request.
+pub const ADMIN_TOKEN_HEADER: &str = "x-tokscope-admin-token";
+
+/// Arc challenge keys outstanding at once; the oldest goes (with its file) to make room.
+pub const ARC_KEYS_MAX: usize = 64;
+
+/// Tokens the cache holds at most.
+pub const CACHE_MAX: usize = 512;
+
+/// `--lifetime` and `--refresh-before` at most: a year.
+pub const LIFETIME_MAX: i64 = 365 * 86_400;
+
+/// `--clock-skew` at most, either way: ten years.
+pub const CLOCK_SKEW_MAX: i64 = 10 * 365 * 86_400;
 
 /// Audiences the emulator hands tokens for, as Cloud Shell's and IMDS's allow-lists do.
 pub const DEFAULT_AUDIENCES: &[&str] = &[
@@ -81,6 +102,16 @@ pub struct Config {
     pub arm_deny_all: bool,
     /// Faults injected into ARM answers (429, 5xx, latency …).
     pub arm_faults: Vec<Fault>,
+    /// The per-run secret `/admin/*` callers send in [`ADMIN_TOKEN_HEADER`].
+    pub admin_token: String,
+    /// Whether a non-loopback bind address is accepted: it serves tokens to the network.
+    pub allow_remote: bool,
+    /// How long an Arc challenge key stays valid (and its file on disk) unless used first.
+    pub arc_key_ttl: Duration,
+    /// A connection that has not sent a whole request head within this time is closed.
+    pub header_read_timeout: Duration,
+    /// Connections served at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -103,6 +134,11 @@ impl Default for Config {
             arm_page_size: 10,
             arm_deny_all: false,
             arm_faults: Vec::new(),
+            admin_token: mint::random_hex(16),
+            allow_remote: false,
+            arc_key_ttl: Duration::from_secs(60),
+            header_read_timeout: Duration::from_secs(15),
+            max_connections: 256,
         }
     }
 }
@@ -119,9 +155,11 @@ pub struct Shared {
     pub config: Config,
     pub tenant: Tenant,
     pub keys: Arc<Keys>,
-    pub cache: Mutex<HashMap<(String, String), Cached>>,
+    pub cache: Mutex<TokenCache>,
     pub faults: Mutex<Vec<Fault>>,
-    pub arc_keys: Mutex<Vec<String>>,
+    pub arc_keys: Mutex<ArcKeys>,
+    /// The address the emulator listens on, for the Host and Origin checks.
+    pub bound: SocketAddr,
     pub requests: std::sync::atomic::AtomicU64,
     pub arm_faults: Mutex<Vec<Fault>>,
     /// ARM requests answered, faults and errors included.
@@ -173,8 +211,13 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .with_state(shared.clone())
         .layer(axum::middleware::map_response_with_state(
-            shared,
+            shared.clone(),
             clock::stamp_date,
+        ))
+        // Outermost, so that no route, nor a 404, answers a rebound name.
+        .layer(axum::middleware::from_fn_with_state(
+            shared,
+            guard::host_check,
         ))
 }
 
@@ -183,11 +226,18 @@ pub struct Running {
     pub addr: SocketAddr,
     pub shared: Arc<Shared>,
     task: tokio::task::JoinHandle<()>,
+    sweeper: tokio::task::JoinHandle<()>,
+    connections: Arc<serve::Counter>,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
         self.task.abort();
+        self.sweeper.abort();
+        match self.shared.arc_keys.lock() {
+            Ok(mut k) => k.clear(),
+            Err(p) => p.into_inner().clear(),
+        }
         // The folder exists only once an Arc client was challenged; nothing to do otherwise.
         if self.shared.config.arc_key_dir_owned {
             let _ = std::fs::remove_dir_all(&self.shared.config.arc_key_dir);
@@ -196,6 +246,16 @@ impl Drop for Running {
 }
 
 impl Running {
+    /// The secret `/admin/*` requests carry in [`ADMIN_TOKEN_HEADER`].
+    pub fn admin_token(&self) -> &str {
+        &self.shared.config.admin_token
+    }
+
+    /// Connections being served right now.
+    pub fn open_connections(&self) -> usize {
+        self.connections.open()
+    }
+
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -216,8 +276,41 @@ impl Running {
     }
 }
 
+impl Config {
+    /// Why this configuration cannot run, if it cannot: values whose arithmetic would overflow.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let within = |name: &str, v: i64, lo: i64, hi: i64| {
+            (lo..=hi)
+                .contains(&v)
+                .then_some(())
+                .ok_or_else(|| format!("{name} {v} is not between {lo} and {hi} seconds"))
+        };
+        within("lifetime", self.lifetime, 1, LIFETIME_MAX)?;
+        within("refresh-before", self.refresh_before, 0, LIFETIME_MAX)?;
+        within(
+            "clock-skew",
+            self.clock_skew,
+            -CLOCK_SKEW_MAX,
+            CLOCK_SKEW_MAX,
+        )?;
+        if self.max_connections == 0 {
+            return Err("max_connections must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
 /// Bind and serve in the background.
 pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
+    config
+        .check()
+        .map_err(|e| Error::config(e, "see tokscope emulate --help for the bounds"))?;
+    guard::check_bind(bind, config.allow_remote).map_err(|e| {
+        Error::config(
+            e,
+            "bind to 127.0.0.1 or ::1, or pass --allow-remote if exposing it is what you want",
+        )
+    })?;
     let keys = Keys::shared().map_err(|e| Error::new(ErrorKind::Io, e, "report this as a bug"))?;
     let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
         Error::new(
@@ -229,6 +322,10 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::new(ErrorKind::Io, e.to_string(), "try again"))?;
+    let limits = serve::Limits {
+        header_read_timeout: config.header_read_timeout,
+        max_connections: config.max_connections,
+    };
     let shared = Arc::new(Shared {
         faults: Mutex::new(config.faults.clone()),
         arm_faults: Mutex::new(config.arm_faults.clone()),
@@ -236,18 +333,37 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         config,
         tenant: demo_tenant(),
         keys,
-        cache: Mutex::new(HashMap::new()),
-        arc_keys: Mutex::new(Vec::new()),
+        cache: Mutex::new(TokenCache::default()),
+        arc_keys: Mutex::new(ArcKeys::default()),
+        bound: addr,
         requests: Default::default(),
     });
-    let app = router(shared.clone());
-    let task = tokio::spawn(async move {
-        // Serving only ends when the task is aborted; an accept error is retried inside axum.
-        let _ = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
-    Ok(Running { addr, shared, task })
+    let connections = Arc::new(serve::Counter::default());
+    let task = tokio::spawn(serve::serve(
+        listener,
+        router(shared.clone()),
+        limits,
+        connections.clone(),
+    ));
+    let sweeper = tokio::spawn(sweep_arc_keys(shared.clone()));
+    Ok(Running {
+        addr,
+        shared,
+        task,
+        sweeper,
+        connections,
+    })
+}
+
+/// Deletes expired Arc key files even when no further Arc request comes to do it.
+async fn sweep_arc_keys(shared: Arc<Shared>) {
+    let ttl = shared.config.arc_key_ttl;
+    let mut tick = tokio::time::interval((ttl / 4).max(Duration::from_millis(50)));
+    loop {
+        tick.tick().await;
+        match shared.arc_keys.lock() {
+            Ok(mut k) => k.expire(ttl),
+            Err(p) => p.into_inner().expire(ttl),
+        }
+    }
 }

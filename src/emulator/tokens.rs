@@ -290,9 +290,10 @@ pub async fn arc(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
     let offered = header(&h, "authorization")
         .and_then(|a| a.strip_prefix("Basic "))
         .map(str::trim);
+    let ttl = s.config.arc_key_ttl;
     let known = |k: &str| match s.arc_keys.lock() {
-        Ok(keys) => keys.iter().any(|x| x == k),
-        Err(p) => p.into_inner().iter().any(|x| x == k),
+        Ok(mut keys) => keys.accepts(k, ttl),
+        Err(p) => p.into_inner().accepts(k, ttl),
     };
     if !offered.is_some_and(known) {
         return arc_challenge(&s);
@@ -307,41 +308,20 @@ pub async fn arc(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
     .await
 }
 
-/// The key folder and file are readable by their owner only, as the Arc agent's are by root.
-fn write_private(dir: &std::path::Path, path: &std::path::Path, key: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    let mut open = std::fs::OpenOptions::new();
-    open.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-        builder.mode(0o700);
-        open.mode(0o600);
-    }
-    builder.create(dir)?;
-    open.open(path)?.write_all(key.as_bytes())
-}
-
 fn arc_challenge(s: &Shared) -> Response {
-    let key = mint::random_hex(32);
-    let path = s
-        .config
-        .arc_key_dir
-        .join(format!("{}.key", mint::random_hex(8)));
-    if write_private(&s.config.arc_key_dir, &path, &key).is_err() {
+    let (dir, ttl) = (&s.config.arc_key_dir, s.config.arc_key_ttl);
+    let issued = match s.arc_keys.lock() {
+        Ok(mut k) => k.issue(dir, ttl),
+        Err(p) => p.into_inner().issue(dir, ttl),
+    };
+    let Ok(path) = issued else {
         return error(
             Flav::Arc,
             500,
             "internal_error",
             "The agent could not write its key file.",
         );
-    }
-    match s.arc_keys.lock() {
-        Ok(mut k) => k.push(key),
-        Err(p) => p.into_inner().push(key),
-    }
+    };
     let realm = format!("Basic realm={}", path.display());
     let mut r = error(
         Flav::Arc,

@@ -134,3 +134,17 @@ pub fn tokscope_with_stdin(args: &[&str], input: &str) -> (bool, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
     )
 }
+
+/// A client for the emulator's `/admin/*` paths: it sends the run's admin token.
+pub fn admin_client(run: &Running) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        emulator::ADMIN_TOKEN_HEADER,
+        run.admin_token().parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .no_proxy()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}

@@ -1,0 +1,96 @@
+//! The emulator's accept loop. axum's own `serve` has no header read timeout and no limit on
+//! connections, so a client dripping header bytes could hold a socket forever and a thousand
+//! of them exhaust the process's file descriptors; here both are bounded.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+/// Limits every connection is served under.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub header_read_timeout: Duration,
+    pub max_connections: usize,
+}
+
+/// The connections being served, counted apart from the semaphore, whose permits also
+/// include the one the accept loop holds while it waits for the next client.
+#[derive(Debug, Default)]
+pub struct Counter(AtomicUsize);
+
+impl Counter {
+    pub fn open(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// One served connection: its slot and its place in the count, both given back on drop.
+struct Slot {
+    _permit: OwnedSemaphorePermit,
+    counter: Arc<Counter>,
+}
+
+impl Slot {
+    fn new(permit: OwnedSemaphorePermit, counter: Arc<Counter>) -> Self {
+        counter.0.fetch_add(1, Ordering::Relaxed);
+        Self {
+            _permit: permit,
+            counter,
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.counter.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Accept and serve until the task running this is aborted; aborting it also closes every
+/// connection it serves, since they live in its `JoinSet`.
+pub async fn serve(listener: TcpListener, app: Router, limits: Limits, counter: Arc<Counter>) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let mut connections = JoinSet::new();
+    loop {
+        // Waiting for a slot before accepting leaves further clients in the kernel's backlog,
+        // where they cost the process nothing.
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        while connections.try_join_next().is_some() {}
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                // Out of descriptors or a connection reset before accept: wait, then go on.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service =
+            app.clone()
+                .map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    req
+                });
+        let slot = Slot::new(permit, counter.clone());
+        connections.spawn(async move {
+            let _slot = slot;
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout);
+            // A connection that fails (reset, timed out, malformed) concerns that client only.
+            let _ = http
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+                .await;
+        });
+    }
+}
