@@ -75,7 +75,12 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// `src/tui/ui/arm.rs` → `tui`; `src/report.rs` → `report`.
 fn top_module(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+    let first = rel
+        .components()
+        .next()
+        .unwrap()
+        .as_os_str()
+        .to_string_lossy();
     first.trim_end_matches(".rs").to_string()
 }
 

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
+use tokscope::doctor::keys;
 use tokscope::emulator::{self, Config};
 use tokscope::endpoint::{self, ClientOptions, EnvSnapshot, Overrides, RetryPolicy, TokenClient};
 use tokscope::token::jwt::encode_part;
-use tokscope::doctor::keys;
 use tokscope::token::verify::{self, Jwks, Verification};
 use tokscope::token::{decode, Jwt};
 
@@ -31,8 +31,7 @@ async fn token() -> (emulator::Running, String) {
 }
 
 async fn keys_for(run: &emulator::Running, jwt: &Jwt) -> Jwks {
-    let url =
-        keys::openid_configuration_url(Some(&run.base_url()), jwt.claim_str("tid").unwrap());
+    let url = keys::openid_configuration_url(Some(&run.base_url()), jwt.claim_str("tid").unwrap());
     keys::fetch_keys(&url, Duration::from_secs(5))
         .await
         .unwrap()

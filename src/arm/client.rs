@@ -8,10 +8,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::errors::{self, ErrorContext};
-use crate::net::{
-    describe_body, is_loopback_url, local_client, parse_retry_after, read_capped, root_cause, BodyEnd,
-};
 use crate::error::{Error, ErrorKind, Result};
+use crate::net::{
+    describe_body, is_loopback_url, local_client, parse_retry_after, read_capped, root_cause,
+    BodyEnd,
+};
 use crate::secret::AccessToken;
 
 /// Largest ARM answer read; a page of VMs is well under this.

@@ -94,4 +94,3 @@ pub async fn list(plan: &Plan, tokens: &TokenClient, endpoint: &Endpoint) -> Res
         audience: plan.resource.clone(),
     })
 }
-

@@ -4,8 +4,8 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-pub use crate::arm::listing::{list, Outcome, Plan};
 use crate::arm::listing::{self, Request};
+pub use crate::arm::listing::{list, Outcome, Plan};
 use crate::cli::VmsArgs;
 use crate::error::Result;
 use crate::session::Session;

@@ -9,9 +9,9 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::cli::WatchArgs;
-use crate::session::Session;
 use crate::endpoint::Flavour;
 use crate::error::Result;
+use crate::session::Session;
 use crate::token::claims::{duration, relative, utc_string};
 use crate::watch::{poll, EventKind, PollEvent, Summary, Timeline};
 
@@ -89,7 +89,7 @@ pub async fn run(setup: &Session, resource: &str, args: &WatchArgs) -> Result<()
     let mut polls = 0u64;
     loop {
         let (at, latency, result) = tokio::select! {
-            r = poll(&setup.client, &setup.endpoint, &resource) => r,
+            r = poll(&setup.client, &setup.endpoint, resource) => r,
             _ = &mut stop => break,
         };
         let event = timeline.record(at, latency, &result);

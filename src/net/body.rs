@@ -68,4 +68,3 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
         None => s,
     }
 }
-

@@ -12,4 +12,3 @@ pub fn is_loopback_url(url: &str) -> bool {
         None => false,
     }
 }
-

@@ -14,7 +14,6 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
     Some(Duration::from_secs(secs))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

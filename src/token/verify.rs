@@ -4,9 +4,9 @@
 //! `jwks_uri`) is network work and lives with doctor, in `doctor::keys`. A JWKS's `keys` hold
 //! the RSA modulus and exponent of each signing key, named by `kid` (and `x5t` in v1 tokens).
 
+use aws_lc_rs::signature::{RsaPublicKeyComponents, RSA_PKCS1_2048_8192_SHA256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use aws_lc_rs::signature::{RsaPublicKeyComponents, RSA_PKCS1_2048_8192_SHA256};
 use serde_json::Value;
 
 use super::Jwt;

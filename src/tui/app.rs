@@ -6,9 +6,9 @@ use std::collections::VecDeque;
 use chrono::FixedOffset;
 
 use super::action::{Action, FetchKind};
+use crate::arm::listing::Outcome;
 use crate::arm::RequestRecord;
 use crate::assets::Preset;
-use crate::arm::listing::Outcome;
 use crate::endpoint::{Endpoint, Fetched, Flavour};
 use crate::error::Error;
 use crate::token::{self, claims, Jwt};

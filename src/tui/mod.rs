@@ -17,9 +17,9 @@ use base64::Engine;
 use tokio::sync::mpsc::{self, UnboundedSender};
 
 use crate::arm::listing::{self, Request};
-use crate::session::Session;
 use crate::endpoint::{Endpoint, RetryNote, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
+use crate::session::Session;
 use action::Action;
 use app::{update, App, ArmAnswer, Effect, LogLevel};
 
