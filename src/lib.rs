@@ -9,6 +9,7 @@ pub mod duration;
 pub mod emulator;
 pub mod endpoint;
 pub mod error;
+pub mod inspect;
 pub mod net;
 pub mod report;
 pub mod secret;

@@ -20,8 +20,8 @@ fn rules() -> Vec<Rule> {
     vec![
         Rule {
             from: &[
-                "arm", "assets", "doctor", "duration", "emulator", "endpoint", "error", "net",
-                "report", "secret", "session", "text", "token", "watch",
+                "arm", "assets", "doctor", "duration", "emulator", "endpoint", "error", "inspect",
+                "net", "report", "secret", "session", "text", "token", "watch",
             ],
             never: FRONT_ENDS,
             why: "the core never uses a front end",

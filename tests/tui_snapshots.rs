@@ -81,6 +81,7 @@ fn arm_vm_table_scrolled_to_the_requests() {
     update(&mut app, Action::VmsListed(Box::new(vms_answer(NOW + 1))));
     update(&mut app, Action::Tick(NOW + 5));
     for _ in 0..5 {
+        settle(&mut app, 80, 24);
         update(&mut app, Action::PageDown);
     }
     let screen = render(&app, 80, 24);
@@ -141,9 +142,12 @@ fn error_in_place() {
     let mut app = app();
     update(&mut app, Action::StartInput);
     for c in "https://example.invalid".chars() {
-        update(&mut app, Action::InputChar(c));
+        update(&mut app, Action::InputText(c.to_string()));
     }
-    update(&mut app, Action::InputSubmit);
+    update(
+        &mut app,
+        Action::InputEdit(tokscope::tui::keys::Edit::Submit),
+    );
     app.effects.clear();
     deliver(&mut app, FetchKind::User, NOW, Err(service_error()));
     snap("error", &app, "no token here");
@@ -161,7 +165,9 @@ fn expired_token() {
     update(&mut app, Action::Tick(NOW + 3600));
     let screen = render(&app, 80, 24);
     assert!(screen.contains("EXPIRED"), "{screen}");
-    assert!(screen.contains("press r to refetch"), "{screen}");
+    // r would fetch the same stale token: the screen says why instead.
+    assert!(!screen.contains("press r to refetch"), "{screen}");
+    assert!(screen.contains("stale cache"), "{screen}");
     snap("expired", &app, &raw);
 }
 
@@ -169,14 +175,17 @@ fn expired_token() {
 fn token_revealed_banner() {
     let (mut app, raw) = with_token();
     update(&mut app, Action::ToggleReveal);
-    let unsigned = raw.rsplit_once('.').unwrap().0;
     for (w, h) in SIZES {
         let screen = render(&app, w, h);
         assert!(screen.contains("TOKEN VISIBLE — stop screen sharing"));
-        assert!(screen.contains(&unsigned[..16]), "revealed token not shown");
+        assert!(screen.contains(&raw[..16]), "revealed token not shown");
+        // The whole token, signature too: header.payload alone is not a usable token.
+        let sig = raw.rsplit_once('.').unwrap().1;
+        let half = sig.len() / 2;
+        // At 120x40 the whole token fits on the first screen; smaller ones scroll to it.
         assert!(
-            !screen.contains("c2lnbmF0dXJl"),
-            "the signature must never be shown"
+            w < 120 || (0..=sig.len() - half).any(|i| screen.contains(&sig[i..i + half])),
+            "the signature is not shown:\n{screen}"
         );
         let masked = mask_token(&screen, &raw);
         assert!(!masked.contains("eyJ"), "{masked}");
@@ -200,7 +209,10 @@ fn no_color_draws_without_colours() {
     for tab in 0..4 {
         update(&mut app, Action::GoTab(tab));
         let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        term.draw(|f| tokscope::tui::ui::draw(&app, f)).unwrap();
+        term.draw(|f| {
+            tokscope::tui::ui::draw(&app, f);
+        })
+        .unwrap();
         let buf = term.backend().buffer();
         for cell in buf.content() {
             assert_eq!(cell.fg, Color::Reset, "tab {tab}: {:?}", cell.symbol());

@@ -6,6 +6,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokscope::tui::action::{Action, FetchKind};
 use tokscope::tui::app::{update, App, Effect, Mode, Tab, MAX_INTERVAL, MIN_INTERVAL};
 use tokscope::tui::event::key_action;
+use tokscope::tui::keys::Edit;
 use tui_fixture::*;
 
 fn press(app: &mut App, code: KeyCode) {
@@ -30,7 +31,11 @@ fn a_second_refetch_while_one_is_in_flight_is_only_noted() {
     press(&mut app, KeyCode::Char('r'));
     press(&mut app, KeyCode::Char('r'));
     assert_eq!(fetches(&app), [(FetchKind::User, ARM.to_string())]);
-    assert!(app.active_note().unwrap().contains("already in flight"));
+    let note = app.active_note().unwrap();
+    assert!(
+        note.contains("in flight") && note.contains("Esc cancels it"),
+        "{note}"
+    );
 }
 
 #[test]
@@ -136,7 +141,7 @@ fn token_copy_needs_confirmation() {
 #[test]
 fn claims_copy_is_json_without_the_token() {
     let (mut app, raw) = with_token();
-    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Char('C'));
     let [Effect::Copy(text)] = app.effects.as_slice() else {
         panic!("expected one copy, got {:?}", app.effects);
     };
@@ -154,7 +159,7 @@ fn claims_copy_is_json_without_the_token() {
 fn help_quit_tabs_and_reveal() {
     let (mut app, _) = with_token();
     press(&mut app, KeyCode::Char('?'));
-    assert_eq!(app.mode, Mode::Help);
+    assert_eq!(app.mode, Mode::Help(0));
     press(&mut app, KeyCode::Char('r'));
     assert!(app.effects.is_empty(), "help takes the keys");
     press(&mut app, KeyCode::Esc);
@@ -165,10 +170,10 @@ fn help_quit_tabs_and_reveal() {
     press(&mut app, KeyCode::BackTab);
     assert_eq!(app.tab, Tab::Log);
     press(&mut app, KeyCode::Char('s'));
-    assert!(app.reveal);
+    assert!(app.revealed());
     assert_eq!(app.tab, Tab::Token, "revealing shows the token tab");
     press(&mut app, KeyCode::Char('s'));
-    assert!(!app.reveal);
+    assert!(!app.revealed());
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
     let quit = key_action(&app.mode, ctrl_c).unwrap();
     update(&mut app, quit);
@@ -187,7 +192,7 @@ fn expiry_disagreement_is_reported() {
         NOW,
         Ok(fetched(&raw, NOW + 3000, NOW)),
     );
-    let w = app.current.as_ref().unwrap().warnings();
+    let w = app.warnings();
     assert!(w.iter().any(|w| w.contains("differ by 10m")), "{w:?}");
     assert!(render(&app, 80, 24).contains("differ by 10m"));
 }
@@ -278,7 +283,7 @@ fn v_lists_vms_once_and_goes_to_the_arm_tab() {
     assert!(app.active_note().unwrap().contains("being listed"));
     // The UI still answers keys meanwhile.
     press(&mut app, KeyCode::Char('?'));
-    assert_eq!(app.mode, Mode::Help);
+    assert_eq!(app.mode, Mode::Help(0));
 }
 
 #[test]
@@ -347,10 +352,10 @@ fn arrows_scroll_the_arm_table_not_the_resource_list() {
     let selected = app.selected;
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
-    assert_eq!(app.scroll, 2);
+    assert_eq!(app.arm.scroll.offset, 2);
     assert_eq!(app.selected, selected);
     press(&mut app, KeyCode::Up);
-    assert_eq!(app.scroll, 1);
+    assert_eq!(app.arm.scroll.offset, 1);
     // Elsewhere the arrows still move in the resource list.
     press(&mut app, KeyCode::Char('1'));
     press(&mut app, KeyCode::Down);
@@ -361,11 +366,11 @@ fn arrows_scroll_the_arm_table_not_the_resource_list() {
 fn p_writes_one_report_at_a_time_and_shows_the_path() {
     let (mut app, _) = with_token();
     press(&mut app, KeyCode::Char('p'));
-    assert_eq!(
-        arm_effects(&app),
-        [Effect::WriteReport {
-            resource: ARM.to_string()
-        }]
+    let reports: Vec<_> = arm_effects(&app);
+    assert!(
+        matches!(reports.as_slice(), [Effect::WriteReport { resource, session }]
+            if resource == ARM && session.contains("token held: `sha256:")),
+        "{reports:?}"
     );
     press(&mut app, KeyCode::Char('p'));
     assert_eq!(arm_effects(&app).len(), 1);
@@ -402,42 +407,101 @@ fn a_fresh_token_has_used_none_of_its_lifetime() {
     let mut app = app();
     let raw = jwt(ARM, NOW - 300, NOW + 120, 7);
     update(&mut app, Action::Refetch);
-    deliver(
-        &mut app,
-        FetchKind::User,
-        NOW,
-        Ok(fetched(&raw, NOW + 120, NOW)),
-    );
+    let mut f = fetched(&raw, NOW + 120, NOW);
+    f.server_date = Some(NOW);
+    deliver(&mut app, FetchKind::User, NOW, Ok(f));
     let (used, left) = app.expiry().unwrap();
     assert!(used < 0.01, "{used}");
     assert_eq!(left, 120);
 }
 
 #[test]
-fn token_scrolling_stops_at_the_last_line_and_home_end_jump() {
-    use ratatui::layout::Rect;
+fn the_gauge_counts_on_the_endpoints_clock_when_ours_is_behind() {
+    // This machine is 10 minutes behind: the token was issued "in the future" by our clock,
+    // which used to leave the gauge at 0 % for its whole first ten minutes.
+    let mut app = app();
+    let ahead = 600;
+    let issued = NOW + ahead;
+    let raw = jwt(ARM, issued - 300, issued + 3300, 8);
+    let mut f = fetched(&raw, issued + 3300, NOW);
+    f.server_date = Some(NOW + ahead);
+    deliver(&mut app, FetchKind::User, NOW, Ok(f));
+    update(&mut app, Action::Tick(NOW + 1200));
+    let (used, left) = app.expiry().unwrap();
+    assert!(used > 0.3, "{used}");
+    assert_eq!(left, 3300 - 1200);
+}
+
+#[test]
+fn esc_cancels_a_running_fetch_and_drops_its_late_answer() {
     let (mut app, _) = with_token();
-    let size = Rect::new(0, 0, 80, 24);
-    let drawn = |app: &mut App| {
-        let max_scroll = tokscope::tui::ui::max_scroll(app, size);
-        update(app, Action::Drawn { max_scroll });
-    };
-    drawn(&mut app);
-    let most = app.max_scroll.unwrap();
+    let before = app
+        .current
+        .as_ref()
+        .unwrap()
+        .fetched
+        .token
+        .access_token
+        .fingerprint();
+    press(&mut app, KeyCode::Char('r'));
+    app.effects.clear();
+    press(&mut app, KeyCode::Esc);
+    assert!(app.in_flight.is_none());
+    assert_eq!(app.effects, [Effect::CancelFetch]);
+    assert!(
+        app.active_note().unwrap().contains("cancelled"),
+        "{:?}",
+        app.note
+    );
+    // The next fetch can start at once.
+    app.effects.clear();
+    press(&mut app, KeyCode::Char('r'));
+    assert_eq!(fetches(&app), [(FetchKind::User, ARM.to_string())]);
+    press(&mut app, KeyCode::Esc);
+    // An answer already on its way when Esc was pressed changes nothing.
+    let raw = jwt(ARM, NOW - 300, NOW + 999, 9);
+    update(
+        &mut app,
+        Action::Fetched {
+            kind: FetchKind::User,
+            resource: ARM.into(),
+            at: NOW,
+            latency: std::time::Duration::from_millis(5),
+            result: Box::new(Ok(fetched(&raw, NOW + 999, NOW))),
+        },
+    );
+    let after = app
+        .current
+        .as_ref()
+        .unwrap()
+        .fetched
+        .token
+        .access_token
+        .fingerprint();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn token_scrolling_stops_at_the_last_line_and_home_end_jump() {
+    let (mut app, _) = with_token();
+    settle(&mut app, 80, 24);
+    let most = app.token.scroll.max.unwrap();
     assert!(most > 0, "the fixture token overflows 80x24");
     press(&mut app, KeyCode::Right);
     for _ in 0..20 {
         press(&mut app, KeyCode::PageDown);
-        drawn(&mut app);
+        settle(&mut app, 80, 24);
     }
-    assert_eq!(app.scroll, most);
+    assert_eq!(app.token.scroll.offset, most);
     // One PgUp moves back at once; no hidden overshoot to climb out of.
     press(&mut app, KeyCode::PageUp);
-    assert_eq!(app.scroll, most.saturating_sub(10));
+    let page = app.token.scroll.page;
+    assert_eq!(app.token.scroll.offset, most.saturating_sub(page - 1));
     press(&mut app, KeyCode::Home);
-    assert_eq!(app.scroll, 0);
+    assert_eq!(app.token.scroll.offset, 0);
     press(&mut app, KeyCode::End);
-    assert_eq!(app.scroll, most);
+    settle(&mut app, 80, 24);
+    assert_eq!(app.token.scroll.offset, most);
     let screen = render(&app, 80, 24);
     assert!(screen.contains("lines "), "{screen}");
     assert!(
@@ -451,17 +515,15 @@ fn changing_resource_while_watching_restarts_the_watch_and_says_so() {
     let (mut app, _) = with_watch();
     let storage = "https://storage.azure.com/";
     update(&mut app, Action::StartInput);
-    for c in storage.chars() {
-        update(&mut app, Action::InputChar(c));
-    }
-    update(&mut app, Action::InputSubmit);
+    update(&mut app, Action::InputText(storage.into()));
+    update(&mut app, Action::InputEdit(Edit::Submit));
     assert!(app.watch.on);
     assert_eq!(app.watch.resource, storage);
     assert_eq!(app.watch.timeline.events().len(), 0);
     assert!(app
         .log
         .iter()
-        .any(|l| l.text == format!("watch restarted for {storage} (timeline reset)")));
+        .any(|l| l.text == format!("watch restarted for {storage}")));
     let screen = render(&app, 120, 40);
     assert!(screen.contains(&format!("resource {storage}")), "{screen}");
 }
@@ -469,25 +531,42 @@ fn changing_resource_while_watching_restarts_the_watch_and_says_so() {
 #[test]
 fn the_hint_line_follows_focus() {
     let (mut app, _) = with_token();
-    assert!(render(&app, 120, 40).contains("↑/↓ choose a resource"));
+    assert!(render(&app, 120, 40).contains("j/k choose a resource"));
     press(&mut app, KeyCode::Right);
     let screen = render(&app, 120, 40);
-    assert!(
-        screen.contains("↑/↓ PgUp/PgDn Home/End scroll · ←"),
-        "{screen}"
-    );
+    assert!(screen.contains("j/k choose a claim · c copies"), "{screen}");
+    press(&mut app, KeyCode::Char('4'));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("j/k PgUp/PgDn g/G scroll · ←"), "{screen}");
     assert!(!screen.contains("choose a resource"), "{screen}");
 }
 
 #[test]
-fn wide_claim_rows_keep_value_and_explanation_apart() {
-    let (app, _) = with_token();
+fn claims_are_one_line_each_with_the_selected_ones_meaning_below() {
+    let (mut app, _) = with_token();
+    settle(&mut app, 120, 40);
     let screen = render(&app, 120, 40);
     let iss = screen
         .lines()
-        .find(|l| l.contains("iss "))
+        .find(|l| l.contains(" iss "))
         .expect("the iss row is on screen");
-    assert!(iss.contains(" │ Issuer"), "{iss}");
+    assert!(
+        !iss.contains("Issuer"),
+        "no explanation under every claim: {iss}"
+    );
+    assert!(screen.contains("aud: Audience"), "{screen}");
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Char('j'));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("iss: Issuer"), "{screen}");
+    press(&mut app, KeyCode::Char('c'));
+    assert!(
+        app.effects
+            .iter()
+            .any(|e| matches!(e, Effect::Copy(v) if v.starts_with("https://sts.windows.net/"))),
+        "c copies the selected claim's value: {:?}",
+        app.effects
+    );
 }
 
 #[test]
