@@ -21,7 +21,8 @@ fn rules() -> Vec<Rule> {
         Rule {
             from: &[
                 "arm", "assets", "doctor", "duration", "emulator", "endpoint", "error", "inspect",
-                "net", "report", "secret", "session", "text", "token", "watch",
+                "net", "output", "report", "sanitize", "secret", "session", "text", "token",
+                "watch",
             ],
             never: FRONT_ENDS,
             why: "the core never uses a front end",

@@ -10,7 +10,6 @@ pub mod report;
 pub mod terminal;
 pub mod ui;
 
-use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -277,7 +276,5 @@ pub fn osc52(text: &str) -> String {
 }
 
 fn osc52_copy(text: &str) -> std::io::Result<()> {
-    let mut out = std::io::stdout();
-    out.write_all(osc52(text).as_bytes())?;
-    out.flush()
+    crate::output::stdout_escape(&osc52(text))
 }

@@ -284,15 +284,8 @@ fn create_in(dir: &Path, name: &str, text: &str) -> std::io::Result<PathBuf> {
             format!("{stem}-{n}.md")
         };
         let path = dir.join(file);
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut f) => {
-                f.write_all(text.as_bytes())?;
-                return Ok(path);
-            }
+        match crate::output::write_new_file(&path, &crate::output::TerminalText::text(text)) {
+            Ok(()) => return Ok(path),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
             Err(e) => return Err(e),
         }

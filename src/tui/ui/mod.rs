@@ -142,6 +142,7 @@ pub fn draw(app: &App, f: &mut Frame) -> Drawn {
     if app.ascii {
         theme::asciify(f.buffer_mut());
     }
+    make_cells_inert(f);
     drawn
 }
 
@@ -188,6 +189,15 @@ fn draw_screen(app: &App, f: &mut Frame) -> Drawn {
         first_field: panel.first_field.map(to_u16),
         list_shown,
         help_max: to_u16(help_max),
+    }
+}
+
+/// Every cell through the one terminal sanitiser, whatever the widgets let through.
+fn make_cells_inert(f: &mut Frame) {
+    for cell in f.buffer_mut().content.iter_mut() {
+        if let Some(stand_in) = crate::sanitize::sanitize_cell(cell.symbol()) {
+            cell.set_symbol(stand_in);
+        }
     }
 }
 
