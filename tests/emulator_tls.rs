@@ -1,5 +1,5 @@
 //! `tokscope emulate --tls`: every route over HTTPS on 127.0.0.1 with a CA made at start, trusted
-//! by tokscope's clients only when told (here through `trust::install_roots`, as `--ca-file` does).
+//! by tokscope's clients only when told (here through `trust::add`, as `--ca-file` does).
 
 mod common;
 
@@ -9,8 +9,9 @@ use common::*;
 use serde_json::Value;
 use tokscope::arm;
 use tokscope::emulator::{Config, Running};
-use tokscope::endpoint::{trust, Flavour, Identity};
+use tokscope::endpoint::{Flavour, Identity};
 use tokscope::error::ErrorKind;
+use tokscope::net::trust;
 
 async fn tls_emulator() -> Running {
     emulator_with(Config {

@@ -16,8 +16,8 @@ use rcgen::{
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::TlsAcceptor;
 
-use crate::endpoint::pinned_tls::thumbprint;
 use crate::error::{Error, ErrorKind, Result};
+use sha1::{Digest, Sha1};
 
 /// The names the server certificate is valid for: every way a local client spells loopback.
 const SERVER_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1"];
@@ -112,6 +112,15 @@ impl Certificates {
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(TlsAcceptor::from(Arc::new(config)))
     }
+}
+
+/// Upper-case hex SHA-1 of a DER certificate, the form Service Fabric's thumbprint takes.
+/// Computed here, not by the client's pinning code, so the emulator stays an independent check.
+fn thumbprint(der: &[u8]) -> String {
+    Sha1::digest(der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect()
 }
 
 fn name(common_name: &str) -> DistinguishedName {

@@ -3,12 +3,11 @@
 pub mod arc;
 pub mod azcli;
 pub mod detect;
-pub mod http;
+
 pub mod pinned_tls;
 pub mod request;
 pub mod response;
 pub mod retry;
-pub mod trust;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -21,6 +20,8 @@ pub use response::{ExpirySource, TokenResponse};
 pub use retry::RetryPolicy;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::net as http;
+pub use crate::net::is_loopback_url;
 use crate::secret::HeaderSecret;
 use request::{Call, Method};
 
@@ -246,7 +247,7 @@ impl TokenClient {
             }
             let retry_after = answer
                 .header("retry-after")
-                .and_then(|v| retry::parse_retry_after(v, chrono::Utc::now()));
+                .and_then(|v| http::parse_retry_after(v, chrono::Utc::now()));
             let wait = RetryPolicy::retryable(ep.flavour, answer.status)
                 .then(|| {
                     self.retry
@@ -356,19 +357,6 @@ fn server_date(answer: &http::Answer) -> Option<i64> {
         .map(|d| d.timestamp())
 }
 
-/// True for 127.0.0.0/8, ::1 and localhost.
-pub fn is_loopback_url(url: &str) -> bool {
-    let Ok(u) = reqwest::Url::parse(url) else {
-        return false;
-    };
-    match u.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
 /// Secrets (the App Service header) travel over plain HTTP only to loopback.
 fn check_transport(ep: &Endpoint) -> Result<()> {
     let url = reqwest::Url::parse(&ep.url).map_err(|e| {
@@ -418,7 +406,7 @@ fn transport_error(ep: &Endpoint, e: &reqwest::Error) -> Error {
         let hint = if ep.flavour == Flavour::Servicefabric {
             "Service Fabric's certificate is trusted by IDENTITY_SERVER_THUMBPRINT only: check it is the one the platform (or `tokscope emulate --tls`) printed".to_string()
         } else {
-            let extra: Vec<String> = trust::installed()
+            let extra: Vec<String> = crate::net::trust::installed()
                 .iter()
                 .map(|r| format!("{} ({})", r.path.display(), r.source))
                 .collect();

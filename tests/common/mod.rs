@@ -93,7 +93,7 @@ pub fn tokscope(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     for v in tokscope::endpoint::detect::IDENTITY_VARS
         .iter()
         .chain(tokscope::endpoint::detect::PROXY_VARS)
-        .chain(tokscope::endpoint::trust::CA_VARS)
+        .chain(tokscope::net::trust::CA_VARS)
     {
         cmd.env_remove(v);
     }
