@@ -2,6 +2,7 @@
 
 pub mod claims;
 pub mod jwt;
+pub mod service_account;
 pub mod verify;
 
 pub use jwt::{decode, Jwt, JwtError};
