@@ -91,6 +91,9 @@ pub enum Command {
     /// Decode a token given as an argument or on stdin.
     Decode(DecodeArgs),
     /// Run the endpoint emulator, printing the env exports that point clients at it.
+    ///
+    /// It also prints this run's admin token: /admin/faults takes it in the
+    /// x-tokscope-admin-token header, from loopback only.
     Emulate(EmulateArgs),
     /// Check this machine step by step: environment, proxy, endpoint, token, clock, signature.
     /// Exits 0 when all pass, 1 with warnings, 2 with failures.

@@ -3,6 +3,8 @@
 use serde::Serialize;
 use std::fmt;
 
+use crate::sanitize::sanitize;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
@@ -81,16 +83,17 @@ impl Error {
     }
 
     /// One line: kind, HTTP status, the service's code and the message, e.g.
-    /// `endpoint (HTTP 400) invalid_resource: AADSTS500011: …`.
+    /// `endpoint (HTTP 400) invalid_resource: AADSTS500011: …`. Line breaks and controls
+    /// from the service are made visible, so the line stays one line.
     pub fn headline(&self) -> String {
         let mut out = self.kind.as_str().to_string();
         if let Some(s) = self.status {
             out.push_str(&format!(" (HTTP {s})"));
         }
         if let Some(c) = &self.code {
-            out.push_str(&format!(" {c}"));
+            out.push_str(&format!(" {}", sanitize(c)));
         }
-        out.push_str(&format!(": {}", self.message));
+        out.push_str(&format!(": {}", sanitize(&self.message)));
         out
     }
 
@@ -123,9 +126,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.headline())?;
         for (k, v) in &self.request_ids {
-            write!(f, "\n  {k}: {v}")?;
+            write!(f, "\n  {}: {}", sanitize(k), sanitize(v))?;
         }
-        write!(f, "\n  hint: {}", self.hint)
+        write!(f, "\n  hint: {}", sanitize(&self.hint))
     }
 }
 

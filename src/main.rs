@@ -5,33 +5,41 @@ use clap::Parser;
 use tokscope::cli::{Cli, Command};
 use tokscope::commands::{decode, doctor, emulate, get, report, setup, vms, watch};
 use tokscope::error::Error;
+use tokscope::output::{self, TerminalText};
 
-/// One line on stdout. A closed pipe (`| head`) is the reader's choice, not a failure to report.
-fn emit(text: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stdout().lock(), "{text}");
+/// A command's output on stdout, sanitised as JSON or as text. A closed pipe (`| head`) is the
+/// reader's choice; any other write failure is an error (see `output`).
+fn emit(text: &str, json: bool) -> Result<(), Error> {
+    let text = text.trim_end();
+    output::stdout_line(&if json {
+        TerminalText::json(text)
+    } else {
+        TerminalText::text(text)
+    })
 }
 
 fn print_error(e: &Error, json: bool) {
     if json {
-        emit(&e.to_json().to_string());
-    } else {
-        eprintln!("error: {e}");
+        // When stdout itself is what failed, say so on stderr instead.
+        if emit(&e.to_json().to_string(), true).is_ok() {
+            return;
+        }
     }
+    output::stderr_line(&TerminalText::text(&format!("error: {e}")));
 }
 
 async fn run(cli: Cli) -> Result<(), (Error, bool)> {
     match &cli.command {
         Some(Command::Decode(a)) => {
             let out = decode::run(a).map_err(|e| (e, a.json))?;
-            emit(out.trim_end());
+            emit(&out, a.json).map_err(|e| (e, false))?;
         }
         Some(Command::Emulate(a)) => emulate::run(a).await.map_err(|e| (e, false))?,
         // Doctor and report set their own exit codes: see `diagnose`.
         Some(Command::Doctor(_) | Command::Report(_)) => {}
         Some(Command::Vms(a)) => {
             let out = vms::run(&cli, a).await.map_err(|e| (e, a.json))?;
-            emit(out.trim_end());
+            emit(&out, a.json).map_err(|e| (e, false))?;
         }
         Some(Command::Watch(a)) => watch::run(&cli, a).await.map_err(|e| (e, a.json))?,
         Some(Command::Get(a)) => {
@@ -41,7 +49,7 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
             let out = get::run(&s, &cli.resource, a)
                 .await
                 .map_err(|e| (e, a.json))?;
-            emit(out.trim_end());
+            emit(&out, a.json).map_err(|e| (e, false))?;
         }
         None => {
             let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
@@ -50,7 +58,7 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
             let line = tokscope::tui::run(&s, &cli.resource)
                 .await
                 .map_err(|e| (e, false))?;
-            emit(&line);
+            output::stdout_line(&TerminalText::line(&line)).map_err(|e| (e, false))?;
         }
     }
     Ok(())
@@ -58,24 +66,27 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
 
 /// `doctor` and `report`, whose exit codes say how the checks went. None for other commands.
 async fn diagnose(cli: &Cli) -> Option<ExitCode> {
-    let outcome = match &cli.command {
-        Some(Command::Doctor(a)) => doctor::run(&cli.endpoint, cli.demo, &cli.resource, a)
-            .await
-            .map(|(text, code)| (Some(text), code))
-            .map_err(|e| (e, a.json)),
-        Some(Command::Report(a)) => report::run(&cli.endpoint, cli.demo, &cli.resource, a)
-            .await
-            .map(|text| (text, 0))
-            .map_err(|e| (e, a.format == tokscope::report::Format::Json)),
+    let (outcome, json) = match &cli.command {
+        Some(Command::Doctor(a)) => (
+            doctor::run(&cli.endpoint, cli.demo, &cli.resource, a)
+                .await
+                .map(|(text, code)| (Some(text), code)),
+            a.json,
+        ),
+        Some(Command::Report(a)) => (
+            report::run(&cli.endpoint, cli.demo, &cli.resource, a)
+                .await
+                .map(|text| (text, 0)),
+            a.format == tokscope::report::Format::Json,
+        ),
         _ => return None,
     };
-    Some(match outcome {
-        Ok((text, code)) => {
-            if let Some(t) = text {
-                emit(t.trim_end());
-            }
-            ExitCode::from(code)
-        }
+    let outcome = outcome.and_then(|(text, code)| match text {
+        Some(t) => emit(&t, json).map(|()| code),
+        None => Ok(code),
+    });
+    Some(match outcome.map_err(|e| (e, json)) {
+        Ok(code) => ExitCode::from(code),
         Err((e, json)) => {
             print_error(&e, json);
             // Doctor uses 1 and 2 for warnings and failures; being unable to run at all is 3.
@@ -92,7 +103,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            output::note(&format!("error: cannot start the async runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use serde_json::{json, Map, Value};
 
 use crate::doctor::{render, Diagnosis};
+use crate::sanitize::{sanitize, sanitize_json};
 use crate::token::claims::{time_claims, utc_string, TimeForms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -108,13 +109,14 @@ pub fn json_report(d: &Diagnosis, system: &SystemInfo, now: i64) -> Value {
     })
 }
 
-/// A table cell: one line, pipes escaped.
+/// A table cell: one line (outside line breaks and controls made visible), pipes escaped.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    sanitize(&s.replace('\n', " ")).replace('|', "\\|")
 }
 
+/// Pretty JSON whose strings carry no raw control or bidi character.
 fn pretty(v: &Map<String, Value>) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_default()
+    sanitize_json(&serde_json::to_string_pretty(v).unwrap_or_default()).into_owned()
 }
 
 pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
@@ -131,7 +133,7 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
         system.version
     );
     let _ = writeln!(out, "## Summary\n");
-    let _ = writeln!(out, "- resource: `{}`", d.resource);
+    let _ = writeln!(out, "- resource: `{}`", sanitize(&d.resource));
     match &d.endpoint {
         Some(ep) => {
             let from = if ep.detected_from.is_empty() {
@@ -143,9 +145,9 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
                 out,
                 "- endpoint: {} at `{}` (from {from})",
                 ep.flavour.name(),
-                ep.url
+                sanitize(&ep.url)
             );
-            let _ = writeln!(out, "- identity: {}", ep.identity);
+            let _ = writeln!(out, "- identity: {}", sanitize(&ep.identity.to_string()));
         }
         None => {
             let _ = writeln!(out, "- endpoint: none detected");
@@ -201,7 +203,7 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
         let _ = writeln!(out, "None seen.");
     }
     for (k, v) in &d.request_ids {
-        let _ = writeln!(out, "- {k}: `{v}`");
+        let _ = writeln!(out, "- {}: `{}`", sanitize(k), sanitize(v));
     }
 
     let _ = writeln!(out, "\n## System\n");

@@ -93,3 +93,33 @@ fn expires_on_with_an_absurd_offset_is_refused() {
         Some(1_795_481_958)
     );
 }
+
+/// Anything that could act on a terminal or reorder text.
+fn raw_unsafe(s: &str) -> bool {
+    s.chars().any(tokscope::sanitize::is_unsafe)
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn sanitised_text_holds_no_control_or_bidi_character(s in any::<String>()) {
+        prop_assert!(!raw_unsafe(&tokscope::sanitize::sanitize(&s)));
+        let lines = tokscope::sanitize::sanitize_lines(&s);
+        prop_assert!(!lines.chars().any(|c| tokscope::sanitize::is_unsafe(c) && c != '\n' && c != '\t'));
+    }
+
+    #[test]
+    fn sanitiser_keeps_printable_text(s in "[^\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]{0,200}") {
+        prop_assert_eq!(tokscope::sanitize::sanitize(&s), s.as_str());
+    }
+
+    #[test]
+    fn sanitised_json_is_the_same_value(s in any::<String>()) {
+        let v = serde_json::json!({ "claim": s });
+        let raw = serde_json::to_string_pretty(&v).unwrap();
+        let safe = tokscope::sanitize::sanitize_json(&raw);
+        prop_assert!(!safe.chars().any(|c| tokscope::sanitize::is_unsafe(c) && c != '\n'));
+        prop_assert_eq!(serde_json::from_str::<serde_json::Value>(&safe).unwrap(), v);
+    }
+}

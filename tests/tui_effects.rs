@@ -80,7 +80,7 @@ async fn the_report_file_holds_no_token_and_falls_back_to_a_writable_dir() {
     let inputs = report::ReportInputs::from_setup(&s);
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("not-there");
-    let path = report::save(&inputs, ARM, &[missing, dir.path().to_path_buf()])
+    let path = report::save(&inputs, ARM, "", &[missing, dir.path().to_path_buf()])
         .await
         .unwrap();
     assert_eq!(path.parent(), Some(dir.path()));
@@ -110,4 +110,58 @@ fn reports_never_overwrite_and_unwritable_places_say_why() {
     let e = report::write_first(&[dir.path().join("missing")], "r.md", "x").unwrap_err();
     assert_eq!(e.kind, ErrorKind::Io);
     assert!(e.message.contains("missing"), "{}", e.message);
+}
+
+/// The report after an ARM 403 in the UI carries that failure and every request id, next to
+/// the token the UI holds (issue: it said "Request ids: none seen").
+#[tokio::test]
+async fn the_report_after_an_arm_403_carries_the_failure_and_its_request_ids() {
+    use tokscope::tui::action::Action;
+    use tokscope::tui::app::{update, ArmAnswer};
+    let s = demo(&["--client-id", NO_ROLE]).await;
+    let mut app = tokscope::tui::initial_app(&s.endpoint, ARM);
+    let fetched = s.client.fetch(&s.endpoint, ARM).await.unwrap();
+    update(
+        &mut app,
+        Action::Fetched {
+            kind: tokscope::tui::action::FetchKind::User,
+            resource: ARM.into(),
+            at: fetched.received_at,
+            latency: fetched.latency,
+            result: Box::new(Ok(fetched)),
+        },
+    );
+    let plan = vms::plan(&s, &VmsArgs::default(), ARM).unwrap();
+    let result = vms::list(&plan, &s.client, &s.endpoint).await;
+    let e = result.as_ref().unwrap_err().clone();
+    let requests = plan.client.history();
+    let at = app.now;
+    update(
+        &mut app,
+        Action::VmsListed(Box::new(ArmAnswer {
+            at,
+            token_note: plan.token_note.clone(),
+            requests: requests.clone(),
+            result,
+        })),
+    );
+    let session = report::session_story(&app);
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = report::ReportInputs::from_setup(&s);
+    let path = report::save(&inputs, ARM, &session, &[dir.path().to_path_buf()])
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("AuthorizationFailed"), "{text}");
+    assert!(!e.request_ids.is_empty());
+    for (_, v) in e
+        .request_ids
+        .iter()
+        .chain(requests.iter().flat_map(|r| r.request_ids.iter()))
+    {
+        assert!(text.contains(v.as_str()), "request id {v} missing:\n{text}");
+    }
+    assert!(text.contains("token held: `sha256:"), "{text}");
+    assert!(!text.contains("token held: none"), "{text}");
+    assert!(!has_jwt(&text), "a token in the report:\n{text}");
 }

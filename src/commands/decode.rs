@@ -11,7 +11,7 @@ fn read_input(arg: Option<&str>) -> Result<String> {
         Some(t) if t != "-" => Ok(t.to_string()),
         _ => {
             if std::io::stdin().is_terminal() {
-                eprintln!("paste the token, then press Enter and Ctrl-D");
+                crate::output::note("paste the token, then press Enter and Ctrl-D");
             }
             let mut buf = Vec::new();
             // Read one byte past the limit so that an oversize input is named as such.

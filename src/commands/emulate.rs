@@ -1,11 +1,11 @@
 //! `tokscope emulate`: the endpoint emulator as a standalone server.
 
-use std::io::Write;
 use std::net::SocketAddr;
 
 use crate::cli::EmulateArgs;
 use crate::emulator::{self, Fault, ADMIN_TOKEN_HEADER};
 use crate::error::{Error, Result};
+use crate::output::{self, TerminalText};
 
 pub fn config(args: &EmulateArgs) -> Result<emulator::Config> {
     let mut c = emulator::Config {
@@ -58,33 +58,27 @@ pub fn config(args: &EmulateArgs) -> Result<emulator::Config> {
 pub async fn run(args: &EmulateArgs) -> Result<()> {
     let running = emulator::start(config(args)?, SocketAddr::new(args.bind, args.port)).await?;
     if !emulator::guard::is_loopback(args.bind) {
-        eprintln!(
+        output::note(&format!(
             "warning: listening on {}, beyond loopback: anyone who can reach it can mint tokens",
             args.bind
-        );
+        ));
     }
-    // Written without println!, which panics when stdout is closed (`emulate | head -1`).
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "tokscope emulator on {} (tenant {}, tokens live {} s, renewed {} s before expiry)\n{}",
+    // Through the print layer, never println!, which panics when stdout is closed (`emulate | head -1`).
+    let banner = format!(
+        "tokscope emulator on {} (tenant {}, tokens live {} s, renewed {} s before expiry)\n{}\n\
+         # ARM (VM list, {} per page): tokscope --endpoint {b} vms --arm-url {b}\n\
+         # Faults while it runs (admin token new each run; loopback callers only):\n\
+         curl -H '{ADMIN_TOKEN_HEADER}: {t}' --data-binary '503:count=1' {b}/admin/faults",
         running.base_url(),
         running.shared.tenant_id(),
         running.shared.config.lifetime,
         running.shared.config.refresh_before,
-        running.exports()
-    );
-    let _ = writeln!(
-        out,
-        "# ARM (VM list, {} per page): tokscope --endpoint {b} vms --arm-url {b}\n\
-         # Faults while it runs (admin token new each run; loopback callers only):\n\
-         curl -H '{ADMIN_TOKEN_HEADER}: {t}' --data-binary '503:count=1' {b}/admin/faults",
+        running.exports(),
         running.shared.config.arm_page_size,
         b = running.base_url(),
         t = running.admin_token(),
     );
-    let _ = out.flush();
-    drop(out);
+    output::stdout_line(&TerminalText::text(&banner))?;
     crate::shutdown_signal().await;
     Ok(())
 }

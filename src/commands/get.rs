@@ -246,7 +246,7 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
     }
     let ours = token_warnings(resource, f, jwt.as_ref().ok(), now);
     for w in t.warnings.iter().chain(&ep.notes).chain(&ours) {
-        let _ = writeln!(out, "warning   {w}");
+        let _ = writeln!(out, "warning   {}", crate::sanitize::sanitize(w));
     }
     match jwt {
         Ok(jwt) => {

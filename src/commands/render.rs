@@ -4,13 +4,15 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
+use crate::sanitize::{sanitize, sanitize_json};
 use crate::token::claims::{explain_claim, explain_header, time_forms, TIME_CLAIMS};
 use crate::token::Jwt;
 
+/// A claim or header value on one line: outside controls and line breaks made visible.
 fn value_text(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) => sanitize(s).into_owned(),
+        other => sanitize_json(&other.to_string()).into_owned(),
     }
 }
 
@@ -27,14 +29,14 @@ pub fn jwt_text(jwt: &Jwt, now: i64) -> String {
         .min(14);
     let _ = writeln!(out, "header");
     for (k, v) in &jwt.header {
-        let _ = writeln!(out, "  {k:width$}  {}", value_text(v));
+        let _ = writeln!(out, "  {:width$}  {}", sanitize(k), value_text(v));
         if let Some(e) = explain_header(k) {
             let _ = writeln!(out, "  {:width$}  └ {e}", "");
         }
     }
     let _ = writeln!(out, "claims");
     for (k, v) in &jwt.claims {
-        let _ = writeln!(out, "  {k:width$}  {}", value_text(v));
+        let _ = writeln!(out, "  {:width$}  {}", sanitize(k), value_text(v));
         if TIME_CLAIMS.contains(&k.as_str()) {
             if let Some(epoch) = jwt.claim_i64(k) {
                 let t = time_forms(epoch, now);

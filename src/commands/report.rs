@@ -2,6 +2,7 @@
 
 use crate::cli::{EndpointArgs, ReportArgs};
 use crate::error::{Error, ErrorKind, Result};
+use crate::output::{self, TerminalText};
 use crate::report;
 
 /// Build the report; write it to the file asked for, or return it for stdout.
@@ -16,17 +17,21 @@ pub async fn run(
     let Some(path) = &args.output else {
         return Ok(Some(text));
     };
-    std::fs::write(path, &text).map_err(|e| {
+    let safe = match args.format {
+        report::Format::Json => TerminalText::json(&text),
+        report::Format::Md => TerminalText::text(&text),
+    };
+    output::write_file(path, &safe).map_err(|e| {
         Error::new(
             ErrorKind::Io,
             format!("cannot write {}: {e}", path.display()),
             "choose a writable path with -o, or leave -o out to print the report",
         )
     })?;
-    eprintln!(
+    output::note(&format!(
         "report written to {} ({})",
         path.display(),
         crate::doctor::render::summary_line(&d)
-    );
+    ));
     Ok(None)
 }

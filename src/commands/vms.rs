@@ -1,5 +1,6 @@
 //! `tokscope vms`: use the token against ARM and list the VMs the identity can read.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use serde_json::{json, Value};
@@ -9,6 +10,7 @@ use crate::arm::{self, Client, Discovery, RequestRecord, Subscription, Target, V
 use crate::cli::{Cli, VmsArgs};
 use crate::endpoint::{Endpoint, TokenClient};
 use crate::error::Result;
+use crate::sanitize::sanitize;
 use crate::secret::AccessToken;
 
 /// What one successful run found, for either output.
@@ -131,31 +133,34 @@ pub fn human(o: &Outcome, power_state: bool) -> String {
     let _ = writeln!(out, "subscription  {} (from {})", s.id, s.source.describe());
     let _ = writeln!(out, "token         {} for {}", o.fingerprint, o.audience);
     for n in o.token_note.iter().chain(&s.notes) {
-        let _ = writeln!(out, "note          {n}");
+        let _ = writeln!(out, "note          {}", sanitize(n));
     }
     let _ = writeln!(out);
-    let mut rows: Vec<Vec<&str>> = vec![vec![
+    let mut rows: Vec<Vec<Cow<str>>> = vec![[
         "NAME",
         "RESOURCE GROUP",
         "LOCATION",
         "SIZE",
         "OS",
         "PROVISIONING",
-    ]];
+    ]
+    .map(Cow::Borrowed)
+    .to_vec()];
     if power_state {
-        rows[0].push("POWER");
+        rows[0].push(Cow::Borrowed("POWER"));
     }
+    // VM fields come from ARM: one line each, controls made visible, so a row cannot forge others.
     for vm in &o.list.vms {
         let mut r = vec![
-            vm.name.as_str(),
-            vm.resource_group.as_str(),
-            vm.location.as_str(),
-            vm.size.as_str(),
-            vm.os_type.as_str(),
-            vm.provisioning_state.as_str(),
+            sanitize(&vm.name),
+            sanitize(&vm.resource_group),
+            sanitize(&vm.location),
+            sanitize(&vm.size),
+            sanitize(&vm.os_type),
+            sanitize(&vm.provisioning_state),
         ];
         if power_state {
-            r.push(vm.power_state.as_deref().unwrap_or("unknown"));
+            r.push(sanitize(vm.power_state.as_deref().unwrap_or("unknown")));
         }
         rows.push(r);
     }
@@ -179,7 +184,7 @@ pub fn human(o: &Outcome, power_state: bool) -> String {
         if o.list.pages == 1 { "" } else { "s" }
     );
     for r in &o.requests {
-        let _ = writeln!(out, "request  {}", r.line());
+        let _ = writeln!(out, "request  {}", sanitize(&r.line()));
     }
     out
 }

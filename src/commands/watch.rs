@@ -5,12 +5,12 @@
 //! "fingerprint","expires_on_epoch","expires_in_s","latency_ms","refreshed_before_expiry_s"?,"error"?,"warnings"?}`
 //! and the last line is `{"summary":{"polls","refreshes","errors","latency_p50_ms","latency_p95_ms","latency_max_ms"}}`.
 
-use std::io::Write;
 use std::time::Duration;
 
 use crate::cli::{Cli, WatchArgs};
 use crate::endpoint::Flavour;
 use crate::error::Result;
+use crate::output::{self, TerminalText};
 use crate::token::claims::{duration, relative, utc_string};
 use crate::watch::{poll, EventKind, PollEvent, Summary, Timeline};
 
@@ -56,11 +56,12 @@ pub fn summary_line(s: &Summary) -> String {
     )
 }
 
-fn emit(text: &str) {
-    let mut out = std::io::stdout().lock();
-    // A closed pipe (`| head`) ends the output, not the program's bookkeeping.
-    let _ = writeln!(out, "{text}");
-    let _ = out.flush();
+fn emit(text: &str, json: bool) -> Result<()> {
+    output::stdout_line(&if json {
+        TerminalText::json(text)
+    } else {
+        TerminalText::line(text)
+    })
 }
 
 /// Poll until `--count` or Ctrl-C/SIGTERM, then print the summary. Failed polls are events, not
@@ -69,19 +70,19 @@ pub async fn run(cli: &Cli, args: &WatchArgs) -> Result<()> {
     let setup = super::setup::setup(&cli.endpoint, cli.demo, super::setup::demo_config()).await?;
     let real_imds = setup.emulator.is_none() && setup.endpoint.flavour == Flavour::Imds;
     if real_imds && args.interval < IMDS_GENTLE_INTERVAL {
-        eprintln!(
+        output::note(&format!(
             "warning: polling IMDS every {} ms; it throttles at 20 requests/s per VM (429), so keep the interval at 1s or more",
             args.interval.as_millis()
-        );
+        ));
     }
     if !args.json {
-        eprintln!(
+        output::note(&format!(
             "watching {} ({}) for {} every {}; Ctrl-C stops",
             setup.endpoint.url,
             setup.endpoint.flavour.name(),
             cli.resource,
             humanize(args.interval)
-        );
+        ));
     }
     let mut timeline = Timeline::default();
     let stop = crate::shutdown_signal();
@@ -93,11 +94,12 @@ pub async fn run(cli: &Cli, args: &WatchArgs) -> Result<()> {
             _ = &mut stop => break,
         };
         let event = timeline.record(at, latency, &result);
-        emit(&if args.json {
+        let line = if args.json {
             event.to_json().to_string()
         } else {
             event_line(event)
-        });
+        };
+        emit(&line, args.json)?;
         polls += 1;
         if args.count.is_some_and(|n| polls >= n) {
             break;
@@ -108,11 +110,12 @@ pub async fn run(cli: &Cli, args: &WatchArgs) -> Result<()> {
         }
     }
     let summary = timeline.summary();
-    emit(&if args.json {
+    let line = if args.json {
         serde_json::json!({ "summary": summary }).to_string()
     } else {
         summary_line(&summary)
-    });
+    };
+    emit(&line, args.json)?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
 use super::app::Mode;
-use super::keys;
+use super::keys::{self, Command};
 
 /// What a key means in the current mode; None when it means nothing.
 pub fn key_action(mode: &Mode, key: KeyEvent) -> Option<Action> {
@@ -19,24 +19,34 @@ pub fn key_action(mode: &Mode, key: KeyEvent) -> Option<Action> {
         return Some(Action::Quit);
     }
     match mode {
-        Mode::Input(_) => Some(match key.code {
-            KeyCode::Esc => Action::InputCancel,
-            KeyCode::Enter => Action::InputSubmit,
-            KeyCode::Backspace => Action::InputBackspace,
-            KeyCode::Char(c) => Action::InputChar(c),
-            _ => return None,
-        }),
+        Mode::Input(_) => match keys::edit_for(key) {
+            Some(edit) => Some(Action::InputEdit(edit)),
+            None => match key.code {
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    Some(Action::InputText(c.to_string()))
+                }
+                _ => None,
+            },
+        },
         Mode::ConfirmCopyToken => Some(match key.code {
             // Only `y`: Enter fetches elsewhere, and a reflex Enter must not send a secret.
             KeyCode::Char('y') => Action::ConfirmCopyToken,
+            KeyCode::Char('f') => Action::WriteTokenFile,
             _ => Action::CancelConfirm,
         }),
-        Mode::Help => match key.code {
-            KeyCode::Esc | KeyCode::Char('?') => Some(Action::ToggleHelp),
-            KeyCode::Char('q') => Some(Action::Quit),
+        Mode::Help(_) => match keys::command_for(key)?.0 {
+            // q and Esc close help before anything quits.
+            Command::Help | Command::Quit | Command::Cancel => Some(Action::ToggleHelp),
+            Command::Up => Some(Action::Up),
+            Command::Down => Some(Action::Down),
+            Command::PageUp => Some(Action::PageUp),
+            Command::PageDown => Some(Action::PageDown),
+            Command::Top => Some(Action::ScrollTop),
+            Command::Bottom => Some(Action::ScrollBottom),
+            Command::Repaint => Some(Action::Repaint),
             _ => None,
         },
-        Mode::Normal => keys::command_for(key).map(keys::Command::action),
+        Mode::Normal => keys::command_for(key).map(|(c, k)| c.action(k)),
     }
 }
 
@@ -44,6 +54,8 @@ pub fn event_action(mode: &Mode, ev: Event) -> Option<Action> {
     match ev {
         Event::Key(k) => key_action(mode, k),
         Event::Resize(_, _) => Some(Action::Resize),
+        // Bracketed paste: the text arrives whole, so a pasted token never runs as keys.
+        Event::Paste(text) => Some(Action::Paste(text)),
         _ => None,
     }
 }
@@ -63,6 +75,8 @@ pub fn spawn_input_thread(tx: UnboundedSender<Event>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::editor::LineEditor;
+    use crate::tui::keys::Edit;
 
     fn k(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
@@ -70,10 +84,17 @@ mod tests {
 
     #[test]
     fn modes_take_keys_first() {
-        let typing = Mode::Input("x".into());
+        let typing = Mode::Input(LineEditor::default());
         assert!(matches!(
             key_action(&typing, k(KeyCode::Char('q'))),
-            Some(Action::InputChar('q'))
+            Some(Action::InputText(t)) if t == "q"
+        ));
+        assert!(matches!(
+            key_action(
+                &typing,
+                KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)
+            ),
+            Some(Action::InputEdit(Edit::KillToStart))
         ));
         assert!(matches!(
             key_action(&Mode::ConfirmCopyToken, k(KeyCode::Char('n'))),
@@ -94,6 +115,10 @@ mod tests {
             ),
             Some(Action::Quit)
         ));
-        assert!(key_action(&Mode::Help, k(KeyCode::Char('r'))).is_none());
+        assert!(key_action(&Mode::Help(0), k(KeyCode::Char('r'))).is_none());
+        assert!(matches!(
+            key_action(&Mode::Help(0), k(KeyCode::Char('q'))),
+            Some(Action::ToggleHelp)
+        ));
     }
 }

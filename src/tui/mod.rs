@@ -3,13 +3,13 @@
 
 pub mod action;
 pub mod app;
+pub mod editor;
 pub mod event;
 pub mod keys;
 pub mod report;
 pub mod terminal;
 pub mod ui;
 
-use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -21,7 +21,7 @@ use crate::commands::setup::Setup;
 use crate::commands::vms;
 use crate::endpoint::{Endpoint, RetryNote, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
-use action::Action;
+use action::{Action, FetchKind};
 use app::{update, App, ArmAnswer, Effect, LogLevel};
 
 /// Set to 1 to make the UI panic right after its first frame: proves the terminal is restored.
@@ -52,6 +52,11 @@ fn io_error(e: std::io::Error) -> Error {
 pub fn initial_app(endpoint: &Endpoint, resource: &str) -> App {
     let mut app = App::new(endpoint, resource, crate::assets::resource_presets(), now());
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let locale = var("LC_ALL")
+        .or_else(|| var("LC_CTYPE"))
+        .or_else(|| var("LANG"));
+    app.ascii = ui::theme::wants_ascii(var("TERM").as_deref(), locale.as_deref());
     app.log(
         LogLevel::Info,
         format!(
@@ -88,19 +93,48 @@ pub async fn run(setup: &Setup, resource: &str) -> Result<String> {
     let shutdown = crate::shutdown_signal();
     tokio::pin!(shutdown);
     let mut dirty = true;
+    let mut fetch_task: Option<tokio::task::JoinHandle<()>> = None;
     loop {
-        run_effects(&mut app, setup, &client, &endpoint, &tx);
+        for effect in std::mem::take(&mut app.effects) {
+            match effect {
+                Effect::Repaint => {
+                    guard.terminal.clear().map_err(io_error)?;
+                    dirty = true;
+                }
+                Effect::Suspend => {
+                    guard.suspend().map_err(io_error)?;
+                    dirty = true;
+                }
+                Effect::CancelFetch => {
+                    if let Some(t) = fetch_task.take() {
+                        t.abort();
+                    }
+                }
+                Effect::Fetch {
+                    kind: FetchKind::User,
+                    resource,
+                } => {
+                    fetch_task = Some(spawn_fetch(
+                        &client,
+                        &endpoint,
+                        FetchKind::User,
+                        resource,
+                        &tx,
+                    ));
+                }
+                other => run_effect(&mut app, other, setup, &client, &endpoint, &tx),
+            }
+        }
         if app.quit {
             break;
         }
         if dirty {
-            let size = guard
+            let mut drawn = action::Drawn::default();
+            guard
                 .terminal
-                .draw(|f| ui::draw(&app, f))
-                .map_err(io_error)?
-                .area;
-            let max_scroll = ui::max_scroll(&app, size);
-            update(&mut app, Action::Drawn { max_scroll });
+                .draw(|f| drawn = ui::draw(&app, f))
+                .map_err(io_error)?;
+            update(&mut app, Action::Drawn(drawn));
             dirty = false;
             if test_panic {
                 panic!("{TEST_PANIC_ENV}=1: panicking after the first frame, as asked");
@@ -164,52 +198,75 @@ fn spawn_list_vms(
     });
 }
 
-/// Start what `update` asked for: fetches, the ARM listing and the report as tokio tasks
-/// reporting back over `tx`; copies.
-fn run_effects(
+fn spawn_fetch(
+    client: &TokenClient,
+    endpoint: &Endpoint,
+    kind: FetchKind,
+    resource: String,
+    tx: &UnboundedSender<Action>,
+) -> tokio::task::JoinHandle<()> {
+    let client = client.clone();
+    let endpoint = endpoint.clone();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let (at, latency, result) = crate::watch::poll(&client, &endpoint, &resource).await;
+        let _ = tx.send(Action::Fetched {
+            kind,
+            resource,
+            at,
+            latency,
+            result: Box::new(result),
+        });
+    })
+}
+
+/// Start what `update` asked for: polls, the ARM listing, the report and the token file as
+/// tokio tasks reporting back over `tx`; copies.
+fn run_effect(
     app: &mut App,
+    effect: Effect,
     setup: &Setup,
     client: &TokenClient,
     endpoint: &Endpoint,
     tx: &UnboundedSender<Action>,
 ) {
-    for effect in std::mem::take(&mut app.effects) {
-        match effect {
-            Effect::Fetch { kind, resource } => {
-                let client = client.clone();
-                let endpoint = endpoint.clone();
+    match effect {
+        Effect::Fetch { kind, resource } => {
+            spawn_fetch(client, endpoint, kind, resource, tx);
+        }
+        Effect::ListVms { resource } => {
+            spawn_list_vms(setup, client, endpoint, &resource, tx);
+        }
+        Effect::WriteReport { resource, session } => {
+            let inputs = report::ReportInputs::from_setup(setup);
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let result =
+                    report::save(&inputs, &resource, &session, &report::default_dirs()).await;
+                let _ = tx.send(Action::ReportWritten(
+                    result.map(|p| p.display().to_string()),
+                ));
+            });
+        }
+        Effect::WriteTokenFile => {
+            if let Some(c) = &app.current {
+                let raw = c.fetched.token.access_token.expose().to_string();
                 let tx = tx.clone();
-                tokio::spawn(async move {
-                    let (at, latency, result) =
-                        crate::watch::poll(&client, &endpoint, &resource).await;
-                    let _ = tx.send(Action::Fetched {
-                        kind,
-                        resource,
-                        at,
-                        latency,
-                        result: Box::new(result),
-                    });
-                });
-            }
-            Effect::ListVms { resource } => {
-                spawn_list_vms(setup, client, endpoint, &resource, tx);
-            }
-            Effect::WriteReport { resource } => {
-                let inputs = report::ReportInputs::from_setup(setup);
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    let result = report::save(&inputs, &resource, &report::default_dirs()).await;
-                    let _ = tx.send(Action::ReportWritten(
+                tokio::task::spawn_blocking(move || {
+                    let result = report::write_secret_file(&std::env::temp_dir(), &raw);
+                    let _ = tx.send(Action::TokenFileWritten(
                         result.map(|p| p.display().to_string()),
                     ));
                 });
             }
-            Effect::Copy(text) => {
-                if let Err(e) = osc52_copy(&text) {
-                    app.log(LogLevel::Error, format!("copy failed: {e}"));
-                }
+        }
+        Effect::Copy(text) => {
+            if let Err(e) = osc52_copy(&text) {
+                app.log(LogLevel::Error, format!("copy failed: {e}"));
             }
         }
+        // The runner's own: they need the terminal or the task handle.
+        Effect::Repaint | Effect::Suspend | Effect::CancelFetch => {}
     }
 }
 
@@ -220,7 +277,5 @@ pub fn osc52(text: &str) -> String {
 }
 
 fn osc52_copy(text: &str) -> std::io::Result<()> {
-    let mut out = std::io::stdout();
-    out.write_all(osc52(text).as_bytes())?;
-    out.flush()
+    crate::output::stdout_escape(&osc52(text))
 }

@@ -1,6 +1,8 @@
-//! The support report from the terminal UI: the doctor's checks for the current resource as
-//! markdown, written to a new file in the current directory, or in the temp directory when
-//! the current one does not take it. `report::build` keeps the token out of it.
+//! The support report from the terminal UI: what the session saw (the token held, the last
+//! fetch, the ARM answer with its request ids, the watch timeline), then the doctor's checks
+//! for the current resource, as markdown written to a new file in the current directory, or
+//! in the temp directory when the current one does not take it. Neither part carries the
+//! token: fingerprints only.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,6 +14,8 @@ use crate::doctor;
 use crate::endpoint::{EnvSnapshot, Overrides, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
 use crate::report::{self, Format};
+use crate::token::claims;
+use crate::tui::app::App;
 
 /// What the doctor needs, owned, so the report can be made on a task of its own.
 #[derive(Clone)]
@@ -36,8 +40,9 @@ impl ReportInputs {
     }
 }
 
-/// The markdown report for `resource`, as `tokscope report` makes it.
-pub async fn markdown(inputs: &ReportInputs, resource: &str) -> String {
+/// The markdown report for `resource`: the session's story first, then the report
+/// `tokscope report` makes.
+pub async fn markdown(inputs: &ReportInputs, resource: &str, session: &str) -> String {
     let opts = doctor::Options {
         resource: resource.to_string(),
         authority: inputs.authority.clone(),
@@ -46,7 +51,211 @@ pub async fn markdown(inputs: &ReportInputs, resource: &str) -> String {
         demo: inputs.demo,
     };
     let d = doctor::diagnose(&inputs.env, &inputs.overrides, &inputs.client, &opts).await;
-    report::build(&d, Format::Md)
+    let doctor = report::build(&d, Format::Md);
+    // The session's story goes right under the title, before the checks run for the report.
+    match doctor.find("## ") {
+        Some(i) => format!(
+            "{}{session}\n_The sections below come from checks run again as the report was written._\n\n{}",
+            &doctor[..i],
+            &doctor[i..]
+        ),
+        None => format!("{doctor}\n{session}"),
+    }
+}
+
+fn line(out: &mut String, text: impl AsRef<str>) {
+    out.push_str(text.as_ref());
+    out.push('\n');
+}
+
+/// What this UI session saw, as a markdown section: the token held, the last fetch and its
+/// error, the ARM result or failure with every request id, and the watch timeline. Never the
+/// token itself.
+pub fn session_story(app: &App) -> String {
+    let mut out = String::new();
+    line(&mut out, "## What this session saw\n");
+    let from = if app.detected_from.is_empty() {
+        "the IMDS default".to_string()
+    } else {
+        app.detected_from.join(", ")
+    };
+    line(
+        &mut out,
+        format!(
+            "- endpoint: {} at `{}` (from {from}), identity {}",
+            app.flavour.name(),
+            app.endpoint_url,
+            app.identity
+        ),
+    );
+    line(&mut out, format!("- resource: `{}`", app.resource));
+    match &app.current {
+        Some(c) => {
+            let t = &c.fetched.token;
+            line(
+                &mut out,
+                format!(
+                    "- token held: `{}` ({} chars), fetched {} UTC in {} ms{}, expires {} UTC ({})",
+                    t.access_token.fingerprint(),
+                    t.access_token.len(),
+                    claims::utc_string(c.fetched.received_at),
+                    c.fetched.latency.as_millis(),
+                    if c.fetched.retries > 0 {
+                        format!(" after {} retries", c.fetched.retries)
+                    } else {
+                        String::new()
+                    },
+                    claims::utc_string(c.exp()),
+                    claims::relative(c.exp() - app.now)
+                ),
+            );
+            if let Ok(jwt) = &c.jwt {
+                let f = crate::token::identity::facts(jwt);
+                line(
+                    &mut out,
+                    format!(
+                        "- identity in the token: {} · client id {} · object id {} · tenant {}",
+                        f.kind.describe(),
+                        f.client_id.as_deref().unwrap_or("-"),
+                        f.object_id.as_deref().unwrap_or("-"),
+                        f.tenant.as_deref().unwrap_or("-")
+                    ),
+                );
+                if let Some(o) = &f.owner {
+                    line(&mut out, format!("- owning resource: `{}`", o.id));
+                }
+            }
+            for w in app.warnings() {
+                line(&mut out, format!("- warning: {w}"));
+            }
+        }
+        None => line(&mut out, "- token held: none"),
+    }
+    if let Some(f) = &app.in_flight {
+        line(
+            &mut out,
+            format!(
+                "- a fetch of `{}` was still running ({} s, {} retries)",
+                f.resource,
+                app.now - f.started,
+                f.retries
+            ),
+        );
+    }
+    match &app.last_fetch {
+        Some((at, Ok(fp))) => line(
+            &mut out,
+            format!("- last fetch: {} UTC, got `{fp}`", claims::utc_string(*at)),
+        ),
+        Some((at, Err(e))) => {
+            line(
+                &mut out,
+                format!("- last fetch: {} UTC, failed: {e}", claims::utc_string(*at)),
+            );
+            for (k, v) in &e.request_ids {
+                line(&mut out, format!("  - {k}: `{v}`"));
+            }
+        }
+        None => line(&mut out, "- last fetch: none finished"),
+    }
+    if let Some(e) = &app.error {
+        line(
+            &mut out,
+            format!(
+                "- the shown resource's last answer was an error: {}",
+                e.headline()
+            ),
+        );
+    }
+    arm_story(app, &mut out);
+    watch_story(app, &mut out);
+    out
+}
+
+fn arm_story(app: &App, out: &mut String) {
+    let Some(a) = &app.arm.last else {
+        line(out, "- ARM: not asked in this session");
+        return;
+    };
+    match &a.result {
+        Ok(o) => line(
+            out,
+            format!(
+                "- ARM at {} UTC: {} VMs in {} pages of subscription `{}` (from {})",
+                claims::utc_string(a.at),
+                o.list.vms.len(),
+                o.list.pages,
+                o.subscription.id,
+                o.subscription.source.describe()
+            ),
+        ),
+        Err(e) => {
+            line(
+                out,
+                format!("- ARM at {} UTC failed: {e}", claims::utc_string(a.at)),
+            );
+            line(out, format!("  - what to do: {}", e.hint));
+            for (k, v) in &e.request_ids {
+                line(out, format!("  - {k}: `{v}`"));
+            }
+        }
+    }
+    if let Some(n) = &a.token_note {
+        line(out, format!("  - token: {n}"));
+    }
+    if !a.requests.is_empty() {
+        line(out, "  - requests, with their ids:");
+        for r in &a.requests {
+            line(out, format!("    - `{}`", r.line()));
+        }
+    }
+}
+
+fn watch_story(app: &App, out: &mut String) {
+    let w = &app.watch;
+    let s = w.timeline.summary();
+    if s.polls == 0 {
+        line(out, "- watch: no polls");
+        return;
+    }
+    line(
+        out,
+        format!(
+            "- watch of `{}`{}: {} polls, {} refreshes, {} errors, {} retries ({} polls recovered), latency p50 {} ms, p95 {} ms, max {} ms",
+            w.resource,
+            if w.on { " (running)" } else { "" },
+            s.polls,
+            s.refreshes,
+            s.errors,
+            w.retries,
+            w.recovered,
+            s.latency_p50_ms,
+            s.latency_p95_ms,
+            s.latency_max_ms
+        ),
+    );
+    for e in w.timeline.events() {
+        if let Some(before) = e.refreshed_before_expiry_s {
+            line(
+                out,
+                format!(
+                    "  - the cache renewed the token at {} UTC, {} before the old one expired",
+                    claims::utc_string(e.at),
+                    claims::duration(before)
+                ),
+            );
+        }
+        if let Some(err) = &e.error {
+            line(
+                out,
+                format!(
+                    "  - poll at {} UTC failed: {}",
+                    claims::utc_string(e.at),
+                    err.headline()
+                ),
+            );
+        }
+    }
 }
 
 /// `tokscope-report-20261125T165730Z.md`.
@@ -75,15 +284,8 @@ fn create_in(dir: &Path, name: &str, text: &str) -> std::io::Result<PathBuf> {
             format!("{stem}-{n}.md")
         };
         let path = dir.join(file);
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut f) => {
-                f.write_all(text.as_bytes())?;
-                return Ok(path);
-            }
+        match crate::output::write_new_file(&path, &crate::output::TerminalText::text(text)) {
+            Ok(()) => return Ok(path),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
             Err(e) => return Err(e),
         }
@@ -108,8 +310,13 @@ pub fn write_first(dirs: &[PathBuf], name: &str, text: &str) -> Result<PathBuf> 
 }
 
 /// Make the report and write it; the path written.
-pub async fn save(inputs: &ReportInputs, resource: &str, dirs: &[PathBuf]) -> Result<PathBuf> {
-    let text = markdown(inputs, resource).await;
+pub async fn save(
+    inputs: &ReportInputs,
+    resource: &str,
+    session: &str,
+    dirs: &[PathBuf],
+) -> Result<PathBuf> {
+    let text = markdown(inputs, resource, session).await;
     let name = file_name(Utc::now());
     let dirs = dirs.to_vec();
     tokio::task::spawn_blocking(move || write_first(&dirs, &name, &text))
@@ -121,4 +328,28 @@ pub async fn save(inputs: &ReportInputs, resource: &str, dirs: &[PathBuf]) -> Re
                 "try again",
             )
         })?
+}
+
+/// Write the token to a new file only its owner can read, for terminals that ignore OSC 52.
+pub fn write_secret_file(dir: &Path, raw: &str) -> Result<PathBuf> {
+    let name = format!("tokscope-token-{}.txt", Utc::now().format("%Y%m%dT%H%M%SZ"));
+    let path = dir.join(name);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let written = opts
+        .open(&path)
+        .and_then(|mut f| f.write_all(raw.as_bytes()));
+    match written {
+        Ok(()) => Ok(path),
+        Err(e) => Err(Error::new(
+            ErrorKind::Io,
+            format!("cannot write the token file in {}: {e}", dir.display()),
+            "copy it with y in a terminal that supports OSC 52, or use `tokscope get --show-token`",
+        )),
+    }
 }

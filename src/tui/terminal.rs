@@ -1,12 +1,17 @@
 //! Taking over the terminal and always giving it back: on drop, on panic, on signals
-//! (the runner turns SIGTERM and Ctrl-C into a normal exit, which drops the guard).
+//! (the runner turns SIGTERM and Ctrl-C into a normal exit, which drops the guard), and for
+//! a while on Ctrl-Z.
+
+// The terminal backend owns stdout while the UI runs; what it draws is the cell buffer, which
+// `ui::draw` has passed through the sanitiser.
+#![allow(clippy::disallowed_methods)]
 
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Once;
 
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::{cursor, execute, terminal};
+use ratatui::crossterm::{cursor, event, execute, terminal};
 use ratatui::Terminal;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -16,9 +21,30 @@ static HOOK: Once = Once::new();
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let _ = terminal::disable_raw_mode();
-        let _ = execute!(io::stdout(), terminal::LeaveAlternateScreen, cursor::Show);
+        let _ = execute!(
+            io::stdout(),
+            event::DisableBracketedPaste,
+            terminal::LeaveAlternateScreen,
+            cursor::Show
+        );
         let _ = io::stdout().flush();
     }
+}
+
+/// Raw mode, the alternate screen, no cursor, and pastes delivered whole.
+fn take() -> io::Result<()> {
+    terminal::enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    if let Err(e) = execute!(
+        io::stdout(),
+        terminal::EnterAlternateScreen,
+        cursor::Hide,
+        event::EnableBracketedPaste
+    ) {
+        restore();
+        return Err(e);
+    }
+    Ok(())
 }
 
 pub struct TerminalGuard {
@@ -35,12 +61,7 @@ impl TerminalGuard {
                 previous(info);
             }));
         });
-        terminal::enable_raw_mode()?;
-        ACTIVE.store(true, Ordering::SeqCst);
-        if let Err(e) = execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide) {
-            restore();
-            return Err(e);
-        }
+        take()?;
         match Terminal::new(CrosstermBackend::new(io::stdout())) {
             Ok(terminal) => Ok(Self { terminal }),
             Err(e) => {
@@ -48,6 +69,15 @@ impl TerminalGuard {
                 Err(e)
             }
         }
+    }
+
+    /// Ctrl-Z: give the shell its terminal, stop until `fg`, then take the terminal again.
+    pub fn suspend(&mut self) -> io::Result<()> {
+        restore();
+        #[cfg(unix)]
+        signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+        take()?;
+        self.terminal.clear()
     }
 }
 

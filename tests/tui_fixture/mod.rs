@@ -96,6 +96,11 @@ pub fn app() -> App {
 }
 
 pub fn deliver(app: &mut App, kind: FetchKind, at: i64, result: Result<Fetched, Error>) {
+    // A user fetch's answer follows a user fetch; one that arrives after Esc is dropped.
+    if kind == FetchKind::User && app.in_flight.is_none() {
+        update(app, Action::Refetch);
+        app.effects.clear();
+    }
     update(app, Action::Tick(at));
     let resource = app.resource.clone();
     update(
@@ -177,7 +182,10 @@ pub fn with_watch() -> (App, String) {
 /// The screen as text, one line per row, trailing spaces trimmed.
 pub fn render(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| tokscope::tui::ui::draw(app, f)).unwrap();
+    term.draw(|f| {
+        tokscope::tui::ui::draw(app, f);
+    })
+    .unwrap();
     let buf = term.backend().buffer().clone();
     let mut out = String::new();
     for y in 0..h {
@@ -455,4 +463,13 @@ pub fn vms_denied(at: i64) -> ArmAnswer {
         ],
         result: Err(e),
     }
+}
+
+/// Draw a frame at `w`×`h` and hand what it measured to `update`, as the runner does.
+pub fn settle(app: &mut App, w: u16, h: u16) {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let mut drawn = tokscope::tui::action::Drawn::default();
+    term.draw(|f| drawn = tokscope::tui::ui::draw(app, f))
+        .unwrap();
+    update(app, Action::Drawn(drawn));
 }

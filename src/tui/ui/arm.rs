@@ -7,9 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::text::{clip, local_clock, wrap_chars, wrap_words};
+use super::text::{clip, clock, wrap_value, wrap_words};
 use super::theme::Theme;
 use super::token::error_lines;
+use super::PanelDrawn;
 use crate::arm::{self, Cloud, RequestRecord, Vm};
 use crate::commands::vms::Outcome;
 use crate::text::LongWords;
@@ -19,19 +20,13 @@ use crate::tui::app::{App, ArmAnswer};
 /// Width of the label column above the table.
 const LABEL_W: usize = 14;
 
-pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
+pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
     let (fixed, body) = content(app, t, area.width as usize);
     let fixed_h = (fixed.len() as u16).min(area.height);
     let [top, rest] =
         Layout::vertical([Constraint::Length(fixed_h), Constraint::Min(0)]).areas(area);
     f.render_widget(Paragraph::new(fixed), top);
-    super::render_scrolled(app, t, f, rest, body);
-}
-
-pub fn max_scroll(app: &App, t: &Theme, area: Rect) -> usize {
-    let (fixed, body) = content(app, t, area.width as usize);
-    let height = (area.height as usize).saturating_sub(fixed.len());
-    super::last_start(body.len(), height)
+    super::render_scrolled(t, f, rest, app.arm.scroll.offset, body)
 }
 
 /// The lines above the scrolling part, and the part that scrolls.
@@ -124,7 +119,7 @@ fn listed(
         if n == 1 { "" } else { "s" },
         o.list.pages,
         if o.list.pages == 1 { "" } else { "s" },
-        local_clock(app, answer.at),
+        clock(app, answer.at),
         claims::relative(answer.at - app.now)
     );
     fixed.extend(labelled(t, "found", &found, width));
@@ -173,7 +168,7 @@ fn requests(reqs: &[RequestRecord], t: &Theme, width: usize) -> Vec<Line<'static
         lines.push(Line::raw(first[..cut].iter().collect::<String>()));
         if cut < first.len() {
             let rest: String = first[cut..].iter().collect();
-            lines.extend(wrap_chars(&rest, inner).into_iter().map(indent));
+            lines.extend(wrap_value(&rest, inner).into_iter().map(indent));
         }
         let (status, style) = match r.status {
             Some(s) if (200..300).contains(&s) => (s.to_string(), t.ok()),
@@ -188,7 +183,7 @@ fn requests(reqs: &[RequestRecord], t: &Theme, width: usize) -> Vec<Line<'static
         for (k, v) in &r.request_ids {
             let id = format!("{k} {v}");
             lines.extend(
-                wrap_chars(&id, inner)
+                wrap_value(&id, inner)
                     .into_iter()
                     .map(|l| Line::from(vec![Span::raw("  "), Span::styled(l, t.dim())])),
             );
@@ -202,7 +197,7 @@ fn indent(s: String) -> Line<'static> {
 }
 
 fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'static>> {
-    wrap_words(value, width.saturating_sub(LABEL_W), LongWords::Cut)
+    super::text::wrap_text(value, width.saturating_sub(LABEL_W))
         .into_iter()
         .enumerate()
         .map(|(i, v)| {

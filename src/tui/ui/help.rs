@@ -1,4 +1,5 @@
-//! The `?` overlay: every binding, from the same table as the key bar.
+//! The `?` overlay: every binding, from the same tables that map the keys. It scrolls when
+//! the terminal is shorter than the list.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -6,28 +7,59 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::centered;
+use super::text::clip;
 use super::theme::Theme;
-use crate::tui::keys::BINDINGS;
+use crate::tui::keys::{Binding, BINDINGS, EDITOR};
 
-pub fn draw(t: &Theme, f: &mut Frame, area: Rect) {
-    let lines: Vec<Line> = BINDINGS
-        .iter()
-        .map(|b| {
-            Line::from(vec![
-                Span::styled(format!(" {:<10} ", b.keys), t.label()),
-                Span::raw(b.what),
-            ])
-        })
-        .collect();
-    let h = lines.len() as u16 + 2;
-    let popup = centered(area, 60, h);
+fn rows<C>(t: &Theme, table: &[Binding<C>], out: &mut Vec<Line<'static>>) {
+    for b in table.iter().filter(|b| !b.what.is_empty()) {
+        out.push(Line::from(vec![
+            Span::styled(format!(" {:<18} ", b.shown), t.label()),
+            Span::raw(b.what),
+        ]));
+    }
+}
+
+/// Every line of help, in order.
+pub fn lines(t: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    rows(t, BINDINGS, &mut out);
+    out.push(Line::raw(""));
+    out.push(Line::styled(" In the / prompt", t.heading()));
+    rows(t, EDITOR, &mut out);
+    out.push(Line::raw(""));
+    out.push(Line::styled(" When y asks", t.heading()));
+    out.push(Line::from(vec![
+        Span::styled(format!(" {:<18} ", "y / f"), t.label()),
+        Span::raw("send via OSC 52 / write a 0600 file; any other key: no"),
+    ]));
+    out
+}
+
+/// Draw the overlay scrolled by `scroll`; returns how far it can scroll.
+pub fn draw(t: &Theme, f: &mut Frame, area: Rect, scroll: u16) -> usize {
+    let all = lines(t);
+    let popup = centered(area, 76, all.len() as u16 + 2);
+    let inner_h = popup.height.saturating_sub(2) as usize;
+    let max = all.len().saturating_sub(inner_h);
+    let start = (scroll as usize).min(max);
     f.render_widget(Clear, popup);
-    f.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .title(" Keys ")
-                .border_style(t.focus_border()),
-        ),
-        popup,
-    );
+    let title = if max > 0 {
+        format!(
+            " Keys {}-{} of {} · j/k PgUp/PgDn scroll · q/Esc close ",
+            start + 1,
+            (start + inner_h).min(all.len()),
+            all.len()
+        )
+    } else {
+        " Keys · q/Esc close ".to_string()
+    };
+    let block = Block::bordered()
+        .title(clip(&title, popup.width.saturating_sub(2) as usize))
+        .border_style(t.focus_border());
+    let inner = block.inner(popup);
+    f.render_widget(block, popup);
+    let shown: Vec<Line> = all.into_iter().skip(start).collect();
+    f.render_widget(Paragraph::new(shown), inner);
+    max
 }

@@ -1,30 +1,27 @@
-//! The Log tab: what happened, newest at the bottom. Never the token.
+//! The Log tab: what happened, oldest first and newest at the bottom, opening on the newest.
+//! Never the token.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::text::{local_clock, wrap_words};
+use super::text::{bare_clock, wrap_text, zone_name};
 use super::theme::Theme;
-use crate::text::LongWords;
+use super::PanelDrawn;
 use crate::tui::app::{App, LogLevel};
 
-pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
-    let text_w = (area.width as usize).saturating_sub(15);
-    let mut lines: Vec<Line> = Vec::new();
-    for l in &app.log {
+pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
+    let text_w = (area.width as usize).saturating_sub(15).max(1);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for l in app.log.iter() {
         let (tag, style) = match l.level {
             LogLevel::Info => ("info ", t.dim()),
             LogLevel::Warn => ("warn ", t.warn()),
             LogLevel::Error => ("error", t.danger()),
         };
-        for (i, part) in wrap_words(&l.text, text_w, LongWords::Cut)
-            .into_iter()
-            .enumerate()
-        {
+        for (i, part) in wrap_text(&l.text, text_w).into_iter().enumerate() {
             let lead = if i == 0 {
-                format!("{} ", local_clock(app, l.at))
+                format!("{} ", bare_clock(app, l.at))
             } else {
                 " ".repeat(9)
             };
@@ -38,14 +35,14 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     }
     if lines.is_empty() {
         lines.push(Line::styled("Nothing has happened yet.", t.dim()));
+    } else {
+        lines.insert(
+            0,
+            Line::styled(
+                format!("times in {}, oldest first", zone_name(app)),
+                t.dim(),
+            ),
+        );
     }
-    // Follow the end; scrolling moves back in time.
-    let height = area.height as usize;
-    let end = lines
-        .len()
-        .saturating_sub(app.scroll as usize)
-        .max(height.min(lines.len()));
-    let start = end.saturating_sub(height);
-    let shown: Vec<Line> = lines[start..end].to_vec();
-    f.render_widget(Paragraph::new(shown), area);
+    super::render_scrolled(t, f, area, app.log.scroll.offset, lines)
 }

@@ -1,5 +1,6 @@
 //! Drawing: pure functions of the state. No I/O and no clock but `App::now`, so a test can
-//! freeze time and compare screens.
+//! freeze time and compare screens. `draw` lays the screen out once and returns what the next
+//! update needs (`Drawn`: scroll limits, what was shown).
 
 mod arm;
 mod help;
@@ -15,53 +16,67 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Gauge, List, ListItem, ListState, Paragraph};
 use ratatui::Frame;
 
+use super::action::Drawn;
 use super::app::{App, Focus, Mode, Tab, TAB_NAMES};
 use super::keys;
 use crate::token::claims;
-use text::clip;
+use text::{clip, clip_middle};
 use theme::Theme;
 
 /// Minimum clock skew worth a mention; the Date header has one-second resolution.
 const SKEW_NOTICE_S: i64 = 2;
 /// Cells inside the brackets of the colourless lifetime bar.
 const GAUGE_ASCII_W: usize = 10;
+/// Below this width the resource list is hidden and the panel takes the keys.
+pub const LIST_MIN_WIDTH: u16 = 60;
 
-fn screen(area: Rect) -> [Rect; 4] {
+/// What a tab's draw function reports back.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct PanelDrawn {
+    pub max_scroll: usize,
+    pub page: usize,
+    pub first_field: Option<usize>,
+}
+
+/// The status line's rows: one, or more when a message needs them to be read whole.
+fn status_rows(app: &App, width: u16) -> u16 {
+    let w = (width as usize).saturating_sub(2).max(1);
+    app.active_note()
+        .map_or(1, |n| text::wrap_text(n, w).len().clamp(1, 3) as u16)
+}
+
+fn screen(app: &App, area: Rect) -> [Rect; 4] {
+    let header = if app.zoom { 0 } else { 3 };
+    let keybar = if app.zoom { 0 } else { 1 };
     Layout::vertical([
-        Constraint::Length(3),
+        Constraint::Length(header),
         Constraint::Min(5),
-        Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(status_rows(app, area.width)),
+        Constraint::Length(keybar),
     ])
     .areas(area)
 }
 
-/// The resource list and the tabbed panel, side by side.
-fn split_body(app: &App, area: Rect) -> [Rect; 2] {
-    let list_width = match area.width {
-        0..=59 => 0,
-        // The VM table needs the width more than the ARM tab needs the resource list.
-        60..=99 if app.tab == Tab::Arm => 0,
-        60..=99 => 24,
-        _ => 32,
-    };
-    Layout::horizontal([Constraint::Length(list_width), Constraint::Min(10)]).areas(area)
-}
-
-/// How far the current tab's panel can scroll on a terminal of `size`, laid out as `draw` does.
-/// The runner reports it after each frame so `update` can stop at the last line.
-pub fn max_scroll(app: &App, size: Rect) -> u16 {
-    let t = Theme::new(app.no_color);
-    let [_, body, _, _] = screen(size);
-    let [_, panel] = split_body(app, body);
-    let inner = Block::bordered().inner(panel);
-    let most = match app.tab {
-        Tab::Token => token::max_scroll(app, &t, inner),
-        Tab::Arm => arm::max_scroll(app, &t, inner),
-        // The log follows its end and clamps itself; Watch does not scroll.
-        Tab::Log | Tab::Watch => usize::from(u16::MAX),
-    };
-    u16::try_from(most).unwrap_or(u16::MAX)
+/// The resource list's width: a share of the terminal, enough for the longest name when
+/// there is room, none when the panel needs every column.
+fn list_width(app: &App, width: u16) -> u16 {
+    if app.zoom || width < LIST_MIN_WIDTH || (app.tab == Tab::Arm && width < 100) {
+        return 0;
+    }
+    let longest = app
+        .resources
+        .iter()
+        .map(|p| {
+            if p.name == "Custom" {
+                p.resource.chars().count()
+            } else {
+                p.name.chars().count()
+            }
+        })
+        .max()
+        .unwrap_or(0) as u16
+        + 5;
+    longest.clamp(24, (width / 3).max(24))
 }
 
 /// The first line a scrolled body can start at so that its last line is still shown, given
@@ -74,27 +89,32 @@ pub(super) fn last_start(total: usize, height: usize) -> usize {
     }
 }
 
-/// A body that scrolls, with a line saying where the view is when it overflows.
+/// A body that scrolls from `offset`, with a line saying where the view is when it overflows.
 pub(super) fn render_scrolled(
-    app: &App,
     t: &Theme,
     f: &mut Frame,
     area: Rect,
+    offset: u16,
     body: Vec<Line<'static>>,
-) {
+) -> PanelDrawn {
     let total = body.len();
     let height = area.height as usize;
     if total <= height || height < 2 {
         f.render_widget(Paragraph::new(body), area);
-        return;
+        return PanelDrawn {
+            max_scroll: 0,
+            page: height,
+            first_field: None,
+        };
     }
     let view = height - 1;
-    let start = (app.scroll as usize).min(last_start(total, height));
+    let max = last_start(total, height);
+    let start = (offset as usize).min(max);
     let shown: Vec<Line> = body[start..start + view].to_vec();
     let [list, footer] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
     f.render_widget(Paragraph::new(shown), list);
     let where_ = format!(
-        "lines {}-{} of {total} · ↑/↓ PgUp/PgDn Home/End scroll",
+        "lines {}-{} of {total} · j/k PgUp/PgDn g/G scroll",
         start + 1,
         start + view
     );
@@ -102,13 +122,31 @@ pub(super) fn render_scrolled(
         Paragraph::new(clip(&where_, area.width as usize)).style(t.dim()),
         footer,
     );
+    PanelDrawn {
+        max_scroll: max,
+        page: view,
+        first_field: None,
+    }
 }
 
 /// Below this the panels cannot hold a line of text; say so instead of drawing them broken.
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
 
-pub fn draw(app: &App, f: &mut Frame) {
+fn to_u16(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+pub fn draw(app: &App, f: &mut Frame) -> Drawn {
+    let drawn = draw_screen(app, f);
+    if app.ascii {
+        theme::asciify(f.buffer_mut());
+    }
+    make_cells_inert(f);
+    drawn
+}
+
+fn draw_screen(app: &App, f: &mut Frame) -> Drawn {
     let t = Theme::new(app.no_color);
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -127,46 +165,82 @@ pub fn draw(app: &App, f: &mut Frame) {
                 .style(t.warn()),
             line,
         );
-        return;
+        return Drawn {
+            list_shown: false,
+            ..Drawn::default()
+        };
     }
-    let [header, body, status, keybar] = screen(f.area());
-    draw_header(app, &t, f, header);
-    draw_body(app, &t, f, body);
+    let [header, body, status, keybar] = screen(app, area);
+    if header.height > 0 {
+        draw_header(app, &t, f, header);
+    }
+    let (panel, list_shown) = draw_body(app, &t, f, body);
     draw_status(app, &t, f, status);
-    draw_keybar(app, &t, f, keybar);
-    if app.mode == Mode::Help {
-        help::draw(&t, f, f.area());
+    if keybar.height > 0 {
+        draw_keybar(app, &t, f, keybar);
+    }
+    let help_max = match app.mode {
+        Mode::Help(scroll) => help::draw(&t, f, area, scroll),
+        _ => 0,
+    };
+    Drawn {
+        max_scroll: to_u16(panel.max_scroll),
+        page: to_u16(panel.page),
+        first_field: panel.first_field.map(to_u16),
+        list_shown,
+        help_max: to_u16(help_max),
+    }
+}
+
+/// Every cell through the one terminal sanitiser, whatever the widgets let through.
+fn make_cells_inert(f: &mut Frame) {
+    for cell in f.buffer_mut().content.iter_mut() {
+        if let Some(stand_in) = crate::sanitize::sanitize_cell(cell.symbol()) {
+            cell.set_symbol(stand_in);
+        }
     }
 }
 
 fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     let [title, who, gauge] = Layout::vertical([Constraint::Length(1); 3]).areas(area);
-    let mut top = format!(" tokscope │ {} │ {}", app.flavour.name(), app.endpoint_url);
-    if app.demo {
-        top.push_str(" │ demo emulator");
-    } else if area.width >= 100 {
-        top.push_str(&format!(" │ {}", app.flavour.describe()));
-    }
-    f.render_widget(Paragraph::new(top).style(t.title_bar()), title);
+    let w = area.width as usize;
+    let from = if app.demo {
+        "demo emulator".to_string()
+    } else if app.detected_from.is_empty() {
+        "IMDS default".to_string()
+    } else {
+        format!("from {}", app.detected_from.join(", "))
+    };
+    let lead = format!(" tokscope │ {} │ ", app.flavour.name());
+    let tail = format!(" │ {from}");
+    let room = w.saturating_sub(lead.chars().count() + tail.chars().count());
+    let top = format!(
+        "{lead}{}{tail}",
+        clip_middle(&app.endpoint_url, room.max(12))
+    );
+    f.render_widget(Paragraph::new(clip(&top, w)).style(t.title_bar()), title);
 
+    // The resource first: it is what the user asked for, and must not be cut away.
     let mut spans = vec![
-        Span::styled(" identity ", t.label()),
-        Span::raw(app.identity.clone()),
+        Span::styled(" resource ", t.label()),
+        Span::raw(clip_middle(&app.resource, w.saturating_sub(12).max(8))),
     ];
+    let mut used = 10 + app.resource.chars().count().min(w.saturating_sub(12));
     if let Some(skew) = app.current.as_ref().and_then(|c| c.skew()) {
         if skew.abs() >= SKEW_NOTICE_S {
             let dir = if skew > 0 { "ahead" } else { "behind" };
-            spans.push(Span::styled(
-                format!(
-                    "  ! clock skew: endpoint {} {dir}",
-                    claims::duration(skew.abs())
-                ),
-                t.warn(),
-            ));
+            let s = format!(
+                "  ! clock skew: endpoint {} {dir}",
+                claims::duration(skew.abs())
+            );
+            used += s.chars().count();
+            spans.push(Span::styled(s, t.warn()));
         }
     }
-    spans.push(Span::styled("  resource ", t.label()));
-    spans.push(Span::raw(app.resource.clone()));
+    let who_text = format!("  identity {}", app.identity);
+    if used < w {
+        spans.push(Span::styled(clip(&who_text, w - used), t.label()));
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), who);
     draw_gauge(app, t, f, gauge);
 }
@@ -180,7 +254,7 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         .unwrap_or_else(|| "Custom".into());
     let Some((used, left)) = app.expiry() else {
         let (msg, style) = if app.in_flight.is_some() {
-            (format!(" {name}: fetching…"), t.dim())
+            (format!(" {name}: fetching… (Esc cancels)"), t.dim())
         } else if let Some(e) = &app.error {
             (
                 format!(" {name}: fetch failed: {}", e.headline()),
@@ -198,20 +272,19 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     let exp = app.current.as_ref().map(|c| c.exp()).unwrap_or(app.now);
     let label = if left <= 0 {
         format!(
-            "{name}: EXPIRED {} — press r to refetch",
+            "{name}: EXPIRED {} — a stale cache or a clock ahead: see the warnings",
             claims::relative(left)
         )
     } else {
         format!(
             "{name}: expires {} at {} · {:.0}% of lifetime used",
             claims::relative(left),
-            text::local_clock(app, exp),
+            text::clock(app, exp),
             used * 100.0
         )
     };
-    let [pad, rest] = Layout::horizontal([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-    let _ = pad;
-    if app.no_color {
+    let [_, rest] = Layout::horizontal([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    if app.no_color || app.ascii {
         // Without colour a gauge's fill is invisible: draw the share used in characters.
         let line = format!("{} {label}", text::ascii_bar(used, GAUGE_ASCII_W));
         let style = if left <= 0 { t.alarm() } else { t.label() };
@@ -236,36 +309,44 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     f.render_widget(gauge, rest);
 }
 
-fn draw_body(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
-    let [list, panel] = split_body(app, area);
+fn draw_body(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> (PanelDrawn, bool) {
+    let lw = list_width(app, area.width);
+    let [list, panel] =
+        Layout::horizontal([Constraint::Length(lw), Constraint::Min(10)]).areas(area);
     if list.width > 0 {
         draw_resources(app, t, f, list);
     }
-    let mut title = vec![Span::raw(" ")];
-    for (i, name) in TAB_NAMES.iter().enumerate() {
-        let label = format!(" {} {name} ", i + 1);
-        if i == app.tab.index() {
-            title.push(Span::styled(
-                label,
-                t.selected().add_modifier(Modifier::BOLD),
-            ));
-        } else {
-            title.push(Span::raw(label));
+    let inner = if app.zoom {
+        // Borderless, so a mouse selection takes values and nothing else.
+        panel
+    } else {
+        let mut title = vec![Span::raw(" ")];
+        for (i, name) in TAB_NAMES.iter().enumerate() {
+            if i == app.tab.index() {
+                title.push(Span::styled(
+                    format!("[{} {name}]", i + 1),
+                    t.selected().add_modifier(Modifier::BOLD),
+                ));
+            } else {
+                title.push(Span::raw(format!(" {} {name} ", i + 1)));
+            }
         }
-    }
-    title.push(Span::raw(" "));
-    let mut block = Block::bordered().title(Line::from(title));
-    if app.focus == Focus::Panel {
-        block = block.border_style(t.focus_border());
-    }
-    let inner = block.inner(panel);
-    f.render_widget(block, panel);
-    match app.tab {
+        title.push(Span::raw(" "));
+        let mut block = Block::bordered().title(Line::from(title));
+        if app.focus == Focus::Panel {
+            block = block.border_style(t.focus_border());
+        }
+        let inner = block.inner(panel);
+        f.render_widget(block, panel);
+        inner
+    };
+    let drawn = match app.tab {
         Tab::Token => token::draw(app, t, f, inner),
         Tab::Watch => watch::draw(app, t, f, inner),
         Tab::Arm => arm::draw(app, t, f, inner),
         Tab::Log => log::draw(app, t, f, inner),
-    }
+    };
+    (drawn, list.width > 0)
 }
 
 fn draw_resources(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
@@ -277,7 +358,10 @@ fn draw_resources(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
             let active = super::app::same_resource(&p.resource, &app.resource);
             let mark = if active { "● " } else { "  " };
             let name = if p.name == "Custom" {
-                format!("{mark}{}", p.resource)
+                format!(
+                    "{mark}{}",
+                    clip_middle(&p.resource, width.saturating_sub(2))
+                )
             } else {
                 format!("{mark}{}", p.name)
             };
@@ -296,31 +380,76 @@ fn draw_resources(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     f.render_stateful_widget(list, area, &mut state);
 }
 
+/// The prompt: a masked line when it holds a token, else the editor's view with a cursor.
+fn prompt_line(t: &Theme, editor: &super::editor::LineEditor, width: usize) -> Line<'static> {
+    let label = " resource or token: ";
+    let help = "  Enter · Esc";
+    if super::app::looks_like_jwt(&editor.text()) {
+        return Line::from(vec![
+            Span::styled(label, t.label()),
+            Span::styled(
+                format!(
+                    "‹a token, {} chars, hidden› Enter decodes it here · Esc",
+                    editor.len()
+                ),
+                t.warn(),
+            ),
+        ]);
+    }
+    let room = width.saturating_sub(label.len() + help.len()).max(4);
+    let (shown, col) = editor.view(room);
+    let chars: Vec<char> = shown.chars().collect();
+    let before: String = chars[..col.min(chars.len())].iter().collect();
+    let at: String = chars.get(col).map_or(" ".to_string(), |c| c.to_string());
+    let after: String = chars
+        .get(col + 1..)
+        .map_or(String::new(), |s| s.iter().collect());
+    Line::from(vec![
+        Span::styled(label, t.label()),
+        Span::raw(before),
+        Span::styled(at, t.selected()),
+        Span::raw(after),
+        Span::styled(help, t.dim()),
+    ])
+}
+
 fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
+    let w = area.width as usize;
     let line = match &app.mode {
-        Mode::Input(s) => Line::from(vec![
-            Span::styled(" resource: ", t.label()),
-            Span::raw(format!("{s}▏")),
-            Span::styled("  Enter fetches · Esc cancels", t.dim()),
-        ]),
+        Mode::Input(editor) => prompt_line(t, editor, w),
         Mode::ConfirmCopyToken => Line::from(Span::styled(
-            " Send the raw token to the terminal's clipboard (OSC 52)? y: yes · any other key: no ",
+            clip(
+                " Copy the raw token? y: via OSC 52 · f: to a 0600 file · any other key: no ",
+                w,
+            ),
             t.alarm(),
         )),
         _ => {
             if let Some(n) = app.active_note() {
-                Line::from(Span::styled(format!(" {n}"), t.label()))
+                // A message is shown whole, over as many rows as it needs.
+                let lines: Vec<Line> = text::wrap_text(n, w.saturating_sub(2).max(1))
+                    .into_iter()
+                    .map(|l| Line::styled(format!(" {l}"), t.label()))
+                    .collect();
+                f.render_widget(Paragraph::new(lines), area);
+                return;
             } else if let Some(fl) = &app.in_flight {
-                let retry = if fl.retries > 0 {
-                    format!(" · retry {}", fl.retries)
-                } else {
-                    String::new()
+                let retry = match fl.last_retry {
+                    Some((status, wait)) => format!(
+                        " · retry {} after {}, next in {wait:.0} s",
+                        fl.retries,
+                        status.map_or("no answer".to_string(), |s| format!("HTTP {s}"))
+                    ),
+                    None => String::new(),
                 };
                 Line::from(Span::styled(
-                    format!(
-                        " ⟳ fetching {} … {} s{retry}",
-                        fl.resource,
-                        app.now - fl.started
+                    clip(
+                        &format!(
+                            " ⟳ fetching {} … {} s{retry} · Esc cancels",
+                            fl.resource,
+                            app.now - fl.started
+                        ),
+                        w,
                     ),
                     t.warn(),
                 ))
@@ -331,27 +460,40 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
                 ))
             } else if app.watch.on {
                 Line::from(Span::styled(
-                    format!(
-                        " ● watching every {} s · next poll in {} s · polling {}",
-                        app.watch.interval,
-                        (app.watch.next_at - app.now).max(0),
-                        app.watch.resource
+                    clip(
+                        &format!(
+                            " ● watching every {} s · next poll in {} s · {}",
+                            app.watch.interval,
+                            (app.watch.next_at - app.now).max(0),
+                            app.watch.resource
+                        ),
+                        w,
                     ),
                     t.ok(),
                 ))
+            } else if app.pasted.is_some() {
+                Line::from(Span::styled(
+                    " a pasted token, decoded here only · Esc closes it · r fetches again",
+                    t.dim(),
+                ))
             } else if app.tab == Tab::Arm {
                 Line::from(Span::styled(
-                    " v lists the VMs · ↑/↓ PgUp/PgDn scroll · p writes a support report",
+                    " v lists the VMs · j/k PgUp/PgDn scroll · p writes a support report",
+                    t.dim(),
+                ))
+            } else if app.focus == Focus::Panel && app.tab == Tab::Token {
+                Line::from(Span::styled(
+                    " j/k choose a claim · c copies its value · ← the resources · z zooms",
                     t.dim(),
                 ))
             } else if app.focus == Focus::Panel {
                 Line::from(Span::styled(
-                    " ↑/↓ PgUp/PgDn Home/End scroll · ← back to the resources · r refetches",
+                    " j/k PgUp/PgDn g/G scroll · ← back to the resources · r refetches",
                     t.dim(),
                 ))
             } else {
                 Line::from(Span::styled(
-                    " ↑/↓ choose a resource · Enter fetches · / types one · → the panel",
+                    " j/k choose a resource · Enter fetches · / types one · → the panel",
                     t.dim(),
                 ))
             }
@@ -363,9 +505,8 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
 fn draw_keybar(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     let mut spans = Vec::new();
     let mut used = 0usize;
-    for b in keys::bar_for(app.tab) {
-        let Some(label) = b.bar else { continue };
-        let key = format!(" {} ", b.keys);
+    for (b, label) in keys::bar_for(app.tab) {
+        let key = format!(" {} ", b.bar_key());
         let what = format!(" {label} ");
         let w = key.chars().count() + what.chars().count();
         if used + w > area.width as usize {

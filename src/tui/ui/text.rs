@@ -1,12 +1,13 @@
-//! Small text helpers for the views: wrapping (shared with the CLI), clipping and times in the UI's frozen clock and zone.
+//! Small text helpers for the views: wrapping (shared with the CLI), clipping, and times in
+//! the UI's frozen clock and chosen zone, always labelled.
 
 use chrono::{DateTime, FixedOffset, Local, Utc};
 
+use crate::text::LongWords;
 use crate::tui::app::App;
 
 pub use crate::text::{wrap_chars, wrap_words};
 
-/// Cut to `width` characters, with an ellipsis when cut.
 /// `[####......]` for a share of 0.0 to 1.0, `width` cells between the brackets.
 pub fn ascii_bar(share: f64, width: usize) -> String {
     let share = if share.is_finite() {
@@ -18,6 +19,7 @@ pub fn ascii_bar(share: f64, width: usize) -> String {
     format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
 }
 
+/// Cut to `width` characters, with an ellipsis when cut.
 pub fn clip(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         return s.to_string();
@@ -27,26 +29,106 @@ pub fn clip(s: &str, width: usize) -> String {
     out
 }
 
+/// Cut to `width` characters keeping both ends: a URL keeps its host and its last segment.
+pub fn clip_middle(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        return s.to_string();
+    }
+    if width < 5 {
+        return clip(s, width);
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let chars: Vec<char> = s.chars().collect();
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[n - tail..]);
+    out
+}
+
+/// Split a long value (a GUID, a URL, a resource id) into lines of at most `width`, at `/`,
+/// `?`, `&` or else `-` boundaries where it can, so every piece can be selected whole.
+pub fn wrap_value(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while chars.len() - start > width {
+        let window = &chars[start..start + width];
+        // Path and query separators first: a date in a query (2021-07-01) stays whole.
+        let at = |set: &[char]| {
+            window
+                .iter()
+                .rposition(|c| set.contains(c))
+                .filter(|p| *p >= width / 3)
+        };
+        let cut = at(&['/', '?', '&'])
+            .or_else(|| at(&['-']))
+            .map_or(width, |p| p + 1);
+        out.push(chars[start..start + cut].iter().collect());
+        start += cut;
+    }
+    out.push(chars[start..].iter().collect());
+    out
+}
+
+/// Wrap text at spaces, and any word longer than a line at `-` or `/`.
+pub fn wrap_text(s: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in wrap_words(s, width, LongWords::Keep) {
+        if line.chars().count() > width {
+            out.extend(wrap_value(&line, width));
+        } else {
+            out.push(line);
+        }
+    }
+    out
+}
+
 fn local(app: &App, epoch: i64) -> Option<DateTime<FixedOffset>> {
     let utc = DateTime::<Utc>::from_timestamp(epoch, 0)?;
-    Some(match app.local_offset {
-        Some(off) => utc.with_timezone(&off),
-        None => utc.with_timezone(&Local).fixed_offset(),
+    Some(if app.utc {
+        utc.fixed_offset()
+    } else {
+        match app.local_offset {
+            Some(off) => utc.with_timezone(&off),
+            None => utc.with_timezone(&Local).fixed_offset(),
+        }
     })
 }
 
-/// `2026-11-24 10:00:00 +02:00` in the UI's zone.
-pub fn local_datetime(app: &App, epoch: i64) -> String {
+fn zone(app: &App) -> &'static str {
+    if app.utc {
+        "UTC"
+    } else {
+        "local"
+    }
+}
+
+/// `2026-11-24 10:00:00 UTC` (or `… local`) in the UI's chosen zone.
+pub fn datetime(app: &App, epoch: i64) -> String {
     local(app, epoch)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S %:z").to_string())
+        .map(|t| format!("{} {}", t.format("%Y-%m-%d %H:%M:%S"), zone(app)))
         .unwrap_or_else(|| "out of range".into())
 }
 
-/// `10:00:00` in the UI's zone.
-pub fn local_clock(app: &App, epoch: i64) -> String {
+/// `10:00:00 UTC` (or `… local`) in the UI's chosen zone.
+pub fn clock(app: &App, epoch: i64) -> String {
+    local(app, epoch)
+        .map(|t| format!("{} {}", t.format("%H:%M:%S"), zone(app)))
+        .unwrap_or_else(|| "--:--:--".into())
+}
+
+/// `10:00:00` for tables whose heading names the zone.
+pub fn bare_clock(app: &App, epoch: i64) -> String {
     local(app, epoch)
         .map(|t| t.format("%H:%M:%S").to_string())
         .unwrap_or_else(|| "--:--:--".into())
+}
+
+pub fn zone_name(app: &App) -> &'static str {
+    zone(app)
 }
 
 #[cfg(test)]
@@ -56,6 +138,16 @@ mod tests {
     #[test]
     fn clips_with_an_ellipsis() {
         assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(clip_middle("http://host/a/b/token", 12), "http:/…token");
+    }
+
+    #[test]
+    fn long_values_wrap_at_dashes_and_slashes() {
+        assert_eq!(
+            wrap_value("/subscriptions/aaaa-bbbb/resourcegroups/rg", 20),
+            ["/subscriptions/", "aaaa-bbbb/", "resourcegroups/rg"]
+        );
+        assert_eq!(wrap_value("abcdefgh", 3), ["abc", "def", "gh"]);
     }
 
     #[test]

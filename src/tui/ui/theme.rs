@@ -1,4 +1,6 @@
 //! Styles in one place, so NO_COLOR can swap every colour for bold, reverse or plain text.
+//! Only the eight basic colours are used, never palette colour 8 (the background in some
+//! schemes), and nothing is said by colour alone: every state also has a word or a mark.
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -49,8 +51,9 @@ impl Theme {
         )
     }
 
+    /// Secondary text: faint where the terminal can, never a colour that may vanish.
     pub fn dim(&self) -> Style {
-        self.pick(Style::new().fg(Color::DarkGray), Style::new())
+        self.pick(Style::new().add_modifier(Modifier::DIM), Style::new())
     }
 
     pub fn label(&self) -> Style {
@@ -77,7 +80,7 @@ impl Theme {
 
     pub fn key(&self) -> Style {
         self.pick(
-            Style::new().fg(Color::Black).bg(Color::Gray),
+            Style::new().fg(Color::Black).bg(Color::White),
             Style::new().add_modifier(Modifier::REVERSED),
         )
     }
@@ -99,5 +102,77 @@ impl Theme {
             Color::Green
         };
         self.pick(Style::new().fg(color).bg(Color::Black), Style::new())
+    }
+}
+
+/// Whether the terminal wants plain ASCII: a console or terminal type without the glyphs
+/// (`dumb`, `linux`, `vt100`…), or a locale that is not UTF-8.
+pub fn wants_ascii(term: Option<&str>, locale: Option<&str>) -> bool {
+    let term = term.unwrap_or("").to_ascii_lowercase();
+    let old_term = term == "dumb" || term == "linux" || term.starts_with("vt") || term == "ansi";
+    let utf8 = locale.is_none_or(|l| {
+        let l = l.to_ascii_lowercase();
+        l.contains("utf-8") || l.contains("utf8")
+    });
+    old_term || !utf8
+}
+
+/// The ASCII stand-in for a glyph the UI draws; `?` for anything else outside ASCII.
+pub fn ascii_glyph(c: char) -> char {
+    match c {
+        '─' | '━' | '—' | '–' | '·' => '-',
+        '│' | '┃' | '▏' => '|',
+        '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' | '╭' | '╮' | '╰' | '╯' => {
+            '+'
+        }
+        '…' => '~',
+        '▸' | '→' => '>',
+        '←' => '<',
+        '↑' => '^',
+        '↓' => 'v',
+        '●' | '★' => '*',
+        '○' => 'o',
+        '⚠' => '!',
+        '⟳' | '↻' => '@',
+        '✗' => 'x',
+        '✓' => '+',
+        '▁' | '▂' => '.',
+        '▃' | '▄' => ':',
+        '▅' | '▆' => '|',
+        '▇' | '█' | '▉' | '▊' | '▋' | '▌' | '▍' | '▎' => '#',
+        '×' => 'x',
+        c if c.is_ascii() => c,
+        _ => '?',
+    }
+}
+
+/// Replace every glyph of a drawn frame by its ASCII stand-in.
+pub fn asciify(buf: &mut ratatui::buffer::Buffer) {
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            if let Some(cell) = buf.cell_mut((x, y)) {
+                let sym = cell.symbol();
+                if !sym.is_ascii() {
+                    let c = sym.chars().next().map_or(' ', ascii_glyph);
+                    cell.set_char(c);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn old_terminals_and_non_utf8_locales_get_ascii() {
+        assert!(wants_ascii(Some("linux"), Some("en_US.UTF-8")));
+        assert!(wants_ascii(Some("dumb"), None));
+        assert!(wants_ascii(Some("vt100"), None));
+        assert!(wants_ascii(Some("xterm-256color"), Some("C")));
+        assert!(!wants_ascii(Some("xterm-256color"), Some("en_US.UTF-8")));
+        assert!(!wants_ascii(Some("tmux-256color"), None));
     }
 }

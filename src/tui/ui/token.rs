@@ -1,60 +1,138 @@
-//! The Token tab: what the endpoint said, the token's header and claims with what each means.
+//! The Token tab: an identity card that answers "who is this, for what, until when, and what
+//! is wrong" on the first screen; then the claims, one line each, with the selected claim's
+//! meaning in a detail line at the bottom (as jwt.ms's claims table does).
 
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use serde_json::Value;
 
-use super::text::{local_datetime, wrap_chars, wrap_words};
+use super::text::{clip, datetime, wrap_text, wrap_value};
 use super::theme::Theme;
+use super::PanelDrawn;
+use crate::endpoint::ExpirySource;
 use crate::error::Error;
-use crate::text::LongWords;
 use crate::token::claims::{self, TIME_CLAIMS};
-use crate::tui::app::{App, Current};
+use crate::token::identity::{self, IdentityFacts};
+use crate::token::Jwt;
+use crate::tui::app::{App, Current, Focus};
 
 /// Width of the name column.
 const NAME_W: usize = 10;
-/// Between a value and its explanation: a value wrapped at full width (a URI cut mid-way)
-/// would otherwise read straight into the explanation.
-const COLUMN_GAP: &str = " │ ";
+/// Rows of the detail pane under the claims.
+const DETAIL_H: u16 = 2;
 
-pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
-    let (banner, body) = split(app, area);
+pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
+    let revealed = app.revealed();
+    let has_fields = !app.fields().is_empty();
+    let [banner, body, detail] = Layout::vertical([
+        Constraint::Length(u16::from(revealed)),
+        Constraint::Min(1),
+        Constraint::Length(if has_fields && area.height > 8 {
+            DETAIL_H
+        } else {
+            0
+        }),
+    ])
+    .areas(area);
     if banner.height > 0 {
+        let left = app.reveal_until.map_or(0, |u| u - app.now);
         f.render_widget(
-            Paragraph::new(" ⚠ TOKEN VISIBLE — stop screen sharing (s hides it)").style(t.alarm()),
+            Paragraph::new(clip(
+                &format!(
+                    " ⚠ TOKEN VISIBLE — stop screen sharing (hides in {left} s; s or Esc hides it)"
+                ),
+                area.width as usize,
+            ))
+            .style(t.alarm()),
             banner,
         );
     }
-    super::render_scrolled(app, t, f, body, content(app, t, body.width as usize));
+    let width = body.width as usize;
+    let (lines, first_field) = content(app, t, width);
+    let mut drawn = super::render_scrolled(t, f, body, app.token.scroll.offset, lines);
+    drawn.first_field = first_field;
+    if detail.height > 0 {
+        draw_detail(app, t, f, detail);
+    }
+    drawn
 }
 
-pub fn max_scroll(app: &App, t: &Theme, area: Rect) -> usize {
-    let (_, body) = split(app, area);
-    let total = content(app, t, body.width as usize).len();
-    super::last_start(total, body.height as usize)
+/// The selected field's full value and what it means.
+fn draw_detail(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
+    let fields = app.fields();
+    let Some((name, v)) = fields.get(app.token.field) else {
+        return;
+    };
+    let n_claims = claim_count(app);
+    let explain = if app.token.field < n_claims {
+        claims::explain_claim(name)
+    } else {
+        claims::explain_header(name)
+    }
+    .unwrap_or("not a claim tokscope knows; shown raw");
+    let text = format!("{name}: {explain}");
+    let lines: Vec<Line> = wrap_text(&text, area.width as usize)
+        .into_iter()
+        .take(area.height as usize)
+        .map(|l| Line::styled(l, t.label()))
+        .collect();
+    let _ = v;
+    f.render_widget(Paragraph::new(lines), area);
 }
 
-/// The reveal banner (empty when hidden) and the scrolling body.
-fn split(app: &App, area: Rect) -> (Rect, Rect) {
-    let banner = u16::from(app.reveal && app.current.is_some());
-    let [top, rest] =
-        Layout::vertical([Constraint::Length(banner), Constraint::Min(1)]).areas(area);
-    (top, rest)
+fn claim_count(app: &App) -> usize {
+    match (&app.pasted, &app.current) {
+        (Some(p), _) => p.jwt.claims.len(),
+        (None, Some(c)) => c.jwt.as_ref().map_or(0, |j| j.claims.len()),
+        _ => 0,
+    }
 }
 
-fn content(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
+/// The body's lines and the line the first claim is on.
+fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Option<usize>) {
     let mut lines: Vec<Line<'static>> = Vec::new();
+    if let Some(p) = &app.pasted {
+        lines.push(Line::styled(
+            format!(
+                "PASTED TOKEN {} · {} chars · decoded here, not fetched, not verified (Esc closes)",
+                p.fingerprint, p.chars
+            ),
+            t.warn().add_modifier(Modifier::BOLD),
+        ));
+        lines.extend(card(app, t, &p.jwt, &[], width));
+        let first = fields(app, t, &p.jwt, width, &mut lines);
+        return (lines, Some(first));
+    }
+    if app.revealed() {
+        if let Some(c) = &app.current {
+            lines.extend(revealed_lines(c, t, width));
+        }
+    }
     if let Some(e) = &app.error {
         lines.extend(error_lines(e, "fetch", t, width));
         lines.push(Line::raw(""));
     }
     match &app.current {
-        Some(c) => lines.extend(token_lines(app, c, t, width)),
+        Some(c) => {
+            let warnings = app.warnings();
+            match &c.jwt {
+                Ok(jwt) => {
+                    lines.extend(card(app, t, jwt, &warnings, width));
+                    lines.extend(fetch_lines(app, c, t, width));
+                    let first = fields(app, t, jwt, width, &mut lines);
+                    return (lines, Some(first));
+                }
+                Err(_) => {
+                    lines.extend(warning_lines(t, &warnings, width));
+                    lines.extend(fetch_lines(app, c, t, width));
+                }
+            }
+        }
         None if app.in_flight.is_some() => lines.push(Line::styled(
-            format!("fetching {} …", app.resource),
+            format!("fetching {} … (Esc cancels)", app.resource),
             t.dim(),
         )),
         None if app.error.is_none() => lines.push(Line::styled(
@@ -63,14 +141,14 @@ fn content(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
         )),
         None => {}
     }
-    lines
+    (lines, None)
 }
 
 /// An endpoint error, in place: kind, status, the service's code and message, ids, and the hint.
 pub fn error_lines(e: &Error, what: &str, t: &Theme, width: usize) -> Vec<Line<'static>> {
     let head = format!("✗ {what} failed: {}", e.headline());
     let mut lines = Vec::new();
-    for (i, l) in wrap_words(&head, width.saturating_sub(2), LongWords::Cut)
+    for (i, l) in wrap_text(&head, width.saturating_sub(2))
         .into_iter()
         .enumerate()
     {
@@ -79,11 +157,11 @@ pub fn error_lines(e: &Error, what: &str, t: &Theme, width: usize) -> Vec<Line<'
     }
     for (k, v) in &e.request_ids {
         lines.push(Line::styled(format!("  {k}:"), t.label()));
-        for l in wrap_chars(v, width.saturating_sub(4)) {
+        for l in wrap_value(v, width.saturating_sub(4)) {
             lines.push(Line::raw(format!("    {l}")));
         }
     }
-    for (i, l) in wrap_words(&e.hint, width.saturating_sub(8), LongWords::Cut)
+    for (i, l) in wrap_text(&e.hint, width.saturating_sub(8))
         .into_iter()
         .enumerate()
     {
@@ -93,91 +171,9 @@ pub fn error_lines(e: &Error, what: &str, t: &Theme, width: usize) -> Vec<Line<'
     lines
 }
 
-fn token_lines(app: &App, c: &Current, t: &Theme, width: usize) -> Vec<Line<'static>> {
-    let tok = &c.fetched.token;
-    let mut lines = Vec::new();
-    let retries = match c.fetched.retries {
-        0 => String::new(),
-        n => format!(", {n} retries"),
-    };
-    let token = format!(
-        "{} · {} chars · {}",
-        tok.access_token.fingerprint(),
-        tok.access_token.len(),
-        tok.token_type
-    );
-    lines.extend(labelled(t, "token", &token, width));
-    let fetched = format!(
-        "{} in {} ms{retries}",
-        claims::relative(c.fetched.received_at - app.now),
-        c.fetched.latency.as_millis()
-    );
-    lines.extend(labelled(t, "fetched", &fetched, width));
-    let source = match tok.expiry_source {
-        crate::endpoint::ExpirySource::ExpiresOn => "expires_on",
-        crate::endpoint::ExpirySource::ExpiresIn => "expires_in",
-        crate::endpoint::ExpirySource::JwtExp => "the token's exp",
-    };
-    let expires = format!(
-        "{} ({}, from {source})",
-        claims::utc_string(tok.expires_on),
-        claims::relative(tok.expires_on - app.now)
-    );
-    lines.extend(labelled(t, "expires", &expires, width));
-    for w in c.warnings() {
-        for (i, l) in wrap_words(&w, width.saturating_sub(NAME_W), LongWords::Cut)
-            .into_iter()
-            .enumerate()
-        {
-            let lead = if i == 0 { "! note    " } else { "          " };
-            lines.push(Line::from(vec![
-                Span::styled(lead, t.warn()),
-                Span::styled(l, t.warn()),
-            ]));
-        }
-    }
-    if app.reveal {
-        lines.extend(revealed_lines(c, t, width));
-    }
-    let Ok(jwt) = &c.jwt else {
-        return lines;
-    };
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("CLAIMS", t.heading()));
-    for (k, v) in &jwt.claims {
-        let ex = claims::explain_claim(k);
-        lines.extend(row(app, t, k, v, ex, width));
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("HEADER", t.heading()));
-    for (k, v) in &jwt.header {
-        let ex = claims::explain_header(k);
-        lines.extend(row(app, t, k, v, ex, width));
-    }
-    lines.push(Line::styled(
-        format!("signature {} bytes, never shown", jwt.signature_len()),
-        t.dim(),
-    ));
-    lines
-}
-
-/// The token without its signature, wrapped; only after the user pressed `s`.
-fn revealed_lines(c: &Current, t: &Theme, width: usize) -> Vec<Line<'static>> {
-    let raw = c.fetched.token.access_token.expose();
-    let unsigned = raw.rsplit_once('.').map(|(h, _)| h).unwrap_or(raw);
-    let mut lines = vec![Line::styled(
-        "token (header.claims; the signature is never shown):",
-        t.danger(),
-    )];
-    for chunk in wrap_chars(unsigned, width.max(1)) {
-        lines.push(Line::styled(chunk, t.warn()));
-    }
-    lines
-}
-
-/// `label     value`, the value wrapped under itself.
+/// `label     value`, a long value wrapped at `-` and `/` under itself.
 fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'static>> {
-    wrap_words(value, width.saturating_sub(NAME_W), LongWords::Cut)
+    wrap_text(value, width.saturating_sub(NAME_W))
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
@@ -190,24 +186,151 @@ fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'stat
         .collect()
 }
 
-fn value_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+fn warning_lines(t: &Theme, warnings: &[String], width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for w in warnings {
+        for (i, l) in wrap_text(w, width.saturating_sub(NAME_W))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i == 0 { "! warning " } else { "          " };
+            lines.push(Line::from(vec![
+                Span::styled(lead, t.warn()),
+                Span::styled(l, t.warn()),
+            ]));
+        }
     }
+    lines
 }
 
-/// One header or claim: name, value (time claims in every form) and its explanation.
-/// Wide panels put the explanation in a third column; narrow ones under the value.
-fn row(
-    app: &App,
-    t: &Theme,
-    name: &str,
-    v: &Value,
-    explain: Option<&str>,
-    width: usize,
-) -> Vec<Line<'static>> {
-    let mut values = vec![value_text(v)];
+/// Who, for what, until when, and what is wrong.
+fn card(app: &App, t: &Theme, jwt: &Jwt, warnings: &[String], width: usize) -> Vec<Line<'static>> {
+    let f: IdentityFacts = identity::facts(jwt);
+    let mut lines = Vec::new();
+    let mut who = f.kind.describe().to_string();
+    if let Some(u) = &f.user {
+        who.push_str(&format!(" {u}"));
+    }
+    lines.extend(labelled(t, "who", &who, width));
+    let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    let ids_one_line = format!("{} · object id {}", dash(&f.client_id), dash(&f.object_id));
+    if ids_one_line.chars().count() + NAME_W <= width {
+        lines.extend(labelled(t, "client id", &ids_one_line, width));
+    } else {
+        lines.extend(labelled(t, "client id", &dash(&f.client_id), width));
+        lines.extend(labelled(t, "object id", &dash(&f.object_id), width));
+    }
+    lines.extend(labelled(t, "tenant", &dash(&f.tenant), width));
+    match &f.owner {
+        Some(o) => {
+            // The type's last part (virtualMachines) keeps name, type and group on one line.
+            let kind = o.kind.as_deref().unwrap_or("-");
+            let short = kind.rsplit('/').next().unwrap_or(kind);
+            let mut name = format!("{} · {short}", o.name.as_deref().unwrap_or("-"));
+            if let Some(g) = &o.resource_group {
+                name.push_str(&format!(" · {g}"));
+            }
+            lines.extend(labelled(t, "resource", &name, width));
+            let sub = format!("sub {}", o.subscription.as_deref().unwrap_or("-"));
+            lines.extend(labelled(t, "", &sub, width));
+        }
+        None => lines.extend(labelled(
+            t,
+            "resource",
+            "none named in the token (no xms_mirid or xms_az_rid)",
+            width,
+        )),
+    }
+    let aud = if f.audiences.is_empty() {
+        "-".to_string()
+    } else {
+        f.audiences.join(", ")
+    };
+    lines.extend(labelled(t, "audience", &aud, width));
+    // Roles and scopes only when the token has them; most managed-identity tokens have
+    // neither (role assignments decide), and the first screen has no line to spare.
+    if !f.roles.is_empty() {
+        lines.extend(labelled(t, "roles", &f.roles.join(", "), width));
+    }
+    if !f.scopes.is_empty() {
+        lines.extend(labelled(t, "scopes", &f.scopes.join(" "), width));
+    }
+    let mut times = match jwt.claim_i64("exp") {
+        Some(e) => format!(
+            "{} · {}",
+            claims::relative(e - app.now),
+            super::text::clock(app, e)
+        ),
+        None => "no exp claim".into(),
+    };
+    if let Some(i) = jwt.claim_i64("iat") {
+        times.push_str(&format!(" · issued {}", super::text::bare_clock(app, i)));
+    }
+    if let Some(v) = &f.version {
+        times.push_str(&format!(" · v{v}"));
+    }
+    lines.extend(labelled(t, "expires", &times, width));
+    lines.extend(warning_lines(t, warnings, width));
+    lines
+}
+
+/// The answer itself: fingerprint, when fetched and how, and where the expiry came from.
+fn fetch_lines(app: &App, c: &Current, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let tok = &c.fetched.token;
+    let retries = match c.fetched.retries {
+        0 => String::new(),
+        n => format!(", {n} retries"),
+    };
+    let source = match tok.expiry_source {
+        ExpirySource::ExpiresOn => "expires_on",
+        ExpirySource::ExpiresIn => "expires_in",
+        ExpirySource::JwtExp => "the token's exp",
+    };
+    let mut token = format!(
+        "{} · {} · {} ms{retries}",
+        tok.access_token.fingerprint(),
+        claims::relative(c.fetched.received_at - app.now),
+        c.fetched.latency.as_millis()
+    );
+    let more = format!(
+        " · {} chars · {} · expiry from {source}",
+        tok.access_token.len(),
+        tok.token_type
+    );
+    if NAME_W + token.chars().count() + more.chars().count() <= width {
+        token.push_str(&more);
+    }
+    labelled(t, "token", &token, width)
+}
+
+/// The claims then the header, one line each; returns the line of the first claim.
+fn fields(app: &App, t: &Theme, jwt: &Jwt, width: usize, lines: &mut Vec<Line<'static>>) -> usize {
+    lines.push(Line::styled(
+        format!(
+            "CLAIMS ({}) · times in {}",
+            jwt.claims.len(),
+            super::text::zone_name(app)
+        ),
+        t.heading(),
+    ));
+    let first = lines.len();
+    let selected = app.token.field;
+    let focused = app.focus == Focus::Panel;
+    for (i, (k, v)) in jwt.claims.iter().chain(jwt.header.iter()).enumerate() {
+        lines.push(row(app, t, k, v, width, i == selected, focused));
+    }
+    lines.push(Line::styled(
+        format!(
+            "header fields last ({}) · signature {} bytes, never shown",
+            jwt.header.len(),
+            jwt.signature_len()
+        ),
+        t.dim(),
+    ));
+    first
+}
+
+fn value_text(app: &App, name: &str, v: &Value) -> String {
     let epoch = TIME_CLAIMS
         .contains(&name)
         .then(|| match v {
@@ -215,63 +338,52 @@ fn row(
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
         })
-        .flatten();
-    if let Some(e) = epoch {
-        values = vec![
-            format!("{} UTC", claims::utc_string(e)),
-            format!("{} local", local_datetime(app, e)),
-            format!("{} · {e}", claims::relative(e - app.now)),
-        ];
+        .flatten()
+        .and_then(claims::plausible_epoch);
+    match (epoch, v) {
+        (Some(e), _) => format!("{} · {}", datetime(app, e), claims::relative(e - app.now)),
+        (None, Value::String(s)) => s.clone(),
+        (None, other) => other.to_string(),
     }
-    let explain = explain.map(str::to_string);
-    let unknown = explain.is_none();
-    let explain = explain.unwrap_or_else(|| "not a claim tokscope knows; shown raw".into());
-    let explain_style = if unknown { t.dim() } else { Style::new() };
-    let rest = width.saturating_sub(NAME_W);
-    let wide = width >= 80;
-    let (value_w, explain_w) = if wide {
-        // Room for a GUID on one line, leaving the explanation a readable column.
-        let v = (rest * 9 / 20).max(38).min(rest.saturating_sub(25));
-        // One cell spare on the right keeps the text off the panel's border.
-        (v, rest.saturating_sub(v + COLUMN_GAP.chars().count() + 1))
+}
+
+/// One claim: name and value on one line, cut in the middle when long (the detail line and
+/// `c` give it whole).
+fn row(
+    app: &App,
+    t: &Theme,
+    name: &str,
+    v: &Value,
+    width: usize,
+    selected: bool,
+    focused: bool,
+) -> Line<'static> {
+    let mark = if selected { "▸" } else { " " };
+    let name_cell = format!("{mark}{:<w$}", clip(name, NAME_W - 2), w = NAME_W - 1);
+    let value = super::text::clip_middle(&value_text(app, name, v), width.saturating_sub(NAME_W));
+    let style = if selected && focused {
+        t.selected()
+    } else if selected {
+        Style::new().add_modifier(Modifier::BOLD)
     } else {
-        (rest, rest)
+        Style::new()
     };
-    let mut vlines: Vec<String> = Vec::new();
-    for v in &values {
-        vlines.extend(wrap_chars(v, value_w));
+    Line::from(vec![
+        Span::styled(name_cell, t.label().patch(style)),
+        Span::styled(value, style),
+    ])
+}
+
+/// The whole token, wrapped; only after the user pressed `s`, and only for a while.
+fn revealed_lines(c: &Current, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let raw = c.fetched.token.access_token.expose();
+    let mut lines = vec![Line::styled(
+        "the access token (a secret: usable as it is until it expires):",
+        t.danger(),
+    )];
+    for chunk in super::text::wrap_chars(raw, width.max(1)) {
+        lines.push(Line::styled(chunk, t.warn()));
     }
-    let elines = wrap_words(&explain, explain_w, LongWords::Cut);
-    let name_cell = format!("{:<w$}", super::text::clip(name, NAME_W - 1), w = NAME_W);
-    let blank = " ".repeat(NAME_W);
-    let mut out = Vec::new();
-    if wide {
-        let n = vlines.len().max(elines.len());
-        for i in 0..n {
-            let first = if i == 0 { &name_cell } else { &blank };
-            let vv = vlines.get(i).cloned().unwrap_or_default();
-            let ee = elines.get(i).cloned().unwrap_or_default();
-            out.push(Line::from(vec![
-                Span::styled(first.clone(), t.label()),
-                Span::raw(format!("{vv:<value_w$}")),
-                Span::styled(COLUMN_GAP, t.dim()),
-                Span::styled(ee, explain_style),
-            ]));
-        }
-    } else {
-        for (i, vv) in vlines.into_iter().enumerate() {
-            let first = if i == 0 { &name_cell } else { &blank };
-            out.push(Line::from(vec![
-                Span::styled(first.clone(), t.label()),
-                Span::raw(vv),
-            ]));
-        }
-        for ee in elines {
-            out.push(Line::from(vec![
-                Span::raw(blank.clone()),
-                Span::styled(ee, t.dim().patch(explain_style)),
-            ]));
-        }
-    }
-    out
+    lines.push(Line::raw(""));
+    lines
 }

@@ -1,34 +1,60 @@
-//! The Watch tab: the endpoint's cache seen through repeated polls.
+//! The Watch tab: the endpoint's cache seen through repeated polls. At a glance: a sparkline
+//! of latency and one of the token's remaining lifetime per poll (the refresh is where it
+//! jumps back up), retries as they happen, then the polls, newest first.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::{Paragraph, Sparkline};
 use ratatui::Frame;
 
-use super::text::{clip, local_clock, wrap_words};
+use super::text::{bare_clock, clip, zone_name};
 use super::theme::Theme;
-use crate::text::LongWords;
+use super::PanelDrawn;
 use crate::token::claims;
 use crate::tui::app::App;
 use crate::watch::{EventKind, PollEvent};
 
-pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
-    let [status, polled, summary, table] = Layout::vertical([
+/// Width of the label in front of a sparkline.
+const SPARK_LABEL_W: u16 = 19;
+
+pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
+    let w = &app.watch;
+    let has_polls = w.timeline.events().len() > 0;
+    let spark_h = if has_polls && area.height >= 12 { 1 } else { 0 };
+    let [status, polled, summary, latency, lifetime, table] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
+        Constraint::Length(spark_h),
+        Constraint::Length(spark_h),
         Constraint::Min(1),
     ])
     .areas(area);
-    let w = &app.watch;
-    let line = if w.on {
+    let width = area.width as usize;
+    let line = if let Some(r) = &w.retrying {
+        let status = r
+            .status
+            .map_or("no answer".to_string(), |s| format!("HTTP {s}"));
+        let next = (r.at as f64 + r.wait_s - app.now as f64).max(0.0);
+        Line::from(vec![
+            Span::styled("↻ retrying ", t.warn().add_modifier(Modifier::BOLD)),
+            Span::raw(clip(
+                &format!("retry {} after {status}, next in {next:.0} s", r.retry),
+                width.saturating_sub(11),
+            )),
+        ])
+    } else if w.on {
+        let next = if w.in_flight {
+            "polling now".to_string()
+        } else {
+            format!("next poll in {} s", (w.next_at - app.now).max(0))
+        };
         Line::from(vec![
             Span::styled("● watching ", t.ok().add_modifier(Modifier::BOLD)),
-            Span::raw(format!(
-                "every {} s · next poll in {} s · +/- change",
-                w.interval,
-                (w.next_at - app.now).max(0)
+            Span::raw(clip(
+                &format!("every {} s · {next} · +/- change", w.interval),
+                width.saturating_sub(11),
             )),
         ])
     } else {
@@ -42,78 +68,116 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("resource ", t.label()),
-            Span::raw(clip(&w.resource, (polled.width as usize).saturating_sub(9))),
+            Span::raw(super::text::clip_middle(
+                &w.resource,
+                width.saturating_sub(9),
+            )),
         ])),
         polled,
     );
     let s = w.timeline.summary();
     let sum = format!(
-        "polls {} · refreshes {} · errors {} · latency p50 {} ms, p95 {} ms, max {} ms",
-        s.polls, s.refreshes, s.errors, s.latency_p50_ms, s.latency_p95_ms, s.latency_max_ms
+        "polls {} · new {} · errors {} · retries {} · p50/p95 {}/{} ms · recovered {} · max {} ms",
+        s.polls,
+        s.refreshes,
+        s.errors,
+        w.retries,
+        s.latency_p50_ms,
+        s.latency_p95_ms,
+        w.recovered,
+        s.latency_max_ms
     );
-    f.render_widget(
-        Paragraph::new(clip(&sum, summary.width as usize)).style(t.dim()),
-        summary,
-    );
-
-    let wide = area.width >= 80;
-    let mut header = vec!["time", "ms", "token"];
-    if wide {
-        header.push("fingerprint");
+    f.render_widget(Paragraph::new(clip(&sum, width)).style(t.dim()), summary);
+    if spark_h > 0 {
+        let lat = latency_series(app);
+        let last = format!("{} ms", lat.last().copied().unwrap_or(0));
+        sparkline(t, f, latency, "latency", &last, &lat);
+        let life = lifetime_series(app);
+        let last = claims::duration(life.last().copied().unwrap_or(0) as i64);
+        sparkline(t, f, lifetime, "life left", &last, &life);
     }
-    header.extend(["expires", "notes"]);
+    draw_table(app, t, f, table)
+}
 
-    let mut widths = vec![
-        Constraint::Length(8),
-        Constraint::Length(5),
-        Constraint::Length(5),
-    ];
-    if wide {
-        widths.push(Constraint::Length(19));
-    }
-    widths.extend([Constraint::Length(10), Constraint::Min(10)]);
-    let notes_w = area
-        .width
-        .saturating_sub(widths.iter().take(widths.len() - 1).map(len).sum::<u16>())
-        .saturating_sub(widths.len() as u16) as usize;
-    let rows: Vec<Row> = w
+/// Oldest first, as a sparkline reads left to right, the last `n` polls.
+fn latency_series(app: &App) -> Vec<u64> {
+    app.watch.timeline.events().map(|e| e.latency_ms).collect()
+}
+
+fn lifetime_series(app: &App) -> Vec<u64> {
+    app.watch
         .timeline
         .events()
-        .rev()
-        .skip(app.scroll as usize)
-        .map(|e| event_row(app, t, e, wide, notes_w))
-        .collect();
-    if rows.is_empty() {
-        f.render_widget(
-            Paragraph::new("No polls yet. Press w to poll the current resource.").style(t.dim()),
-            table,
-        );
-        return;
-    }
-    let head = Row::new(header).style(t.heading());
+        .map(|e| e.expires_in_s.unwrap_or(0).max(0) as u64)
+        .collect()
+}
+
+/// One labelled sparkline of the last polls, scaled to its own maximum; the label says the
+/// latest value in words, so nothing is read from bar heights alone.
+fn sparkline(t: &Theme, f: &mut Frame, area: Rect, label: &str, last: &str, data: &[u64]) {
+    let [lab, spark] =
+        Layout::horizontal([Constraint::Length(SPARK_LABEL_W), Constraint::Min(1)]).areas(area);
+    let shown = &data[data.len().saturating_sub(spark.width as usize)..];
+    let max = shown.iter().copied().max().unwrap_or(0);
     f.render_widget(
-        Table::new(rows, widths).header(head).column_spacing(1),
-        table,
+        Paragraph::new(clip(&format!("{label} {last}"), SPARK_LABEL_W as usize - 1))
+            .style(t.label()),
+        lab,
+    );
+    f.render_widget(
+        Sparkline::default()
+            .data(shown)
+            .max(max.max(1))
+            .style(t.ok()),
+        spark,
     );
 }
 
-fn len(c: &Constraint) -> u16 {
-    match c {
-        Constraint::Length(n) => *n,
-        _ => 0,
+fn draw_table(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
+    let w = &app.watch;
+    let width = area.width as usize;
+    if w.timeline.events().len() == 0 {
+        f.render_widget(
+            Paragraph::new("No polls yet. Press w to poll the current resource.").style(t.dim()),
+            area,
+        );
+        return PanelDrawn::default();
     }
+    // The fingerprint's short form fits at 80 columns; the long one when there is room.
+    let fp_w = if width >= 90 { 12 } else { 8 };
+    let head = format!(
+        "{:<8} {:>5} {:<7} {:<fp_w$} {:<9} notes",
+        zone_name(app),
+        "ms",
+        "token",
+        if fp_w >= 12 { "fingerprint" } else { "sha256" },
+        "expires"
+    );
+    let mut lines = vec![Line::styled(clip(&head, width), t.heading())];
+    for e in w.timeline.events().rev() {
+        lines.push(event_line(app, t, e, fp_w, width));
+    }
+    let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    f.render_widget(Paragraph::new(vec![lines.remove(0)]), top);
+    super::render_scrolled(t, f, rest, w.scroll.offset, lines)
 }
 
-fn event_row<'a>(app: &App, t: &Theme, e: &PollEvent, wide: bool, notes_w: usize) -> Row<'a> {
+fn event_line(app: &App, t: &Theme, e: &PollEvent, fp_w: usize, width: usize) -> Line<'static> {
     let (what, style) = match e.event {
         EventKind::Fetched => ("first", Style::new()),
         EventKind::Unchanged => ("same", Style::new()),
         EventKind::Refreshed => ("NEW ★", t.ok().add_modifier(Modifier::BOLD)),
-        EventKind::Error => ("error", t.danger()),
+        EventKind::Error => ("error ✗", t.danger()),
     };
     let mut notes: Vec<String> = Vec::new();
+    if let Some(n) = app.watch.retries_at(e.at) {
+        notes.push(format!(
+            "recovered after {n} retr{}",
+            if n == 1 { "y" } else { "ies" }
+        ));
+    }
     if let Some(b) = e.refreshed_before_expiry_s {
-        notes.push(format!("refreshed {b} s before expiry"));
+        notes.push(format!("refreshed {} before expiry", claims::duration(b)));
     }
     if let Some(err) = &e.error {
         notes.push(err.headline());
@@ -123,27 +187,28 @@ fn event_row<'a>(app: &App, t: &Theme, e: &PollEvent, wide: bool, notes_w: usize
         .expires_on_epoch
         .map(|x| format!("in {}", claims::duration(x - e.at)))
         .unwrap_or_default();
-    let mut cells = vec![
-        Cell::from(local_clock(app, e.at)),
-        Cell::from(format!("{:>5}", e.latency_ms)),
-        Cell::from(what),
-    ];
-    if wide {
-        cells.push(Cell::from(e.fingerprint.clone().unwrap_or_default()));
-    }
-    cells.push(Cell::from(expires));
-    let note_style = if e.warnings.is_empty() {
+    let fp = e.fingerprint.clone().unwrap_or_default();
+    let fp: String = fp
+        .trim_start_matches("sha256:")
+        .chars()
+        .take(fp_w)
+        .collect();
+    let lead = format!(
+        "{:<8} {:>5} {:<7} {:<fp_w$} {:<9} ",
+        bare_clock(app, e.at),
+        e.latency_ms,
+        what,
+        fp,
+        expires
+    );
+    let note_w = width.saturating_sub(lead.chars().count());
+    let note_style = if e.warnings.is_empty() && e.error.is_none() {
         Style::new()
     } else {
         t.warn()
     };
-    // Long notes (a refresh, an error) wrap onto a few lines rather than lose their end.
-    let mut lines = wrap_words(&notes.join(" · "), notes_w, LongWords::Cut);
-    if lines.len() > 3 {
-        lines.truncate(3);
-        lines[2] = clip(&format!("{}…", lines[2]), notes_w);
-    }
-    let height = lines.len().max(1) as u16;
-    cells.push(Cell::from(lines.join("\n")).style(note_style));
-    Row::new(cells).style(style).height(height)
+    Line::from(vec![
+        Span::styled(lead, style),
+        Span::styled(clip(&notes.join(" · "), note_w), note_style),
+    ])
 }

@@ -1,0 +1,68 @@
+//! The print layer: the only place tokscope writes to stdout, stderr or a report file, and it
+//! takes only [`TerminalText`], so nothing unsanitised reaches a terminal or a report.
+//!
+//! Write failures: a closed stdout pipe (`| head`) is the reader's choice and ends output quietly;
+//! any other stdout failure (a full disk, `> /dev/full`) is an error, so the command fails rather
+//! than exiting 0 with nothing written. stderr failures are ignored: there is nowhere left to say
+//! anything, and panicking about it (as `eprintln!` does) would turn a message into exit 101.
+
+// The one place allowed to touch the standard streams (see clippy.toml).
+#![allow(clippy::disallowed_methods)]
+
+use std::io::{ErrorKind as IoKind, Write};
+use std::path::Path;
+
+use crate::error::{Error, ErrorKind, Result};
+pub use crate::sanitize::TerminalText;
+
+fn stdout_failed(e: &std::io::Error) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("cannot write to standard output: {e}"),
+        "send the output somewhere writable (a file on a disk with space, a pipe or the terminal)",
+    )
+}
+
+/// Write `text` and a line feed to stdout and flush.
+pub fn stdout_line(text: &TerminalText) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    let written = writeln!(out, "{}", text.as_str()).and_then(|()| out.flush());
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == IoKind::BrokenPipe => Ok(()),
+        Err(e) => Err(stdout_failed(&e)),
+    }
+}
+
+/// Write raw bytes of tokscope's own making (the OSC 52 clipboard escape) to stdout.
+pub fn stdout_escape(escape: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(escape.as_bytes())?;
+    out.flush()
+}
+
+/// Write `text` and a line feed to stderr; failures are ignored (see the module comment).
+pub fn stderr_line(text: &TerminalText) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", text.as_str());
+    let _ = err.flush();
+}
+
+/// One line of tokscope's own wording with outside parts already in it, for stderr.
+pub fn note(s: &str) {
+    stderr_line(&TerminalText::text(s));
+}
+
+/// Write a report (or any text file the user asked for) through the same sanitiser.
+pub fn write_file(path: &Path, text: &TerminalText) -> std::io::Result<()> {
+    std::fs::write(path, text.as_str())
+}
+
+/// Create-new variant for files that must not overwrite anything.
+pub fn write_new_file(path: &Path, text: &TerminalText) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    f.write_all(text.as_str().as_bytes())
+}
