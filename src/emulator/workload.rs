@@ -363,7 +363,7 @@ pub async fn entra_token(
             "The app requested an unsupported grant type.",
         );
     }
-    if p("client_assertion_type") != Some(crate::endpoint::workload::CLIENT_ASSERTION_TYPE) {
+    if p("client_assertion_type") != Some(crate::token::service_account::CLIENT_ASSERTION_TYPE) {
         return entra_error(
             &s,
             400,

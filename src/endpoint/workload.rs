@@ -5,8 +5,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{entra, http, response, Fetched, Flavour, RetryNote, RetryPolicy, TokenClient};
+use super::{entra, response, Fetched, Flavour, RetryNote, RetryPolicy, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
+use crate::net as http;
 use crate::secret::AccessToken;
 use crate::token::service_account::ServiceAccountToken;
 
@@ -14,7 +15,7 @@ use crate::token::service_account::ServiceAccountToken;
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com/";
 /// Service-account tokens are 1–2 KB; anything much larger is not one.
 pub const TOKEN_FILE_CAP: u64 = 64 * 1024;
-pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub use crate::token::service_account::CLIENT_ASSERTION_TYPE;
 
 /// The four inputs the webhook injects, wherever each came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,7 +287,7 @@ pub async fn fetch(tc: &TokenClient, inputs: &WorkloadInputs, resource: &str) ->
         }
         let retry_after = answer
             .header("retry-after")
-            .and_then(|v| super::retry::parse_retry_after(v, chrono::Utc::now()));
+            .and_then(|v| http::parse_retry_after(v, chrono::Utc::now()));
         let wait = RetryPolicy::retryable(Flavour::Workload, answer.status)
             .then(|| {
                 tc.retry

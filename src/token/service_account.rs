@@ -9,6 +9,8 @@ use super::Jwt;
 
 /// The audience the workload-identity webhook projects and Entra's federated credentials expect.
 pub const EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
+/// The client_assertion_type of a JWT bearer assertion (RFC 7523), as the SDKs send it.
+pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// Entra refuses an assertion living longer than 1.01:00:00 (AADSTS70023).
 pub const MAX_ASSERTION_LIFETIME: i64 = 25 * 3600;
 /// Kubelet refreshes a projected token once 80 % of its lifetime has passed.
@@ -95,7 +97,7 @@ impl ServiceAccountToken {
             Some(iss) if iss.contains("kubernetes.default.svc") => out.push(format!(
                 "its issuer {iss} is the cluster's internal default: the OIDC issuer is not enabled (AKS: az aks update --enable-oidc-issuer), so Entra cannot fetch its keys"
             )),
-            Some(iss) if !iss.starts_with("https://") && !crate::endpoint::is_loopback_url(iss) => out.push(format!(
+            Some(iss) if !iss.starts_with("https://") && !crate::net::is_loopback_url(iss) => out.push(format!(
                 "its issuer {iss} is not https: Entra fetches the issuer's discovery document over https only"
             )),
             Some(_) => {}
