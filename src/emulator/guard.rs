@@ -12,15 +12,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::{Shared, ADMIN_TOKEN_HEADER};
 
-/// Loopback, counting IPv4 loopback seen through an IPv6 socket (`::ffff:127.0.0.1`).
-pub fn is_loopback(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => {
-            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-        }
-    }
-}
+pub use crate::net::is_loopback_ip as is_loopback;
 
 /// Why a bind address is refused, if it is.
 pub fn check_bind(bind: SocketAddr, allow_remote: bool) -> Result<(), String> {

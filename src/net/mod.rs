@@ -13,5 +13,5 @@ pub mod trust;
 
 pub use body::{describe_body, redact_tokens};
 pub use http::{local_client, read_capped, root_cause, Answer, BodyEnd, SMALL_BODY_CAP};
-pub use loopback::is_loopback_url;
+pub use loopback::{is_loopback_ip, is_loopback_url};
 pub use retry_after::parse_retry_after;
