@@ -8,6 +8,7 @@ pub mod environment;
 pub mod keys;
 pub mod render;
 pub mod token;
+pub mod workload;
 
 use serde::Serialize;
 
@@ -182,6 +183,9 @@ pub async fn diagnose(
         request_ids: Vec::new(),
         received_at: None,
     };
+    checks.extend(
+        workload::checks(env, d.endpoint.as_ref(), std::time::Duration::from_secs(10)).await,
+    );
     let mut found = token::Findings::default();
     match &d.endpoint {
         Some(ep) => token::run(ep, client, opts, &mut found).await,

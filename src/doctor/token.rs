@@ -35,6 +35,8 @@ pub struct Findings {
 
 /// Endpoint, token, jwt, clock and signature, in that order; later ones skip when earlier ones fail.
 pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Findings) {
+    // Workload identity's access token comes from the authority it was exchanged at.
+    let workload_authority = ep.workload.as_ref().map(|w| w.authority.as_str());
     let connected = if ep.flavour == Flavour::Azcli {
         None
     } else {
@@ -86,7 +88,7 @@ pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Fi
         .push(claims(&jwt, &opts.resource, fetched.received_at));
     f.checks.push(clock(&jwt, &fetched));
     f.checks
-        .push(signature(&jwt, opts.authority.as_deref()).await);
+        .push(signature(&jwt, opts.authority.as_deref().or(workload_authority)).await);
     f.jwt = Some(jwt);
 }
 

@@ -101,7 +101,13 @@ pub fn parse_error(status: u16, headers: &[(String, String)], body: &[u8], cx: &
     {
         request_ids.push(("x-ms-request-id".into(), v.1.clone()));
     }
-    let description = response::redact_tokens(&e.description);
+    // The code is in `code`; the message need not say it twice.
+    let text = e.description.trim_start();
+    let text = match text.split_once(": ") {
+        Some((head, rest)) if head.starts_with("AADSTS") => rest,
+        _ => text,
+    };
+    let description = response::redact_tokens(text);
     let description: String = description.chars().take(600).collect();
     Error {
         kind: ErrorKind::Endpoint,

@@ -1,0 +1,99 @@
+//! Workload identity's own checks: which of the webhook's variables arrived (and what each
+//! absence points to), and the service-account token file itself. The exchange and the clock
+//! against Entra's Date are the token and clock checks, as for every flavour.
+
+use std::time::Duration;
+
+use super::Check;
+use crate::endpoint::detect::WORKLOAD_VARS;
+use crate::endpoint::{workload, Endpoint, EnvSnapshot};
+use crate::token::claims;
+
+pub const VARIABLES: &str = "workload-env";
+pub const TOKEN_FILE: &str = "sa-token";
+
+/// Nothing when no workload-identity variable is set and the flavour is another.
+pub async fn checks(env: &EnvSnapshot, ep: Option<&Endpoint>, timeout: Duration) -> Vec<Check> {
+    let inputs = ep.and_then(|e| e.workload.as_ref());
+    let any = WORKLOAD_VARS[..3].iter().any(|(v, _)| env.has(v));
+    if inputs.is_none() && !any {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let set: Vec<&str> = WORKLOAD_VARS
+        .iter()
+        .filter(|(v, _)| env.has(v))
+        .map(|(v, _)| *v)
+        .collect();
+    let missing: Vec<String> = WORKLOAD_VARS[..3]
+        .iter()
+        .filter(|(v, _)| !env.has(v))
+        .map(|(v, cause)| format!("{v} missing: {cause}"))
+        .collect();
+    let evidence = format!(
+        "set: {}",
+        if set.is_empty() {
+            "none".to_string()
+        } else {
+            set.join(", ")
+        }
+    );
+    out.push(if missing.is_empty() {
+        let mut e = evidence;
+        if !env.has("AZURE_AUTHORITY_HOST") {
+            e.push_str(&format!(
+                "; AZURE_AUTHORITY_HOST unset, so {}",
+                workload::DEFAULT_AUTHORITY
+            ));
+        }
+        Check::pass(VARIABLES, e)
+    } else if inputs.is_some() {
+        Check::warn(
+            VARIABLES,
+            evidence,
+            format!("flags stand in for: {}", missing.join("; ")),
+        )
+    } else {
+        Check::fail(VARIABLES, evidence, missing.join("; "))
+    });
+    let Some(inputs) = inputs else {
+        return out;
+    };
+    let now = chrono::Utc::now().timestamp();
+    out.push(
+        match workload::read_token_file(&inputs.token_file, timeout).await {
+            Err(e) => Check::fail(TOKEN_FILE, e.message, e.hint),
+            Ok(f) => {
+                let t = &f.token;
+                let mut evidence = format!(
+                    "{} ({}{}): iss {}, sub {}, aud {}",
+                    f.path.display(),
+                    f.contents.fingerprint(),
+                    f.mode
+                        .map(|m| format!(", mode {m:04o}"))
+                        .unwrap_or_default(),
+                    t.issuer.as_deref().unwrap_or("(none)"),
+                    t.subject.as_deref().unwrap_or("(none)"),
+                    t.audiences.join(",")
+                );
+                if let (Some(iat), Some(exp), Some(life)) =
+                    (t.issued_at, t.expires_at, t.lifetime_s)
+                {
+                    evidence.push_str(&format!(
+                        "; age {} of {} lifetime, expires {}",
+                        claims::duration(now - iat),
+                        claims::duration(life),
+                        claims::relative(exp - now)
+                    ));
+                }
+                let warnings = t.warnings(now);
+                if warnings.is_empty() {
+                    Check::pass(TOKEN_FILE, evidence)
+                } else {
+                    Check::fail(TOKEN_FILE, evidence, warnings.join("; "))
+                }
+            }
+        },
+    );
+    out
+}
