@@ -109,6 +109,8 @@ pub struct Diagnosis {
     pub request_ids: Vec<(String, String)>,
     /// When the token arrived (epoch seconds), the `now` its times are shown against.
     pub received_at: Option<i64>,
+    /// The token's warnings from `inspect`, the same list `tokscope get` and the TUI show.
+    pub warnings: Vec<String>,
 }
 
 impl Diagnosis {
@@ -181,6 +183,7 @@ pub async fn diagnose(
         fingerprint: None,
         request_ids: Vec::new(),
         received_at: None,
+        warnings: Vec::new(),
     };
     let mut found = token::Findings::default();
     match &d.endpoint {
@@ -210,5 +213,6 @@ pub async fn diagnose(
     d.fingerprint = found.fingerprint;
     d.request_ids = found.request_ids;
     d.received_at = found.received_at;
+    d.warnings = found.warnings;
     d
 }
