@@ -1,11 +1,176 @@
-//! What a fetched token tells, for every front end alike: the warnings `tokscope get`, doctor,
-//! the report and the terminal UI show for it.
+//! What a fetched token tells, computed once for every front end: `tokscope get`, doctor, the
+//! report and the terminal UI all call [`inspect`] and show its [`Inspection`] as it is.
+//!
+//! ```text
+//! let seen = inspect::inspect(&endpoint.notes, resource, &fetched, now);
+//! seen.facts.identity      // whose token: "the signed-in user ada@contoso.com", a managed identity …
+//! seen.facts.owner         // the resource the identity belongs to (xms_mirid / xms_az_rid)
+//! seen.facts.expiry_source // which field the expiry came from; seen.facts.disagreement
+//! seen.warnings            // every warning, in the one order all front ends print
+//! ```
+//!
+//! The token is decoded once, by the endpoint parser (`TokenResponse::jwt`); nothing here
+//! decodes again. The warnings are, in order: the parser's notes on the answer (fallbacks and an
+//! `expires_on` that disagrees with `exp`), the endpoint's notes, then what the token shows:
+//! expired (a stale cache or a clock ahead), not valid yet, a wrong audience with what ARM
+//! answers to it, a clock off from the endpoint's, and a token that is no JWT at all.
 
-use crate::endpoint::Fetched;
+use std::fmt;
+
+use crate::endpoint::{ExpirySource, Fetched};
 use crate::token::{claims, Jwt};
 
+/// Beyond this many seconds between this machine's clock and the endpoint's, tokens start to
+/// look expired or not yet valid: warned about.
+pub const SKEW_WARN: i64 = 120;
+
+/// Whose token this is, as its claims say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdentityKind {
+    /// A user's token (Cloud Shell hands these out): `idtyp` user, or a `upn`.
+    User { upn: String },
+    /// A user-assigned managed identity, named by its resource id (`xms_mirid`).
+    UserAssigned { resource_id: String },
+    /// A system-assigned managed identity: `xms_mirid` is the resource it belongs to.
+    SystemAssigned { resource_id: String },
+    /// An application or service principal with no managed-identity claims.
+    Application { app_id: Option<String> },
+    /// The claims say nothing either way (or the token is not a JWT).
+    Unknown,
+}
+
+impl fmt::Display for IdentityKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdentityKind::User { upn } => write!(f, "the signed-in user {upn}"),
+            IdentityKind::UserAssigned { resource_id } => write!(
+                f,
+                "the user-assigned managed identity {}",
+                last_segment(resource_id)
+            ),
+            IdentityKind::SystemAssigned { resource_id } => write!(
+                f,
+                "the system-assigned managed identity of {}",
+                last_segment(resource_id)
+            ),
+            IdentityKind::Application { app_id: Some(a) } => write!(f, "the application {a}"),
+            IdentityKind::Application { app_id: None } => f.write_str("an application"),
+            IdentityKind::Unknown => f.write_str("an identity the token does not name"),
+        }
+    }
+}
+
+fn last_segment(id: &str) -> &str {
+    id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
+}
+
+/// The facts about a token that every front end shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub identity: IdentityKind,
+    /// The Azure resource the identity belongs to: `xms_az_rid`, else `xms_mirid`.
+    pub owner: Option<String>,
+    /// Which part of the answer the expiry was read from.
+    pub expiry_source: ExpirySource,
+    /// The expiry the client acts on (the endpoint's).
+    pub expires_on: i64,
+    /// The token's own `exp`, when it is a JWT that has one.
+    pub exp: Option<i64>,
+    /// `exp` minus `expires_on` when they differ by more than a second.
+    pub disagreement: Option<i64>,
+    /// The endpoint's clock minus this machine's, from its Date header.
+    pub skew: Option<i64>,
+}
+
+/// Facts and warnings for one fetched token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspection {
+    pub facts: Facts,
+    pub warnings: Vec<String>,
+}
+
+/// Who the claims say the token is for.
+pub fn identity_kind(jwt: &Jwt) -> IdentityKind {
+    let upn = jwt
+        .claim_str("upn")
+        .or_else(|| jwt.claim_str("unique_name"))
+        .or_else(|| jwt.claim_str("preferred_username"));
+    if jwt.claim_str("idtyp") == Some("user")
+        || (upn.is_some() && jwt.claim_str("xms_mirid").is_none())
+    {
+        return IdentityKind::User {
+            upn: upn.unwrap_or("(no upn)").to_string(),
+        };
+    }
+    if let Some(mirid) = jwt.claim_str("xms_mirid") {
+        let resource_id = mirid.to_string();
+        return if mirid
+            .to_ascii_lowercase()
+            .contains("/microsoft.managedidentity/userassignedidentities/")
+        {
+            IdentityKind::UserAssigned { resource_id }
+        } else {
+            IdentityKind::SystemAssigned { resource_id }
+        };
+    }
+    if jwt.claim_str("idtyp") == Some("app") || jwt.claim_str("appid").is_some() {
+        let app_id = jwt
+            .claim_str("appid")
+            .or_else(|| jwt.claim_str("azp"))
+            .map(str::to_string);
+        return IdentityKind::Application { app_id };
+    }
+    IdentityKind::Unknown
+}
+
+/// The facts and warnings for `fetched`, asked for `resource` from an endpoint with
+/// `endpoint_notes` (`Endpoint::notes`), at `now`.
+pub fn inspect(
+    endpoint_notes: &[String],
+    resource: &str,
+    fetched: &Fetched,
+    now: i64,
+) -> Inspection {
+    let t = &fetched.token;
+    let jwt = t.jwt.as_ref().ok();
+    let exp = jwt.and_then(|j| j.claim_i64("exp"));
+    let disagreement = exp
+        .map(|e| e.saturating_sub(t.expires_on))
+        .filter(|d| t.expiry_source != ExpirySource::JwtExp && d.saturating_abs() > 1);
+    let facts = Facts {
+        identity: jwt.map_or(IdentityKind::Unknown, identity_kind),
+        owner: jwt.and_then(|j| {
+            j.claim_str("xms_az_rid")
+                .or_else(|| j.claim_str("xms_mirid"))
+                .map(str::to_string)
+        }),
+        expiry_source: t.expiry_source,
+        expires_on: t.expires_on,
+        exp,
+        disagreement,
+        skew: fetched
+            .server_date
+            .map(|d| d.saturating_sub(fetched.received_at)),
+    };
+    let mut warnings = t.warnings.clone();
+    warnings.extend(endpoint_notes.iter().cloned());
+    warnings.extend(token_warnings(resource, fetched, jwt, now));
+    if let Some(skew) = facts.skew.filter(|s| s.saturating_abs() > SKEW_WARN) {
+        let way = if skew > 0 { "ahead of" } else { "behind" };
+        warnings.push(format!(
+            "the endpoint's clock is {} {way} this machine's: tokens look expired or not yet valid by that much; sync the clock (timedatectl status)",
+            claims::duration(skew.saturating_abs())
+        ));
+    }
+    if let Err(e) = &t.jwt {
+        warnings.push(format!("the access token is not a readable JWT: {e}"));
+    }
+    Inspection { facts, warnings }
+}
+
 /// What the token itself shows is wrong, beyond the parser's notes on the answer: it has
-/// already expired (a stale cache, or a clock ahead), or it is for another audience than asked.
+/// already expired (a stale cache, or a clock ahead), it is not valid yet, or it is for another
+/// audience than asked.
 pub fn token_warnings(resource: &str, f: &Fetched, jwt: Option<&Jwt>, now: i64) -> Vec<String> {
     let mut out = Vec::new();
     let t = &f.token;
@@ -17,6 +182,16 @@ pub fn token_warnings(resource: &str, f: &Fetched, jwt: Option<&Jwt>, now: i64) 
             "the token expired {} ago ({} UTC): the endpoint served a stale cached token, or this machine's clock is ahead; services refuse it (ARM: 401 ExpiredAuthenticationToken)",
             claims::duration(now - exp),
             claims::utc_string(exp)
+        ));
+    }
+    if let Some(nbf) = jwt
+        .and_then(|j| j.claim_i64("nbf"))
+        .filter(|nbf| *nbf > now.saturating_add(SKEW_WARN))
+    {
+        out.push(format!(
+            "the token is not valid before {} UTC (in {}): this machine's clock is behind the issuer's; services refuse it until then",
+            claims::utc_string(nbf),
+            claims::duration(nbf - now)
         ));
     }
     if let Some(j) = jwt {

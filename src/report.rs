@@ -172,6 +172,13 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
         );
     }
 
+    if !d.warnings.is_empty() {
+        let _ = writeln!(out, "\n## Warnings\n");
+    }
+    for w in &d.warnings {
+        let _ = writeln!(out, "- {}", cell(w));
+    }
+
     let _ = writeln!(out, "\n## Token\n");
     match &d.jwt {
         Some(j) => {

@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::session::Session;
 use crate::token::{self, claims, Jwt};
 
-pub use crate::inspect::token_warnings;
+use crate::inspect::inspect;
 
 pub fn success_json(
     ep: &Endpoint,
@@ -45,17 +45,9 @@ pub fn success_json(
     if show_token {
         tok["access_token"] = t.access_token.expose().into();
     }
-    let jwt = token::decode(t.access_token.expose());
-    let mut warnings = t.warnings.clone();
-    warnings.extend(ep.notes.iter().cloned());
-    warnings.extend(token_warnings(resource, f, jwt.as_ref().ok(), now));
-    let jwt_json = match &jwt {
-        Ok(j) => token::jwt_json(j),
-        Err(e) => {
-            warnings.push(format!("the access token is not a readable JWT: {e}"));
-            Value::Null
-        }
-    };
+    let seen = inspect(&ep.notes, resource, f, now);
+    let jwt_json = t.jwt.as_ref().map_or(Value::Null, token::jwt_json);
+    let warnings = seen.warnings;
     let mut out = json!({
         "ok": true,
         "source": ep.source_json(),
@@ -214,24 +206,26 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
             String::new()
         }
     );
-    let jwt = token::decode(t.access_token.expose());
     if let Some(fed) = &f.federated {
         let _ = writeln!(out);
-        out.push_str(&federated_text(fed, jwt.as_ref().ok(), now));
+        out.push_str(&federated_text(fed, t.jwt.as_ref().ok(), now));
         let _ = writeln!(out, "\naccess token");
     }
-    let ours = token_warnings(resource, f, jwt.as_ref().ok(), now);
-    for w in t.warnings.iter().chain(&ep.notes).chain(&ours) {
+    let seen = inspect(&ep.notes, resource, f, now);
+    let _ = writeln!(
+        out,
+        "holder    {}",
+        crate::sanitize::sanitize(&seen.facts.identity.to_string())
+    );
+    if let Some(owner) = &seen.facts.owner {
+        let _ = writeln!(out, "owner     {}", crate::sanitize::sanitize(owner));
+    }
+    for w in &seen.warnings {
         let _ = writeln!(out, "warning   {}", crate::sanitize::sanitize(w));
     }
-    match jwt {
-        Ok(jwt) => {
-            let _ = writeln!(out);
-            out.push_str(&super::render::jwt_text(&jwt, now));
-        }
-        Err(e) => {
-            let _ = writeln!(out, "warning   the access token is not a readable JWT: {e}");
-        }
+    if let Ok(jwt) = &t.jwt {
+        let _ = writeln!(out);
+        out.push_str(&super::render::jwt_text(jwt, now));
     }
     if show_token {
         let _ = writeln!(

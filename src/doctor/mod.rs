@@ -110,6 +110,8 @@ pub struct Diagnosis {
     pub request_ids: Vec<(String, String)>,
     /// When the token arrived (epoch seconds), the `now` its times are shown against.
     pub received_at: Option<i64>,
+    /// The token's warnings from `inspect`, the same list `tokscope get` and the TUI show.
+    pub warnings: Vec<String>,
 }
 
 impl Diagnosis {
@@ -182,6 +184,7 @@ pub async fn diagnose(
         fingerprint: None,
         request_ids: Vec::new(),
         received_at: None,
+        warnings: Vec::new(),
     };
     checks.extend(
         workload::checks(env, d.endpoint.as_ref(), std::time::Duration::from_secs(10)).await,
@@ -214,5 +217,6 @@ pub async fn diagnose(
     d.fingerprint = found.fingerprint;
     d.request_ids = found.request_ids;
     d.received_at = found.received_at;
+    d.warnings = found.warnings;
     d
 }

@@ -64,6 +64,12 @@ pub fn human(d: &Diagnosis) -> String {
     }
     let _ = writeln!(out, "\n");
     out.push_str(&checks_text(&d.checks));
+    if !d.warnings.is_empty() {
+        let _ = writeln!(out);
+    }
+    for w in &d.warnings {
+        let _ = writeln!(out, "warning   {}", crate::sanitize::sanitize(w));
+    }
     let _ = writeln!(out, "\n{}", summary_line(d));
     out
 }
@@ -72,6 +78,7 @@ pub fn json(d: &Diagnosis) -> Value {
     json!({
         "ok": d.ok(),
         "checks": d.checks,
+        "warnings": d.warnings,
         "summary": d.summary(),
     })
 }

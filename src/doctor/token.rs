@@ -8,7 +8,7 @@ use crate::endpoint::{Endpoint, Fetched, Flavour, TokenClient};
 use crate::error::{Error, ErrorKind};
 use crate::token::claims::{duration, relative, utc_string};
 use crate::token::verify::{self, Verification};
-use crate::token::{self, Jwt};
+use crate::token::Jwt;
 
 pub const ENDPOINT: &str = "endpoint";
 pub const TOKEN: &str = "token";
@@ -31,6 +31,8 @@ pub struct Findings {
     pub fingerprint: Option<String>,
     pub request_ids: Vec<(String, String)>,
     pub received_at: Option<i64>,
+    /// The token's warnings, as `tokscope get` and the terminal UI show them.
+    pub warnings: Vec<String>,
 }
 
 /// Endpoint, token, jwt, clock and signature, in that order; later ones skip when earlier ones fail.
@@ -72,7 +74,9 @@ pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Fi
     f.received_at = Some(fetched.received_at);
     f.fingerprint = Some(fetched.token.access_token.fingerprint());
     f.checks.push(token_ok(&opts.resource, &fetched));
-    let jwt = match token::decode(fetched.token.access_token.expose()) {
+    f.warnings =
+        crate::inspect::inspect(&ep.notes, &opts.resource, &fetched, fetched.received_at).warnings;
+    let jwt = match fetched.token.jwt.clone() {
         Ok(j) => j,
         Err(e) => {
             f.checks.push(Check::fail(

@@ -34,6 +34,8 @@ pub struct TokenResponse {
     pub client_id: Option<String>,
     /// Fallbacks used and disagreements found, in words.
     pub warnings: Vec<String>,
+    /// The access token decoded, once, here: every consumer reads this.
+    pub jwt: Result<token::Jwt, token::JwtError>,
 }
 
 /// A number, or a string holding one, within the range of real times and durations.
@@ -166,9 +168,8 @@ pub fn parse_success(body: &[u8], received_at: i64) -> Result<TokenResponse, Err
         _ => return Err(bad("the answer has no access_token".into())),
     };
     let access_token = AccessToken::new(raw);
-    let jwt_exp = token::decode(access_token.expose())
-        .ok()
-        .and_then(|j| j.claim_i64("exp"));
+    let jwt = token::decode(access_token.expose());
+    let jwt_exp = jwt.as_ref().ok().and_then(|j| j.claim_i64("exp"));
     let expires_in = field(&m, &["expires_in", "expiresIn"]).and_then(as_i64);
     let mut warnings = Vec::new();
 
@@ -223,6 +224,7 @@ pub fn parse_success(body: &[u8], received_at: i64) -> Result<TokenResponse, Err
         resource: string_field(&m, &["resource"]),
         client_id: string_field(&m, &["client_id"]),
         warnings,
+        jwt,
     })
 }
 

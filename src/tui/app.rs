@@ -93,7 +93,7 @@ pub struct Current {
 
 impl Current {
     pub fn new(resource: String, fetched: Fetched) -> Self {
-        let jwt = token::decode(fetched.token.access_token.expose());
+        let jwt = fetched.token.jwt.clone();
         Self {
             resource,
             fetched,
@@ -118,18 +118,7 @@ impl Current {
     /// on the answer, the endpoint's notes, what the token itself shows, and a token that does
     /// not decode.
     pub fn warnings(&self, endpoint_notes: &[String], now: i64) -> Vec<String> {
-        let mut w = self.fetched.token.warnings.clone();
-        w.extend(endpoint_notes.iter().cloned());
-        w.extend(crate::inspect::token_warnings(
-            &self.resource,
-            &self.fetched,
-            self.jwt.as_ref().ok(),
-            now,
-        ));
-        if let Err(e) = &self.jwt {
-            w.push(format!("the access token is not a readable JWT: {e}"));
-        }
-        w
+        crate::inspect::inspect(endpoint_notes, &self.resource, &self.fetched, now).warnings
     }
 
     /// Endpoint clock minus local clock, from the Date header.
