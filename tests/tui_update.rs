@@ -220,6 +220,7 @@ async fn a_token_from_the_emulator_decodes_in_the_app() {
         object_id: None,
         resource_id: None,
         secret: None,
+        secret_file: None,
         retry_max: 0,
         timeout: 5,
         arc_key_dir: None,

@@ -6,7 +6,6 @@ use crate::doctor::{self, render, Diagnosis};
 use crate::emulator::Running;
 use crate::endpoint::{EnvSnapshot, Overrides, TokenClient};
 use crate::error::{ErrorKind, Result};
-use crate::secret::HeaderSecret;
 
 use super::setup::{self, identity_of};
 
@@ -35,7 +34,7 @@ async fn prepare(args: &EndpointArgs, demo: bool) -> Result<Prepared> {
                     endpoint: args.endpoint.clone(),
                     flavour: args.flavour,
                     identity: identity_of(args),
-                    secret: args.secret.clone().map(HeaderSecret::new),
+                    secret: setup::header_secret(args)?,
                 },
                 client,
                 emulator: None,

@@ -157,6 +157,9 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
 }
 
 pub async fn run(setup: &super::setup::Setup, resource: &str, args: &GetArgs) -> Result<String> {
+    if args.show_token {
+        crate::secret::reveal_tokens();
+    }
     let f = setup.client.fetch(&setup.endpoint, resource).await?;
     let now = chrono::Utc::now().timestamp();
     Ok(if args.json {

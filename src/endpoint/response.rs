@@ -284,13 +284,9 @@ pub fn redact_tokens(s: &str) -> String {
     out
 }
 
-/// Cut at a character boundary, with anything shaped like a JWT removed so that no error leaks one.
+/// Cut at a character boundary, with known secrets and anything shaped like a JWT removed.
 fn clip(s: &str, max: usize) -> String {
-    let s = redact_tokens(&s.split_whitespace().collect::<Vec<_>>().join(" "));
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s,
-    }
+    crate::secret::redact_outside(s, max)
 }
 
 /// An error answer in any shape, with the service's own code and a next step.
@@ -345,6 +341,12 @@ pub fn parse_error(
     };
     let html = looks_like_html(text.trim());
     let message = clip(&message, 400);
+    // The code is outside text too: a JWT or an echoed secret there is removed like in the message.
+    let code = code.map(|c| clip(&c, 120));
+    request_ids = request_ids
+        .into_iter()
+        .map(|(k, v)| (clip(&k, 80), clip(&v, 120)))
+        .collect();
     let hint = hint_for(flavour, status, code.as_deref(), &message, html);
     Error {
         kind: ErrorKind::Endpoint,
