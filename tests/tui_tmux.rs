@@ -72,6 +72,9 @@ impl Session {
         let ok = cmd
             .arg(shell_cmd)
             .env("NO_COLOR", "1")
+            // Never IMDS at 169.254.169.254: an unset endpoint would fall back to it.
+            .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")
+            .env("LANG", "C.UTF-8")
             .status()
             .unwrap()
             .success();
@@ -411,4 +414,210 @@ fn p_writes_the_report_in_the_current_directory() {
     assert!(text.contains("sha256:"), "{text}");
     s.keys(&["4"]);
     s.wait_for("the path in the Log", |sc| sc.contains("report written to"));
+}
+
+impl Session {
+    /// Paste `text` as a terminal does with bracketed paste on.
+    fn paste(&self, text: &str) {
+        let ok = self
+            .tmux()
+            .args(["set-buffer", "--", text])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "set-buffer");
+        let ok = self
+            .tmux()
+            .args(["paste-buffer", "-p", "-t", &self.name])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "paste-buffer");
+    }
+
+    fn resize(&self, w: u16, h: u16) {
+        let ok = self
+            .tmux()
+            .args([
+                "resize-window",
+                "-t",
+                &self.name,
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+            ])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "resize-window");
+    }
+}
+
+#[test]
+fn the_identity_card_is_on_the_first_screen_at_80x24() {
+    if !tmux_ready("the identity card TUI test") {
+        return;
+    }
+    let s = Session::start("card", &format!("{} --demo; sleep 60", quote(BIN)));
+    let screen = s.wait_for("the card", |sc| sc.contains("who       system-assigned"));
+    for want in [
+        "client id ",
+        "object id ",
+        "tenant    ",
+        "resource  vm-tokscope-demo · virtualMachines",
+        "          sub ",
+        "audience  https://management.azure.com/",
+        "expires   in ",
+        "CLAIMS",
+    ] {
+        assert!(
+            screen.contains(want),
+            "{want} not on the first screen:\n{screen}"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_audience_is_warned_as_get_warns_it() {
+    if !tmux_ready("the wrong-audience TUI test") {
+        return;
+    }
+    let (_rt, run) = emulator_with_faults(&["wrong-aud"]);
+    let cmd = format!(
+        "{} --endpoint {} --flavour imds; sleep 60",
+        quote(BIN),
+        run.base_url()
+    );
+    let s = Session::start_with("wrongaud", &cmd, (120, 40), None);
+    let screen = s.wait_for("the warning on the card", |sc| {
+        sc.contains("! warning") && sc.contains("InvalidAuthenticationTokenAudience")
+    });
+    assert!(screen.contains("not the resource asked"), "{screen}");
+}
+
+#[test]
+fn the_report_after_an_arm_403_carries_its_request_ids() {
+    if !tmux_ready("the report-after-403 TUI test") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "{} --demo --client-id aed09b82-4ca8-4fc2-bfb6-37dd5bae2d26; sleep 60",
+        quote(BIN)
+    );
+    let s = Session::start_with("report403", &cmd, (120, 40), Some(dir.path()));
+    s.wait_for("the token", |sc| sc.contains("expires in"));
+    s.keys(&["v"]);
+    let screen = s.wait_for("the 403", |sc| {
+        sc.contains("HTTP 403") && sc.contains("x-ms-request-id")
+    });
+    let ids: Vec<String> = screen
+        .lines()
+        .filter_map(|l| l.split("x-ms-request-id").nth(1))
+        .filter_map(|rest| {
+            rest.split_whitespace().next().map(|id| {
+                id.trim_matches(|c: char| !c.is_ascii_hexdigit() && c != '-')
+                    .to_string()
+            })
+        })
+        .filter(|id| id.len() >= 32)
+        .collect();
+    assert!(!ids.is_empty(), "{screen}");
+    s.keys(&["p"]);
+    s.wait_for("the report path", |sc| sc.contains("report written to"));
+    let file = std::fs::read_dir(dir.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains("AuthorizationFailed"), "{text}");
+    for id in &ids {
+        assert!(
+            text.contains(id.as_str()),
+            "request id {id} not in the report:\n{text}"
+        );
+    }
+    assert!(!text.contains("None seen.\n\n## What"), "{text}");
+    assert!(!shows_jwt(&text), "a token in the report");
+}
+
+#[test]
+fn esc_cancels_a_hanging_fetch_and_r_starts_again() {
+    if !tmux_ready("the cancel TUI test") {
+        return;
+    }
+    let (_rt, run) = emulator_with_faults(&["hang"]);
+    let cmd = format!(
+        "{} --endpoint {} --flavour imds --timeout 30; sleep 60",
+        quote(BIN),
+        run.base_url()
+    );
+    let s = Session::start("cancel", &cmd);
+    s.wait_for("the fetch in flight", |sc| sc.contains("Esc cancels"));
+    s.keys(&["Escape"]);
+    s.wait_for("the cancel", |sc| sc.contains("cancelled after"));
+    s.keys(&["r"]);
+    let screen = s.wait_for("a new fetch at once", |sc| sc.contains("⟳ fetching"));
+    assert!(!screen.contains("already in flight"), "{screen}");
+}
+
+#[test]
+fn the_prompt_edits_and_a_pasted_token_is_decoded_unseen() {
+    if !tmux_ready("the prompt TUI test") {
+        return;
+    }
+    let s = Session::start_with(
+        "prompt",
+        &format!("{} --demo; sleep 60", quote(BIN)),
+        (120, 40),
+        None,
+    );
+    s.wait_for("the token", |sc| sc.contains("expires in"));
+    s.keys(&["/", "api://first/second", "C-w", "C-a", "x"]);
+    s.wait_for("the edited line", |sc| {
+        sc.contains("resource or token: xapi://first/")
+    });
+    s.keys(&["C-e", "C-u"]);
+    // A token as a user would paste it: the demo's own, copied from `tokscope get`.
+    let token = tokscope_token();
+    s.paste(&token);
+    s.wait_for("the masked paste", |sc| {
+        sc.contains("hidden› Enter decodes it here")
+    });
+    s.keys(&["Enter"]);
+    let screen = s.wait_for("the decoded token", |sc| sc.contains("PASTED TOKEN"));
+    assert!(screen.contains("who "), "{screen}");
+}
+
+/// A JWT-shaped token with readable claims, made as the fixtures make them.
+fn tokscope_token() -> String {
+    use tokscope::token::jwt::encode_part;
+    let header = serde_json::json!({"alg": "RS256", "typ": "JWT"});
+    let claims = serde_json::json!({"aud": "api://pasted", "tid": "t-1", "exp": 4_000_000_000i64});
+    format!("{}.{}.c2ln", encode_part(&header), encode_part(&claims))
+}
+
+#[test]
+fn resizing_below_the_list_width_moves_focus_and_back() {
+    if !tmux_ready("the resize TUI test") {
+        return;
+    }
+    let s = Session::start_with(
+        "resize",
+        &format!("{} --demo; sleep 60", quote(BIN)),
+        (100, 30),
+        None,
+    );
+    s.wait_for("the list", |sc| {
+        sc.contains("Resources") && sc.contains("expires in")
+    });
+    s.resize(50, 30);
+    s.wait_for("the panel alone, with the keys", |sc| {
+        !sc.contains("Resources") && sc.contains("j/k choose a claim")
+    });
+    s.resize(100, 30);
+    s.wait_for("the list again", |sc| sc.contains("Resources"));
 }

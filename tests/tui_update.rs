@@ -586,3 +586,336 @@ fn a_tiny_terminal_gets_a_message_not_a_broken_layout() {
     assert!(render(&app, 30, 8).contains("too small: 40x10"));
     assert!(!render(&app, 40, 10).contains("too small"));
 }
+
+fn ctrl(app: &mut App, c: char) {
+    if let Some(a) = key_action(
+        &app.mode,
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+    ) {
+        update(app, a);
+    }
+}
+
+fn prompt_text(app: &App) -> String {
+    match &app.mode {
+        Mode::Input(e) => e.text(),
+        other => panic!("not in the prompt: {other:?}"),
+    }
+}
+
+#[test]
+fn the_prompt_edits_with_shell_keys_instead_of_typing_them() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('/'));
+    for c in "https://vault.azure.net/keys".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    ctrl(&mut app, 'w');
+    assert_eq!(prompt_text(&app), "https://vault.azure.net/");
+    ctrl(&mut app, 'a');
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(prompt_text(&app), "xhttps://vault.azure.net/");
+    press(&mut app, KeyCode::Home);
+    press(&mut app, KeyCode::Delete);
+    press(&mut app, KeyCode::End);
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Backspace);
+    assert_eq!(prompt_text(&app), "https://vault.azure.ne/");
+    ctrl(&mut app, 'e');
+    ctrl(&mut app, 'u');
+    assert_eq!(prompt_text(&app), "");
+    // A long input scrolls sideways and keeps the cursor on screen.
+    update(
+        &mut app,
+        Action::InputText("https://".to_string() + &"a".repeat(200) + "/end"),
+    );
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("/end"), "{screen}");
+}
+
+#[test]
+fn a_pasted_jwt_is_never_shown_and_decodes_in_place() {
+    let (mut app, _) = with_token();
+    let pasted = jwt("api://pasted-app", NOW - 300, NOW + 600, 42);
+    update(&mut app, Action::Paste(format!("Bearer {pasted}\n")));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = render(&app, w, h);
+        assert!(
+            !screen.contains("eyJ"),
+            "the pasted token is on screen:\n{screen}"
+        );
+        assert!(screen.contains("hidden"), "{screen}");
+    }
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.effects.is_empty(), "a pasted token is not fetched");
+    assert_eq!(app.resource, ARM, "nor does it become a resource");
+    assert!(app.pasted.is_some());
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("PASTED TOKEN"), "{screen}");
+    assert!(screen.contains("api://pasted-app"), "{screen}");
+    assert!(!screen.contains("eyJ"), "{screen}");
+    assert!(app.log.iter().all(|l| !l.text.contains("eyJ")));
+    assert!(!tokscope::tui::report::session_story(&app).contains("eyJ"));
+    press(&mut app, KeyCode::Esc);
+    assert!(app.pasted.is_none());
+}
+
+#[test]
+fn q_closes_help_before_it_quits_and_help_scrolls() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Char('?'));
+    settle(&mut app, 60, 15);
+    assert!(app.help_max > 0, "help overflows 60x15");
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(app.mode, Mode::Help(app.help_max));
+    let screen = render(&app, 60, 15);
+    assert!(
+        screen.contains("Ctrl-W"),
+        "the last keys are reachable:\n{screen}"
+    );
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(!app.quit, "q closed help");
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}
+
+#[test]
+fn enter_fetches_from_the_panel_too() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(fetches(&app), [(FetchKind::User, ARM.to_string())]);
+}
+
+#[test]
+fn vim_and_page_keys_scroll_every_tab() {
+    let (mut app, _) = with_token();
+    update(&mut app, Action::ListVms);
+    update(&mut app, Action::VmsListed(Box::new(vms_answer(NOW + 1))));
+    settle(&mut app, 80, 24);
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.arm.scroll.offset, 1);
+    ctrl(&mut app, 'd');
+    let page = app.arm.scroll.page;
+    assert_eq!(app.arm.scroll.offset, page);
+    ctrl(&mut app, 'u');
+    assert_eq!(app.arm.scroll.offset, 1);
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.arm.scroll.offset, page);
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(app.arm.scroll.offset, app.arm.scroll.max.unwrap());
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.arm.scroll.offset, 0);
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.arm.scroll.offset, 0);
+}
+
+#[test]
+fn each_tab_keeps_its_own_scroll() {
+    let (mut app, _) = with_watch();
+    update(&mut app, Action::ListVms);
+    update(&mut app, Action::VmsListed(Box::new(vms_answer(NOW + 1))));
+    settle(&mut app, 80, 24);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('2'));
+    settle(&mut app, 80, 24);
+    press(&mut app, KeyCode::Right);
+    for _ in 0..10 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    // Watch scrolls its rows only as far as they go, and never claims there are none.
+    assert_eq!(app.watch.scroll.offset, app.watch.scroll.max.unwrap_or(0));
+    assert!(!render(&app, 80, 24).contains("No polls yet"));
+    press(&mut app, KeyCode::Char('3'));
+    assert_eq!(app.arm.scroll.offset, 2);
+}
+
+#[test]
+fn the_log_reads_oldest_first_and_opens_on_the_newest() {
+    let (mut app, _) = with_watch();
+    press(&mut app, KeyCode::Char('4'));
+    settle(&mut app, 80, 24);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("lines "), "a position line: {screen}");
+    assert!(
+        screen.contains("refreshed the token"),
+        "the newest is shown: {screen}"
+    );
+    press(&mut app, KeyCode::Home);
+    let top = render(&app, 80, 24);
+    assert!(top.contains("oldest first"), "{top}");
+    assert!(
+        top.contains("fetching a token for"),
+        "Home shows the oldest: {top}"
+    );
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.log.scroll.offset, 1, "down goes to newer lines");
+}
+
+#[test]
+fn below_the_list_width_the_panel_takes_focus() {
+    let (mut app, _) = with_token();
+    assert_eq!(app.focus, tokscope::tui::app::Focus::Resources);
+    settle(&mut app, 50, 20);
+    assert!(!app.list_shown);
+    assert_eq!(app.focus, tokscope::tui::app::Focus::Panel);
+    press(&mut app, KeyCode::Left);
+    assert_eq!(
+        app.focus,
+        tokscope::tui::app::Focus::Panel,
+        "no focus on a hidden list"
+    );
+    settle(&mut app, 200, 60);
+    press(&mut app, KeyCode::Left);
+    assert_eq!(app.focus, tokscope::tui::app::Focus::Resources);
+}
+
+#[test]
+fn the_list_grows_with_the_terminal_and_the_header_keeps_the_resource() {
+    let mut app = app();
+    let long = "api://a-rather-long-application-id-uri-for-a-custom-api/with/a/path";
+    update(&mut app, Action::StartInput);
+    update(&mut app, Action::InputText(long.into()));
+    update(&mut app, Action::InputEdit(Edit::Submit));
+    let wide = render(&app, 200, 60);
+    assert!(
+        wide.contains(long),
+        "the list shows it whole at 200 columns:\n{wide}"
+    );
+    let narrow = render(&app, 80, 24);
+    let row2 = narrow.lines().nth(1).unwrap();
+    assert!(row2.starts_with(" resource api://"), "{row2}");
+    assert!(
+        row2.contains("…") && row2.contains("/path"),
+        "the end is kept: {row2}"
+    );
+}
+
+#[test]
+fn t_switches_every_time_between_utc_and_local_with_labels() {
+    let (mut app, _) = with_token();
+    let utc = render(&app, 120, 40);
+    assert!(utc.contains("16:59:00 UTC"), "{utc}");
+    press(&mut app, KeyCode::Char('t'));
+    let local = render(&app, 120, 40);
+    assert!(local.contains("18:59:00 local"), "{local}");
+    assert!(local.contains("times in local"), "{local}");
+}
+
+#[test]
+fn y_offers_a_private_file_when_osc52_may_not_work() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Char('y'));
+    assert!(render(&app, 120, 40).contains("f: to a 0600 file"));
+    press(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.effects, [Effect::WriteTokenFile]);
+    update(
+        &mut app,
+        Action::TokenFileWritten(Ok("/tmp/tokscope-token-x.txt".into())),
+    );
+    assert!(app
+        .active_note()
+        .unwrap()
+        .contains("/tmp/tokscope-token-x.txt"));
+}
+
+#[test]
+fn ctrl_l_repaints_and_ctrl_z_suspends() {
+    let (mut app, _) = with_token();
+    ctrl(&mut app, 'l');
+    ctrl(&mut app, 'z');
+    assert_eq!(app.effects, [Effect::Repaint, Effect::Suspend]);
+}
+
+#[test]
+fn s_reveals_for_a_while_then_hides() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Char('s'));
+    assert!(app.revealed());
+    update(
+        &mut app,
+        Action::Tick(NOW + tokscope::tui::app::REVEAL_SECONDS + 1),
+    );
+    assert!(!app.revealed());
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.revealed(), "Esc hides it");
+}
+
+#[test]
+fn watch_shows_retries_as_they_happen_and_marks_a_recovered_poll() {
+    let (mut app, raw) = with_token();
+    press(&mut app, KeyCode::Char('w'));
+    app.effects.clear();
+    update(
+        &mut app,
+        Action::Retrying(tokscope::endpoint::RetryNote {
+            retry: 2,
+            status: Some(503),
+            wait: std::time::Duration::from_secs(3),
+        }),
+    );
+    press(&mut app, KeyCode::Char('2'));
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("retry 2 after HTTP 503, next in 3 s"),
+        "{screen}"
+    );
+    let mut f = fetched(&raw, NOW + 3540, NOW + 4);
+    f.retries = 2;
+    deliver(&mut app, FetchKind::Poll, NOW + 4, Ok(f));
+    assert_eq!(app.watch.retries, 1);
+    assert_eq!(app.watch.recovered, 1);
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("recovered after 2 retries"), "{screen}");
+    assert!(screen.contains("retries 1"), "{screen}");
+}
+
+#[test]
+fn watch_history_is_kept_per_resource() {
+    let (mut app, _) = with_watch();
+    let polls = app.watch.timeline.events().len();
+    assert!(polls > 0);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.watch.timeline.events().len(), 0);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.watch.timeline.events().len(), polls, "restored");
+    assert!(app.log.iter().any(|l| l.text.contains("history of")));
+}
+
+#[test]
+fn a_wrong_audience_is_warned_on_the_card() {
+    let mut app = app();
+    let raw = jwt("https://graph.microsoft.com/", NOW - 300, NOW + 3600, 3);
+    deliver(
+        &mut app,
+        FetchKind::User,
+        NOW,
+        Ok(fetched(&raw, NOW + 3600, NOW)),
+    );
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen.contains("InvalidAuthenticationTokenAudience"),
+        "{screen}"
+    );
+    assert!(screen.contains("! warning"), "{screen}");
+}
+
+/// README's key table is the one the code maps and `?` shows.
+#[test]
+fn readme_lists_the_keys_the_code_maps() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let rows = tokscope::tui::keys::markdown_rows();
+    assert!(
+        readme.contains(&format!("| keys | what |\n|---|---|\n{rows}")),
+        "README's key table differs from tui::keys; it should read:\n{rows}"
+    );
+}

@@ -402,6 +402,7 @@ pub enum Mode {
     ConfirmCopyToken,
 }
 
+#[derive(Clone)]
 pub struct App {
     /// Epoch seconds, set by Tick: drawing reads the clock only from here.
     pub now: i64,

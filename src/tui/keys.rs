@@ -115,7 +115,10 @@ impl<C> Binding<C> {
 
     /// The key as the one-line bar writes it: the first of `shown`.
     pub fn bar_key(&self) -> &'static str {
-        self.shown.split(['/', ' ']).next().unwrap_or(self.shown)
+        match self.shown.split(['/', ' ']).next() {
+            Some(first) if !first.is_empty() => first,
+            _ => self.shown,
+        }
     }
 }
 
@@ -505,6 +508,20 @@ impl Command {
             Command::Suspend => Action::Suspend,
         }
     }
+}
+
+/// The key table as README's markdown rows: normal keys, then the prompt's.
+pub fn markdown_rows() -> String {
+    fn rows<C>(table: &[Binding<C>], prefix: &str, out: &mut String) {
+        for b in table.iter().filter(|b| !b.what.is_empty()) {
+            let keys = b.shown.replace('|', "\\|");
+            out.push_str(&format!("| {prefix}`{keys}` | {} |\n", b.what));
+        }
+    }
+    let mut out = String::new();
+    rows(BINDINGS, "", &mut out);
+    rows(EDITOR, "in `/`: ", &mut out);
+    out
 }
 
 #[cfg(test)]

@@ -197,7 +197,7 @@ fn indent(s: String) -> Line<'static> {
 }
 
 fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'static>> {
-    wrap_words(value, width.saturating_sub(LABEL_W), LongWords::Cut)
+    super::text::wrap_text(value, width.saturating_sub(LABEL_W))
         .into_iter()
         .enumerate()
         .map(|(i, v)| {
