@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::client::REQUEST_ID_HEADERS;
 use crate::error::{Error, ErrorKind};
-use crate::secret::redact_outside;
+use crate::net::redact_outside;
 
 /// What the hints need to be specific: who is calling, on which subscription, for which audience.
 #[derive(Debug, Clone, Default)]
@@ -75,10 +75,7 @@ pub fn from_answer(
         ),
         None => (
             None,
-            format!(
-                "ARM answered {status}: {}",
-                crate::endpoint::response::describe_body(body)
-            ),
+            format!("ARM answered {status}: {}", crate::net::describe_body(body)),
         ),
     };
     // ARM's words are outside text: a gateway may echo the Authorization header, so the bearer
