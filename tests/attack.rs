@@ -453,7 +453,7 @@ fn an_arc_realm_naming_a_fifo_or_a_symlink_is_refused_promptly() {
         (link.clone(), "symbolic link"),
         (
             dir.path().join("..").join("x.key"),
-            "not a .key file directly in",
+            "outside the agent's token folder",
         ),
     ] {
         let realm_s = realm.to_str().unwrap().to_string();

@@ -1,7 +1,7 @@
 //! Azure Arc's challenge: a 401 names a key file, whose contents prove the caller can read it.
 
 use std::io::Read;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -38,21 +38,17 @@ fn cannot_read(realm: &str, why: impl std::fmt::Display) -> Error {
 /// symlink along the way is ever opened).
 fn check_realm(realm: &str, key_dir: &Path) -> bool {
     let path = Path::new(realm);
-    let plain_name = path
+    let Some(name) = path
         .file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| n.len() > ".key".len() && n.ends_with(".key"));
-    let no_tricks = path.components().all(|c| {
-        matches!(
-            c,
-            Component::RootDir | Component::Prefix(_) | Component::Normal(_)
-        )
-    });
-    let parent = path.parent();
+        .filter(|n| n.len() > ".key".len() && n.ends_with(".key"))
+    else {
+        return false;
+    };
+    // Exactly `<folder>/<name>` as a string: no `.`, `..`, doubled slash or subfolder can pass.
+    let exact = |dir: &Path| path.is_absolute() && dir.join(name).as_os_str() == path.as_os_str();
     // The folder as configured, or as it resolves (our own setting, so resolving it is safe).
-    let in_folder = parent == Some(key_dir)
-        || std::fs::canonicalize(key_dir).is_ok_and(|d| parent == Some(d.as_path()));
-    path.is_absolute() && plain_name && no_tricks && in_folder
+    exact(key_dir) || std::fs::canonicalize(key_dir).is_ok_and(|d| exact(&d))
 }
 
 /// Open without following a symlink and without waiting (a FIFO opens at once, then is refused),
@@ -138,7 +134,7 @@ pub async fn read_challenge_key(
     if !check_realm(&realm, key_dir) {
         return Err(arc_error(
             format!(
-                "the Arc challenge points at {}, not a .key file directly in the agent's token folder {}",
+                "the Arc challenge points at {}, outside the agent's token folder {} (only a .key file directly in it is read)",
                 sanitize(&realm),
                 key_dir.display()
             ),

@@ -89,7 +89,10 @@ mod tests {
             "echo: x<secret removed>y"
         );
         assert_eq!(
-            redact_outside("a\n b   hdr-secret-8c1f2a eyJhbGciOiJSUzI1NiJ9.eyJ4IjoxfQ.c2ln", 60),
+            redact_outside(
+                "a\n b   hdr-secret-8c1f2a eyJhbGciOiJSUzI1NiJ9.eyJ4IjoxfQ.c2ln",
+                60
+            ),
             "a b <secret removed> <token removed>"
         );
         assert_eq!(redact_outside("abcdef", 3), "abc…");
