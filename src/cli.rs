@@ -68,8 +68,20 @@ pub struct EndpointArgs {
     pub authority_host: Option<String>,
 
     /// Header secret for App Service / Service Fabric when IDENTITY_HEADER or MSI_SECRET is not set.
-    #[arg(long, global = true, hide_env_values = true)]
+    /// A command line is visible to every user of the machine (`ps`): prefer --secret-file or
+    /// the environment variable.
+    #[arg(
+        long,
+        global = true,
+        hide_env_values = true,
+        conflicts_with = "secret_file"
+    )]
     pub secret: Option<String>,
+
+    /// Read the header secret from this file (surrounding whitespace dropped), so it never sits
+    /// on the command line where `ps` shows it to every user.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub secret_file: Option<std::path::PathBuf>,
 
     /// Longest total time spent retrying (404/410/429/5xx), in seconds; 0 disables retries.
     #[arg(long, global = true, value_name = "SECS", default_value_t = 75)]

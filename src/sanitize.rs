@@ -10,6 +10,8 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+use crate::net::redact_known;
+
 /// Characters that act on a terminal or on how text is ordered rather than being text:
 /// C0 controls, DEL, C1 controls (which some terminals obey even UTF-8 encoded), and Unicode's
 /// format controls that reorder, hide or break lines (bidi embeddings, overrides, isolates and
@@ -83,7 +85,9 @@ pub fn sanitize_json(json: &str) -> Cow<'_, str> {
 }
 
 /// Text that is safe to write to a terminal or into a report. It can only be made by
-/// sanitising, so every path to the screen or a report file goes through [`sanitize`].
+/// sanitising, so every path to the screen or a report file goes through [`sanitize`], and
+/// through [`crate::net::redact_known`], so no secret this run holds is printed even when a
+/// server echoed it into a field tokscope shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TerminalText(String);
 
@@ -94,22 +98,22 @@ impl TerminalText {
 
     /// Human-readable, possibly multi-line output: line feeds and tabs kept, the rest escaped.
     pub fn text(s: &str) -> Self {
-        Self(sanitize_lines(s).into_owned())
+        Self(sanitize_lines(&redact_known(s)).into_owned())
     }
 
     /// One line: line breaks from outside become visible too, so they cannot forge lines.
     pub fn line(s: &str) -> Self {
-        Self(sanitize(s).into_owned())
+        Self(sanitize(&redact_known(s)).into_owned())
     }
 
     /// A serialised JSON document (or NDJSON line).
     pub fn json(s: &str) -> Self {
-        Self(sanitize_json(s).into_owned())
+        Self(sanitize_json(&redact_known(s)).into_owned())
     }
 
     /// Append human-readable text (line feeds and tabs kept).
     pub fn push_text(&mut self, s: &str) {
-        self.0.push_str(&sanitize_lines(s));
+        self.0.push_str(&sanitize_lines(&redact_known(s)));
     }
 
     /// Append one of tokscope's own escape sequences (colours). Only string literals fit

@@ -3,6 +3,8 @@
 use sha2::{Digest, Sha256};
 use std::fmt;
 
+use crate::net::redact::{remember, SecretKind};
+
 /// A bearer token. `Debug` and `Display` show only `sha256:` and 12 hex digits of its hash,
 /// so a token that ends up in a log line, a panic message or a report stays a secret.
 #[derive(Clone, PartialEq, Eq)]
@@ -10,7 +12,12 @@ pub struct AccessToken(String);
 
 impl AccessToken {
     pub fn new(raw: impl Into<String>) -> Self {
-        Self(raw.into())
+        let raw = raw.into();
+        remember(SecretKind::Token, &raw);
+        if let Some(sig) = raw.rsplit('.').next().filter(|s| s.len() < raw.len()) {
+            remember(SecretKind::Token, sig);
+        }
+        Self(raw)
     }
 
     /// `sha256:` and the first 12 hex digits of the token's SHA-256.
@@ -71,7 +78,9 @@ pub struct HeaderSecret(String);
 
 impl HeaderSecret {
     pub fn new(raw: impl Into<String>) -> Self {
-        Self(raw.into())
+        let raw = raw.into();
+        remember(SecretKind::Header, &raw);
+        Self(raw)
     }
 
     pub fn expose(&self) -> &str {

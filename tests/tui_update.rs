@@ -223,6 +223,7 @@ async fn a_token_from_the_emulator_decodes_in_the_app() {
         tenant_id: None,
         authority_host: None,
         secret: None,
+        secret_file: None,
         retry_max: 0,
         timeout: 5,
         ca_file: None,

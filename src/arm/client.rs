@@ -200,6 +200,30 @@ impl Client {
         ctx: &ErrorContext,
         recorder: &Recorder,
     ) -> Result<Value> {
+        let too_large = || {
+            Error::new(
+                ErrorKind::BadResponse,
+                "ARM's answer is larger than 32 MiB",
+                "narrow the list with --resource-group",
+            )
+        };
+        self.get_json_within(url, token, ctx, recorder, MAX_BODY, &too_large)
+            .await
+            .map(|(v, _)| v)
+    }
+
+    /// Like `get_json`, reading at most `max_body` bytes (`too_large` says what was exceeded);
+    /// also returns the body's size, for callers that budget bytes across several answers.
+    pub(crate) async fn get_json_within(
+        &self,
+        url: &str,
+        token: &AccessToken,
+        ctx: &ErrorContext,
+        recorder: &Recorder,
+        max_body: usize,
+        too_large: &(dyn Fn() -> Error + Sync),
+    ) -> Result<(Value, usize)> {
+        let max_body = max_body.min(MAX_BODY);
         if !self.same_origin(url) {
             return Err(Error::new(
                 ErrorKind::Arm,
@@ -233,7 +257,7 @@ impl Client {
                     return Err(transport_error(self.base(), &e));
                 }
             };
-            let answer = read_capped(resp, MAX_BODY).await;
+            let answer = read_capped(resp, max_body).await;
             let (status, headers) = (answer.status, &answer.headers);
             let request_ids = errors::request_ids(headers);
             self.record(
@@ -248,13 +272,7 @@ impl Client {
             );
             let body = match &answer.ending {
                 BodyEnd::Complete => &answer.body,
-                BodyEnd::TooLarge => {
-                    return Err(Error::new(
-                        ErrorKind::BadResponse,
-                        "ARM's answer is larger than 32 MiB",
-                        "narrow the list with --resource-group",
-                    ))
-                }
+                BodyEnd::TooLarge => return Err(too_large()),
                 BodyEnd::Cut(e) => {
                     return Err(Error::new(
                         ErrorKind::BadResponse,
@@ -264,7 +282,7 @@ impl Client {
                 }
             };
             if (200..300).contains(&status) {
-                return serde_json::from_slice(body).map_err(|e| {
+                return serde_json::from_slice(body).map(|v| (v, body.len())).map_err(|e| {
                     Error::new(
                         ErrorKind::BadResponse,
                         format!(

@@ -1,9 +1,10 @@
-//! ARM's error answers, kept verbatim, with the request ids and a next step.
+//! ARM's error answers, clipped and with secrets removed, with the request ids and a next step.
 
 use serde_json::Value;
 
 use super::client::REQUEST_ID_HEADERS;
 use crate::error::{Error, ErrorKind};
+use crate::net::redact_outside;
 
 /// What the hints need to be specific: who is calling, on which subscription, for which audience.
 #[derive(Debug, Clone, Default)]
@@ -41,7 +42,7 @@ pub fn request_ids(headers: &[(String, String)]) -> Vec<(String, String)> {
             headers
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| (name.to_string(), v.clone()))
+                .map(|(_, v)| (name.to_string(), redact_outside(v, 120)))
         })
         .collect()
 }
@@ -77,10 +78,14 @@ pub fn from_answer(
             format!("ARM answered {status}: {}", crate::net::describe_body(body)),
         ),
     };
+    // ARM's words are outside text: a gateway may echo the Authorization header, so the bearer
+    // token (and any other secret of this run) is removed and the fields are clipped.
+    let code = code.map(|c| redact_outside(&c, 120));
+    let message = redact_outside(&message, 600);
     let retry_after = headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
-        .map(|(_, v)| v.trim().to_string());
+        .map(|(_, v)| redact_outside(v.trim(), 40));
     let hint = hint_for(
         status,
         code.as_deref(),

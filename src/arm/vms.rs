@@ -13,6 +13,10 @@ use crate::secret::AccessToken;
 
 /// More pages than any real subscription has: a server that keeps sending nextLink is stopped here.
 const MAX_PAGES: u32 = 1000;
+/// The most bytes a whole VM listing may take across its pages: far beyond any real
+/// subscription (a VM is about 2 KiB of JSON), and it keeps memory bounded against a server
+/// that sends many huge pages.
+pub const MAX_LISTING_BYTES: usize = 64 << 20;
 /// instanceView requests in flight at once: ARM throttles reads per identity.
 const POWER_STATE_CONCURRENCY: usize = 4;
 
@@ -96,12 +100,27 @@ pub async fn list_vms(
     let mut next = Some(client.url(&segments, &[("api-version", VM_API_VERSION)]));
     let mut vms = Vec::new();
     let mut pages = 0u32;
+    let mut listed_bytes = 0usize;
     let mut seen = std::collections::HashSet::new();
     while let Some(url) = next.take() {
         if pages >= MAX_PAGES || !seen.insert(url.clone()) {
             return Err(bad_page("keeps sending more pages (a nextLink loop)"));
         }
-        let page = client.get_json(&url, token, &ctx, &recorder).await?;
+        let remaining = MAX_LISTING_BYTES - listed_bytes;
+        let too_large = || {
+            Error::new(
+                ErrorKind::BadResponse,
+                format!(
+                    "ARM's VM listing is larger than {} MiB in total, after {pages} pages (the cap on a whole listing)",
+                    MAX_LISTING_BYTES >> 20
+                ),
+                "narrow the list with --resource-group",
+            )
+        };
+        let (page, size) = client
+            .get_json_within(&url, token, &ctx, &recorder, remaining, &too_large)
+            .await?;
+        listed_bytes += size;
         pages += 1;
         let items = page
             .get("value")

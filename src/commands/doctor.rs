@@ -30,7 +30,7 @@ async fn prepare(args: &EndpointArgs, demo: bool) -> Result<Prepared> {
             let client = TokenClient::new(setup::client_options(args))?;
             Ok(Prepared {
                 env: EnvSnapshot::from_process(),
-                overrides: setup::overrides_of(args),
+                overrides: setup::overrides_of(args)?,
                 client,
                 emulator: None,
             })

@@ -81,16 +81,16 @@ fn demo_overrides(run: &Running, flavour: Flavour) -> Overrides {
 }
 
 /// What the endpoint flags say, to override detection.
-pub fn overrides_of(args: &EndpointArgs) -> Overrides {
-    Overrides {
+pub fn overrides_of(args: &EndpointArgs) -> Result<Overrides> {
+    Ok(Overrides {
         endpoint: args.endpoint.clone(),
         flavour: args.flavour,
         identity: identity_of(args),
-        secret: args.secret.clone().map(HeaderSecret::new),
+        secret: header_secret(args)?,
         token_file: args.token_file.clone(),
         tenant: args.tenant_id.clone(),
         authority_host: args.authority_host.clone(),
-    }
+    })
 }
 
 /// Retry budget, timeout and Arc key directory as the endpoint flags ask.
@@ -114,6 +114,42 @@ pub fn client_options(args: &EndpointArgs) -> ClientOptions {
     opts
 }
 
+/// Longest secret file read: real header secrets are short.
+const MAX_SECRET_FILE_BYTES: u64 = 4096;
+
+/// The header secret from `--secret` or `--secret-file`, if either is given.
+pub fn header_secret(args: &EndpointArgs) -> Result<Option<HeaderSecret>> {
+    if let Some(s) = &args.secret {
+        return Ok(Some(HeaderSecret::new(s.clone())));
+    }
+    let Some(path) = &args.secret_file else {
+        return Ok(None);
+    };
+    let cannot = |why: String| {
+        crate::error::Error::config(
+            format!("cannot read --secret-file {}: {why}", path.display()),
+            "give a readable file holding only the header secret",
+        )
+    };
+    let mut raw = String::new();
+    std::io::Read::read_to_string(
+        &mut std::io::Read::take(
+            std::fs::File::open(path).map_err(|e| cannot(e.to_string()))?,
+            MAX_SECRET_FILE_BYTES + 1,
+        ),
+        &mut raw,
+    )
+    .map_err(|e| cannot(e.to_string()))?;
+    if raw.len() as u64 > MAX_SECRET_FILE_BYTES {
+        return Err(cannot(format!("more than {MAX_SECRET_FILE_BYTES} bytes")));
+    }
+    let secret = raw.trim();
+    if secret.is_empty() {
+        return Err(cannot("the file is empty".into()));
+    }
+    Ok(Some(HeaderSecret::new(secret)))
+}
+
 pub async fn setup(args: &EndpointArgs, demo: bool, demo_cfg: emulator::Config) -> Result<Setup> {
     // With --demo, Arc's key file lives in the emulator's directory.
     let (env, mut overrides, running, demo_arc_dir) = if demo {
@@ -122,7 +158,7 @@ pub async fn setup(args: &EndpointArgs, demo: bool, demo_cfg: emulator::Config) 
         let dir = run.shared.config.arc_key_dir.clone();
         (EnvSnapshot::default(), ov, Some(run), Some(dir))
     } else {
-        (EnvSnapshot::from_process(), overrides_of(args), None, None)
+        (EnvSnapshot::from_process(), overrides_of(args)?, None, None)
     };
     if !(demo && overrides.flavour == Some(Flavour::Workload)) {
         overrides.identity = identity_of(args);

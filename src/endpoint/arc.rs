@@ -1,8 +1,11 @@
 //! Azure Arc's challenge: a 401 names a key file, whose contents prove the caller can read it.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::sanitize::sanitize;
 
 /// Where the Arc agent writes its key files; the SDKs refuse a realm anywhere else.
 pub fn default_key_dir() -> PathBuf {
@@ -22,9 +25,95 @@ fn arc_error(message: String, hint: &str) -> Error {
     Error::new(ErrorKind::Endpoint, message, hint).with_status(401)
 }
 
-/// Read the key named by `WWW-Authenticate: Basic realm=<path>`, checking it the way the SDKs do:
-/// inside the agent's token folder, a `.key` file, at most 4096 bytes.
-pub fn read_challenge_key(www_authenticate: Option<&str>, key_dir: &Path) -> Result<String> {
+fn cannot_read(realm: &str, why: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("cannot read the Arc key file {}: {why}", sanitize(realm)),
+        "the key file is readable by root and the himds group only: run tokscope with sudo, or add your user to the himds group",
+    )
+}
+
+/// The realm path as written must be `<key folder>/<name>.key`: checked on the string alone,
+/// before anything on disk is touched (no component is resolved, so no FIFO, device or
+/// symlink along the way is ever opened).
+fn check_realm(realm: &str, key_dir: &Path) -> bool {
+    let path = Path::new(realm);
+    let Some(name) = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| n.len() > ".key".len() && n.ends_with(".key"))
+    else {
+        return false;
+    };
+    // Exactly `<folder>/<name>` as a string: no `.`, `..`, doubled slash or subfolder can pass.
+    let exact = |dir: &Path| path.is_absolute() && dir.join(name).as_os_str() == path.as_os_str();
+    // The folder as configured, or as it resolves (our own setting, so resolving it is safe).
+    exact(key_dir) || std::fs::canonicalize(key_dir).is_ok_and(|d| exact(&d))
+}
+
+/// Open without following a symlink and without waiting (a FIFO opens at once, then is refused),
+/// check with fstat that it is a regular file of at most 4096 bytes, read at most 4097.
+fn read_key_file(realm: &str) -> Result<String> {
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        open.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = open.open(realm).map_err(|e| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            arc_error(
+                format!("the Arc key file {} is a symbolic link", sanitize(realm)),
+                "refused for safety: the agent writes real key files; check that IDENTITY_ENDPOINT is the Arc agent",
+            )
+        } else {
+            cannot_read(realm, e)
+        }
+    })?;
+    let meta = file.metadata().map_err(|e| cannot_read(realm, e))?;
+    if !meta.is_file() {
+        return Err(arc_error(
+            format!("the Arc key file {} is not a regular file", sanitize(realm)),
+            "refused for safety: a FIFO, device or folder is never read; check that IDENTITY_ENDPOINT is the Arc agent",
+        ));
+    }
+    let too_big = |n: u64| {
+        arc_error(
+            format!(
+                "the Arc key file {} is {n} bytes or more, more than {MAX_KEY_BYTES}",
+                sanitize(realm)
+            ),
+            "refused for safety: a real key file is small; check the Arc agent",
+        )
+    };
+    if meta.len() > MAX_KEY_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    let mut raw = Vec::new();
+    file.take(MAX_KEY_BYTES + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| cannot_read(realm, e))?;
+    if raw.len() as u64 > MAX_KEY_BYTES {
+        return Err(too_big(raw.len() as u64));
+    }
+    let key = String::from_utf8(raw)
+        .map_err(|_| cannot_read(realm, "it is not text"))?
+        .trim()
+        .to_string();
+    // The key is a secret of this run from now on: never printed, even if a server echoes it.
+    crate::secret::HeaderSecret::new(key.clone());
+    Ok(key)
+}
+
+/// Read the key named by `WWW-Authenticate: Basic realm=<path>`, checking it the way the SDKs do
+/// (inside the agent's token folder, a `.key` file, at most 4096 bytes) and more strictly: see
+/// [`check_realm`] and [`read_key_file`]. All of it within `timeout`.
+pub async fn read_challenge_key(
+    www_authenticate: Option<&str>,
+    key_dir: &Path,
+    timeout: Duration,
+) -> Result<String> {
     let header = www_authenticate.ok_or_else(|| {
         arc_error(
             "the Arc endpoint answered 401 without a WWW-Authenticate challenge".into(),
@@ -37,48 +126,58 @@ pub fn read_challenge_key(www_authenticate: Option<&str>, key_dir: &Path) -> Res
         .filter(|r| !r.is_empty())
         .ok_or_else(|| {
             arc_error(
-                format!("the Arc challenge has no realm: {header:?}"),
+                format!("the Arc challenge has no realm: {:?}", sanitize(header)),
                 "expected `Basic realm=<path to a .key file>`",
             )
-        })?;
-    let path = Path::new(realm);
-    let outside = || {
-        arc_error(
-            format!("the Arc challenge points at {realm}, outside the agent's token folder {}", key_dir.display()),
-            "refused for safety: only a .key file in the agent's token folder is read; check that IDENTITY_ENDPOINT is the Arc agent",
-        )
-    };
-    if path.extension().and_then(|e| e.to_str()) != Some("key") {
-        return Err(outside());
-    }
-    let dir = std::fs::canonicalize(key_dir).map_err(|_| outside())?;
-    let file = std::fs::canonicalize(path).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!("cannot read the Arc key file {realm}: {e}"),
-            "the key file is readable by root and the himds group only: run tokscope with sudo, or add your user to the himds group",
-        )
-    })?;
-    if file.parent() != Some(dir.as_path()) {
-        return Err(outside());
-    }
-    let meta = std::fs::metadata(&file).map_err(|_| outside())?;
-    if meta.len() > MAX_KEY_BYTES {
+        })?
+        .to_string();
+    if !check_realm(&realm, key_dir) {
         return Err(arc_error(
             format!(
-                "the Arc key file {realm} is {} bytes, more than 4096",
-                meta.len()
+                "the Arc challenge points at {}, outside the agent's token folder {} (only a .key file directly in it is read)",
+                sanitize(&realm),
+                key_dir.display()
             ),
-            "refused for safety: a real key file is small; check the Arc agent",
+            "refused for safety: only a .key file in the agent's token folder is read; check that IDENTITY_ENDPOINT is the Arc agent",
         ));
     }
-    std::fs::read_to_string(&file)
-        .map(|s| s.trim().to_string())
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!("cannot read the Arc key file {realm}: {e}"),
-                "run tokscope with sudo, or add your user to the himds group",
-            )
-        })
+    let slow = || {
+        Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "reading the Arc key file {} took longer than {} s",
+                sanitize(&realm),
+                timeout.as_secs()
+            ),
+            "the key folder is slow to read (a network file system?); check the Arc agent, or raise --timeout",
+        )
+    };
+    let path = realm.clone();
+    let read = tokio::task::spawn_blocking(move || read_key_file(&path));
+    match tokio::time::timeout(timeout, read).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(cannot_read(&realm, "the read stopped")),
+        Err(_) => Err(slow()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn realm_checks_use_the_path_string_only() {
+        let dir = Path::new("/var/opt/azcmagent/tokens");
+        assert!(check_realm("/var/opt/azcmagent/tokens/abc.key", dir));
+        assert!(!check_realm(
+            "/var/opt/azcmagent/tokens/../tokens/abc.key",
+            dir
+        ));
+        assert!(!check_realm("/var/opt/azcmagent/tokens/./abc.key", dir));
+        assert!(!check_realm("/var/opt/azcmagent/tokens/sub/abc.key", dir));
+        assert!(!check_realm("/var/opt/azcmagent/tokens/abc.txt", dir));
+        assert!(!check_realm("/var/opt/azcmagent/tokens/.key", dir));
+        assert!(!check_realm("tokens/abc.key", Path::new("tokens")));
+        assert!(!check_realm("/etc/shadow.key", dir));
+    }
 }

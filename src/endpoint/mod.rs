@@ -253,8 +253,12 @@ impl TokenClient {
                     );
                     return Err(e);
                 }
-                let key =
-                    arc::read_challenge_key(answer.header("www-authenticate"), &self.arc_key_dir)?;
+                let key = arc::read_challenge_key(
+                    answer.header("www-authenticate"),
+                    &self.arc_key_dir,
+                    self.timeout,
+                )
+                .await?;
                 authorization = Some(format!("Basic {key}"));
                 continue;
             }

@@ -280,6 +280,12 @@ pub fn parse_error(
     };
     let html = looks_like_html(text.trim());
     let message = clip(&message, 400);
+    // The code is outside text too: a JWT or an echoed secret there is removed like in the message.
+    let code = code.map(|c| clip(&c, 120));
+    request_ids = request_ids
+        .into_iter()
+        .map(|(k, v)| (clip(&k, 80), clip(&v, 120)))
+        .collect();
     let hint = hint_for(flavour, status, code.as_deref(), &message, html);
     Error {
         kind: ErrorKind::Endpoint,

@@ -60,11 +60,8 @@ pub fn redact_tokens(s: &str) -> String {
     out
 }
 
-/// Cut at a character boundary, with anything shaped like a JWT removed so that no error leaks one.
+/// Cut at a character boundary, with known secrets and anything shaped like a JWT removed so
+/// that no error leaks one.
 pub(crate) fn clip(s: &str, max: usize) -> String {
-    let s = redact_tokens(&s.split_whitespace().collect::<Vec<_>>().join(" "));
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s,
-    }
+    super::redact::redact_outside(s, max)
 }
