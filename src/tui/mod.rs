@@ -173,7 +173,12 @@ fn spawn_list_vms(
     tx: &UnboundedSender<Action>,
 ) {
     let tx = tx.clone();
-    let plan = match vms::plan(setup, &VmsArgs::default(), resource) {
+    // Power states too: "running" or "deallocated" is what people mean by a VM's state.
+    let args = VmsArgs {
+        power_state: true,
+        ..VmsArgs::default()
+    };
+    let plan = match vms::plan(setup, &args, resource) {
         Ok(p) => p,
         Err(e) => {
             let _ = tx.send(Action::VmsListed(Box::new(ArmAnswer {
