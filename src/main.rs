@@ -38,15 +38,27 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
         // Doctor and report set their own exit codes: see `diagnose`.
         Some(Command::Doctor(_) | Command::Report(_)) => {}
         Some(Command::Vms(a)) => {
-            let out = vms::run(&cli, a).await.map_err(|e| (e, a.json))?;
+            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
+                .await
+                .map_err(|e| (e, a.json))?;
+            let out = vms::run(&s.session, &cli.resource, a)
+                .await
+                .map_err(|e| (e, a.json))?;
             emit(&out, a.json).map_err(|e| (e, false))?;
         }
-        Some(Command::Watch(a)) => watch::run(&cli, a).await.map_err(|e| (e, a.json))?,
+        Some(Command::Watch(a)) => {
+            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
+                .await
+                .map_err(|e| (e, a.json))?;
+            watch::run(&s.session, &cli.resource, a)
+                .await
+                .map_err(|e| (e, a.json))?
+        }
         Some(Command::Get(a)) => {
             let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
                 .await
                 .map_err(|e| (e, a.json))?;
-            let out = get::run(&s, &cli.resource, a)
+            let out = get::run(&s.session, &cli.resource, a)
                 .await
                 .map_err(|e| (e, a.json))?;
             emit(&out, a.json).map_err(|e| (e, false))?;
@@ -55,7 +67,7 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
             let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
                 .await
                 .map_err(|e| (e, false))?;
-            let line = tokscope::tui::run(&s, &cli.resource)
+            let line = tokscope::tui::run(&s.session, &cli.resource)
                 .await
                 .map_err(|e| (e, false))?;
             output::stdout_line(&TerminalText::line(&line)).map_err(|e| (e, false))?;

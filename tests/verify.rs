@@ -2,10 +2,11 @@
 
 use std::time::Duration;
 
+use tokscope::doctor::keys;
 use tokscope::emulator::{self, Config};
 use tokscope::endpoint::{self, ClientOptions, EnvSnapshot, Overrides, RetryPolicy, TokenClient};
 use tokscope::token::jwt::encode_part;
-use tokscope::token::verify::{self, Verification};
+use tokscope::token::verify::{self, Jwks, Verification};
 use tokscope::token::{decode, Jwt};
 
 /// A fresh token from an in-process emulator, with the emulator's base URL.
@@ -29,10 +30,9 @@ async fn token() -> (emulator::Running, String) {
     (run, raw)
 }
 
-async fn keys_for(run: &emulator::Running, jwt: &Jwt) -> serde_json::Value {
-    let url =
-        verify::openid_configuration_url(Some(&run.base_url()), jwt.claim_str("tid").unwrap());
-    verify::fetch_keys(&url, Duration::from_secs(5))
+async fn keys_for(run: &emulator::Running, jwt: &Jwt) -> Jwks {
+    let url = keys::openid_configuration_url(Some(&run.base_url()), jwt.claim_str("tid").unwrap());
+    keys::fetch_keys(&url, Duration::from_secs(5))
         .await
         .unwrap()
         .jwks

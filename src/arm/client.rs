@@ -8,10 +8,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::errors::{self, ErrorContext};
-use crate::endpoint::http::{local_client, read_capped, root_cause, BodyEnd};
-use crate::endpoint::is_loopback_url;
-use crate::endpoint::retry::parse_retry_after;
 use crate::error::{Error, ErrorKind, Result};
+use crate::net::{
+    describe_body, is_loopback_url, local_client, parse_retry_after, read_capped, root_cause,
+    BodyEnd,
+};
 use crate::secret::AccessToken;
 
 /// Largest ARM answer read; a page of VMs is well under this.
@@ -267,7 +268,7 @@ impl Client {
                         ErrorKind::BadResponse,
                         format!(
                             "ARM answered {status} with a body that is not JSON ({e}): {}",
-                            crate::endpoint::response::describe_body(body)
+                            describe_body(body)
                         ),
                         "a proxy or captive portal may sit between this machine and ARM; try again, or check HTTPS_PROXY",
                     )

@@ -74,10 +74,7 @@ pub fn from_answer(
         ),
         None => (
             None,
-            format!(
-                "ARM answered {status}: {}",
-                crate::endpoint::response::describe_body(body)
-            ),
+            format!("ARM answered {status}: {}", crate::net::describe_body(body)),
         ),
     };
     let retry_after = headers

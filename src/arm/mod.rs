@@ -13,6 +13,7 @@
 
 pub mod client;
 pub mod errors;
+pub mod listing;
 pub mod subscription;
 pub mod target;
 pub mod vms;

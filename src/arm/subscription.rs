@@ -7,8 +7,8 @@ use serde_json::Value;
 use super::client::{transport_error, Client, Recorder, RequestRecord};
 use super::errors::ErrorContext;
 use super::{INSTANCE_API_VERSION, SUBSCRIPTIONS_API_VERSION};
-use crate::endpoint::http::{read_capped, BodyEnd, SMALL_BODY_CAP};
 use crate::error::{Error, ErrorKind, Result};
+use crate::net::{read_capped, BodyEnd, SMALL_BODY_CAP};
 use crate::secret::AccessToken;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

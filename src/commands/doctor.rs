@@ -21,9 +21,9 @@ struct Prepared {
 async fn prepare(args: &EndpointArgs, demo: bool) -> Result<Prepared> {
     match setup::setup(args, demo, setup::demo_config()).await {
         Ok(s) => Ok(Prepared {
-            env: s.env,
-            overrides: s.overrides,
-            client: s.client,
+            env: s.session.env,
+            overrides: s.session.overrides,
+            client: s.session.client,
             emulator: s.emulator,
         }),
         // The environment names no usable endpoint: that is a finding, not a reason to stop.

@@ -7,34 +7,10 @@ use serde_json::{json, Value};
 use crate::cli::GetArgs;
 use crate::endpoint::{Endpoint, Fetched};
 use crate::error::Result;
-use crate::token::{self, claims, Jwt};
+use crate::session::Session;
+use crate::token::{self, claims};
 
-/// What the token itself shows is wrong, beyond the parser's notes on the answer: it has
-/// already expired (a stale cache, or a clock ahead), or it is for another audience than asked.
-pub fn token_warnings(resource: &str, f: &Fetched, jwt: Option<&Jwt>, now: i64) -> Vec<String> {
-    let mut out = Vec::new();
-    let t = &f.token;
-    let exp = jwt
-        .and_then(|j| j.claim_i64("exp"))
-        .map_or(t.expires_on, |e| e.min(t.expires_on));
-    if exp <= now {
-        out.push(format!(
-            "the token expired {} ago ({} UTC): the endpoint served a stale cached token, or this machine's clock is ahead; services refuse it (ARM: 401 ExpiredAuthenticationToken)",
-            claims::duration(now - exp),
-            claims::utc_string(exp)
-        ));
-    }
-    if let Some(j) = jwt {
-        let auds = claims::audiences(j);
-        if !auds.is_empty() && !auds.iter().any(|a| claims::same_audience(a, resource)) {
-            out.push(format!(
-                "the token's aud is {}, not the resource asked for ({resource}): services refuse it (ARM: 401 InvalidAuthenticationTokenAudience); check the resource's spelling, else the endpoint is at fault",
-                auds.join(", ")
-            ));
-        }
-    }
-    out
-}
+pub use crate::inspect::token_warnings;
 
 pub fn success_json(
     ep: &Endpoint,
@@ -156,7 +132,7 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
     out
 }
 
-pub async fn run(setup: &super::setup::Setup, resource: &str, args: &GetArgs) -> Result<String> {
+pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<String> {
     let f = setup.client.fetch(&setup.endpoint, resource).await?;
     let now = chrono::Utc::now().timestamp();
     Ok(if args.json {

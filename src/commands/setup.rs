@@ -1,4 +1,6 @@
-//! From command-line arguments to an endpoint and a client, and the in-process emulator for --demo.
+//! From command-line arguments to a `Session` (endpoint and client), and the in-process
+//! emulator for --demo. The binary holds the returned `Setup`, so it owns the emulator for as
+//! long as it runs; front ends get the `Session`, which knows the emulator only by its URL.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -6,19 +8,23 @@ use std::time::Duration;
 use crate::cli::EndpointArgs;
 use crate::emulator::{self, Running};
 use crate::endpoint::{
-    self, ClientOptions, Endpoint, EnvSnapshot, Flavour, Identity, Overrides, RetryPolicy,
-    TokenClient,
+    self, ClientOptions, EnvSnapshot, Flavour, Identity, Overrides, RetryPolicy, TokenClient,
 };
 use crate::error::Result;
 use crate::secret::HeaderSecret;
+use crate::session::Session;
 
-/// Everything a command needs to fetch tokens. Holds the demo emulator alive while in use.
+/// The session a command runs with, and the demo emulator it talks to, kept alive while held.
 pub struct Setup {
-    pub endpoint: Endpoint,
-    pub client: TokenClient,
-    pub env: EnvSnapshot,
-    pub overrides: Overrides,
+    pub session: Session,
     pub emulator: Option<Running>,
+}
+
+impl std::ops::Deref for Setup {
+    type Target = Session;
+    fn deref(&self) -> &Session {
+        &self.session
+    }
 }
 
 /// Demo tokens live two minutes and are renewed one minute before expiry: a refresh shows up quickly.
@@ -110,11 +116,15 @@ pub async fn setup(args: &EndpointArgs, demo: bool, demo_cfg: emulator::Config) 
         opts.arc_key_dir = dir;
     }
     let client = TokenClient::new(opts)?;
+    let demo_url = running.as_ref().map(Running::base_url);
     Ok(Setup {
-        endpoint,
-        client,
-        env,
-        overrides,
+        session: Session {
+            endpoint,
+            client,
+            env,
+            overrides,
+            demo_url,
+        },
         emulator: running,
     })
 }

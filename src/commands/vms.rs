@@ -5,94 +5,32 @@ use std::fmt::Write;
 
 use serde_json::{json, Value};
 
-use super::setup::Setup;
-use crate::arm::{self, Client, Discovery, RequestRecord, Subscription, Target, VmList};
-use crate::cli::{Cli, VmsArgs};
-use crate::endpoint::{Endpoint, TokenClient};
+use crate::arm::listing::{self, Request};
+pub use crate::arm::listing::{list, Outcome, Plan};
+use crate::cli::VmsArgs;
 use crate::error::Result;
 use crate::sanitize::sanitize;
-use crate::secret::AccessToken;
+use crate::session::Session;
 
-/// What one successful run found, for either output.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    pub subscription: Subscription,
-    pub list: VmList,
-    pub requests: Vec<RequestRecord>,
-    pub token_note: Option<String>,
-    pub fingerprint: String,
-    pub audience: String,
-}
-
-/// Everything a VM listing needs besides the token endpoint, decided before any request:
-/// the ARM client, which token to ask for (and why), and where the subscription may come
-/// from. The command and the terminal UI both build one here, so they behave alike.
-#[derive(Clone)]
-pub struct Plan {
-    pub client: Client,
-    /// The resource the token is asked for: the one given when it is ARM's, else ARM's.
-    pub resource: String,
-    /// Set when the resource given was not ARM's and another token is fetched.
-    pub token_note: Option<String>,
-    pub discovery: Discovery,
-    pub resource_group: Option<String>,
-    pub power_state: bool,
-}
-
-/// The plan for listing VMs with `args`, given the resource the user asked tokens for.
-/// Checks the ARM URL before anything goes on the network.
-pub fn plan(setup: &Setup, args: &VmsArgs, resource: &str) -> Result<Plan> {
-    let target = Target::new(
-        args.cloud,
-        args.arm_url.as_deref(),
-        setup.emulator.as_ref().map(|run| run.base_url()),
-    )?;
-    let (resource, token_note) = target.token_resource(resource);
-    let discovery = target.discovery(
-        args.subscription.clone(),
-        &setup.env,
-        &setup.overrides,
-        setup.endpoint.flavour,
-    );
-    Ok(Plan {
-        client: target.client,
-        resource,
-        token_note,
-        discovery,
+/// `tokscope vms`'s flags as the listing's request.
+pub fn request(args: &VmsArgs) -> Request {
+    Request {
+        subscription: args.subscription.clone(),
         resource_group: args.resource_group.clone(),
+        cloud: args.cloud,
+        arm_url: args.arm_url.clone(),
         power_state: args.power_state,
-    })
+    }
 }
 
-/// Fetch the ARM token, find the subscription and list its VMs. On failure the requests sent
-/// so far are in `plan.client.history()`.
-pub async fn list(plan: &Plan, tokens: &TokenClient, endpoint: &Endpoint) -> Result<Outcome> {
-    let fetched = tokens.fetch(endpoint, &plan.resource).await?;
-    let token: &AccessToken = &fetched.token.access_token;
-    let client = &plan.client;
-    let subscription = arm::discover_subscription(client, token, &plan.discovery).await?;
-    let list = arm::list_vms(
-        client,
-        token,
-        &subscription.id,
-        plan.resource_group.as_deref(),
-        plan.power_state,
-    )
-    .await?;
-    Ok(Outcome {
-        subscription,
-        list,
-        requests: client.history(),
-        token_note: plan.token_note.clone(),
-        fingerprint: token.fingerprint(),
-        audience: plan.resource.clone(),
-    })
+/// The listing's plan for these flags (see `arm::listing::plan`).
+pub fn plan(session: &Session, args: &VmsArgs, resource: &str) -> Result<Plan> {
+    listing::plan(session, &request(args), resource)
 }
 
-pub async fn fetch(cli: &Cli, args: &VmsArgs) -> Result<Outcome> {
-    let setup = super::setup::setup(&cli.endpoint, cli.demo, super::setup::demo_config()).await?;
-    let plan = plan(&setup, args, &cli.resource)?;
-    list(&plan, &setup.client, &setup.endpoint).await
+pub async fn fetch(session: &Session, resource: &str, args: &VmsArgs) -> Result<Outcome> {
+    let plan = plan(session, args, resource)?;
+    list(&plan, &session.client, &session.endpoint).await
 }
 
 pub fn success_json(o: &Outcome) -> Value {
@@ -189,8 +127,8 @@ pub fn human(o: &Outcome, power_state: bool) -> String {
     out
 }
 
-pub async fn run(cli: &Cli, args: &VmsArgs) -> Result<String> {
-    let o = fetch(cli, args).await?;
+pub async fn run(session: &Session, resource: &str, args: &VmsArgs) -> Result<String> {
+    let o = fetch(session, resource, args).await?;
     Ok(if args.json {
         success_json(&o).to_string()
     } else {

@@ -7,10 +7,11 @@
 
 use std::time::Duration;
 
-use crate::cli::{Cli, WatchArgs};
+use crate::cli::WatchArgs;
 use crate::endpoint::Flavour;
 use crate::error::Result;
 use crate::output::{self, TerminalText};
+use crate::session::Session;
 use crate::token::claims::{duration, relative, utc_string};
 use crate::watch::{poll, EventKind, PollEvent, Summary, Timeline};
 
@@ -66,9 +67,8 @@ fn emit(text: &str, json: bool) -> Result<()> {
 
 /// Poll until `--count` or Ctrl-C/SIGTERM, then print the summary. Failed polls are events, not
 /// a failure of the command: the summary counts them.
-pub async fn run(cli: &Cli, args: &WatchArgs) -> Result<()> {
-    let setup = super::setup::setup(&cli.endpoint, cli.demo, super::setup::demo_config()).await?;
-    let real_imds = setup.emulator.is_none() && setup.endpoint.flavour == Flavour::Imds;
+pub async fn run(setup: &Session, resource: &str, args: &WatchArgs) -> Result<()> {
+    let real_imds = setup.demo_url.is_none() && setup.endpoint.flavour == Flavour::Imds;
     if real_imds && args.interval < IMDS_GENTLE_INTERVAL {
         output::note(&format!(
             "warning: polling IMDS every {} ms; it throttles at 20 requests/s per VM (429), so keep the interval at 1s or more",
@@ -80,7 +80,7 @@ pub async fn run(cli: &Cli, args: &WatchArgs) -> Result<()> {
             "watching {} ({}) for {} every {}; Ctrl-C stops",
             setup.endpoint.url,
             setup.endpoint.flavour.name(),
-            cli.resource,
+            resource,
             humanize(args.interval)
         ));
     }
@@ -90,7 +90,7 @@ pub async fn run(cli: &Cli, args: &WatchArgs) -> Result<()> {
     let mut polls = 0u64;
     loop {
         let (at, latency, result) = tokio::select! {
-            r = poll(&setup.client, &setup.endpoint, &cli.resource) => r,
+            r = poll(&setup.client, &setup.endpoint, resource) => r,
             _ = &mut stop => break,
         };
         let event = timeline.record(at, latency, &result);

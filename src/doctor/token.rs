@@ -378,8 +378,8 @@ pub async fn signature(jwt: &Jwt, authority: Option<&str>) -> Check {
             "the token names no tenant (tid), so its keys cannot be found",
         );
     };
-    let url = verify::openid_configuration_url(authority, &tenant);
-    let keys = match verify::fetch_keys(&url, KEYS_TIMEOUT).await {
+    let url = super::keys::openid_configuration_url(authority, &tenant);
+    let keys = match super::keys::fetch_keys(&url, KEYS_TIMEOUT).await {
         Ok(k) => k,
         Err(e) => {
             return Check::skip(

@@ -45,7 +45,7 @@ pub async fn fetch(resource: &str, received_at: i64) -> Result<TokenResponse> {
             ErrorKind::Endpoint,
             format!(
                 "az account get-access-token failed: {}",
-                response::describe_body(first.as_bytes())
+                crate::net::describe_body(first.as_bytes())
             ),
             "run `az login` (or `az login --identity` on a VM), then try again",
         ));

@@ -3,7 +3,7 @@
 pub mod arc;
 pub mod azcli;
 pub mod detect;
-pub mod http;
+
 pub mod pinned_tls;
 pub mod request;
 pub mod response;
@@ -20,6 +20,8 @@ pub use response::{ExpirySource, TokenResponse};
 pub use retry::RetryPolicy;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::net as http;
+pub use crate::net::is_loopback_url;
 use crate::secret::HeaderSecret;
 use request::{Call, Method};
 
@@ -245,7 +247,7 @@ impl TokenClient {
             }
             let retry_after = answer
                 .header("retry-after")
-                .and_then(|v| retry::parse_retry_after(v, chrono::Utc::now()));
+                .and_then(|v| http::parse_retry_after(v, chrono::Utc::now()));
             let wait = RetryPolicy::retryable(ep.flavour, answer.status)
                 .then(|| {
                     self.retry
@@ -353,19 +355,6 @@ fn server_date(answer: &http::Answer) -> Option<i64> {
         .header("date")
         .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
         .map(|d| d.timestamp())
-}
-
-/// True for 127.0.0.0/8, ::1 and localhost.
-pub fn is_loopback_url(url: &str) -> bool {
-    let Ok(u) = reqwest::Url::parse(url) else {
-        return false;
-    };
-    match u.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 /// Secrets (the App Service header) travel over plain HTTP only to loopback.

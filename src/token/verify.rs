@@ -1,26 +1,19 @@
 //! RS256 signature verification against the issuer's published keys (a JWKS).
 //!
-//! The keys are found the way every Entra client finds them: the tenant's
-//! `.well-known/openid-configuration` names a `jwks_uri`, whose `keys` hold the RSA modulus and
-//! exponent of each signing key, named by `kid` (and `x5t` in v1 tokens).
+//! Pure: the keys are handed in. Finding them (the tenant's OpenID configuration and its
+//! `jwks_uri`) is network work and lives with doctor, in `doctor::keys`. A JWKS's `keys` hold
+//! the RSA modulus and exponent of each signing key, named by `kid` (and `x5t` in v1 tokens).
 
-use std::time::Duration;
-
+use aws_lc_rs::signature::{RsaPublicKeyComponents, RSA_PKCS1_2048_8192_SHA256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::signature::Verifier;
-use rsa::{BigUint, RsaPublicKey};
 use serde_json::Value;
-use sha2::Sha256;
 
 use super::Jwt;
-use crate::endpoint::http::{read_capped, BodyEnd, SMALL_BODY_CAP};
-use crate::endpoint::is_loopback_url;
-use crate::error::{Error, ErrorKind, Result};
 
-/// Where Entra publishes each tenant's OpenID configuration.
-pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+/// An issuer's published key set, `{"keys":[…]}` as it was served.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Jwks(pub Value);
 
 /// What checking a token's signature found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +31,8 @@ pub enum Verification {
     Unsupported(String),
 }
 
-/// Check the token's signature with the matching key of `jwks` (`{"keys":[…]}`).
-pub fn verify(jwt: &Jwt, jwks: &Value) -> Verification {
+/// Check the token's signature with the matching key of `jwks`.
+pub fn verify(jwt: &Jwt, jwks: &Jwks) -> Verification {
     if jwt.header.contains_key("nonce") {
         return Verification::NotVerifiableByDesign;
     }
@@ -47,7 +40,7 @@ pub fn verify(jwt: &Jwt, jwks: &Value) -> Verification {
     if alg != "RS256" {
         return Verification::Unsupported(alg.to_string());
     }
-    let Some(jwk) = find_key(jwt, jwks) else {
+    let Some(jwk) = find_key(jwt, &jwks.0) else {
         return Verification::KeyNotFound;
     };
     let kid = jwk
@@ -60,10 +53,12 @@ pub fn verify(jwt: &Jwt, jwks: &Value) -> Verification {
         Ok(k) => k,
         Err(why) => return Verification::Failed(why),
     };
-    let Ok(signature) = Signature::try_from(jwt.signature()) else {
-        return Verification::Failed("the signature is not an RSA signature".into());
-    };
-    match VerifyingKey::<Sha256>::new(key).verify(jwt.signing_input().as_bytes(), &signature) {
+    let checked = key.verify(
+        &RSA_PKCS1_2048_8192_SHA256,
+        jwt.signing_input().as_bytes(),
+        jwt.signature(),
+    );
+    match checked {
         Ok(()) => Verification::Verified { kid },
         Err(_) => Verification::Failed(format!(
             "the signature does not match key {kid}: the header or claims were changed after signing, or another key signed it"
@@ -86,7 +81,8 @@ fn find_key<'a>(jwt: &Jwt, jwks: &'a Value) -> Option<&'a Value> {
         .find(|k| field_is(k, "x5t", x5t) || field_is(k, "kid", x5t))
 }
 
-fn public_key(jwk: &Value) -> std::result::Result<RsaPublicKey, String> {
+/// The key's big-endian modulus and exponent; aws-lc-rs checks their sizes when verifying.
+fn public_key(jwk: &Value) -> Result<RsaPublicKeyComponents<Vec<u8>>, String> {
     if jwk.get("kty").and_then(Value::as_str) != Some("RSA") {
         return Err("the matching key is not an RSA key".into());
     }
@@ -94,96 +90,12 @@ fn public_key(jwk: &Value) -> std::result::Result<RsaPublicKey, String> {
         jwk.get(field)
             .and_then(Value::as_str)
             .and_then(|s| URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok())
-            .map(|b| BigUint::from_bytes_be(&b))
+            .filter(|b| !b.is_empty())
             .ok_or_else(|| format!("the matching key's `{field}` is missing or not base64url"))
     };
-    RsaPublicKey::new(number("n")?, number("e")?)
-        .map_err(|e| format!("the matching key is not a usable RSA public key: {e}"))
-}
-
-/// The OpenID configuration URL for a tenant. `authority` is either a host
-/// (`https://login.microsoftonline.com`, `http://127.0.0.1:50342`) or a full configuration URL.
-pub fn openid_configuration_url(authority: Option<&str>, tenant: &str) -> String {
-    let a = authority.unwrap_or(DEFAULT_AUTHORITY).trim();
-    if a.contains("/.well-known/openid-configuration") {
-        return a.to_string();
-    }
-    format!(
-        "{}/{tenant}/.well-known/openid-configuration",
-        a.trim_end_matches('/')
-    )
-}
-
-/// A JWKS and where it came from.
-#[derive(Debug, Clone)]
-pub struct KeySet {
-    pub jwks_uri: String,
-    pub jwks: Value,
-}
-
-/// Follow the OpenID configuration to its `jwks_uri` and fetch the keys.
-pub async fn fetch_keys(openid_url: &str, timeout: Duration) -> Result<KeySet> {
-    let config = get_json(openid_url, timeout).await?;
-    let jwks_uri = config
-        .get("jwks_uri")
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::BadResponse,
-                format!("{openid_url} names no jwks_uri"),
-                "check --authority: it should be the tenant's issuer host",
-            )
-        })?
-        .to_string();
-    let jwks = get_json(&jwks_uri, timeout).await?;
-    Ok(KeySet { jwks_uri, jwks })
-}
-
-async fn get_json(url: &str, timeout: Duration) -> Result<Value> {
-    let mut builder = reqwest::Client::builder()
-        // Keys come from the URL the user (or the configuration) named, nowhere else.
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
-        .connect_timeout(timeout);
-    // Loopback (the emulator) never goes through a proxy; the real issuer may need one.
-    if is_loopback_url(url) {
-        builder = builder.no_proxy();
-    }
-    let unreachable = |why: String| {
-        Error::new(
-            ErrorKind::Connect,
-            format!("cannot fetch {url}: {why}"),
-            "this machine may be offline or behind a proxy; the signature can be checked elsewhere",
-        )
-    };
-    let http = builder.build().map_err(|e| unreachable(e.to_string()))?;
-    let resp = http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| unreachable(e.to_string()))?;
-    let answer = read_capped(resp, SMALL_BODY_CAP).await;
-    let status = answer.status;
-    if !(200..300).contains(&status) {
-        return Err(unreachable(format!("HTTP {status}")).with_status(status));
-    }
-    match answer.ending {
-        BodyEnd::Complete => {}
-        BodyEnd::TooLarge => {
-            return Err(Error::new(
-                ErrorKind::BadResponse,
-                format!("{url} answered more than 1 MiB"),
-                "check --authority: it should be the tenant's issuer host",
-            ))
-        }
-        BodyEnd::Cut(e) => return Err(unreachable(format!("the answer broke off: {e}"))),
-    }
-    serde_json::from_slice::<Value>(&answer.body).map_err(|e| {
-        Error::new(
-            ErrorKind::BadResponse,
-            format!("{url} did not answer JSON: {e}"),
-            "check --authority: it should be the tenant's issuer host",
-        )
+    Ok(RsaPublicKeyComponents {
+        n: number("n")?,
+        e: number("e")?,
     })
 }
 
@@ -205,26 +117,12 @@ mod tests {
 
     #[test]
     fn graph_nonce_and_other_algorithms_are_named() {
-        let jwks = json!({"keys": []});
+        let jwks = Jwks(json!({"keys": []}));
         let g = token_with_header(json!({"alg":"RS256","kid":"k","nonce":"abc"}));
         assert_eq!(verify(&g, &jwks), Verification::NotVerifiableByDesign);
         let h = token_with_header(json!({"alg":"HS256"}));
         assert_eq!(verify(&h, &jwks), Verification::Unsupported("HS256".into()));
         let k = token_with_header(json!({"alg":"RS256","kid":"k"}));
         assert_eq!(verify(&k, &jwks), Verification::KeyNotFound);
-    }
-
-    #[test]
-    fn openid_url_from_host_or_full_url() {
-        assert_eq!(
-            openid_configuration_url(None, "t"),
-            "https://login.microsoftonline.com/t/.well-known/openid-configuration"
-        );
-        assert_eq!(
-            openid_configuration_url(Some("http://127.0.0.1:9/"), "t"),
-            "http://127.0.0.1:9/t/.well-known/openid-configuration"
-        );
-        let full = "http://127.0.0.1:9/x/.well-known/openid-configuration";
-        assert_eq!(openid_configuration_url(Some(full), "t"), full);
     }
 }

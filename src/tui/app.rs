@@ -9,9 +9,9 @@ use chrono::FixedOffset;
 use super::action::{Action, FetchKind};
 use super::editor::LineEditor;
 use super::keys::Edit;
+use crate::arm::listing::Outcome;
 use crate::arm::RequestRecord;
 use crate::assets::Preset;
-use crate::commands::vms::Outcome;
 use crate::endpoint::{Endpoint, Fetched, Flavour};
 use crate::error::Error;
 use crate::token::{self, claims, Jwt};
@@ -120,7 +120,7 @@ impl Current {
     pub fn warnings(&self, endpoint_notes: &[String], now: i64) -> Vec<String> {
         let mut w = self.fetched.token.warnings.clone();
         w.extend(endpoint_notes.iter().cloned());
-        w.extend(crate::commands::get::token_warnings(
+        w.extend(crate::inspect::token_warnings(
             &self.resource,
             &self.fetched,
             self.jwt.as_ref().ok(),

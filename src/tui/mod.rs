@@ -16,11 +16,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use tokio::sync::mpsc::{self, UnboundedSender};
 
-use crate::cli::VmsArgs;
-use crate::commands::setup::Setup;
-use crate::commands::vms;
+use crate::arm::listing::{self, Request};
 use crate::endpoint::{Endpoint, RetryNote, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
+use crate::session::Session;
 use action::{Action, FetchKind};
 use app::{update, App, ArmAnswer, Effect, LogLevel};
 
@@ -74,7 +73,7 @@ pub fn initial_app(endpoint: &Endpoint, resource: &str) -> App {
 }
 
 /// Run the UI until the user quits; returns the line to leave in the scrollback.
-pub async fn run(setup: &Setup, resource: &str) -> Result<String> {
+pub async fn run(setup: &Session, resource: &str) -> Result<String> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let retry_tx = tx.clone();
     let client = setup
@@ -166,7 +165,7 @@ pub async fn run(setup: &Setup, resource: &str) -> Result<String> {
 
 /// Start the ARM listing on a task; its answer comes back as `VmsListed`.
 fn spawn_list_vms(
-    setup: &Setup,
+    setup: &Session,
     client: &TokenClient,
     endpoint: &Endpoint,
     resource: &str,
@@ -174,11 +173,11 @@ fn spawn_list_vms(
 ) {
     let tx = tx.clone();
     // Power states too: "running" or "deallocated" is what people mean by a VM's state.
-    let args = VmsArgs {
+    let request = Request {
         power_state: true,
-        ..VmsArgs::default()
+        ..Request::default()
     };
-    let plan = match vms::plan(setup, &args, resource) {
+    let plan = match listing::plan(setup, &request, resource) {
         Ok(p) => p,
         Err(e) => {
             let _ = tx.send(Action::VmsListed(Box::new(ArmAnswer {
@@ -193,7 +192,7 @@ fn spawn_list_vms(
     let client = client.clone();
     let endpoint = endpoint.clone();
     tokio::spawn(async move {
-        let result = vms::list(&plan, &client, &endpoint).await;
+        let result = listing::list(&plan, &client, &endpoint).await;
         let _ = tx.send(Action::VmsListed(Box::new(ArmAnswer {
             at: now(),
             token_note: plan.token_note.clone(),
@@ -230,7 +229,7 @@ fn spawn_fetch(
 fn run_effect(
     app: &mut App,
     effect: Effect,
-    setup: &Setup,
+    setup: &Session,
     client: &TokenClient,
     endpoint: &Endpoint,
     tx: &UnboundedSender<Action>,

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::commands::setup::Setup;
 use crate::doctor;
 use crate::endpoint::{EnvSnapshot, Overrides, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
 use crate::report::{self, Format};
+use crate::session::Session;
 use crate::token::claims;
 use crate::tui::app::App;
 
@@ -29,13 +29,13 @@ pub struct ReportInputs {
 }
 
 impl ReportInputs {
-    pub fn from_setup(setup: &Setup) -> Self {
+    pub fn from_setup(setup: &Session) -> Self {
         Self {
             env: setup.env.clone(),
             overrides: setup.overrides.clone(),
             client: setup.client.clone(),
-            demo: setup.emulator.is_some(),
-            authority: setup.emulator.as_ref().map(|r| r.base_url()),
+            demo: setup.demo_url.is_some(),
+            authority: setup.demo_url.clone(),
         }
     }
 }

@@ -94,7 +94,7 @@ pub async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Answer {
 }
 
 /// The innermost cause ("Connection refused (os error 111)"), which says more than reqwest's wrapper.
-pub(crate) fn root_cause(e: &reqwest::Error) -> String {
+pub fn root_cause(e: &reqwest::Error) -> String {
     let mut cause: &dyn std::error::Error = e;
     while let Some(next) = cause.source() {
         cause = next;
