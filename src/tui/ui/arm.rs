@@ -12,7 +12,7 @@ use super::theme::Theme;
 use super::token::error_lines;
 use super::PanelDrawn;
 use crate::arm::listing::Outcome;
-use crate::arm::{self, Cloud, RequestRecord, Vm};
+use crate::arm::{self, RequestRecord, Vm};
 use crate::text::LongWords;
 use crate::token::claims;
 use crate::tui::app::{App, ArmAnswer};
@@ -77,7 +77,7 @@ fn intro(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
             .map(Line::raw),
     );
     lines.push(Line::raw(""));
-    let token = if arm::is_arm_audience(&app.resource, Cloud::Public) {
+    let token = if arm::is_arm_audience(&app.resource, app.arm_cloud) {
         format!(
             "the current resource, {}, is ARM's: its token is used",
             app.resource
@@ -86,7 +86,7 @@ fn intro(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
         format!(
             "the current resource, {}, is not ARM's: a token for {} is fetched for the listing",
             app.resource,
-            Cloud::Public.audience()
+            app.arm_cloud.audience()
         )
     };
     lines.extend(labelled(t, "token", &token, width));
