@@ -46,6 +46,30 @@ pub struct TenantVm {
     pub power_state: String,
 }
 
+/// A federated identity credential on a user-assigned identity.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FederatedCredential {
+    pub name: String,
+    /// The user-assigned identity (by name) the credential belongs to.
+    pub identity: String,
+    /// `{emulator}/cluster/` stands for the emulator's own cluster issuer.
+    pub issuer: String,
+    pub subject: String,
+    pub audiences: Vec<String>,
+}
+
+/// The demo cluster's pod and the federation that lets it act as an identity.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DemoWorkload {
+    pub namespace: String,
+    pub service_account: String,
+    pub pod: String,
+    pub node: String,
+    /// The identity the service account is annotated with (azure.workload.identity/client-id).
+    pub identity: String,
+    pub federated_credentials: Vec<FederatedCredential>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Tenant {
     pub tenant_id: String,
@@ -55,6 +79,7 @@ pub struct Tenant {
     pub system_identity: SystemIdentity,
     pub user_identities: Vec<UserIdentity>,
     pub vms: Vec<TenantVm>,
+    pub workload: DemoWorkload,
 }
 
 /// The demo tenant. It is part of the binary and checked by a test, so a parse failure is a bug.

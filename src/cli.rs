@@ -63,6 +63,18 @@ pub struct EndpointArgs {
     #[arg(long, global = true)]
     pub resource_id: Option<String>,
 
+    /// Workload identity: the service-account token file (else AZURE_FEDERATED_TOKEN_FILE).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// Workload identity: the tenant to ask Entra in (else AZURE_TENANT_ID).
+    #[arg(long, global = true, value_name = "TENANT")]
+    pub tenant_id: Option<String>,
+
+    /// Workload identity: Entra's host (else AZURE_AUTHORITY_HOST, else https://login.microsoftonline.com/).
+    #[arg(long, global = true, value_name = "URL")]
+    pub authority_host: Option<String>,
+
     /// Header secret for App Service / Service Fabric when IDENTITY_HEADER or MSI_SECRET is not set.
     #[arg(long, global = true, hide_env_values = true)]
     pub secret: Option<String>,
@@ -237,6 +249,15 @@ pub struct EmulateArgs {
     /// Write expires_on in this form for every flavour.
     #[arg(long, value_enum)]
     pub expires_on_format: Option<ExpiresOnFormat>,
+    /// Break the workload-identity chain (repeatable); each is answered by Entra's own code.
+    #[arg(long = "workload-fault", value_enum, value_name = "FAULT")]
+    pub workload_faults: Vec<crate::emulator::workload::WorkloadFault>,
+    /// Seconds the demo cluster's service-account tokens live; the file is rewritten at 80 %.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    pub sa_lifetime: i64,
+    /// Folder for the demo pod's token file (a temporary one by default).
+    #[arg(long, value_name = "DIR")]
+    pub sa_token_dir: Option<PathBuf>,
     /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud|no-metadata,
     /// then optional :count=N, :share=P, :retry-after=S. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]

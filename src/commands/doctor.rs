@@ -6,9 +6,8 @@ use crate::doctor::{self, render, Diagnosis};
 use crate::emulator::Running;
 use crate::endpoint::{EnvSnapshot, Overrides, TokenClient};
 use crate::error::{ErrorKind, Result};
-use crate::secret::HeaderSecret;
 
-use super::setup::{self, identity_of};
+use super::setup;
 
 /// What the checks run with. Holds the demo emulator alive while in use.
 struct Prepared {
@@ -31,12 +30,7 @@ async fn prepare(args: &EndpointArgs, demo: bool) -> Result<Prepared> {
             let client = TokenClient::new(setup::client_options(args))?;
             Ok(Prepared {
                 env: EnvSnapshot::from_process(),
-                overrides: Overrides {
-                    endpoint: args.endpoint.clone(),
-                    flavour: args.flavour,
-                    identity: identity_of(args),
-                    secret: args.secret.clone().map(HeaderSecret::new),
-                },
+                overrides: setup::overrides_of(args),
                 client,
                 emulator: None,
             })

@@ -40,6 +40,9 @@ pub fn config(args: &EmulateArgs) -> Result<emulator::Config> {
         })
         .collect::<Result<_>>()?;
     c.arm_page_size = args.arm_page_size.max(1);
+    c.workload_faults = args.workload_faults.clone();
+    c.sa_lifetime = args.sa_lifetime;
+    c.sa_token_dir = args.sa_token_dir.clone();
     c.arm_deny_all = args.arm_deny;
     c.arm_faults = args
         .arm_faults

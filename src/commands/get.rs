@@ -5,10 +5,11 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use crate::cli::GetArgs;
+use crate::endpoint::workload::Federated;
 use crate::endpoint::{Endpoint, Fetched};
 use crate::error::Result;
 use crate::session::Session;
-use crate::token::{self, claims};
+use crate::token::{self, claims, Jwt};
 
 pub use crate::inspect::token_warnings;
 
@@ -55,7 +56,7 @@ pub fn success_json(
             Value::Null
         }
     };
-    json!({
+    let mut out = json!({
         "ok": true,
         "source": ep.source_json(),
         "identity": ep.identity.to_string(),
@@ -65,7 +66,112 @@ pub fn success_json(
         "latency_ms": f.latency.as_millis() as u64,
         "retries": f.retries,
         "warnings": warnings,
-    })
+    });
+    if let Some(fed) = &f.federated {
+        out["federated_token"] = federated_json(fed, show_token, now);
+        if let Some(w) = out["warnings"].as_array_mut() {
+            w.extend(fed.file.token.warnings(now).into_iter().map(Value::from));
+        }
+        if let Some(e) = fed.ext_expires_in {
+            out["token"]["ext_expires_in_s"] = e.into();
+        }
+    }
+    out
+}
+
+/// The service-account token that was exchanged: decoded, never the raw assertion unless asked.
+pub fn federated_json(fed: &Federated, show_token: bool, now: i64) -> Value {
+    let mut v = fed.file.token.to_json(now);
+    v["file"] = fed.file.path.display().to_string().into();
+    v["file_resolved"] = fed.file.resolved.display().to_string().into();
+    if let Some(m) = fed.file.mode {
+        v["file_mode"] = format!("{m:04o}").into();
+    }
+    v["fingerprint"] = fed.file.contents.fingerprint().into();
+    v["client_id"] = fed.inputs.client_id.clone().into();
+    v["tenant_id"] = fed.inputs.tenant.clone().into();
+    v["authority"] = fed.inputs.authority.clone().into();
+    if show_token {
+        v["assertion"] = fed.file.contents.expose().into();
+    }
+    v
+}
+
+/// The service-account token in words, and the chain it starts.
+pub fn federated_text(fed: &Federated, access: Option<&Jwt>, now: i64) -> String {
+    let t = &fed.file.token;
+    let mut out = String::new();
+    let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+    let _ = writeln!(
+        out,
+        "service-account token (AZURE_FEDERATED_TOKEN_FILE {}, {}{})",
+        fed.file.path.display(),
+        fed.file.contents.fingerprint(),
+        fed.file
+            .mode
+            .map(|m| format!(", mode {m:04o}"))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(out, "  issuer           {}", or_none(&t.issuer));
+    let _ = writeln!(out, "  subject          {}", or_none(&t.subject));
+    let _ = writeln!(
+        out,
+        "  namespace        {}   service account {}",
+        or_none(&t.namespace),
+        or_none(&t.service_account)
+    );
+    let _ = writeln!(out, "  audience         {}", t.audiences.join(", "));
+    if let Some(iat) = t.issued_at {
+        let _ = writeln!(
+            out,
+            "  issued           {} UTC ({})",
+            claims::utc_string(iat),
+            claims::relative(iat - now)
+        );
+    }
+    if let Some(exp) = t.expires_at {
+        let _ = writeln!(
+            out,
+            "  expires          {} UTC ({}){}",
+            claims::utc_string(exp),
+            claims::relative(exp - now),
+            t.lifetime_s
+                .map(|l| format!(", lifetime {}", claims::duration(l)))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(due) = t.rotation_due {
+        let _ = writeln!(
+            out,
+            "  kubelet rotates  at ~80 %: {} UTC ({})",
+            claims::utc_string(due),
+            claims::relative(due - now)
+        );
+    }
+    if t.pod.is_some() || t.node.is_some() {
+        let _ = writeln!(
+            out,
+            "  pod              {}   node {}",
+            or_none(&t.pod),
+            or_none(&t.node)
+        );
+    }
+    for w in t.warnings(now) {
+        let _ = writeln!(out, "  warning          {w}");
+    }
+    let aud = access
+        .map(claims::audiences)
+        .map(|a| a.join(", "))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\nchain  service-account token ({}) → Entra {} (tenant {}, client {}) → access token ({aud})",
+        or_none(&t.subject),
+        fed.inputs.authority,
+        fed.inputs.tenant,
+        fed.inputs.client_id
+    );
+    out
 }
 
 pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: i64) -> String {
@@ -109,6 +215,11 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
         }
     );
     let jwt = token::decode(t.access_token.expose());
+    if let Some(fed) = &f.federated {
+        let _ = writeln!(out);
+        out.push_str(&federated_text(fed, jwt.as_ref().ok(), now));
+        let _ = writeln!(out, "\naccess token");
+    }
     let ours = token_warnings(resource, f, jwt.as_ref().ok(), now);
     for w in t.warnings.iter().chain(&ep.notes).chain(&ours) {
         let _ = writeln!(out, "warning   {}", crate::sanitize::sanitize(w));
@@ -128,6 +239,13 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
             "\naccess_token (secret, shown because of --show-token):\n{}",
             t.access_token.expose()
         );
+        if let Some(fed) = &f.federated {
+            let _ = writeln!(
+                out,
+                "\nclient_assertion (the service-account token; secret, shown because of --show-token):\n{}",
+                fed.file.contents.expose()
+            );
+        }
     }
     out
 }

@@ -55,6 +55,17 @@ fn demo_overrides(run: &Running, flavour: Flavour) -> Overrides {
         Flavour::Appservice | Flavour::Appservice2017 => (format!("{b}/msi/token"), secret),
         Flavour::Arc => (format!("{b}/arc/metadata/identity/oauth2/token"), None),
         Flavour::Servicefabric => (format!("{b}/sf/token"), secret),
+        Flavour::Workload => {
+            let s = &run.shared;
+            return Overrides {
+                flavour: Some(Flavour::Workload),
+                identity: Identity::ClientId(s.workload_client_id()),
+                token_file: Some(s.cluster.token_file()),
+                tenant: Some(s.tenant_id().to_string()),
+                authority_host: Some(s.authority()),
+                ..Overrides::default()
+            };
+        }
     };
     let flavour = if flavour == Flavour::Azcli {
         Flavour::Imds
@@ -66,6 +77,19 @@ fn demo_overrides(run: &Running, flavour: Flavour) -> Overrides {
         flavour: Some(flavour),
         secret,
         ..Overrides::default()
+    }
+}
+
+/// What the endpoint flags say, to override detection.
+pub fn overrides_of(args: &EndpointArgs) -> Overrides {
+    Overrides {
+        endpoint: args.endpoint.clone(),
+        flavour: args.flavour,
+        identity: identity_of(args),
+        secret: args.secret.clone().map(HeaderSecret::new),
+        token_file: args.token_file.clone(),
+        tenant: args.tenant_id.clone(),
+        authority_host: args.authority_host.clone(),
     }
 }
 
@@ -98,15 +122,11 @@ pub async fn setup(args: &EndpointArgs, demo: bool, demo_cfg: emulator::Config) 
         let dir = run.shared.config.arc_key_dir.clone();
         (EnvSnapshot::default(), ov, Some(run), Some(dir))
     } else {
-        let ov = Overrides {
-            endpoint: args.endpoint.clone(),
-            flavour: args.flavour,
-            secret: args.secret.clone().map(HeaderSecret::new),
-            ..Overrides::default()
-        };
-        (EnvSnapshot::from_process(), ov, None, None)
+        (EnvSnapshot::from_process(), overrides_of(args), None, None)
     };
-    overrides.identity = identity_of(args);
+    if !(demo && overrides.flavour == Some(Flavour::Workload)) {
+        overrides.identity = identity_of(args);
+    }
     let mut endpoint = endpoint::detect(&env, &overrides)?;
     if demo {
         endpoint.detected_from = vec!["--demo".into()];

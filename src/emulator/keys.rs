@@ -60,6 +60,11 @@ impl Keys {
     /// A compact RS256 JWS with `typ`, `alg`, `x5t` and `kid`, as Entra's v1 tokens have.
     pub fn sign(&self, claims: &Map<String, Value>) -> String {
         let header = json!({"typ": "JWT", "alg": "RS256", "x5t": self.kid, "kid": self.kid});
+        self.sign_with_header(header, claims)
+    }
+
+    /// A compact RS256 JWS with the given header (service-account tokens carry only alg and kid).
+    pub fn sign_with_header(&self, header: Value, claims: &Map<String, Value>) -> String {
         let input = format!(
             "{}.{}",
             encode_part(&header),

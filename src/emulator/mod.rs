@@ -12,6 +12,7 @@ pub mod keys;
 pub mod mint;
 pub mod serve;
 pub mod tokens;
+pub mod workload;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -112,6 +113,12 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// Connections served at once; further ones wait in the listen backlog.
     pub max_connections: usize,
+    /// Seconds the demo cluster's service-account tokens live (rotated at 80 %).
+    pub sa_lifetime: i64,
+    /// Ways to break the workload-identity chain.
+    pub workload_faults: Vec<workload::WorkloadFault>,
+    /// Where the demo pod's token file goes; a fresh temporary folder when None.
+    pub sa_token_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -139,6 +146,9 @@ impl Default for Config {
             arc_key_ttl: Duration::from_secs(60),
             header_read_timeout: Duration::from_secs(15),
             max_connections: 256,
+            sa_lifetime: 3600,
+            workload_faults: Vec::new(),
+            sa_token_dir: None,
         }
     }
 }
@@ -164,9 +174,16 @@ pub struct Shared {
     pub arm_faults: Mutex<Vec<Fault>>,
     /// ARM requests answered, faults and errors included.
     pub arm_requests: std::sync::atomic::AtomicU64,
+    /// The demo pod's token folder.
+    pub cluster: workload::Cluster,
 }
 
 impl Shared {
+    /// Where clients reach the emulator, e.g. `http://127.0.0.1:50342`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.bound)
+    }
+
     pub fn now(&self) -> i64 {
         chrono::Utc::now().timestamp() + self.config.clock_skew
     }
@@ -197,8 +214,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route(
             "/{tenant}/v2.0/.well-known/openid-configuration",
-            get(discovery::openid),
+            get(workload::entra_openid),
         )
+        .route("/{tenant}/oauth2/v2.0/token", post(workload::entra_token))
+        .route(
+            "/cluster/.well-known/openid-configuration",
+            get(workload::cluster_openid),
+        )
+        .route("/cluster/openid/v1/jwks", get(workload::cluster_jwks))
         .route("/{tenant}/discovery/keys", get(discovery::jwks))
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::jwks))
         .route("/subscriptions", get(arm::subscriptions))
@@ -227,6 +250,7 @@ pub struct Running {
     pub shared: Arc<Shared>,
     task: tokio::task::JoinHandle<()>,
     sweeper: tokio::task::JoinHandle<()>,
+    rotator: tokio::task::JoinHandle<()>,
     connections: Arc<serve::Counter>,
 }
 
@@ -234,6 +258,10 @@ impl Drop for Running {
     fn drop(&mut self) {
         self.task.abort();
         self.sweeper.abort();
+        self.rotator.abort();
+        if self.shared.cluster.owned {
+            let _ = std::fs::remove_dir_all(&self.shared.cluster.dir);
+        }
         match self.shared.arc_keys.lock() {
             Ok(mut k) => k.clear(),
             Err(p) => p.into_inner().clear(),
@@ -270,8 +298,16 @@ impl Running {
              # App Service (2019-08-01):\nexport IDENTITY_ENDPOINT={b}/msi/token IDENTITY_HEADER={secret}\n\
              # App Service 2017-09-01 / Azure ML:\nexport MSI_ENDPOINT={b}/msi/token MSI_SECRET={secret}\n\
              # Azure Arc (key files in {}; tokscope needs --arc-key-dir with that folder, real clients accept only the agent's):\nexport IDENTITY_ENDPOINT={b}/arc/metadata/identity/oauth2/token IMDS_ENDPOINT={b}\n\
-             # Service Fabric (plain HTTP here, so loopback only):\nexport IDENTITY_ENDPOINT={b}/sf/token IDENTITY_HEADER={secret} IDENTITY_SERVER_THUMBPRINT=0000\n",
-            self.shared.config.arc_key_dir.display()
+             # Service Fabric (plain HTTP here, so loopback only):\nexport IDENTITY_ENDPOINT={b}/sf/token IDENTITY_HEADER={secret} IDENTITY_SERVER_THUMBPRINT=0000\n\
+             # AKS workload identity (a pod; cluster issuer {}, token file rotated at 80 % of {} s):\nexport {}\n",
+            self.shared.config.arc_key_dir.display(),
+            self.shared.cluster_issuer(),
+            self.shared.config.sa_lifetime,
+            workload::exports(&self.shared)
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
         )
     }
 }
@@ -293,6 +329,7 @@ impl Config {
             -CLOCK_SKEW_MAX,
             CLOCK_SKEW_MAX,
         )?;
+        within("sa-lifetime", self.sa_lifetime, 10, 2 * 86_400)?;
         if self.max_connections == 0 {
             return Err("max_connections must be at least 1".into());
         }
@@ -326,7 +363,22 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         header_read_timeout: config.header_read_timeout,
         max_connections: config.max_connections,
     };
+    let (sa_dir, sa_owned) = match &config.sa_token_dir {
+        Some(d) => (d.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!(
+                "tokscope-wi-{}-{}",
+                std::process::id(),
+                mint::random_hex(4)
+            )),
+            true,
+        ),
+    };
     let shared = Arc::new(Shared {
+        cluster: workload::Cluster {
+            dir: sa_dir,
+            owned: sa_owned,
+        },
         faults: Mutex::new(config.faults.clone()),
         arm_faults: Mutex::new(config.arm_faults.clone()),
         arm_requests: Default::default(),
@@ -338,6 +390,17 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         bound: addr,
         requests: Default::default(),
     });
+    let first = workload::mint_service_account_token(&shared);
+    workload::publish(&shared.cluster.dir, &first, 0).map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!(
+                "cannot write the demo pod's token into {}: {e}",
+                shared.cluster.dir.display()
+            ),
+            "check that the temporary folder is writable",
+        )
+    })?;
     let connections = Arc::new(serve::Counter::default());
     let task = tokio::spawn(serve::serve(
         listener,
@@ -346,11 +409,13 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         connections.clone(),
     ));
     let sweeper = tokio::spawn(sweep_arc_keys(shared.clone()));
+    let rotator = tokio::spawn(workload::rotate(shared.clone()));
     Ok(Running {
         addr,
         shared,
         task,
         sweeper,
+        rotator,
         connections,
     })
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::workload::{self, WorkloadInputs};
 use super::{Endpoint, Flavour, Identity};
 use crate::error::{Error, Result};
 use crate::secret::HeaderSecret;
@@ -22,6 +23,7 @@ pub const IDENTITY_VARS: &[&str] = &[
     "AZURE_FEDERATED_TOKEN_FILE",
     "AZURE_TENANT_ID",
     "AZURE_CLIENT_ID",
+    "AZURE_AUTHORITY_HOST",
     "AZUREPS_HOST_ENVIRONMENT",
     "DEFAULT_IDENTITY_CLIENT_ID",
 ];
@@ -89,6 +91,81 @@ pub struct Overrides {
     pub identity: Identity,
     /// For flavours that need a header secret when it is not in the environment.
     pub secret: Option<HeaderSecret>,
+    /// Workload identity: the service-account token file, instead of AZURE_FEDERATED_TOKEN_FILE.
+    pub token_file: Option<std::path::PathBuf>,
+    /// Workload identity: the tenant, instead of AZURE_TENANT_ID.
+    pub tenant: Option<String>,
+    /// Workload identity: Entra's host, instead of AZURE_AUTHORITY_HOST.
+    pub authority_host: Option<String>,
+}
+
+/// The variables the workload-identity webhook injects, each with what its absence points to.
+pub const WORKLOAD_VARS: &[(&str, &str)] = &[
+    ("AZURE_FEDERATED_TOKEN_FILE", "the pod lacks the label azure.workload.identity/use: \"true\" (the webhook mutates only labelled pods, at creation), the container is in azure.workload.identity/skip-containers, or the pod is in kube-system"),
+    ("AZURE_CLIENT_ID", "the service account has no azure.workload.identity/client-id annotation (an empty value is not injected); restart the pod after adding it"),
+    ("AZURE_TENANT_ID", "the service account has no azure.workload.identity/tenant-id annotation and the webhook's config has no AZURE_TENANT_ID"),
+    ("AZURE_AUTHORITY_HOST", "the webhook sets it from its cloud (AZURE_ENVIRONMENT); without it the public cloud's https://login.microsoftonline.com/ is used"),
+];
+
+/// AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID + AZURE_TENANT_ID, as azure-identity's
+/// WorkloadIdentityCredential needs them.
+pub fn workload_complete(env: &EnvSnapshot) -> bool {
+    WORKLOAD_VARS[..3].iter().all(|(v, _)| env.has(v))
+}
+
+/// The workload inputs from flags first, then the webhook's variables.
+fn workload_inputs(env: &EnvSnapshot, ov: &Overrides) -> Result<WorkloadInputs> {
+    let missing = |what: &str, var: &str, flag: &str| {
+        let cause = WORKLOAD_VARS
+            .iter()
+            .find(|(v, _)| *v == var)
+            .map_or("", |(_, c)| c);
+        Error::config(
+            format!("workload identity needs {what}, and neither {flag} nor {var} is set"),
+            format!("{var} is missing: {cause}; or pass {flag}"),
+        )
+    };
+    let token_file = ov
+        .token_file
+        .clone()
+        .or_else(|| env.get("AZURE_FEDERATED_TOKEN_FILE").map(Into::into))
+        .ok_or_else(|| {
+            missing(
+                "the service-account token file",
+                "AZURE_FEDERATED_TOKEN_FILE",
+                "--token-file",
+            )
+        })?;
+    let tenant = ov
+        .tenant
+        .clone()
+        .or_else(|| env.get("AZURE_TENANT_ID").map(str::to_string))
+        .ok_or_else(|| missing("a tenant", "AZURE_TENANT_ID", "--tenant-id"))?;
+    let client_id = match &ov.identity {
+        Identity::ClientId(c) => c.clone(),
+        Identity::SystemAssigned => env
+            .get("AZURE_CLIENT_ID")
+            .map(str::to_string)
+            .ok_or_else(|| missing("a client id", "AZURE_CLIENT_ID", "--client-id"))?,
+        _ => {
+            return Err(Error::config(
+                "workload identity names its identity by client id only",
+                "pass --client-id (or set AZURE_CLIENT_ID), not --object-id or --resource-id",
+            ))
+        }
+    };
+    let authority = ov
+        .authority_host
+        .as_deref()
+        .or(ov.endpoint.as_deref())
+        .or_else(|| env.get("AZURE_AUTHORITY_HOST"))
+        .unwrap_or(workload::DEFAULT_AUTHORITY);
+    Ok(WorkloadInputs {
+        token_file,
+        tenant: tenant.trim().to_string(),
+        client_id: client_id.trim().to_string(),
+        authority: workload::normalise_authority(authority),
+    })
 }
 
 /// The IMDS host, one setting for every IMDS call (token and instance metadata):
@@ -157,7 +234,15 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
     if ov.endpoint.is_some() && !detected_from.iter().any(|s| s == "--endpoint") {
         detected_from.push("--endpoint".into());
     }
-    let url = endpoint_url(flavour, env, ov)?;
+    let workload = if flavour == Flavour::Workload {
+        Some(workload_inputs(env, ov)?)
+    } else {
+        None
+    };
+    let url = match &workload {
+        Some(w) => w.token_url(),
+        None => endpoint_url(flavour, env, ov)?,
+    };
     let secret = match flavour.secret_var() {
         Some(var) => Some(
             ov.secret
@@ -181,8 +266,25 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
         None
     };
     let mut notes = Vec::new();
-    if env.has("AZURE_FEDERATED_TOKEN_FILE") {
-        notes.push("AZURE_FEDERATED_TOKEN_FILE is set: this is AKS workload identity, which azure-identity uses before IMDS; tokscope shows the managed-identity endpoint only".into());
+    let some_workload = WORKLOAD_VARS[..3].iter().any(|(v, _)| env.has(v));
+    if flavour != Flavour::Workload && env.has("AZURE_FEDERATED_TOKEN_FILE") {
+        let absent: Vec<&str> = WORKLOAD_VARS[..3]
+            .iter()
+            .filter(|(v, _)| !env.has(v))
+            .map(|(v, _)| *v)
+            .collect();
+        notes.push(if absent.is_empty() {
+            "AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID are set: this is AKS workload identity, which azure-identity uses before IMDS; --flavour workload shows that exchange".into()
+        } else {
+            format!("AZURE_FEDERATED_TOKEN_FILE is set but {} is not: azure-identity skips workload identity here; `tokscope doctor` says why", absent.join(" and "))
+        });
+    } else if flavour != Flavour::Workload
+        && some_workload
+        && env.has("AZURE_CLIENT_ID")
+        && env.has("AZURE_TENANT_ID")
+        && !env.has("AZURE_FEDERATED_TOKEN_FILE")
+    {
+        notes.push("AZURE_CLIENT_ID and AZURE_TENANT_ID are set without AZURE_FEDERATED_TOKEN_FILE: if this is an AKS pod, the workload-identity webhook did not mutate it (pod label azure.workload.identity/use: \"true\")".into());
     }
     if flavour == Flavour::Cloudshell && env.has("IDENTITY_ENDPOINT") && !env.has("IDENTITY_HEADER")
     {
@@ -194,8 +296,12 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
         secret,
         thumbprint,
         detected_from,
-        identity: ov.identity.clone(),
+        identity: match &workload {
+            Some(w) => Identity::ClientId(w.client_id.clone()),
+            None => ov.identity.clone(),
+        },
         notes,
+        workload,
     })
 }
 
@@ -216,6 +322,7 @@ fn endpoint_url(flavour: Flavour, env: &EnvSnapshot, ov: &Overrides) -> Result<S
                 .to_string())
         }
         Flavour::Azcli => return Ok("az account get-access-token".into()),
+        Flavour::Workload => return Ok(String::new()),
         Flavour::Appservice2017 => "MSI_ENDPOINT",
         _ => "IDENTITY_ENDPOINT",
     };
@@ -265,6 +372,19 @@ fn from_env(env: &EnvSnapshot) -> Result<(Flavour, Vec<String>)> {
             ));
         }
         return Ok((Flavour::Cloudshell, set(&["MSI_ENDPOINT"])));
+    }
+    // azure-identity's ManagedIdentityCredential (and DefaultAzureCredential, which tries
+    // WorkloadIdentityCredential first) takes workload identity after MSI_ENDPOINT, before IMDS.
+    if workload_complete(env) {
+        let mut from = set(&[
+            "AZURE_FEDERATED_TOKEN_FILE",
+            "AZURE_CLIENT_ID",
+            "AZURE_TENANT_ID",
+        ]);
+        if env.has("AZURE_AUTHORITY_HOST") {
+            from.push("AZURE_AUTHORITY_HOST".into());
+        }
+        return Ok((Flavour::Workload, from));
     }
     if env.has("AZURE_POD_IDENTITY_AUTHORITY_HOST") {
         return Ok((Flavour::Imds, set(&["AZURE_POD_IDENTITY_AUTHORITY_HOST"])));
@@ -316,6 +436,53 @@ mod tests {
             Ok(Flavour::Cloudshell)
         );
         assert_eq!(d(&[]), Ok(Flavour::Imds));
+        let wi = [
+            (
+                "AZURE_FEDERATED_TOKEN_FILE",
+                "/var/run/secrets/azure/tokens/azure-identity-token",
+            ),
+            ("AZURE_CLIENT_ID", "c"),
+            ("AZURE_TENANT_ID", "t"),
+            ("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9"),
+        ];
+        assert_eq!(d(&wi), Ok(Flavour::Workload));
+        assert_eq!(d(&wi[1..]), Ok(Flavour::Imds));
+        assert_eq!(
+            d(&[
+                wi[0],
+                wi[1],
+                wi[2],
+                ("MSI_ENDPOINT", "http://localhost:50342/oauth2/token")
+            ]),
+            Ok(Flavour::Cloudshell)
+        );
+    }
+
+    #[test]
+    fn workload_authority_defaults_to_the_public_cloud() {
+        let e = env(&[
+            ("AZURE_FEDERATED_TOKEN_FILE", "/t"),
+            ("AZURE_CLIENT_ID", "c"),
+            ("AZURE_TENANT_ID", "t1"),
+            ("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9"),
+        ]);
+        let ep = detect(&e, &Overrides::default()).unwrap();
+        assert_eq!(
+            ep.url,
+            "https://login.microsoftonline.com/t1/oauth2/v2.0/token"
+        );
+        let e2 = env(&[
+            ("AZURE_FEDERATED_TOKEN_FILE", "/t"),
+            ("AZURE_CLIENT_ID", "c"),
+            ("AZURE_TENANT_ID", "t1"),
+            ("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.us/"),
+        ]);
+        let ep = detect(&e2, &Overrides::default()).unwrap();
+        assert_eq!(
+            ep.url,
+            "https://login.microsoftonline.us/t1/oauth2/v2.0/token"
+        );
+        assert_eq!(ep.identity, Identity::ClientId("c".into()));
     }
 
     #[test]

@@ -3,11 +3,12 @@
 pub mod arc;
 pub mod azcli;
 pub mod detect;
-
+pub mod entra;
 pub mod pinned_tls;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod workload;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -34,6 +35,7 @@ pub enum Flavour {
     Appservice2017,
     Arc,
     Servicefabric,
+    Workload,
     Azcli,
 }
 
@@ -46,6 +48,7 @@ impl Flavour {
             Flavour::Appservice2017 => "appservice2017",
             Flavour::Arc => "arc",
             Flavour::Servicefabric => "servicefabric",
+            Flavour::Workload => "workload",
             Flavour::Azcli => "azcli",
         }
     }
@@ -58,6 +61,7 @@ impl Flavour {
             Flavour::Appservice2017 => "App Service 2017-09-01 / Azure ML",
             Flavour::Arc => "Azure Arc agent (himds)",
             Flavour::Servicefabric => "Service Fabric",
+            Flavour::Workload => "AKS workload identity (service-account token exchanged at Entra)",
             Flavour::Azcli => "Azure CLI (az account get-access-token)",
         }
     }
@@ -105,6 +109,8 @@ pub struct Endpoint {
     pub detected_from: Vec<String>,
     pub identity: Identity,
     pub notes: Vec<String>,
+    /// The webhook's four inputs, for the workload flavour.
+    pub workload: Option<workload::WorkloadInputs>,
 }
 
 impl Endpoint {
@@ -145,6 +151,8 @@ pub struct Fetched {
     /// The endpoint's Date header, for clock-skew checks.
     pub server_date: Option<i64>,
     pub received_at: i64,
+    /// The service-account token exchanged for this one (workload identity only).
+    pub federated: Option<Box<workload::Federated>>,
 }
 
 /// Talks to token endpoints: no proxy, no redirects, short connect timeout.
@@ -207,7 +215,11 @@ impl TokenClient {
                 retries: 0,
                 server_date: None,
                 received_at,
+                federated: None,
             });
+        }
+        if let Some(inputs) = &ep.workload {
+            return workload::fetch(self, inputs, resource).await;
         }
         check_transport(ep)?;
         let call = request::build(ep, resource)?;
@@ -224,6 +236,7 @@ impl TokenClient {
                     retries,
                     server_date: server_date(&answer),
                     received_at,
+                    federated: None,
                 });
             }
             if ep.flavour == Flavour::Arc && authorization.is_none() {

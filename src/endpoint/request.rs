@@ -31,7 +31,7 @@ fn identity_param(flavour: Flavour, id: &Identity) -> Result<Option<(&'static st
         Flavour::Appservice => ("client_id", Some("principal_id"), Some("mi_res_id")),
         Flavour::Appservice2017 => ("clientid", None, None),
         Flavour::Cloudshell => ("client_id", None, None),
-        Flavour::Servicefabric | Flavour::Azcli => ("", None, None),
+        Flavour::Servicefabric | Flavour::Azcli | Flavour::Workload => ("", None, None),
     };
     let unsupported = |what: &str| {
         Error::config(
@@ -39,6 +39,7 @@ fn identity_param(flavour: Flavour, id: &Identity) -> Result<Option<(&'static st
             match flavour {
                 Flavour::Servicefabric => "Service Fabric picks the identity from the application manifest; drop the identity option",
                 Flavour::Azcli => "the Azure CLI uses the signed-in account; drop the identity option",
+                Flavour::Workload => "workload identity names its identity by client id only (AZURE_CLIENT_ID or --client-id)",
                 _ => "use --client-id, which every flavour that takes an identity understands",
             },
         )
@@ -98,10 +99,13 @@ pub fn build(ep: &Endpoint, resource: &str) -> Result<Call> {
                 form,
             }
         }
-        Flavour::Azcli => {
+        Flavour::Azcli | Flavour::Workload => {
             return Err(Error::config(
-                "the Azure CLI is not an HTTP endpoint",
-                "this is a bug in tokscope: azcli is run as a process",
+                format!(
+                    "the {} flavour has no managed-identity request",
+                    ep.flavour.name()
+                ),
+                "this is a bug in tokscope: it has its own fetch",
             ))
         }
     })

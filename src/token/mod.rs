@@ -3,6 +3,7 @@
 pub mod claims;
 pub mod identity;
 pub mod jwt;
+pub mod service_account;
 pub mod verify;
 
 pub use jwt::{decode, Jwt, JwtError};

@@ -48,6 +48,15 @@ pub fn env_for(run: &Running, flavour: Flavour) -> EnvSnapshot {
             ("IDENTITY_HEADER".into(), secret),
             ("IDENTITY_SERVER_THUMBPRINT".into(), "00".into()),
         ],
+        Flavour::Workload => {
+            let mut v: Vec<(String, String)> = emulator::workload::exports(&run.shared)
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            // Never IMDS by accident, whatever the test does.
+            v.push(("AZURE_POD_IDENTITY_AUTHORITY_HOST".into(), b));
+            v
+        }
         Flavour::Azcli => vec![],
     };
     EnvSnapshot::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))

@@ -30,6 +30,7 @@ pub fn endpoint() -> Endpoint {
         detected_from: vec!["--demo".into()],
         identity: Identity::SystemAssigned,
         notes: vec![],
+        workload: None,
     }
 }
 
@@ -79,6 +80,7 @@ pub fn fetched(raw: &str, exp: i64, received_at: i64) -> Fetched {
         retries: 0,
         server_date: Some(received_at + 3),
         received_at,
+        federated: None,
     }
 }
 

@@ -1,0 +1,500 @@
+//! AKS workload identity, both sides: a cluster OIDC issuer that mints service-account tokens
+//! into a file it rotates the way kubelet does, and Entra's v2 token endpoint that validates
+//! them against the tenant's federated credentials and answers Entra's own error bodies.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use serde_json::{json, Map};
+
+use super::mint::{self, Twist, Wanted};
+use super::Shared;
+use crate::token::service_account::{EXCHANGE_AUDIENCE, MAX_ASSERTION_LIFETIME, ROTATION_SHARE};
+
+/// One way to break the chain, each answered by Entra's own code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WorkloadFault {
+    /// The service-account name in the token differs in case from the credential's (700213).
+    WrongSubject,
+    /// The token's issuer lacks the trailing '/' the credential has (700211).
+    IssuerSlash,
+    /// The file holds an expired token: kubelet stopped rotating it (700024).
+    ExpiredAssertion,
+    /// The token lives 48 h, as the pod's default service-account token does (70023).
+    LongLifetime,
+    /// The token's audience is the API server's, not api://AzureADTokenExchange (700212).
+    WrongAudience,
+    /// Entra knows no application with the pod's client id (700016).
+    UnknownClient,
+    /// Entra cannot fetch the issuer's discovery document (90061).
+    IssuerUnreachable,
+    /// The file holds an Entra access token instead of a service-account token (700222).
+    EntraAssertion,
+    /// The token's signature does not check against the issuer's keys (700027).
+    BadSignature,
+}
+
+impl WorkloadFault {
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkloadFault::WrongSubject => "wrong-subject",
+            WorkloadFault::IssuerSlash => "issuer-slash",
+            WorkloadFault::ExpiredAssertion => "expired-assertion",
+            WorkloadFault::LongLifetime => "long-lifetime",
+            WorkloadFault::WrongAudience => "wrong-audience",
+            WorkloadFault::UnknownClient => "unknown-client",
+            WorkloadFault::IssuerUnreachable => "issuer-unreachable",
+            WorkloadFault::EntraAssertion => "entra-assertion",
+            WorkloadFault::BadSignature => "bad-signature",
+        }
+    }
+}
+
+/// The pod's side: where its token file is.
+pub struct Cluster {
+    /// The folder kubelet would mount: `azure-identity-token → ..data/azure-identity-token`.
+    pub dir: PathBuf,
+    pub owned: bool,
+}
+
+pub const TOKEN_NAME: &str = "azure-identity-token";
+
+impl Cluster {
+    pub fn token_file(&self) -> PathBuf {
+        self.dir.join(TOKEN_NAME)
+    }
+}
+
+impl Shared {
+    fn has_fault(&self, f: WorkloadFault) -> bool {
+        self.config.workload_faults.contains(&f)
+    }
+
+    /// The cluster's OIDC issuer, with the trailing slash AKS issuers have.
+    pub fn cluster_issuer(&self) -> String {
+        format!("{}/cluster/", self.base_url())
+    }
+
+    /// Entra's authority for AZURE_AUTHORITY_HOST, with the slash the webhook writes.
+    pub fn authority(&self) -> String {
+        format!("{}/", self.base_url())
+    }
+
+    /// The demo tenant's federated credentials, with the emulator's own issuer filled in.
+    fn federated_credentials(&self) -> Vec<(String, String, String, Vec<String>)> {
+        let issuer = self.cluster_issuer();
+        let w = &self.tenant.workload;
+        w.federated_credentials
+            .iter()
+            .filter_map(|f| {
+                let ident = self
+                    .tenant
+                    .user_identities
+                    .iter()
+                    .find(|u| u.name == f.identity)?;
+                Some((
+                    ident.client_id.clone(),
+                    f.issuer.replace("{emulator}/cluster/", &issuer),
+                    f.subject.clone(),
+                    f.audiences.clone(),
+                ))
+            })
+            .collect()
+    }
+
+    /// The client id a pod of the demo cluster is annotated with.
+    pub fn workload_client_id(&self) -> String {
+        let w = &self.tenant.workload;
+        self.tenant
+            .user_identities
+            .iter()
+            .find(|u| u.name == w.identity)
+            .map(|u| u.client_id.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// A service-account token as kubelet asks the API server for it, twisted by the faults.
+pub fn mint_service_account_token(s: &Shared) -> String {
+    let w = &s.tenant.workload;
+    let now = s.now();
+    if s.has_fault(WorkloadFault::EntraAssertion) {
+        if let Some(id) = mint::find_identity(s, &Wanted::ClientId(s.workload_client_id())) {
+            return mint::token_for(s, &id, "https://management.azure.com/", Twist::None).token;
+        }
+    }
+    let life = if s.has_fault(WorkloadFault::LongLifetime) {
+        48 * 3600
+    } else {
+        s.config.sa_lifetime
+    };
+    let iat = if s.has_fault(WorkloadFault::ExpiredAssertion) {
+        now - 2 * life
+    } else {
+        now
+    };
+    let mut iss = s.cluster_issuer();
+    if s.has_fault(WorkloadFault::IssuerSlash) {
+        iss.pop();
+    }
+    let sa = if s.has_fault(WorkloadFault::WrongSubject) {
+        capitalise(&w.service_account)
+    } else {
+        w.service_account.clone()
+    };
+    let aud = if s.has_fault(WorkloadFault::WrongAudience) {
+        "https://kubernetes.default.svc.cluster.local"
+    } else {
+        EXCHANGE_AUDIENCE
+    };
+    let mut c = Map::new();
+    c.insert("aud".into(), json!([aud]));
+    c.insert("exp".into(), json!(iat + life));
+    c.insert("iat".into(), json!(iat));
+    c.insert("iss".into(), json!(iss));
+    c.insert("jti".into(), json!(uuid(&mint::random_hex(16))));
+    c.insert(
+        "kubernetes.io".into(),
+        json!({
+            "namespace": w.namespace,
+            "node": {"name": w.node, "uid": uuid(&mint::random_hex(16))},
+            "pod": {"name": w.pod, "uid": uuid(&mint::random_hex(16))},
+            "serviceaccount": {"name": sa, "uid": uuid(&mint::random_hex(16))},
+        }),
+    );
+    c.insert("nbf".into(), json!(iat));
+    c.insert(
+        "sub".into(),
+        json!(format!("system:serviceaccount:{}:{sa}", w.namespace)),
+    );
+    let token = s
+        .keys
+        .sign_with_header(json!({"alg": "RS256", "kid": s.keys.kid}), &c);
+    if s.has_fault(WorkloadFault::BadSignature) {
+        // Another token's signature on these claims: well-formed, and wrong.
+        let (input, _) = token.rsplit_once('.').unwrap_or((&token, ""));
+        let other = s.keys.sign(&Map::new());
+        let sig = other.rsplit_once('.').map_or("", |(_, sig)| sig);
+        return format!("{input}.{sig}");
+    }
+    token
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn uuid(hex: &str) -> String {
+    let h = format!("{hex:0<32}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// Publish a token the way kubelet's atomic writer does: into a fresh timestamped folder, then
+/// `..data` swapped to it by a rename, with the file itself a stable link through `..data`.
+pub fn publish(dir: &Path, token: &str, generation: u64) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let gen_dir = format!("..{generation}");
+    let target = dir.join(&gen_dir);
+    std::fs::create_dir_all(&target)?;
+    std::fs::write(target.join(TOKEN_NAME), token)?;
+    let tmp = dir.join("..data_tmp");
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(&gen_dir, &tmp)?;
+    std::fs::rename(&tmp, dir.join("..data"))?;
+    let link = dir.join(TOKEN_NAME);
+    if std::fs::symlink_metadata(&link).is_err() {
+        std::os::unix::fs::symlink(format!("..data/{TOKEN_NAME}"), &link)?;
+    }
+    if generation > 0 {
+        let _ = std::fs::remove_dir_all(dir.join(format!("..{}", generation - 1)));
+    }
+    Ok(())
+}
+
+/// Kubelet's rotation: a new token at 80 % of the lifetime, for as long as the emulator runs.
+/// An expired-assertion fault stands for a kubelet that stopped refreshing: one stale token.
+pub async fn rotate(s: Arc<Shared>) {
+    let mut generation = 1;
+    loop {
+        let wait = (s.config.sa_lifetime as f64 * ROTATION_SHARE).max(1.0);
+        tokio::time::sleep(std::time::Duration::from_secs_f64(wait)).await;
+        if s.has_fault(WorkloadFault::ExpiredAssertion) {
+            continue;
+        }
+        let token = mint_service_account_token(&s);
+        let _ = publish(&s.cluster.dir, &token, generation);
+        generation += 1;
+    }
+}
+
+pub async fn cluster_openid(State(s): State<Arc<Shared>>) -> Response {
+    if s.has_fault(WorkloadFault::IssuerUnreachable) {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let iss = s.cluster_issuer();
+    axum::Json(json!({
+        "issuer": iss,
+        "jwks_uri": format!("{iss}openid/v1/jwks"),
+        "response_types_supported": ["id_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }))
+    .into_response()
+}
+
+pub async fn cluster_jwks(State(s): State<Arc<Shared>>) -> Response {
+    if s.has_fault(WorkloadFault::IssuerUnreachable) {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    axum::Json(s.keys.jwks(&s.cluster_issuer())).into_response()
+}
+
+/// Entra's v2 OpenID configuration for the tenant, with every field msal-node requires, the
+/// issuer on the authority's own origin so that its issuer check passes.
+pub async fn entra_openid(
+    State(s): State<Arc<Shared>>,
+    UrlPath(tenant): UrlPath<String>,
+) -> Response {
+    let b = s.base_url();
+    axum::Json(json!({
+        "token_endpoint": format!("{b}/{tenant}/oauth2/v2.0/token"),
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+        "jwks_uri": format!("{b}/{tenant}/discovery/v2.0/keys"),
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "issuer": format!("{b}/{tenant}/v2.0"),
+        "authorization_endpoint": format!("{b}/{tenant}/oauth2/v2.0/authorize"),
+        "tenant_region_scope": "EU",
+    }))
+    .into_response()
+}
+
+/// Entra's error body: AADSTS code in the description with its trailer, ids, no Retry-After.
+fn entra_error(s: &Shared, status: u16, error: &str, code: u32, text: &str) -> Response {
+    let trace = uuid(&mint::random_hex(16));
+    let corr = uuid(&mint::random_hex(16));
+    let ts = chrono::DateTime::<chrono::Utc>::from_timestamp(s.now(), 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
+        .unwrap_or_default();
+    let body = json!({
+        "error": error,
+        "error_description": format!("AADSTS{code}: {text} Trace ID: {trace} Correlation ID: {corr} Timestamp: {ts}"),
+        "error_codes": [code],
+        "timestamp": ts,
+        "trace_id": trace,
+        "correlation_id": corr,
+        "error_uri": format!("{}/error?code={code}", s.base_url()),
+    });
+    let st = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    (
+        st,
+        [
+            ("content-type", "application/json; charset=utf-8"),
+            ("cache-control", "no-store, no-cache"),
+            ("x-ms-request-id", trace.as_str()),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+const FEDERATION_DOC: &str =
+    "https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
+
+/// `POST /{tenant}/oauth2/v2.0/token`: the client-credentials grant with a federated assertion,
+/// checked in the order Entra reports failures.
+pub async fn entra_token(
+    State(s): State<Arc<Shared>>,
+    UrlPath(tenant): UrlPath<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    s.requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let p = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
+    let tid = s.tenant_id().to_string();
+    if !tenant.eq_ignore_ascii_case(&tid) {
+        return entra_error(&s, 400, "invalid_request", 90002, &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."));
+    }
+    for required in [
+        "client_id",
+        "grant_type",
+        "scope",
+        "client_assertion_type",
+        "client_assertion",
+    ] {
+        if p(required).is_none() {
+            return entra_error(
+                &s,
+                400,
+                "invalid_request",
+                900144,
+                &format!("The request body must contain the following parameter: '{required}'."),
+            );
+        }
+    }
+    if p("grant_type") != Some("client_credentials") {
+        return entra_error(
+            &s,
+            400,
+            "unsupported_grant_type",
+            70003,
+            "The app requested an unsupported grant type.",
+        );
+    }
+    if p("client_assertion_type") != Some(crate::token::service_account::CLIENT_ASSERTION_TYPE) {
+        return entra_error(
+            &s,
+            400,
+            "invalid_request",
+            50027,
+            "Invalid client_assertion_type.",
+        );
+    }
+    let client_id = p("client_id").unwrap_or_default();
+    let assertion = p("client_assertion").unwrap_or_default();
+    let fics: Vec<_> = s
+        .federated_credentials()
+        .into_iter()
+        .filter(|f| f.0.eq_ignore_ascii_case(client_id))
+        .collect();
+    let known = mint::find_identity(&s, &Wanted::ClientId(client_id.to_string()))
+        .filter(|i| i.user_assigned);
+    let Some(ident) = known.filter(|_| !s.has_fault(WorkloadFault::UnknownClient)) else {
+        return entra_error(&s, 400, "unauthorized_client", 700016, &format!("Application with identifier '{client_id}' was not found in the directory '{tid}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."));
+    };
+    let Ok(jwt) = crate::token::decode(assertion) else {
+        return entra_error(
+            &s,
+            400,
+            "invalid_request",
+            50027,
+            "Invalid JWT token. The token is malformed.",
+        );
+    };
+    let iss = jwt.claim_str("iss").unwrap_or_default().to_string();
+    if crate::token::service_account::is_entra_issuer(&iss) {
+        return entra_error(
+            &s,
+            401,
+            "invalid_client",
+            700222,
+            "AAD-issued tokens may not be used for federated identity flows.",
+        );
+    }
+    let by_issuer: Vec<_> = fics.iter().filter(|f| f.1 == iss).collect();
+    if by_issuer.is_empty() {
+        return entra_error(&s, 401, "invalid_client", 700211, &format!("No matching federated identity record found for presented assertion issuer '{iss}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. {FEDERATION_DOC}"));
+    }
+    if s.has_fault(WorkloadFault::IssuerUnreachable) {
+        return entra_error(
+            &s,
+            400,
+            "invalid_request",
+            90061,
+            "Request to External OIDC endpoint failed.",
+        );
+    }
+    if jwt.header_str("kid") != Some(s.keys.kid.as_str()) || !s.keys.verify(assertion) {
+        return entra_error(
+            &s,
+            401,
+            "invalid_client",
+            700027,
+            "Client assertion failed signature validation.",
+        );
+    }
+    let now = s.now();
+    let (iat, exp) = (jwt.claim_i64("iat"), jwt.claim_i64("exp"));
+    let lifetime_ok = iat
+        .zip(exp)
+        .is_some_and(|(i, e)| e - i <= MAX_ASSERTION_LIFETIME);
+    if !lifetime_ok {
+        return entra_error(&s, 400, "invalid_request", 70023, &format!("External OIDC Provider token must have a lifetime of less than or equal to 1.01:00:00. Token issued at {}, expires at {}.", fmt_time(iat), fmt_time(exp)));
+    }
+    let nbf = jwt.claim_i64("nbf").or(iat).unwrap_or(0);
+    let exp = exp.unwrap_or(0);
+    // Entra allows five minutes of clock skew either way.
+    if now + 300 < nbf || now - 300 > exp {
+        return entra_error(&s, 401, "invalid_client", 700024, &format!("Client assertion is not within its valid time range. Current time: {}, assertion valid from {}, expiry time of assertion {}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .", fmt_time(Some(now)), fmt_time(Some(nbf)), fmt_time(Some(exp))));
+    }
+    let sub = jwt.claim_str("sub").unwrap_or_default().to_string();
+    let by_subject: Vec<_> = by_issuer.iter().filter(|f| f.2 == sub).collect();
+    if by_subject.is_empty() {
+        return entra_error(&s, 401, "invalid_client", 700213, &format!("No matching federated identity record found for presented assertion subject '{sub}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. {FEDERATION_DOC}"));
+    }
+    let auds = crate::token::claims::audiences(&jwt);
+    if !by_subject
+        .iter()
+        .any(|f| f.3.iter().any(|a| auds.contains(a)))
+    {
+        return entra_error(&s, 401, "invalid_client", 700212, &format!("No matching federated identity record found for presented assertion audience '{}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. {FEDERATION_DOC}", auds.join(",")));
+    }
+    let scope = p("scope").unwrap_or_default();
+    let Some(resource) = scope.strip_suffix("/.default") else {
+        return entra_error(&s, 400, "invalid_scope", 1002012, &format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."));
+    };
+    if !mint::audience_allowed(&s, resource) {
+        return entra_error(&s, 400, "invalid_scope", 500011, &format!("The resource principal named {resource} was not found in the tenant named {tid}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."));
+    }
+    let minted = mint::token_for(&s, &ident, resource, Twist::None);
+    let expires_in = (minted.expires_on - now).max(0);
+    let body = json!({
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+        "ext_expires_in": expires_in,
+        "access_token": minted.token,
+    });
+    let rid = uuid(&mint::random_hex(16));
+    (
+        StatusCode::OK,
+        [
+            ("content-type", "application/json; charset=utf-8"),
+            ("cache-control", "no-store, no-cache"),
+            ("pragma", "no-cache"),
+            ("x-ms-request-id", rid.as_str()),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn fmt_time(t: Option<i64>) -> String {
+    t.and_then(|t| chrono::DateTime::<chrono::Utc>::from_timestamp(t, 0))
+        .map(|t| t.format("%m/%d/%Y %H:%M:%S").to_string())
+        .unwrap_or_else(|| "0".into())
+}
+
+/// What a pod of the demo cluster has in its environment.
+pub fn exports(s: &Shared) -> Vec<(&'static str, String)> {
+    vec![
+        ("AZURE_CLIENT_ID", s.workload_client_id()),
+        ("AZURE_TENANT_ID", s.tenant_id().to_string()),
+        (
+            "AZURE_FEDERATED_TOKEN_FILE",
+            s.cluster.token_file().display().to_string(),
+        ),
+        ("AZURE_AUTHORITY_HOST", s.authority()),
+    ]
+}

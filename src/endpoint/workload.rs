@@ -1,0 +1,340 @@
+//! AKS workload identity: the pod's service-account token, read from AZURE_FEDERATED_TOKEN_FILE
+//! on every fetch, exchanged at Entra's v2 token endpoint the way azure-identity sends it.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::{entra, response, Fetched, Flavour, RetryNote, RetryPolicy, TokenClient};
+use crate::error::{Error, ErrorKind, Result};
+use crate::net as http;
+use crate::secret::AccessToken;
+use crate::token::service_account::ServiceAccountToken;
+
+/// The public cloud's authority, as the webhook writes it (with the trailing slash).
+pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com/";
+/// Service-account tokens are 1–2 KB; anything much larger is not one.
+pub const TOKEN_FILE_CAP: u64 = 64 * 1024;
+pub use crate::token::service_account::CLIENT_ASSERTION_TYPE;
+
+/// The four inputs the webhook injects, wherever each came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadInputs {
+    pub token_file: PathBuf,
+    pub tenant: String,
+    pub client_id: String,
+    /// Scheme and host, no trailing slash: `https://login.microsoftonline.com`.
+    pub authority: String,
+}
+
+impl WorkloadInputs {
+    pub fn token_url(&self) -> String {
+        format!("{}/{}/oauth2/v2.0/token", self.authority, self.tenant)
+    }
+}
+
+/// AZURE_AUTHORITY_HOST as the SDKs read it: `https://` added when no scheme, trailing `/` dropped.
+pub fn normalise_authority(raw: &str) -> String {
+    let t = raw.trim().trim_end_matches('/');
+    if t.contains("://") {
+        t.to_string()
+    } else {
+        format!("https://{t}")
+    }
+}
+
+/// `<resource>/.default`, the one scope the SDKs send for a resource.
+pub fn scope_for(resource: &str) -> String {
+    let r = resource.trim();
+    if r.ends_with("/.default") {
+        r.to_string()
+    } else {
+        format!("{}/.default", r.trim_end_matches('/'))
+    }
+}
+
+/// The token file as read: where it really lives, its mode, and its contents (a secret).
+#[derive(Debug, Clone)]
+pub struct TokenFile {
+    pub path: PathBuf,
+    /// The path after symlinks: kubelet publishes projected tokens through `..data` links.
+    pub resolved: PathBuf,
+    pub mode: Option<u32>,
+    pub len: u64,
+    pub modified: Option<i64>,
+    pub contents: AccessToken,
+    /// The contents, decoded.
+    pub token: ServiceAccountToken,
+}
+
+/// The service-account token next to the access token it was exchanged for.
+#[derive(Debug, Clone)]
+pub struct Federated {
+    pub file: TokenFile,
+    pub inputs: WorkloadInputs,
+    /// Entra's `ext_expires_in`, kept because the normalised response has no place for it.
+    pub ext_expires_in: Option<i64>,
+}
+
+fn file_error(path: &Path, what: impl std::fmt::Display, hint: impl Into<String>) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("AZURE_FEDERATED_TOKEN_FILE {}: {what}", path.display()),
+        hint,
+    )
+}
+
+/// Read the token file. Symlinks are followed on purpose: kubelet's atomic writer publishes a
+/// projected token as `token → ..data/token` and swaps `..data` on every rotation, so refusing
+/// links would refuse every real pod. What keeps this safe instead: the target must be a regular
+/// file (a FIFO or device could block or stream forever), no larger than a cap, checked again on
+/// the opened handle, read under the caller's timeout, and its contents must decode as a JWT
+/// before anything is sent — a variable pointed at another file never puts that file on the wire.
+fn read_blocking(path: &Path) -> Result<TokenFile> {
+    use std::os::unix::fs::MetadataExt;
+    let not_found_hint = "the workload-identity webhook mounts the token only into pods labelled azure.workload.identity/use: \"true\" (and not into containers listed in azure.workload.identity/skip-containers); read the path from AZURE_FEDERATED_TOKEN_FILE, never a hard-coded one: it moved to /var/run/secrets/azure/wi/token/azure-identity-token in webhook v1.6";
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => file_error(path, "no such file", not_found_hint),
+        std::io::ErrorKind::PermissionDenied => file_error(
+            path,
+            "permission denied",
+            "the file is not readable by this user (Kubernetes 1.18 wrote it 0600): run as its owner or set the pod's securityContext.fsGroup (e.g. 65534)",
+        ),
+        _ => file_error(path, e, "check the path and the volume mount"),
+    })?;
+    if !meta.is_file() {
+        return Err(file_error(
+            path,
+            "is not a regular file",
+            "point AZURE_FEDERATED_TOKEN_FILE (or --token-file) at the projected service-account token file",
+        ));
+    }
+    if meta.len() > TOKEN_FILE_CAP {
+        return Err(file_error(
+            path,
+            format!("is {} bytes, more than a service-account token", meta.len()),
+            "point AZURE_FEDERATED_TOKEN_FILE at the projected service-account token file",
+        ));
+    }
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let file = std::fs::File::open(&resolved)
+        .map_err(|e| file_error(path, e, "check the file's permissions"))?;
+    let opened = file
+        .metadata()
+        .map_err(|e| file_error(path, e, "try again"))?;
+    if !opened.is_file() {
+        return Err(file_error(
+            path,
+            "changed into something other than a regular file while it was opened",
+            "try again",
+        ));
+    }
+    let mut raw = Vec::new();
+    file.take(TOKEN_FILE_CAP + 1)
+        .read_to_end(&mut raw)
+        .map_err(|e| file_error(path, e, "try again"))?;
+    if raw.len() as u64 > TOKEN_FILE_CAP {
+        return Err(file_error(
+            path,
+            "grew past the size of a service-account token while it was read",
+            "point AZURE_FEDERATED_TOKEN_FILE at the projected service-account token file",
+        ));
+    }
+    let text = String::from_utf8(raw).map_err(|_| {
+        file_error(
+            path,
+            "is not text",
+            "point AZURE_FEDERATED_TOKEN_FILE at the projected service-account token file",
+        )
+    })?;
+    let contents = text.trim();
+    if contents.is_empty() {
+        return Err(file_error(
+            path,
+            "is empty",
+            "kubelet has not written the token yet, or the volume is wrong: wait a moment and check the pod's projected volume",
+        ));
+    }
+    // Checked before sending: only a JWT leaves this machine, never some other file's contents.
+    let Ok(jwt) = crate::token::decode(contents) else {
+        return Err(file_error(
+            path,
+            "does not hold a JWT",
+            "AZURE_FEDERATED_TOKEN_FILE must name the projected service-account token (three base64url parts)",
+        ));
+    };
+    Ok(TokenFile {
+        path: path.to_path_buf(),
+        resolved,
+        mode: Some(opened.mode() & 0o7777),
+        len: opened.len(),
+        modified: opened
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs() as i64),
+        contents: AccessToken::new(contents),
+        token: ServiceAccountToken::from_jwt(&jwt),
+    })
+}
+
+/// Read the token file off the async threads, within `timeout` (a stuck network volume).
+pub async fn read_token_file(path: &Path, timeout: Duration) -> Result<TokenFile> {
+    let p = path.to_path_buf();
+    let job = tokio::task::spawn_blocking(move || read_blocking(&p));
+    match tokio::time::timeout(timeout, job).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(_)) => Err(file_error(path, "the read failed", "try again")),
+        Err(_) => Err(Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "AZURE_FEDERATED_TOKEN_FILE {} could not be read in time",
+                path.display()
+            ),
+            "the volume holding the token is not answering: check the pod's mounts",
+        )),
+    }
+}
+
+/// Plain http only to loopback: the assertion is a credential as much as a client secret is.
+fn check_authority(inputs: &WorkloadInputs) -> Result<()> {
+    let url = inputs.token_url();
+    let parsed = reqwest::Url::parse(&url).map_err(|e| {
+        Error::config(
+            format!("the authority {} is not a valid URL: {e}", inputs.authority),
+            "set AZURE_AUTHORITY_HOST (or --authority-host) to e.g. https://login.microsoftonline.com/",
+        )
+    })?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if super::is_loopback_url(&url) => Ok(()),
+        _ => Err(Error::config(
+            format!("the authority {} is not https", inputs.authority),
+            "Entra is reached over https only (the SDKs refuse anything else); plain http is allowed only to a loopback emulator",
+        )),
+    }
+}
+
+/// Entra across the network may need the environment's proxy; a loopback emulator never does.
+fn client_for(tc: &TokenClient, inputs: &WorkloadInputs) -> Result<reqwest::Client> {
+    if super::is_loopback_url(&inputs.token_url()) {
+        return Ok(tc.http.clone());
+    }
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(tc.timeout)
+        .build()
+        .map_err(|e| {
+            Error::config(
+                format!("cannot build the HTTP client: {e}"),
+                "report this as a bug",
+            )
+        })
+}
+
+pub async fn fetch(tc: &TokenClient, inputs: &WorkloadInputs, resource: &str) -> Result<Fetched> {
+    let started = Instant::now();
+    check_authority(inputs)?;
+    let file = read_token_file(&inputs.token_file, tc.timeout).await?;
+    let http = client_for(tc, inputs)?;
+    let url = inputs.token_url();
+    let form = [
+        ("client_id", inputs.client_id.clone()),
+        ("scope", scope_for(resource)),
+        ("grant_type", "client_credentials".to_string()),
+        ("client_assertion_type", CLIENT_ASSERTION_TYPE.to_string()),
+        ("client_assertion", file.contents.expose().to_string()),
+    ];
+    let mut retries = 0;
+    loop {
+        let resp = http
+            .post(&url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| transport_error(&url, &e))?;
+        let answer = http::read_capped(resp, http::SMALL_BODY_CAP).await;
+        if let http::BodyEnd::TooLarge = answer.ending {
+            return Err(Error::new(
+                ErrorKind::BadResponse,
+                "Entra's answer is larger than 1 MiB",
+                "this is no token endpoint: check AZURE_AUTHORITY_HOST",
+            ));
+        }
+        let received_at = chrono::Utc::now().timestamp();
+        if (200..300).contains(&answer.status) {
+            let mut token = response::parse_success(&answer.body, received_at)?;
+            // Entra v2 answers expires_in and never expires_on: that is its form, not a fallback.
+            token
+                .warnings
+                .retain(|w| !w.starts_with("no expires_on in the answer"));
+            let ext_expires_in = serde_json::from_slice::<serde_json::Value>(&answer.body)
+                .ok()
+                .and_then(|v| v.get("ext_expires_in").and_then(serde_json::Value::as_i64));
+            return Ok(Fetched {
+                token,
+                latency: started.elapsed(),
+                retries,
+                server_date: super::server_date(&answer),
+                received_at,
+                federated: Some(Box::new(Federated {
+                    file,
+                    inputs: inputs.clone(),
+                    ext_expires_in,
+                })),
+            });
+        }
+        let retry_after = answer
+            .header("retry-after")
+            .and_then(|v| http::parse_retry_after(v, chrono::Utc::now()));
+        let wait = RetryPolicy::retryable(Flavour::Workload, answer.status)
+            .then(|| {
+                tc.retry
+                    .next_delay(answer.status, retries, started.elapsed(), retry_after)
+            })
+            .flatten();
+        match wait {
+            Some(wait) => {
+                if let Some(obs) = &tc.on_retry {
+                    obs(&RetryNote {
+                        retry: retries + 1,
+                        status: Some(answer.status),
+                        wait,
+                    });
+                }
+                tokio::time::sleep(wait).await;
+                retries += 1;
+            }
+            None => {
+                let now = chrono::Utc::now().timestamp();
+                return Err(entra::parse_error(
+                    answer.status,
+                    &answer.headers,
+                    &answer.body,
+                    &entra::Context {
+                        inputs,
+                        token: Some(&file.token),
+                        now,
+                    },
+                ));
+            }
+        }
+    }
+}
+
+fn transport_error(url: &str, e: &reqwest::Error) -> Error {
+    let cause = http::root_cause(e);
+    if e.is_timeout() {
+        return Error::new(
+            ErrorKind::Timeout,
+            format!("Entra at {url} did not answer in time"),
+            "raise --timeout, or check the pod's egress to the authority host",
+        );
+    }
+    Error::new(
+        ErrorKind::Connect,
+        format!("nothing answered at {url} ({cause})"),
+        "the pod cannot reach the authority host: check AZURE_AUTHORITY_HOST, egress rules (login.microsoftonline.com:443) and HTTPS_PROXY/NO_PROXY",
+    )
+}

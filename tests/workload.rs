@@ -1,0 +1,221 @@
+//! AKS workload identity end to end over real HTTP: the emulator's cluster writes the pod's
+//! service-account token, its Entra validates it, and every way the federation breaks comes
+//! back with Entra's own code and the hint for that cause.
+
+mod common;
+
+use common::{client, emulator_with, env_for, ARM};
+use tokscope::emulator::workload::WorkloadFault;
+use tokscope::emulator::{Config, Running};
+use tokscope::endpoint::{detect, Flavour, Overrides};
+use tokscope::error::Error;
+
+async fn wi_emulator(faults: &[WorkloadFault]) -> Running {
+    emulator_with(Config {
+        workload_faults: faults.to_vec(),
+        ..Config::default()
+    })
+    .await
+}
+
+async fn exchange(run: &Running) -> Result<tokscope::endpoint::Fetched, Error> {
+    let ep = detect(&env_for(run, Flavour::Workload), &Overrides::default()).unwrap();
+    assert_eq!(ep.flavour, Flavour::Workload);
+    client(run).fetch(&ep, ARM).await
+}
+
+async fn failure(fault: WorkloadFault) -> Error {
+    let run = wi_emulator(&[fault]).await;
+    match exchange(&run).await {
+        Ok(_) => panic!("{} should fail", fault.name()),
+        Err(e) => {
+            assert!(
+                e.request_ids.iter().any(|(k, _)| k == "trace_id")
+                    && e.request_ids.iter().any(|(k, _)| k == "correlation_id"),
+                "{e}"
+            );
+            e
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_service_account_token_is_exchanged_for_an_access_token() {
+    let run = wi_emulator(&[]).await;
+    let f = exchange(&run).await.unwrap();
+    let fed = f
+        .federated
+        .as_ref()
+        .expect("the service-account token is kept");
+    let sa = &fed.file.token;
+    assert_eq!(
+        sa.subject.as_deref(),
+        Some("system:serviceaccount:demo:workload-sa")
+    );
+    assert_eq!(sa.namespace.as_deref(), Some("demo"));
+    assert_eq!(sa.service_account.as_deref(), Some("workload-sa"));
+    assert_eq!(sa.audiences, vec!["api://AzureADTokenExchange".to_string()]);
+    assert!(sa.pod.is_some() && sa.node.is_some());
+    // Kubelet's layout: the file is a link through ..data, and it is followed.
+    assert!(fed.file.resolved.to_string_lossy().contains("/..0/"));
+    // Entra v2's answer: expires_in only, which is its normal form and not worth a warning.
+    assert!(f.token.warnings.is_empty(), "{:?}", f.token.warnings);
+    assert_eq!(fed.ext_expires_in, f.token.expires_in);
+    let jwt = tokscope::token::decode(f.token.access_token.expose()).unwrap();
+    assert_eq!(
+        jwt.claim_str("appid"),
+        Some(run.shared.workload_client_id().as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_subject_mismatch_names_the_exact_federated_credential_command() {
+    let e = failure(WorkloadFault::WrongSubject).await;
+    assert_eq!(e.code.as_deref(), Some("AADSTS700213"), "{e}");
+    assert!(e.hint.contains("subject differs"), "{}", e.hint);
+    assert!(
+        e.hint
+            .contains("az identity federated-credential create --name fic-demo-Workload-sa"),
+        "{}",
+        e.hint
+    );
+    assert!(
+        e.hint
+            .contains("--subject \"system:serviceaccount:demo:Workload-sa\""),
+        "{}",
+        e.hint
+    );
+    assert!(
+        e.hint.contains("--audiences api://AzureADTokenExchange"),
+        "{}",
+        e.hint
+    );
+    assert!(e.hint.contains("case-sensitive"), "{}", e.hint);
+}
+
+#[tokio::test]
+async fn an_issuer_without_its_slash_is_called_out() {
+    let e = failure(WorkloadFault::IssuerSlash).await;
+    assert_eq!(e.code.as_deref(), Some("AADSTS700211"), "{e}");
+    assert!(e.hint.contains("issuer differs"), "{}", e.hint);
+    assert!(e.hint.contains("no trailing '/'"), "{}", e.hint);
+}
+
+#[tokio::test]
+async fn a_wrong_audience_is_a_federation_mismatch_too() {
+    let e = failure(WorkloadFault::WrongAudience).await;
+    assert_eq!(e.code.as_deref(), Some("AADSTS700212"), "{e}");
+    assert!(e.hint.contains("audience differs"), "{}", e.hint);
+    assert!(
+        e.hint.contains("not the webhook's projected token"),
+        "{}",
+        e.hint
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_client_id_points_at_the_annotation() {
+    let e = failure(WorkloadFault::UnknownClient).await;
+    assert_eq!(e.code.as_deref(), Some("AADSTS700016"), "{e}");
+    assert!(
+        e.hint.contains("azure.workload.identity/client-id"),
+        "{}",
+        e.hint
+    );
+}
+
+#[tokio::test]
+async fn a_stale_file_is_outside_its_time_range() {
+    let e = failure(WorkloadFault::ExpiredAssertion).await;
+    assert_eq!(e.code.as_deref(), Some("AADSTS700024"), "{e}");
+    assert!(e.hint.contains("stale"), "{}", e.hint);
+}
+
+#[tokio::test]
+async fn a_long_lived_token_is_the_default_service_account_token() {
+    let e = failure(WorkloadFault::LongLifetime).await;
+    assert_eq!(e.code.as_deref(), Some("AADSTS70023"), "{e}");
+    assert!(
+        e.hint.contains("default service-account token"),
+        "{}",
+        e.hint
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_issuer_says_which_documents_entra_fetches() {
+    let e = failure(WorkloadFault::IssuerUnreachable).await;
+    assert_eq!(e.code.as_deref(), Some("AADSTS90061"), "{e}");
+    assert!(
+        e.hint.contains(".well-known/openid-configuration"),
+        "{}",
+        e.hint
+    );
+}
+
+#[tokio::test]
+async fn an_entra_token_as_assertion_is_refused() {
+    let e = failure(WorkloadFault::EntraAssertion).await;
+    assert_eq!(e.code.as_deref(), Some("AADSTS700222"), "{e}");
+    assert!(e.hint.contains("Entra-issued token"), "{}", e.hint);
+}
+
+#[tokio::test]
+async fn a_bad_signature_points_at_key_rotation() {
+    let e = failure(WorkloadFault::BadSignature).await;
+    assert_eq!(e.code.as_deref(), Some("AADSTS700027"), "{e}");
+    assert!(e.hint.contains("rotate-signing-keys"), "{}", e.hint);
+}
+
+#[tokio::test]
+async fn the_file_is_read_on_every_fetch_and_refused_when_it_is_not_a_token() {
+    let run = wi_emulator(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    let mut env = env_for(&run, Flavour::Workload);
+    let ov = Overrides {
+        token_file: Some(file.clone()),
+        ..Overrides::default()
+    };
+    let ep = detect(&env, &ov).unwrap();
+    let c = client(&run);
+    std::fs::write(&file, "SECRET=hunter2\n").unwrap();
+    let e = c.fetch(&ep, ARM).await.unwrap_err();
+    assert!(
+        e.message.contains("does not hold a JWT") && !e.to_string().contains("hunter2"),
+        "{e}"
+    );
+    std::fs::copy(run.shared.cluster.token_file(), &file).unwrap();
+    assert!(c.fetch(&ep, ARM).await.is_ok());
+    std::fs::remove_file(&file).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &file).unwrap();
+    let e = c.fetch(&ep, ARM).await.unwrap_err();
+    assert!(e.message.contains("not a regular file"), "{e}");
+    // Missing variables fall back, with a note on what is missing.
+    env = tokscope::endpoint::EnvSnapshot::from_pairs([
+        ("AZURE_FEDERATED_TOKEN_FILE", "/nowhere"),
+        ("AZURE_TENANT_ID", "t"),
+        ("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9"),
+    ]);
+    let ep = detect(&env, &Overrides::default()).unwrap();
+    assert_eq!(ep.flavour, Flavour::Imds);
+    assert!(
+        ep.notes
+            .iter()
+            .any(|n| n.contains("AZURE_CLIENT_ID is not")),
+        "{:?}",
+        ep.notes
+    );
+}
+
+#[tokio::test]
+async fn plain_http_to_a_remote_authority_is_refused_before_anything_is_read() {
+    let run = wi_emulator(&[]).await;
+    let ov = Overrides {
+        authority_host: Some("http://login.example.com/".into()),
+        ..Overrides::default()
+    };
+    let ep = detect(&env_for(&run, Flavour::Workload), &ov).unwrap();
+    let e = client(&run).fetch(&ep, ARM).await.unwrap_err();
+    assert!(e.message.contains("is not https"), "{e}");
+}
