@@ -84,10 +84,7 @@ where
     S: std::ops::Deref<Target = Session>,
 {
     let mut guard = terminal::TerminalGuard::enter().map_err(io_error)?;
-    guard
-        .terminal
-        .draw(|f| ui::draw_starting(f))
-        .map_err(io_error)?;
+    guard.terminal.draw(ui::draw_starting).map_err(io_error)?;
     // On an error the guard drops here, before the error is printed.
     let started = start.await?;
     run_in(guard, &started, resource, arm).await
