@@ -29,6 +29,14 @@ pub struct Cli {
     #[arg(long, short, global = true, default_value = DEFAULT_RESOURCE)]
     pub resource: String,
 
+    /// Which cloud's ARM the terminal UI's ARM tab calls.
+    #[arg(long, value_enum, default_value_t = crate::arm::Cloud::Public)]
+    pub cloud: crate::arm::Cloud,
+
+    /// ARM base URL for the terminal UI's ARM tab instead of the cloud's (plain http only to loopback).
+    #[arg(long, value_name = "URL")]
+    pub arm_url: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

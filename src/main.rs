@@ -64,10 +64,17 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
             emit(&out, a.json).map_err(|e| (e, false))?;
         }
         None => {
-            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
-                .await
-                .map_err(|e| (e, false))?;
-            let line = tokscope::tui::run(&s.session, &cli.resource)
+            // The UI takes the terminal and draws before the setup (with --demo, making the
+            // emulator's key) finishes.
+            let start = setup::setup(&cli.endpoint, cli.demo, setup::demo_config());
+            let arm = tokscope::arm::listing::Request {
+                cloud: cli.cloud,
+                arm_url: cli.arm_url.clone(),
+                // "running" or "deallocated" is what people mean by a VM's state.
+                power_state: true,
+                ..Default::default()
+            };
+            let line = tokscope::tui::run(start, &cli.resource, arm)
                 .await
                 .map_err(|e| (e, false))?;
             output::stdout_line(&TerminalText::line(&line)).map_err(|e| (e, false))?;

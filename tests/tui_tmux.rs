@@ -621,3 +621,21 @@ fn resizing_below_the_list_width_moves_focus_and_back() {
     s.resize(100, 30);
     s.wait_for("the list again", |sc| sc.contains("Resources"));
 }
+
+#[test]
+fn the_arm_tab_takes_arm_url() {
+    if !tmux_ready("the --arm-url TUI test") {
+        return;
+    }
+    // Port 9 on loopback: nothing listens, so the listing fails there and says so.
+    let cmd = format!(
+        "{} --demo --arm-url http://127.0.0.1:9; sleep 60",
+        quote(BIN)
+    );
+    let s = Session::start_with("armurl", &cmd, (100, 30), None);
+    s.wait_for("the token", |sc| sc.contains("expires in"));
+    s.keys(&["v"]);
+    s.wait_for("the listing against --arm-url", |sc| {
+        sc.contains("cannot reach http://127.0.0.1:9")
+    });
+}

@@ -434,6 +434,8 @@ pub struct App {
     /// Whether the last frame had room for the resource list.
     pub list_shown: bool,
     pub help_max: u16,
+    /// The cloud whose ARM the ARM tab calls (`--cloud`).
+    pub arm_cloud: crate::arm::Cloud,
     pub note: Option<(String, i64)>,
     pub quit: bool,
     pub effects: Vec<Effect>,
@@ -484,6 +486,7 @@ impl App {
             zoom: false,
             list_shown: true,
             help_max: 0,
+            arm_cloud: crate::arm::Cloud::Public,
             note: None,
             quit: false,
             effects: Vec::new(),

@@ -72,8 +72,30 @@ pub fn initial_app(endpoint: &Endpoint, resource: &str) -> App {
     app
 }
 
-/// Run the UI until the user quits; returns the line to leave in the scrollback.
-pub async fn run(setup: &Session, resource: &str) -> Result<String> {
+/// Run the UI until the user quits; returns the line to leave in the scrollback. The terminal
+/// is taken and a first frame drawn before `start` (which may be making the demo emulator's
+/// signing key) is awaited, so the screen answers at once.
+pub async fn run<S>(
+    start: impl std::future::Future<Output = Result<S>>,
+    resource: &str,
+    arm: Request,
+) -> Result<String>
+where
+    S: std::ops::Deref<Target = Session>,
+{
+    let mut guard = terminal::TerminalGuard::enter().map_err(io_error)?;
+    guard.terminal.draw(ui::draw_starting).map_err(io_error)?;
+    // On an error the guard drops here, before the error is printed.
+    let started = start.await?;
+    run_in(guard, &started, resource, arm).await
+}
+
+async fn run_in(
+    mut guard: terminal::TerminalGuard,
+    setup: &Session,
+    resource: &str,
+    arm: Request,
+) -> Result<String> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let retry_tx = tx.clone();
     let client = setup
@@ -84,9 +106,9 @@ pub async fn run(setup: &Session, resource: &str) -> Result<String> {
         }));
     let endpoint = setup.endpoint.clone();
     let mut app = initial_app(&endpoint, resource);
+    app.arm_cloud = arm.cloud;
     let test_panic = std::env::var(TEST_PANIC_ENV).is_ok_and(|v| v == "1");
 
-    let mut guard = terminal::TerminalGuard::enter().map_err(io_error)?;
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel();
     event::spawn_input_thread(ev_tx);
     let shutdown = crate::shutdown_signal();
@@ -121,7 +143,7 @@ pub async fn run(setup: &Session, resource: &str) -> Result<String> {
                         &tx,
                     ));
                 }
-                other => run_effect(&mut app, other, setup, &client, &endpoint, &tx),
+                other => run_effect(&mut app, other, setup, &arm, &client, &endpoint, &tx),
             }
         }
         if app.quit {
@@ -166,13 +188,14 @@ pub async fn run(setup: &Session, resource: &str) -> Result<String> {
 /// Start the ARM listing on a task; its answer comes back as `VmsListed`.
 fn spawn_list_vms(
     setup: &Session,
+    arm: &Request,
     client: &TokenClient,
     endpoint: &Endpoint,
     resource: &str,
     tx: &UnboundedSender<Action>,
 ) {
     let tx = tx.clone();
-    let plan = match listing::plan(setup, &Request::default(), resource) {
+    let plan = match listing::plan(setup, arm, resource) {
         Ok(p) => p,
         Err(e) => {
             let _ = tx.send(Action::VmsListed(Box::new(ArmAnswer {
@@ -225,6 +248,7 @@ fn run_effect(
     app: &mut App,
     effect: Effect,
     setup: &Session,
+    arm: &Request,
     client: &TokenClient,
     endpoint: &Endpoint,
     tx: &UnboundedSender<Action>,
@@ -234,7 +258,7 @@ fn run_effect(
             spawn_fetch(client, endpoint, kind, resource, tx);
         }
         Effect::ListVms { resource } => {
-            spawn_list_vms(setup, client, endpoint, &resource, tx);
+            spawn_list_vms(setup, arm, client, endpoint, &resource, tx);
         }
         Effect::WriteReport { resource, session } => {
             let inputs = report::ReportInputs::from_setup(setup);

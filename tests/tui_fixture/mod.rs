@@ -392,7 +392,8 @@ pub fn vms_answer(at: i64) -> ArmAnswer {
     ];
     let vms: Vec<Vm> = spec
         .iter()
-        .map(|(name, rg, loc, size, os, state)| Vm {
+        .enumerate()
+        .map(|(i, (name, rg, loc, size, os, state))| Vm {
             name: name.to_string(),
             resource_group: rg.to_string(),
             location: loc.to_string(),
@@ -400,7 +401,7 @@ pub fn vms_answer(at: i64) -> ArmAnswer {
             os_type: os.to_string(),
             provisioning_state: state.to_string(),
             id: format!("/subscriptions/{SUB}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{name}"),
-            power_state: None,
+            power_state: Some(if i % 4 == 2 { "deallocated" } else { "running" }.to_string()),
         })
         .collect();
     let requests = vec![

@@ -12,7 +12,7 @@ use super::theme::Theme;
 use super::token::error_lines;
 use super::PanelDrawn;
 use crate::arm::listing::Outcome;
-use crate::arm::{self, Cloud, RequestRecord, Vm};
+use crate::arm::{self, RequestRecord, Vm};
 use crate::text::LongWords;
 use crate::token::claims;
 use crate::tui::app::{App, ArmAnswer};
@@ -77,7 +77,7 @@ fn intro(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
             .map(Line::raw),
     );
     lines.push(Line::raw(""));
-    let token = if arm::is_arm_audience(&app.resource, Cloud::Public) {
+    let token = if arm::is_arm_audience(&app.resource, app.arm_cloud) {
         format!(
             "the current resource, {}, is ARM's: its token is used",
             app.resource
@@ -86,7 +86,7 @@ fn intro(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
         format!(
             "the current resource, {}, is not ARM's: a token for {} is fetched for the listing",
             app.resource,
-            Cloud::Public.audience()
+            app.arm_cloud.audience()
         )
     };
     lines.extend(labelled(t, "token", &token, width));
@@ -210,15 +210,18 @@ fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'stat
         .collect()
 }
 
-/// Column headers, long and short: the short ones when the long do not fit.
-const COLUMNS: [(&str, &str); 6] = [
+/// Column headers, long and short: the short ones when the long do not fit. POWER is what
+/// people mean by a VM's state (running, deallocated); PROVISIONING is ARM's last operation.
+const COLUMNS: [(&str, &str); 7] = [
     ("NAME", "NAME"),
     ("RESOURCE GROUP", "GROUP"),
     ("LOCATION", "LOCATION"),
     ("SIZE", "SIZE"),
     ("OS", "OS"),
-    ("PROVISIONING", "STATE"),
+    ("POWER", "POWER"),
+    ("PROVISIONING", "PROV"),
 ];
+const N: usize = COLUMNS.len();
 
 /// Narrowest a column is cut to before the table gives up and lets the edge clip it.
 const MIN_COL: usize = 6;
@@ -226,18 +229,19 @@ const MIN_COL: usize = 6;
 /// Column widths that fit the panel: data widths, shorter headers and a narrower gap first,
 /// then the widest columns cut (with an ellipsis) until the row fits.
 struct Table {
-    widths: [usize; 6],
-    headers: [&'static str; 6],
+    widths: [usize; N],
+    headers: [&'static str; N],
     gap: usize,
 }
 
-fn cells(vm: &Vm) -> [&str; 6] {
+fn cells(vm: &Vm) -> [&str; N] {
     [
         &vm.name,
         &vm.resource_group,
         &vm.location,
         &vm.size,
         &vm.os_type,
+        vm.power_state.as_deref().unwrap_or("-"),
         &vm.provisioning_state,
     ]
 }
@@ -250,10 +254,10 @@ impl Table {
                 .max()
                 .unwrap_or(0)
         };
-        let total = |w: &[usize; 6], gap: usize| w.iter().sum::<usize>() + gap * 5;
-        let pick = |short: bool| -> ([usize; 6], [&'static str; 6]) {
+        let total = |w: &[usize; N], gap: usize| w.iter().sum::<usize>() + gap * (N - 1);
+        let pick = |short: bool| -> ([usize; N], [&'static str; N]) {
             let headers = COLUMNS.map(|(long, s)| if short { s } else { long });
-            let mut w = [0; 6];
+            let mut w = [0; N];
             for (i, h) in headers.iter().enumerate() {
                 w[i] = data(i).max(h.chars().count());
             }
@@ -267,13 +271,10 @@ impl Table {
         if total(&widths, gap) > width {
             gap = 1;
         }
+        // Cut the columns people read least first; the name last.
+        const CUT_ORDER: [usize; N] = [3, 2, 1, 4, 6, 5, 0];
         while total(&widths, gap) > width {
-            let Some((i, _)) = widths
-                .iter()
-                .enumerate()
-                .filter(|(_, w)| **w > MIN_COL)
-                .max_by_key(|(_, w)| **w)
-            else {
+            let Some(&i) = CUT_ORDER.iter().find(|&&i| widths[i] > MIN_COL) else {
                 break;
             };
             widths[i] -= 1;
@@ -285,7 +286,7 @@ impl Table {
         }
     }
 
-    fn join(&self, cells: [&str; 6]) -> String {
+    fn join(&self, cells: [&str; N]) -> String {
         let parts: Vec<String> = cells
             .iter()
             .zip(self.widths)
@@ -300,10 +301,11 @@ impl Table {
 
     fn row(&self, vm: &Vm, t: &Theme) -> Line<'static> {
         let mut c = cells(vm);
-        let state = c[5];
-        c[5] = "";
+        let state = c[N - 1];
+        c[N - 1] = "";
         let lead = self.join(c);
-        let pad: usize = self.widths[..5].iter().sum::<usize>() + self.gap * 5;
+        let pad: usize = self.widths[..N - 1].iter().sum::<usize>() + self.gap * (N - 1);
+        // The word says it; the colour only repeats it.
         let style = match state {
             "Succeeded" => Style::new(),
             "Failed" => t.danger(),
@@ -311,7 +313,7 @@ impl Table {
         };
         Line::from(vec![
             Span::raw(format!("{lead:pad$}")),
-            Span::styled(clip(state, self.widths[5]), style),
+            Span::styled(clip(state, self.widths[N - 1]), style),
         ])
     }
 }

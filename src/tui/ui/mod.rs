@@ -201,6 +201,24 @@ fn make_cells_inert(f: &mut Frame) {
     }
 }
 
+/// The frame shown while the endpoint (with `--demo`, the emulator and its key) is being set up.
+pub fn draw_starting(f: &mut Frame) {
+    let t = Theme::new(true);
+    let area = f.area();
+    let [title, msg] = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    f.render_widget(
+        Paragraph::new(clip(" tokscope │ starting…", area.width as usize)).style(t.title_bar()),
+        title,
+    );
+    f.render_widget(
+        Paragraph::new(clip(
+            " finding the endpoint (with --demo: starting the emulator)",
+            area.width as usize,
+        )),
+        msg,
+    );
+}
+
 fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     let [title, who, gauge] = Layout::vertical([Constraint::Length(1); 3]).areas(area);
     let w = area.width as usize;
