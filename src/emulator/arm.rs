@@ -462,14 +462,7 @@ fn vm_json(sub: &str, vm: &TenantVm, index: usize) -> Value {
         Sha256::digest(vm.name.as_bytes())
     };
     let h: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    let vm_id = format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    );
+    let vm_id = super::mint::uuid_from_hex(&h);
     json!({
         "name": vm.name,
         "id": vm_arm_id(sub, vm, index),

@@ -13,6 +13,25 @@ pub fn random_hex(bytes: usize) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// A GUID-shaped string from 32 hex digits (shorter input is padded with zeros), for the ids
+/// the emulated services hand out.
+pub fn uuid_from_hex(hex: &str) -> String {
+    let h = format!("{hex:0<32}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// A fresh random GUID-shaped id.
+pub fn random_uuid() -> String {
+    uuid_from_hex(&random_hex(16))
+}
+
 fn random_b64(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
     rand::thread_rng().fill_bytes(&mut b);

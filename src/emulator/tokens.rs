@@ -66,7 +66,7 @@ fn error(flav: Flav, status: u16, code: &str, message: &str) -> Response {
         }
         Flav::CloudShell => json_response(st, json!({"error": {"code": code, "message": message}})),
         Flav::AppService | Flav::AppService2017 => {
-            let cid = uuid_like();
+            let cid = mint::random_uuid();
             let mut r = json_response(
                 st,
                 json!({"statusCode": status, "message": message, "correlationId": cid}),
@@ -78,21 +78,9 @@ fn error(flav: Flav, status: u16, code: &str, message: &str) -> Response {
         }
         Flav::ServiceFabric => json_response(
             st,
-            json!({"error": {"correlationId": uuid_like(), "code": code, "message": message}}),
+            json!({"error": {"correlationId": mint::random_uuid(), "code": code, "message": message}}),
         ),
     }
-}
-
-fn uuid_like() -> String {
-    let h = mint::random_hex(16);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
 }
 
 /// What an active fault does to this request.

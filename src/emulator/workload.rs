@@ -156,14 +156,14 @@ pub fn mint_service_account_token(s: &Shared) -> String {
     c.insert("exp".into(), json!(iat + life));
     c.insert("iat".into(), json!(iat));
     c.insert("iss".into(), json!(iss));
-    c.insert("jti".into(), json!(uuid(&mint::random_hex(16))));
+    c.insert("jti".into(), json!(mint::random_uuid()));
     c.insert(
         "kubernetes.io".into(),
         json!({
             "namespace": w.namespace,
-            "node": {"name": w.node, "uid": uuid(&mint::random_hex(16))},
-            "pod": {"name": w.pod, "uid": uuid(&mint::random_hex(16))},
-            "serviceaccount": {"name": sa, "uid": uuid(&mint::random_hex(16))},
+            "node": {"name": w.node, "uid": mint::random_uuid()},
+            "pod": {"name": w.pod, "uid": mint::random_uuid()},
+            "serviceaccount": {"name": sa, "uid": mint::random_uuid()},
         }),
     );
     c.insert("nbf".into(), json!(iat));
@@ -189,18 +189,6 @@ fn capitalise(s: &str) -> String {
     c.next()
         .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
         .unwrap_or_default()
-}
-
-fn uuid(hex: &str) -> String {
-    let h = format!("{hex:0<32}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
 }
 
 /// Publish a token the way kubelet's atomic writer does: into a fresh timestamped folder, then
@@ -288,8 +276,8 @@ pub async fn entra_openid(
 
 /// Entra's error body: AADSTS code in the description with its trailer, ids, no Retry-After.
 fn entra_error(s: &Shared, status: u16, error: &str, code: u32, text: &str) -> Response {
-    let trace = uuid(&mint::random_hex(16));
-    let corr = uuid(&mint::random_hex(16));
+    let trace = mint::random_uuid();
+    let corr = mint::random_uuid();
     let ts = chrono::DateTime::<chrono::Utc>::from_timestamp(s.now(), 0)
         .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
         .unwrap_or_default();
@@ -466,7 +454,7 @@ pub async fn entra_token(
         "ext_expires_in": expires_in,
         "access_token": minted.token,
     });
-    let rid = uuid(&mint::random_hex(16));
+    let rid = mint::random_uuid();
     (
         StatusCode::OK,
         [
