@@ -61,7 +61,10 @@ fn emit(text: &str, json: bool) -> Result<()> {
     output::stdout_line(&if json {
         TerminalText::json(text)
     } else {
-        TerminalText::line(text)
+        crate::color::for_stdout(
+            &crate::sanitize::sanitize(text),
+            crate::color::Layout::Watch,
+        )
     })
 }
 
