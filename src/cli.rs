@@ -150,7 +150,8 @@ pub enum Command {
     /// Exits 0 when all pass, 1 with warnings, 2 with failures.
     #[command(after_help = "Examples:\n  \
         tokscope doctor\n  \
-        tokscope doctor --arm --json > \"$(hostname).json\"")]
+        tokscope doctor --arm --json > \"$(hostname).json\"\n  \
+        tokscope doctor --summarize results/*.json")]
     Doctor(DoctorArgs),
     /// Write a support report (the doctor's findings, the decoded token, the system),
     /// safe to paste into a ticket: the token itself is never in it.
@@ -204,9 +205,13 @@ pub struct DiagnoseArgs {
 pub struct DoctorArgs {
     #[command(flatten)]
     pub diagnose: DiagnoseArgs,
-    /// Print JSON for scripts.
+    /// Print JSON for scripts (a versioned contract: see "schema").
     #[arg(long)]
     pub json: bool,
+    /// Check nothing here: read many machines' `doctor --json` results (files of one document
+    /// or NDJSON; `-` for stdin) and print one table of machine × check with the problems' hints.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["arm", "authority"])]
+    pub summarize: Vec<PathBuf>,
 }
 
 /// `Default` is `tokscope vms` with no flags, as the TUI's ARM tab runs it.

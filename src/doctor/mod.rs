@@ -5,6 +5,7 @@
 
 pub mod arm;
 pub mod environment;
+pub mod fleet;
 pub mod keys;
 pub mod render;
 pub mod token;
