@@ -326,7 +326,7 @@ fn hint_for(
     }
     let secret_flavour = matches!(
         flavour,
-        Flavour::Appservice | Flavour::Appservice2017 | Flavour::Servicefabric
+        Flavour::Appservice | Flavour::Appservice2017 | Flavour::Azureml | Flavour::Servicefabric
     );
     if code_l == "secretheadernotfound"
         || msg.contains("x-identity-header")
