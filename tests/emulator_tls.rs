@@ -1,5 +1,11 @@
 //! `tokscope emulate --tls`: every route over HTTPS on 127.0.0.1 with a CA made at start, trusted
 //! by tokscope's clients only when told (here through `trust::add`, as `--ca-file` does).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

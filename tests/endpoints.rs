@@ -1,4 +1,10 @@
 //! Every flavour, every expires_on form, every error shape, retries and identities, over HTTP.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 use common::*;

@@ -110,7 +110,7 @@ pub const WORKLOAD_VARS: &[(&str, &str)] = &[
 /// AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID + AZURE_TENANT_ID, as azure-identity's
 /// WorkloadIdentityCredential needs them.
 pub fn workload_complete(env: &EnvSnapshot) -> bool {
-    WORKLOAD_VARS[..3].iter().all(|(v, _)| env.has(v))
+    WORKLOAD_VARS.iter().take(3).all(|(v, _)| env.has(v))
 }
 
 /// The workload inputs from flags first, then the webhook's variables.
@@ -266,10 +266,11 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
         None
     };
     let mut notes = Vec::new();
-    let some_workload = WORKLOAD_VARS[..3].iter().any(|(v, _)| env.has(v));
+    let some_workload = WORKLOAD_VARS.iter().take(3).any(|(v, _)| env.has(v));
     if flavour != Flavour::Workload && env.has("AZURE_FEDERATED_TOKEN_FILE") {
-        let absent: Vec<&str> = WORKLOAD_VARS[..3]
+        let absent: Vec<&str> = WORKLOAD_VARS
             .iter()
+            .take(3)
             .filter(|(v, _)| !env.has(v))
             .map(|(v, _)| *v)
             .collect();
