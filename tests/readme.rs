@@ -3,6 +3,12 @@
 //! and its exit-code table is checked against the commands.
 //!
 //! `TOKSCOPE_UPDATE_ASSETS=1 cargo test --test readme` rewrites the generated blocks.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 use common::*;

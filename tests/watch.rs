@@ -1,4 +1,10 @@
 //! `tokscope watch` as scripts use it: NDJSON events against the emulator on 127.0.0.1.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::time::Duration;
 

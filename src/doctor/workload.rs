@@ -15,7 +15,7 @@ pub const TOKEN_FILE: &str = "sa-token";
 /// Nothing when no workload-identity variable is set and the flavour is another.
 pub async fn checks(env: &EnvSnapshot, ep: Option<&Endpoint>, timeout: Duration) -> Vec<Check> {
     let inputs = ep.and_then(|e| e.workload.as_ref());
-    let any = WORKLOAD_VARS[..3].iter().any(|(v, _)| env.has(v));
+    let any = WORKLOAD_VARS.iter().take(3).any(|(v, _)| env.has(v));
     if inputs.is_none() && !any {
         return Vec::new();
     }
@@ -25,8 +25,9 @@ pub async fn checks(env: &EnvSnapshot, ep: Option<&Endpoint>, timeout: Duration)
         .filter(|(v, _)| env.has(v))
         .map(|(v, _)| *v)
         .collect();
-    let missing: Vec<String> = WORKLOAD_VARS[..3]
+    let missing: Vec<String> = WORKLOAD_VARS
         .iter()
+        .take(3)
         .filter(|(v, _)| !env.has(v))
         .map(|(v, cause)| format!("{v} missing: {cause}"))
         .collect();
@@ -96,4 +97,22 @@ pub async fn checks(env: &EnvSnapshot, ep: Option<&Endpoint>, timeout: Duration)
         },
     );
     out
+}
+
+/// The clock against Entra's when the exchange was refused: Entra's error body carries its own
+/// time (`timestamp`), to the second. None when the answer was not Entra's.
+pub fn entra_clock(e: &crate::error::Error, now: i64) -> Option<Check> {
+    use super::token::{CLOCK, SKEW_FAIL, SKEW_WARN};
+    let (_, ts) = e.request_ids.iter().find(|(k, _)| k == "timestamp")?;
+    let entra = crate::endpoint::entra::entra_time(ts)?;
+    let evidence = format!(
+        "Entra's answer is stamped {ts}: {}",
+        crate::endpoint::entra::entra_clock_words(entra, now)
+    );
+    let hint = "a clock off by minutes puts the service-account token outside its valid time range (AADSTS700024): sync this machine's clock (timedatectl status, chronyc tracking) and the cluster nodes'";
+    Some(match (entra - now).abs() {
+        s if s > SKEW_FAIL => Check::fail(CLOCK, evidence, hint),
+        s if s > SKEW_WARN => Check::warn(CLOCK, evidence, hint),
+        _ => Check::pass(CLOCK, evidence),
+    })
 }
