@@ -116,7 +116,7 @@ fn paint_line(out: &mut TerminalText, line: &str, layout: Layout) {
             }
             let trimmed = line.trim_start();
             if let Some(rest) = trimmed.strip_prefix("hint:") {
-                let indent = &line[..line.len() - trimmed.len()];
+                let indent = line.get(..line.len() - trimmed.len()).unwrap_or_default();
                 return wrap(out, CYAN, "hint:", rest, indent);
             }
         }

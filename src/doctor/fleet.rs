@@ -347,15 +347,14 @@ pub fn json(fleet: &Fleet) -> Value {
                 .iter()
                 .map(|c| (c.0.clone(), status_name(c.1).into()))
                 .collect();
-            let mut v = json!({
-                "machine": m.name,
-                "worst": status_name(m.worst()),
-                "checks": checks,
-            });
+            let mut v = serde_json::Map::new();
+            v.insert("machine".into(), m.name.clone().into());
+            v.insert("worst".into(), status_name(m.worst()).into());
+            v.insert("checks".into(), checks.into());
             if let Some(e) = &m.error {
-                v["error"] = e.clone().into();
+                v.insert("error".into(), e.clone().into());
             }
-            v
+            Value::Object(v)
         })
         .collect();
     let problems: Vec<Value> = fleet
