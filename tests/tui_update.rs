@@ -869,6 +869,12 @@ fn watch_shows_retries_as_they_happen_and_marks_a_recovered_poll() {
         screen.contains("retry 2 after HTTP 503, next in 3 s"),
         "{screen}"
     );
+    // Once the "watch on" note is gone, the status line says the same, instead of sitting on
+    // "next poll in 0 s" while the retries run.
+    app.note = None;
+    let screen = render(&app, 80, 24);
+    assert!(!screen.contains("next poll in 0 s"), "{screen}");
+    assert_eq!(screen.matches("retry 2 after HTTP 503").count(), 2, "{screen}");
     let mut f = fetched(&raw, NOW + 3540, NOW + 4);
     f.retries = 2;
     deliver(&mut app, FetchKind::Poll, NOW + 4, Ok(f));
