@@ -653,7 +653,10 @@ fn ctrl_z_hands_the_terminal_to_the_shell_and_fg_brings_the_ui_back() {
     assert!(s.alternate_screen_on());
     s.keys(&["C-z"]);
     let screen = s.wait_for("the shell's job message", |sc| sc.contains("Stopped"));
-    assert!(!s.alternate_screen_on(), "suspended with the alternate screen on");
+    assert!(
+        !s.alternate_screen_on(),
+        "suspended with the alternate screen on"
+    );
     assert!(!screen.contains("expires in"), "{screen}");
     s.keys(&["fg", "Enter"]);
     s.wait_for("the UI again after fg", |sc| sc.contains("expires in"));

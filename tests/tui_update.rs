@@ -874,7 +874,11 @@ fn watch_shows_retries_as_they_happen_and_marks_a_recovered_poll() {
     app.note = None;
     let screen = render(&app, 80, 24);
     assert!(!screen.contains("next poll in 0 s"), "{screen}");
-    assert_eq!(screen.matches("retry 2 after HTTP 503").count(), 2, "{screen}");
+    assert_eq!(
+        screen.matches("retry 2 after HTTP 503").count(),
+        2,
+        "{screen}"
+    );
     let mut f = fetched(&raw, NOW + 3540, NOW + 4);
     f.retries = 2;
     deliver(&mut app, FetchKind::Poll, NOW + 4, Ok(f));
