@@ -781,6 +781,11 @@ fn below_the_list_width_the_panel_takes_focus() {
 #[test]
 fn the_list_grows_with_the_terminal_and_the_header_keeps_the_resource() {
     let mut app = app();
+    let wide = render(&app, 200, 60);
+    assert!(
+        wide.contains("AKS (Entra integration)"),
+        "the longest name is whole:\n{wide}"
+    );
     let long = "api://a-rather-long-application-id-uri-for-a-custom-api/with/a/path";
     update(&mut app, Action::StartInput);
     update(&mut app, Action::InputText(long.into()));

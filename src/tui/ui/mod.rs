@@ -75,7 +75,8 @@ fn list_width(app: &App, width: u16) -> u16 {
         })
         .max()
         .unwrap_or(0) as u16
-        + 5;
+        // Two borders, the highlight symbol, the active mark and its space.
+        + 6;
     longest.clamp(24, (width / 3).max(24))
 }
 
