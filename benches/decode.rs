@@ -1,4 +1,10 @@
 //! Decoding a typical Entra access token (about 1.5 KB), and normalising an endpoint's answer.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use serde_json::json;

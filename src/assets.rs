@@ -83,6 +83,10 @@ pub struct Tenant {
 }
 
 /// The demo tenant. It is part of the binary and checked by a test, so a parse failure is a bug.
+#[allow(
+    clippy::panic,
+    reason = "the file is compiled in and parsed by a test, so a failure is a build defect, not outside data"
+)]
 pub fn demo_tenant() -> Tenant {
     match serde_json::from_str(include_str!("../assets/demo_tenant.json")) {
         Ok(t) => t,

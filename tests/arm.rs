@@ -1,4 +1,10 @@
 //! The ARM client against the emulator's ARM on 127.0.0.1: paging, errors, discovery, refusals.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::time::Duration;
 

@@ -1,5 +1,11 @@
 //! `tokscope emulate --tls`: every route over HTTPS on 127.0.0.1 with a CA made at start, trusted
 //! by tokscope's clients only when told (here through `trust::add`, as `--ca-file` does).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -98,6 +104,7 @@ async fn tokscope_fetches_every_flavour_over_https_once_told() {
         Flavour::Cloudshell,
         Flavour::Appservice,
         Flavour::Appservice2017,
+        Flavour::Azureml,
         Flavour::Arc,
     ] {
         let ep = endpoint(&run, flavour, Identity::SystemAssigned);

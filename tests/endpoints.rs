@@ -1,4 +1,10 @@
 //! Every flavour, every expires_on form, every error shape, retries and identities, over HTTP.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 use common::*;
@@ -8,11 +14,12 @@ use tokscope::emulator::{Config, ExpiresOnFormat, Fault};
 use tokscope::endpoint::{ExpirySource, Flavour, Identity};
 use tokscope::error::ErrorKind;
 
-const FLAVOURS: [Flavour; 6] = [
+const FLAVOURS: [Flavour; 7] = [
     Flavour::Imds,
     Flavour::Cloudshell,
     Flavour::Appservice,
     Flavour::Appservice2017,
+    Flavour::Azureml,
     Flavour::Arc,
     Flavour::Servicefabric,
 ];
@@ -80,13 +87,18 @@ async fn every_expires_on_format_is_understood() {
         ExpiresOnFormat::Windows,
         ExpiresOnFormat::Linux,
         ExpiresOnFormat::Iso,
+        ExpiresOnFormat::Docs,
     ] {
         let run = emulator_with(Config {
             expires_on_format: Some(fmt),
             ..Config::default()
         })
         .await;
-        for f in [Flavour::Cloudshell, Flavour::Appservice2017] {
+        for f in [
+            Flavour::Cloudshell,
+            Flavour::Appservice2017,
+            Flavour::Azureml,
+        ] {
             let got = client(&run)
                 .fetch(&endpoint(&run, f, Identity::SystemAssigned), ARM)
                 .await
@@ -120,6 +132,7 @@ async fn user_assigned_identities_by_each_id() {
             Flavour::Appservice2017,
             Identity::ClientId(u.client_id.clone()),
         ),
+        (Flavour::Azureml, Identity::ClientId(u.client_id.clone())),
         (Flavour::Cloudshell, Identity::ClientId(u.client_id.clone())),
         (Flavour::Arc, Identity::ClientId(u.client_id.clone())),
     ];
@@ -557,4 +570,83 @@ async fn get_warns_about_an_expired_token_and_a_wrong_audience() {
             "{resource}: {v}"
         );
     }
+}
+
+#[tokio::test]
+async fn azure_ml_answers_an_integer_and_knows_the_system_client_id() {
+    let run = emulator().await;
+    let sys = run.shared.tenant.system_identity.clone();
+    let b = run.base_url();
+    let secret = run.shared.config.identity_header.clone();
+    let http = reqwest::Client::new();
+    // As msal-node asks: clientid=$DEFAULT_IDENTITY_CLIENT_ID for the system identity.
+    let body: Value = http
+        .get(format!("{b}/msi/token"))
+        .query(&[
+            ("api-version", "2017-09-01"),
+            ("resource", ARM),
+            ("clientid", sys.client_id.as_str()),
+        ])
+        .header("secret", &secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body["expires_on"].is_i64(), "{body}");
+    let jwt = tokscope::token::decode(body["access_token"].as_str().unwrap()).unwrap();
+    assert_eq!(jwt.claim_str("appid"), Some(sys.client_id.as_str()));
+    // The legacy App Service path keeps its date strings.
+    let legacy: Value = http
+        .get(format!("{b}{}", tokscope::emulator::APPSERVICE2017_PATH))
+        .query(&[("api-version", "2017-09-01"), ("resource", ARM)])
+        .header("secret", &secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        legacy["expires_on"].as_str().unwrap().contains('/'),
+        "{legacy}"
+    );
+
+    // tokscope reads the pair as Azure ML and sends DEFAULT_IDENTITY_CLIENT_ID.
+    let ep = endpoint(&run, Flavour::Azureml, Identity::SystemAssigned);
+    assert_eq!(ep.system_client_id.as_deref(), Some(sys.client_id.as_str()));
+    let call = tokscope::endpoint::request::build(&ep, ARM).unwrap();
+    assert!(call
+        .query
+        .iter()
+        .any(|(k, v)| *k == "clientid" && *v == sys.client_id));
+    let got = client(&run).fetch(&ep, ARM).await.unwrap();
+    assert_eq!(got.token.expiry_source, ExpirySource::ExpiresOn);
+}
+
+#[tokio::test]
+async fn non_imds_flavours_retry_three_times_as_the_sdks_do() {
+    let run = emulator_with(Config {
+        faults: vec![Fault::parse("500").unwrap()],
+        ..Config::default()
+    })
+    .await;
+    let c = client_with(&run, quick_retries());
+    let e = c
+        .fetch(
+            &endpoint(&run, Flavour::Appservice, Identity::SystemAssigned),
+            ARM,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("after 3 retries"), "{e}");
+    let e = c
+        .fetch(
+            &endpoint(&run, Flavour::Imds, Identity::SystemAssigned),
+            ARM,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("after 5 retries"), "{e}");
 }

@@ -1,5 +1,11 @@
 //! Property tests: no input makes the decoder or the response normaliser panic.
 //! The case count is bounded so that CI stays quick; fuzzing (fuzz/) goes further.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use proptest::prelude::*;
 use tokscope::endpoint::response::{parse_error, parse_expires_on, parse_success};

@@ -1,4 +1,10 @@
 //! Service Fabric over HTTPS: the secret goes only to the server whose certificate has the pinned thumbprint.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::sync::Arc;
 

@@ -1,5 +1,11 @@
 //! What the UI's keys start, run for real against the in-process demo emulator: the ARM
 //! listing through the same plan as `tokscope vms`, and the support report file.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use clap::Parser;
 use tokscope::cli::{Cli, VmsArgs};

@@ -1,4 +1,10 @@
 //! Every view at 80x24 and 120x40, with a frozen clock and fixed tokens.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod tui_fixture;
 

@@ -2,6 +2,12 @@
 //! send-keys and read with capture-pane. Each session runs on a tmux server of its own, so a
 //! user's tmux is never touched. Skipped (with a note) without tmux, unless
 //! TOKSCOPE_REQUIRE_TMUX is set (CI sets it): then a missing tmux fails the test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 // Tests report what they skip on their own output; tokscope itself prints through its print layer.
 #![allow(clippy::disallowed_macros)]
 

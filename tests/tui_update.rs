@@ -1,4 +1,10 @@
 //! The key flows through `update`: no terminal, no clock but the one the test sets.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod tui_fixture;
 

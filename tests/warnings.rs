@@ -1,5 +1,11 @@
 //! One token, one list of warnings: `tokscope get`, doctor, the report and the terminal UI all
 //! show what `inspect` finds, in the same order and the same words.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

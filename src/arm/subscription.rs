@@ -108,7 +108,7 @@ async fn from_instance_metadata(
         }
         Err(e) => Err(transport_error(host, &e).message),
     };
-    rec.latency_ms = started.elapsed().as_millis() as u64;
+    rec.latency_ms = crate::duration::millis(started.elapsed());
     client.record(rec, recorder);
     let answer = answer?;
     if !(200..300).contains(&answer.status) {

@@ -32,6 +32,10 @@ fn read_input(arg: Option<&str>) -> Result<String> {
 
 /// The token itself when the input is an endpoint's JSON answer or `get --json --show-token`
 /// output, so that either can be piped straight in; other input is left as it is.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "reading a serde_json Value by key gives Null when absent; it never panics"
+)]
 fn token_from_json(input: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(input.trim()).ok()?;
     [

@@ -13,6 +13,10 @@ use crate::token::{self, claims, Jwt};
 
 use crate::inspect::inspect;
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "indexes JSON objects built here: serde_json inserts or reads, it panics only on non-objects"
+)]
 pub fn success_json(
     ep: &Endpoint,
     resource: &str,
@@ -55,7 +59,7 @@ pub fn success_json(
         "resource": resource,
         "token": tok,
         "jwt": jwt_json,
-        "latency_ms": f.latency.as_millis() as u64,
+        "latency_ms": crate::duration::millis(f.latency),
         "retries": f.retries,
         "warnings": warnings,
     });
@@ -72,6 +76,10 @@ pub fn success_json(
 }
 
 /// The service-account token that was exchanged: decoded, never the raw assertion unless asked.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "indexes JSON objects built here: serde_json inserts or reads, it panics only on non-objects"
+)]
 pub fn federated_json(fed: &Federated, show_token: bool, now: i64) -> Value {
     let mut v = fed.file.token.to_json(now);
     v["file"] = fed.file.path.display().to_string().into();

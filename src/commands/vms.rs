@@ -33,6 +33,10 @@ pub async fn fetch(session: &Session, resource: &str, args: &VmsArgs) -> Result<
     list(&plan, &session.client, &session.endpoint).await
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "indexes JSON objects built here: serde_json inserts or reads, it panics only on non-objects"
+)]
 pub fn success_json(o: &Outcome) -> Value {
     let ids: Vec<Value> = o
         .requests
@@ -74,7 +78,7 @@ pub fn human(o: &Outcome, power_state: bool) -> String {
         let _ = writeln!(out, "note          {}", sanitize(n));
     }
     let _ = writeln!(out);
-    let mut rows: Vec<Vec<Cow<str>>> = vec![[
+    let mut header: Vec<Cow<str>> = [
         "NAME",
         "RESOURCE GROUP",
         "LOCATION",
@@ -83,10 +87,12 @@ pub fn human(o: &Outcome, power_state: bool) -> String {
         "PROVISIONING",
     ]
     .map(Cow::Borrowed)
-    .to_vec()];
+    .to_vec();
     if power_state {
-        rows[0].push(Cow::Borrowed("POWER"));
+        header.push(Cow::Borrowed("POWER"));
     }
+    let columns = header.len();
+    let mut rows: Vec<Vec<Cow<str>>> = vec![header];
     // VM fields come from ARM: one line each, controls made visible, so a row cannot forge others.
     for vm in &o.list.vms {
         let mut r = vec![
@@ -102,8 +108,14 @@ pub fn human(o: &Outcome, power_state: bool) -> String {
         }
         rows.push(r);
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|v| v.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for r in &rows {
         let line: Vec<String> = r

@@ -123,6 +123,6 @@ fn humanize(d: Duration) -> String {
     if d.subsec_millis() != 0 || d.as_secs() == 0 {
         format!("{} ms", d.as_millis())
     } else {
-        duration(d.as_secs() as i64)
+        duration(crate::duration::secs_i64(d))
     }
 }

@@ -15,7 +15,7 @@ pub const TOKEN_FILE: &str = "sa-token";
 /// Nothing when no workload-identity variable is set and the flavour is another.
 pub async fn checks(env: &EnvSnapshot, ep: Option<&Endpoint>, timeout: Duration) -> Vec<Check> {
     let inputs = ep.and_then(|e| e.workload.as_ref());
-    let any = WORKLOAD_VARS[..3].iter().any(|(v, _)| env.has(v));
+    let any = WORKLOAD_VARS.iter().take(3).any(|(v, _)| env.has(v));
     if inputs.is_none() && !any {
         return Vec::new();
     }
@@ -25,8 +25,9 @@ pub async fn checks(env: &EnvSnapshot, ep: Option<&Endpoint>, timeout: Duration)
         .filter(|(v, _)| env.has(v))
         .map(|(v, _)| *v)
         .collect();
-    let missing: Vec<String> = WORKLOAD_VARS[..3]
+    let missing: Vec<String> = WORKLOAD_VARS
         .iter()
+        .take(3)
         .filter(|(v, _)| !env.has(v))
         .map(|(v, cause)| format!("{v} missing: {cause}"))
         .collect();

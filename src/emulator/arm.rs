@@ -423,20 +423,22 @@ fn parse_scope(rest: &str) -> Scope {
     let provider_at = |i: usize| {
         is(i, "providers") && is(i + 1, "Microsoft.Compute") && is(i + 2, "virtualMachines")
     };
-    match seg.len() {
-        4 if provider_at(1) => Scope::Vms {
-            sub: seg[0].into(),
+    match *seg.as_slice() {
+        [sub, _, _, _] if provider_at(1) => Scope::Vms {
+            sub: sub.into(),
             rg: None,
         },
-        6 if is(1, "resourceGroups") && provider_at(3) => Scope::Vms {
-            sub: seg[0].into(),
-            rg: Some(seg[2].into()),
+        [sub, _, rg, _, _, _] if is(1, "resourceGroups") && provider_at(3) => Scope::Vms {
+            sub: sub.into(),
+            rg: Some(rg.into()),
         },
-        8 if is(1, "resourceGroups") && provider_at(3) && is(7, "instanceView") => {
+        [sub, _, rg, _, _, _, name, _]
+            if is(1, "resourceGroups") && provider_at(3) && is(7, "instanceView") =>
+        {
             Scope::InstanceView {
-                sub: seg[0].into(),
-                rg: seg[2].into(),
-                name: seg[6].into(),
+                sub: sub.into(),
+                rg: rg.into(),
+                name: name.into(),
             }
         }
         _ => Scope::Unknown,
@@ -520,6 +522,10 @@ fn check_subscription(s: &Shared, sub: &str) -> Result<(), Refused> {
     }
 }
 
+#[allow(
+    clippy::indexing_slicing,
+    reason = "indexes JSON objects built here: serde_json inserts or reads, it panics only on non-objects"
+)]
 fn list_vms(
     s: &Shared,
     caller: &Caller,

@@ -35,7 +35,7 @@ impl Keys {
         let n = private.n().to_bytes_be();
         let e = private.e().to_bytes_be();
         // Entra's kid and x5t are a certificate thumbprint; a hash of the modulus serves the same purpose.
-        let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(&n)[..20]);
+        let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(&n).get(..20).unwrap_or_default());
         let signer = SigningKey::<Sha256>::new(private);
         Ok(Self {
             verifier: signer.verifying_key(),

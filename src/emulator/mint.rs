@@ -67,7 +67,15 @@ pub fn vm_id(shared: &Shared) -> String {
 
 pub fn find_identity(shared: &Shared, wanted: &Wanted) -> Option<Ident> {
     let t = &shared.tenant;
-    if *wanted == Wanted::System {
+    // The system identity has a client id too; Azure ML clients name it by that
+    // (DEFAULT_IDENTITY_CLIENT_ID), and the platforms answer with the system identity.
+    let names_system = match wanted {
+        Wanted::System => true,
+        Wanted::ClientId(c) => c.eq_ignore_ascii_case(&t.system_identity.client_id),
+        Wanted::ObjectId(o) => o.eq_ignore_ascii_case(&t.system_identity.object_id),
+        Wanted::ResourceId(_) => false,
+    };
+    if names_system {
         return Some(Ident {
             client_id: t.system_identity.client_id.clone(),
             object_id: t.system_identity.object_id.clone(),

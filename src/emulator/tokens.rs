@@ -24,6 +24,7 @@ enum Flav {
     CloudShell,
     AppService,
     AppService2017,
+    AzureMl,
     ServiceFabric,
 }
 
@@ -65,7 +66,7 @@ fn error(flav: Flav, status: u16, code: &str, message: &str) -> Response {
             json_response(st, json!({"error": code, "error_description": message}))
         }
         Flav::CloudShell => json_response(st, json!({"error": {"code": code, "message": message}})),
-        Flav::AppService | Flav::AppService2017 => {
+        Flav::AppService | Flav::AppService2017 | Flav::AzureMl => {
             let cid = mint::random_uuid();
             let mut r = json_response(
                 st,
@@ -142,6 +143,17 @@ fn format_expires_on(epoch: i64, fmt: ExpiresOnFormat) -> Value {
         ExpiresOnFormat::Windows => json!(t.format("%m/%d/%Y %-I:%M:%S %p +00:00").to_string()),
         ExpiresOnFormat::Linux => json!(t.format("%m/%d/%Y %H:%M:%S +00:00").to_string()),
         ExpiresOnFormat::Iso => json!(t.format("%Y-%m-%dT%H:%M:%S.0000000+00:00").to_string()),
+        ExpiresOnFormat::Docs => {
+            // The docs' own sample writes noon as `00:00:00 PM`: the hour modulo 12, zero-padded.
+            let hour = t.format("%H").to_string().parse::<u32>().unwrap_or(0);
+            json!(format!(
+                "{} {:02}{} {} +00:00",
+                t.format("%m/%d/%Y"),
+                hour % 12,
+                t.format(":%M:%S"),
+                if hour < 12 { "AM" } else { "PM" }
+            ))
+        }
     }
 }
 
@@ -154,7 +166,7 @@ async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Want
     };
     let Some(resource) = resource else {
         return match flav {
-            Flav::AppService | Flav::AppService2017 => {
+            Flav::AppService | Flav::AppService2017 | Flav::AzureMl => {
                 error(flav, 400, "", "The resource parameter is required.")
             }
             Flav::ServiceFabric => error(
@@ -180,7 +192,7 @@ async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Want
     }
     let Some(id) = mint::find_identity(shared, &wanted) else {
         return match flav {
-            Flav::AppService | Flav::AppService2017 => {
+            Flav::AppService | Flav::AppService2017 | Flav::AzureMl => {
                 error(flav, 400, "", "Unable to load the proper Managed Identity.")
             }
             Flav::ServiceFabric => error(
@@ -220,6 +232,11 @@ async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Want
         }),
         Flav::AppService2017 => json!({
             "access_token": t.token, "expires_on": fmt(ExpiresOnFormat::Windows),
+            "resource": resource, "token_type": "Bearer",
+        }),
+        // Azure ML writes expires_on as a JSON integer: MSAL Python does int(expires_on).
+        Flav::AzureMl => json!({
+            "access_token": t.token, "expires_on": fmt(ExpiresOnFormat::Number),
             "resource": resource, "token_type": "Bearer",
         }),
         Flav::ServiceFabric => json!({
@@ -359,25 +376,45 @@ pub async fn appservice(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Res
             };
             issue(&s, Flav::AppService, param(&p, "resource"), wanted).await
         }
-        Some("2017-09-01") => {
-            if header(&h, "secret") != Some(secret.as_str()) {
-                return error(
-                    Flav::AppService2017,
-                    401,
-                    "",
-                    "The secret header is missing or does not match.",
-                );
-            }
-            let wanted =
-                param(&p, "clientid").map_or(Wanted::System, |c| Wanted::ClientId(c.into()));
-            issue(&s, Flav::AppService2017, param(&p, "resource"), wanted).await
-        }
+        Some("2017-09-01") => msi_2017(&s, Flav::AzureMl, &h, &p).await,
         other => error(
             Flav::AppService,
             400,
             "",
             &format!(
                 "api-version {} is not supported: use 2019-08-01 or 2017-09-01.",
+                other.unwrap_or("(none)")
+            ),
+        ),
+    }
+}
+
+/// The 2017-09-01 protocol: Azure ML on `/msi/token`, App Service's legacy dates on
+/// [`super::APPSERVICE2017_PATH`]. Both take the identity as `clientid`.
+async fn msi_2017(s: &Shared, flav: Flav, h: &HeaderMap, p: &[(String, String)]) -> Response {
+    if header(h, "secret") != Some(s.config.identity_header.as_str()) {
+        return error(
+            flav,
+            401,
+            "",
+            "The secret header is missing or does not match.",
+        );
+    }
+    let wanted = param(p, "clientid").map_or(Wanted::System, |c| Wanted::ClientId(c.into()));
+    issue(s, flav, param(p, "resource"), wanted).await
+}
+
+pub async fn appservice2017(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    count(&s);
+    let p = params(q.as_deref());
+    match param(&p, "api-version") {
+        Some("2017-09-01") => msi_2017(&s, Flav::AppService2017, &h, &p).await,
+        other => error(
+            Flav::AppService2017,
+            400,
+            "",
+            &format!(
+                "api-version {} is not supported: use 2017-09-01.",
                 other.unwrap_or("(none)")
             ),
         ),

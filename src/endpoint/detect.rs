@@ -110,7 +110,7 @@ pub const WORKLOAD_VARS: &[(&str, &str)] = &[
 /// AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID + AZURE_TENANT_ID, as azure-identity's
 /// WorkloadIdentityCredential needs them.
 pub fn workload_complete(env: &EnvSnapshot) -> bool {
-    WORKLOAD_VARS[..3].iter().all(|(v, _)| env.has(v))
+    WORKLOAD_VARS.iter().take(3).all(|(v, _)| env.has(v))
 }
 
 /// The workload inputs from flags first, then the webhook's variables.
@@ -224,7 +224,7 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
             None => {
                 return Err(Error::config(
                     format!("cannot tell which kind of endpoint {url} is"),
-                    "add --flavour (imds, cloudshell, appservice, appservice2017, arc, servicefabric, azcli)",
+                    "add --flavour (imds, cloudshell, appservice, appservice2017, azureml, arc, servicefabric, azcli)",
                 ))
             }
         },
@@ -266,10 +266,11 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
         None
     };
     let mut notes = Vec::new();
-    let some_workload = WORKLOAD_VARS[..3].iter().any(|(v, _)| env.has(v));
+    let some_workload = WORKLOAD_VARS.iter().take(3).any(|(v, _)| env.has(v));
     if flavour != Flavour::Workload && env.has("AZURE_FEDERATED_TOKEN_FILE") {
-        let absent: Vec<&str> = WORKLOAD_VARS[..3]
+        let absent: Vec<&str> = WORKLOAD_VARS
             .iter()
+            .take(3)
             .filter(|(v, _)| !env.has(v))
             .map(|(v, _)| *v)
             .collect();
@@ -286,6 +287,19 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
     {
         notes.push("AZURE_CLIENT_ID and AZURE_TENANT_ID are set without AZURE_FEDERATED_TOKEN_FILE: if this is an AKS pod, the workload-identity webhook did not mutate it (pod label azure.workload.identity/use: \"true\")".into());
     }
+    let system_client_id = match flavour {
+        Flavour::Azureml => env.get("DEFAULT_IDENTITY_CLIENT_ID").map(str::to_string),
+        _ => None,
+    };
+    if flavour == Flavour::Azureml && ov.identity == Identity::SystemAssigned {
+        notes.push(match &system_client_id {
+            Some(_) => "the system identity is asked for by DEFAULT_IDENTITY_CLIENT_ID, as MSAL and azidentity do on Azure ML".into(),
+            None => "DEFAULT_IDENTITY_CLIENT_ID is not set (Azure ML always sets it): the system identity is asked for without clientid, as azure-identity (Python) does".into(),
+        });
+    }
+    if flavour == Flavour::Azureml && detected_from.iter().any(|v| v == "MSI_SECRET") {
+        notes.push("MSI_ENDPOINT with MSI_SECRET is Azure ML to every current SDK; App Service's legacy 2017-09-01 endpoint uses the same pair: --flavour appservice2017 reads its date forms".into());
+    }
     if flavour == Flavour::Cloudshell && env.has("IDENTITY_ENDPOINT") && !env.has("IDENTITY_HEADER")
     {
         notes.push("IDENTITY_ENDPOINT is set without IDENTITY_HEADER or IMDS_ENDPOINT: azure-identity (Python) would give up here instead of using MSI_ENDPOINT".into());
@@ -300,6 +314,7 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
             Some(w) => Identity::ClientId(w.client_id.clone()),
             None => ov.identity.clone(),
         },
+        system_client_id,
         notes,
         workload,
     })
@@ -323,7 +338,7 @@ fn endpoint_url(flavour: Flavour, env: &EnvSnapshot, ov: &Overrides) -> Result<S
         }
         Flavour::Azcli => return Ok("az account get-access-token".into()),
         Flavour::Workload => return Ok(String::new()),
-        Flavour::Appservice2017 => "MSI_ENDPOINT",
+        Flavour::Appservice2017 | Flavour::Azureml => "MSI_ENDPOINT",
         _ => "IDENTITY_ENDPOINT",
     };
     env.get(var).map(str::to_string).ok_or_else(|| {
@@ -366,10 +381,8 @@ fn from_env(env: &EnvSnapshot) -> Result<(Flavour, Vec<String>)> {
     }
     if env.has("MSI_ENDPOINT") {
         if env.has("MSI_SECRET") {
-            return Ok((
-                Flavour::Appservice2017,
-                set(&["MSI_ENDPOINT", "MSI_SECRET"]),
-            ));
+            // Every current SDK (azure-identity, MSAL, azidentity) reads this pair as Azure ML.
+            return Ok((Flavour::Azureml, set(&["MSI_ENDPOINT", "MSI_SECRET"])));
         }
         return Ok((Flavour::Cloudshell, set(&["MSI_ENDPOINT"])));
     }
@@ -429,7 +442,7 @@ mod tests {
                 ("MSI_ENDPOINT", "http://localhost:50342/oauth2/token"),
                 ("MSI_SECRET", "s")
             ]),
-            Ok(Flavour::Appservice2017)
+            Ok(Flavour::Azureml)
         );
         assert_eq!(
             d(&[("MSI_ENDPOINT", "http://localhost:50342/oauth2/token")]),

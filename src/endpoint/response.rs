@@ -9,6 +9,7 @@ use crate::net::body::{clip, looks_like_html};
 pub use crate::net::{describe_body, redact_tokens};
 use crate::secret::AccessToken;
 use crate::token;
+use crate::token::claims::whole;
 
 /// Where the expiry came from: `expires_on` is preferred since `expires_in` means the remaining
 /// time at IMDS but the full lifetime at Cloud Shell.
@@ -45,15 +46,12 @@ fn as_i64(v: &Value) -> Option<i64> {
 
 fn as_any_i64(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().and_then(whole)),
         Value::String(s) => {
             let s = s.trim();
-            s.parse::<i64>().ok().or_else(|| {
-                s.parse::<f64>()
-                    .ok()
-                    .filter(|f| f.is_finite())
-                    .map(|f| f as i64)
-            })
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().and_then(whole))
         }
         _ => None,
     }
@@ -326,7 +324,7 @@ fn hint_for(
     }
     let secret_flavour = matches!(
         flavour,
-        Flavour::Appservice | Flavour::Appservice2017 | Flavour::Servicefabric
+        Flavour::Appservice | Flavour::Appservice2017 | Flavour::Azureml | Flavour::Servicefabric
     );
     if code_l == "secretheadernotfound"
         || msg.contains("x-identity-header")

@@ -4,13 +4,16 @@ use std::time::Duration;
 
 use super::Flavour;
 
+/// Retries the SDKs allow App Service, Cloud Shell, Azure ML, Arc and Service Fabric.
+pub const NON_IMDS_RETRIES: u32 = 3;
+
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Total time retries may take. IMDS answers 410 for up to about 70 s while it updates.
     pub budget: Duration,
     /// Retries for statuses other than 410, which is retried until the budget is spent.
     pub max_retries: u32,
-    /// First wait; doubles each time (azure-identity starts at 0.8 s).
+    /// First wait; doubles each time (MSAL and the IMDS docs start at 1 s).
     pub base: Duration,
     /// Longest single wait.
     pub cap: Duration,
@@ -24,7 +27,8 @@ impl Default for RetryPolicy {
         Self {
             budget: Duration::from_secs(75),
             max_retries: 5,
-            base: Duration::from_millis(800),
+            // MSAL waits 1 s before its first IMDS retry, as the IMDS docs ask.
+            base: Duration::from_secs(1),
             cap: Duration::from_secs(20),
             min_wait: Duration::from_millis(500),
         }
@@ -37,6 +41,19 @@ impl RetryPolicy {
             budget: Duration::ZERO,
             max_retries: 0,
             ..Self::default()
+        }
+    }
+
+    /// The policy for one flavour: IMDS keeps `max_retries`; the other local endpoints get at
+    /// most [`NON_IMDS_RETRIES`], as the SDKs' default retry policy gives them.
+    pub fn for_flavour(&self, flavour: Flavour) -> Self {
+        let max_retries = match flavour {
+            Flavour::Imds => self.max_retries,
+            _ => self.max_retries.min(NON_IMDS_RETRIES),
+        };
+        Self {
+            max_retries,
+            ..self.clone()
         }
     }
 
@@ -81,11 +98,11 @@ mod tests {
         let p = RetryPolicy::default();
         assert_eq!(
             p.next_delay(500, 0, Duration::ZERO, None),
-            Some(Duration::from_millis(800))
+            Some(Duration::from_secs(1))
         );
         assert_eq!(
             p.next_delay(500, 2, Duration::ZERO, None),
-            Some(Duration::from_millis(3200))
+            Some(Duration::from_secs(4))
         );
         assert_eq!(p.next_delay(500, 5, Duration::ZERO, None), None);
         assert!(p
@@ -97,6 +114,12 @@ mod tests {
             Some(Duration::from_secs(3))
         );
         assert!(!RetryPolicy::retryable(Flavour::Imds, 400));
+        let app = p.for_flavour(Flavour::Appservice);
+        assert!(app.next_delay(500, 2, Duration::ZERO, None).is_some());
+        assert_eq!(app.next_delay(500, 3, Duration::ZERO, None), None);
+        let imds = p.for_flavour(Flavour::Imds);
+        assert!(imds.next_delay(500, 4, Duration::ZERO, None).is_some());
+        assert!(imds.next_delay(500, 0, Duration::ZERO, None) >= Some(Duration::from_secs(1)));
         assert!(!RetryPolicy::retryable(Flavour::Servicefabric, 404));
     }
 }

@@ -172,7 +172,7 @@ fn read_blocking(path: &Path) -> Result<TokenFile> {
             .modified()
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_secs() as i64),
+            .map(crate::duration::secs_i64),
         contents: AccessToken::new(contents),
         token: ServiceAccountToken::from_jwt(&jwt),
     })

@@ -10,7 +10,7 @@ pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Opt
         return Some(Duration::from_secs(secs.min(86_400)));
     }
     let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let secs = (when.timestamp() - now.timestamp()).max(0) as u64;
+    let secs = u64::try_from(when.timestamp().saturating_sub(now.timestamp())).unwrap_or(0);
     Some(Duration::from_secs(secs))
 }
 

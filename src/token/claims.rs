@@ -14,6 +14,19 @@ pub fn plausible_epoch(n: i64) -> Option<i64> {
     (-MAX_EPOCH..=MAX_EPOCH).contains(&n).then_some(n)
 }
 
+/// The whole part of a number sent as a float (`1700000000.0`), when it is finite and within
+/// [`MAX_EPOCH`]; anything else is no number tokscope uses.
+pub fn whole(f: f64) -> Option<i64> {
+    if !f.is_finite() || f.abs() > MAX_EPOCH as f64 {
+        return None;
+    }
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "finite and bounded just above, so only the fraction is dropped"
+    )]
+    Some(f.trunc() as i64)
+}
+
 /// How far Entra back-dates `iat` and `nbf` before the moment it issues a token, so that a
 /// resource whose clock runs a little behind still accepts it.
 pub const ISSUE_BACKDATE_SECS: i64 = 300;

@@ -3,6 +3,8 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{Map, Value};
+
+use crate::token::claims::whole;
 use std::fmt;
 
 /// Larger than any real Entra token (about 1.5 to 4 KB), small enough to refuse garbage early.
@@ -104,7 +106,7 @@ impl Jwt {
     /// A numeric claim, also when it was sent as a string of digits.
     pub fn claim_i64(&self, name: &str) -> Option<i64> {
         let n = match self.claims.get(name)? {
-            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().and_then(whole)),
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
         };
@@ -132,12 +134,12 @@ pub fn decode(input: &str) -> Result<Jwt, JwtError> {
         return Err(JwtError::Empty);
     }
     let parts: Vec<&str> = token.split('.').collect();
-    match parts.len() {
-        3 => {}
-        5 => return Err(JwtError::Jwe),
-        n => return Err(JwtError::WrongParts(n)),
-    }
-    let header = json_part(parts[0], Part::Header)?;
+    let (head, body, sig) = match *parts.as_slice() {
+        [h, c, s] => (h, c, s),
+        [_, _, _, _, _] => return Err(JwtError::Jwe),
+        ref other => return Err(JwtError::WrongParts(other.len())),
+    };
+    let header = json_part(head, Part::Header)?;
     if header
         .get("alg")
         .and_then(Value::as_str)
@@ -145,12 +147,12 @@ pub fn decode(input: &str) -> Result<Jwt, JwtError> {
     {
         return Err(JwtError::AlgNone);
     }
-    let claims = json_part(parts[1], Part::Claims)?;
-    let signature = b64(parts[2], Part::Signature)?;
+    let claims = json_part(body, Part::Claims)?;
+    let signature = b64(sig, Part::Signature)?;
     Ok(Jwt {
         header,
         claims,
-        signing_input: format!("{}.{}", parts[0], parts[1]),
+        signing_input: format!("{head}.{body}"),
         signature,
     })
 }

@@ -59,7 +59,7 @@ impl ServiceAccountToken {
         let lifetime_s = issued_at.zip(expires_at).map(|(i, e)| e - i);
         let rotation_due = issued_at
             .zip(lifetime_s)
-            .map(|(i, l)| i + (l as f64 * ROTATION_SHARE) as i64);
+            .map(|(i, l)| i + claims::whole(l as f64 * ROTATION_SHARE).unwrap_or(l));
         Self {
             issuer: jwt.claim_str("iss").map(str::to_string),
             subject,

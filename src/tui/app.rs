@@ -1261,7 +1261,10 @@ pub fn plural(n: usize) -> &'static str {
 }
 
 fn go_tab(app: &mut App, i: usize) {
-    app.tab = Tab::ALL[i];
+    let Some(&tab) = Tab::ALL.get(i) else {
+        return;
+    };
+    app.tab = tab;
     // Each tab keeps its own place; the log opens on its newest lines.
     if app.tab == Tab::Log {
         app.log.scroll.bottom();

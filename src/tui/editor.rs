@@ -41,6 +41,10 @@ impl LineEditor {
         }
     }
 
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "indices stay within 0..=cursor, and the cursor within the line"
+    )]
     pub fn apply(&mut self, edit: Edit) {
         match edit {
             Edit::Left => self.cursor = self.cursor.saturating_sub(1),
@@ -79,6 +83,10 @@ impl LineEditor {
 
     /// The part of the line that fits in `width` cells with the cursor in it, and the
     /// cursor's column within that part. Cut ends are marked with `…`.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "start < end <= len, and the shown part is at least two cells"
+    )]
     pub fn view(&self, width: usize) -> (String, usize) {
         let width = width.max(2);
         let n = self.chars.len();

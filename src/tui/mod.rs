@@ -1,6 +1,13 @@
 //! The terminal UI: state (`app`), what can happen (`action`), keys (`keys`, `event`), pure
 //! drawing (`ui`), and the terminal guard. `run` wires them to the terminal and to tokio tasks.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_possible_wrap,
+    reason = "terminal geometry: counts of rows, columns and list items, far below u16::MAX"
+)]
+
 pub mod action;
 pub mod app;
 pub mod editor;
@@ -157,6 +164,10 @@ async fn run_in(
                 .map_err(io_error)?;
             update(&mut app, Action::Drawn(drawn));
             dirty = false;
+            #[allow(
+                clippy::panic,
+                reason = "a test hook that checks the terminal is restored after a panic"
+            )]
             if test_panic {
                 panic!("{TEST_PANIC_ENV}=1: panicking after the first frame, as asked");
             }

@@ -103,7 +103,7 @@ impl Timeline {
         latency: Duration,
         result: &Result<Fetched, Error>,
     ) -> &PollEvent {
-        let latency_ms = latency.as_millis() as u64;
+        let latency_ms = crate::duration::millis(latency);
         self.polls += 1;
         self.note_latency(latency_ms);
         let event = match result {
@@ -167,7 +167,12 @@ impl Timeline {
         }
         self.events.push_back(event);
         // Just pushed, so the back exists.
-        &self.events[self.events.len() - 1]
+        #[allow(
+            clippy::indexing_slicing,
+            reason = "the event was pushed on the line above"
+        )]
+        let last = &self.events[self.events.len() - 1];
+        last
     }
 
     pub fn events(&self) -> impl DoubleEndedIterator<Item = &PollEvent> + ExactSizeIterator {
@@ -196,6 +201,11 @@ impl Timeline {
     pub fn summary(&self) -> Summary {
         let l = &self.sorted;
         let pct = |p: f64| -> u64 {
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "p is a share from 0 to 1 of an index that fits"
+            )]
             let i = ((l.len().saturating_sub(1) as f64) * p).round() as usize;
             l.get(i).copied().unwrap_or(0)
         };
@@ -213,6 +223,10 @@ impl Timeline {
 impl PollEvent {
     /// The NDJSON line of `watch --json`: the serialized event with `at_utc` (RFC 3339) after
     /// the epoch `at`, and the error in the common error shape (request ids as an object).
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "reads a key of a JSON object; serde_json gives Null when absent"
+    )]
     pub fn to_json(&self) -> serde_json::Value {
         let mut out = serde_json::Map::new();
         let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(self) else {

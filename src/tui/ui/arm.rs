@@ -148,6 +148,7 @@ fn answer_notes(answer: &ArmAnswer, t: &Theme, width: usize) -> Vec<Line<'static
 }
 
 /// Every request, whole: method and URL (with api-version), status and latency, request ids.
+#[allow(clippy::indexing_slicing, reason = "the cut is at most the length")]
 fn requests(reqs: &[RequestRecord], t: &Theme, width: usize) -> Vec<Line<'static>> {
     let mut lines = vec![Line::raw("")];
     if reqs.is_empty() {
@@ -247,6 +248,10 @@ fn cells(vm: &Vm) -> [&str; N] {
 }
 
 impl Table {
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "column indices below N index arrays of N"
+    )]
     fn new(vms: &[Vm], width: usize) -> Self {
         let data = |i: usize| {
             vms.iter()

@@ -91,6 +91,10 @@ pub(super) fn last_start(total: usize, height: usize) -> usize {
 }
 
 /// A body that scrolls from `offset`, with a line saying where the view is when it overflows.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "start is at most total - view, so the window is inside the body"
+)]
 pub(super) fn render_scrolled(
     t: &Theme,
     f: &mut Frame,
@@ -400,6 +404,10 @@ fn draw_resources(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
 }
 
 /// The prompt: a masked line when it holds a token, else the editor's view with a cursor.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "the column is clamped to the length"
+)]
 fn prompt_line(t: &Theme, editor: &super::editor::LineEditor, width: usize) -> Line<'static> {
     let label = " resource or token: ";
     let help = "  Enter · Esc";

@@ -30,6 +30,10 @@ pub fn clip(s: &str, width: usize) -> String {
 }
 
 /// Cut to `width` characters keeping both ends: a URL keeps its host and its last segment.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "head + tail < n, both within the text"
+)]
 pub fn clip_middle(s: &str, width: usize) -> String {
     let n = s.chars().count();
     if n <= width {
@@ -49,6 +53,10 @@ pub fn clip_middle(s: &str, width: usize) -> String {
 
 /// Split a long value (a GUID, a URL, a resource id) into lines of at most `width`, at `/`,
 /// `?`, `&` or else `-` boundaries where it can, so every piece can be selected whole.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "the loop keeps start + width within the text"
+)]
 pub fn wrap_value(s: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let chars: Vec<char> = s.chars().collect();

@@ -107,6 +107,10 @@ fn lifetime_series(app: &App) -> Vec<u64> {
 
 /// One labelled sparkline of the last polls, scaled to its own maximum; the label says the
 /// latest value in words, so nothing is read from bar heights alone.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "the start is a saturating subtraction from the length"
+)]
 fn sparkline(t: &Theme, f: &mut Frame, area: Rect, label: &str, last: &str, data: &[u64]) {
     let [lab, spark] =
         Layout::horizontal([Constraint::Length(SPARK_LABEL_W), Constraint::Min(1)]).areas(area);
