@@ -650,3 +650,76 @@ async fn non_imds_flavours_retry_three_times_as_the_sdks_do() {
         .unwrap_err();
     assert!(e.message.contains("after 5 retries"), "{e}");
 }
+
+#[tokio::test]
+async fn imds_paths_as_msal_node_spells_them_and_unknown_paths_say_so() {
+    let run = emulator().await;
+    let b = run.base_url();
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        http.get(format!("{b}{path}"))
+            .query(&[("api-version", "2018-02-01"), ("resource", ARM)])
+            .header("Metadata", "true")
+            .send()
+    };
+    for path in [
+        "/metadata/identity/oauth2/token/",
+        "/Metadata/identity/oauth2/token",
+        "/METADATA/IDENTITY/OAUTH2/TOKEN/",
+    ] {
+        let r = get(path).await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    // Unknown paths fail fast (400, not a retried 404) with a body naming the right path.
+    let r = get("/metadata/identity/oauth2/tokens").await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("/metadata/identity/oauth2/token"));
+    let r = get("/msi/tokn").await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("/msi/token"),
+        "{body}"
+    );
+    let r = get("/nothing").await.unwrap();
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error"]["message"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn imds_and_arc_echo_the_selector_they_were_given() {
+    let run = emulator().await;
+    let t = &run.shared.tenant;
+    let u = &t.user_identities[0];
+    let rid = format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{}",
+        t.subscription_id, u.resource_group, u.name
+    );
+    let http = reqwest::Client::new();
+    for (key, value) in [
+        ("client_id", u.client_id.as_str()),
+        ("object_id", u.object_id.as_str()),
+        ("msi_res_id", rid.as_str()),
+    ] {
+        let body: Value = http
+            .get(format!("{}/metadata/identity/oauth2/token", run.base_url()))
+            .query(&[
+                ("api-version", "2018-02-01"),
+                ("resource", ARM),
+                (key, value),
+            ])
+            .header("Metadata", "true")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body[key], value, "{key}");
+        assert_eq!(body["client_id"], u.client_id.as_str(), "{key}");
+    }
+}
