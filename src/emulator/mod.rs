@@ -371,11 +371,16 @@ impl Running {
              # App Service 2017-09-01 (legacy date forms; tokscope --flavour appservice2017):\nexport MSI_ENDPOINT={b}{APPSERVICE2017_PATH} MSI_SECRET={secret}\n\
              # Azure Arc (key files in {}; tokscope needs --arc-key-dir with that folder, real clients accept only the agent's):\nexport IDENTITY_ENDPOINT={b}/arc/metadata/identity/oauth2/token IMDS_ENDPOINT={b}\n\
              # Service Fabric ({sf_note}):\nexport IDENTITY_ENDPOINT={b}/sf/token IDENTITY_HEADER={secret} IDENTITY_SERVER_THUMBPRINT={thumbprint}\n\
-             # AKS workload identity (a pod; cluster issuer {}, token file rotated at 80 % of {} s):\nexport {}\n",
+             # AKS workload identity (a pod; cluster issuer {}, token file rotated at 80 % of {} s{}):\nexport {}\n",
             self.shared.config.arc_key_dir.display(),
             self.shared.cluster_issuer(),
             self.shared.config.sa_lifetime,
-            workload::exports(&self.shared)
+            if self.https.is_some() {
+                ""
+            } else {
+                "; the SDKs reach Entra over https only: add --tls"
+            },
+            self.pod_exports()
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
@@ -383,6 +388,18 @@ impl Running {
             system = self.shared.tenant.system_identity.client_id,
         ));
         out
+    }
+
+    /// What a pod of the demo cluster has in its environment, with the CA its SDKs must trust
+    /// when the emulator serves HTTPS.
+    pub fn pod_exports(&self) -> Vec<(&'static str, String)> {
+        let mut v = workload::exports(&self.shared);
+        if let Some(ca) = self.ca_pem_path() {
+            let ca = ca.display().to_string();
+            v.push(("REQUESTS_CA_BUNDLE", ca.clone()));
+            v.push(("NODE_EXTRA_CA_CERTS", ca));
+        }
+        v
     }
 }
 
