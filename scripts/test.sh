@@ -12,6 +12,15 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import azure.identity
 fi
 export TOKSCOPE_PYTHON="$PWD/$venv/bin/python"
 
+# The Azure CLI, in a venv of its own (it is large: made once, then reused).
+az_venv=.venv-az
+if [ ! -x "$az_venv/bin/az" ]; then
+  echo "== making $az_venv with azure-cli"
+  python3 -m venv "$az_venv"
+  "$az_venv/bin/pip" install --quiet --disable-pip-version-check azure-cli
+fi
+export TOKSCOPE_AZ="$PWD/$az_venv/bin/az"
+
 # The JavaScript clients: installed from the lock file, again only when it changed.
 node_dir=tests/interop/node
 if command -v npm >/dev/null; then

@@ -723,3 +723,60 @@ async fn imds_and_arc_echo_the_selector_they_were_given() {
         assert_eq!(body["client_id"], u.client_id.as_str(), "{key}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cloud_shell_hands_out_the_signed_in_users_token_and_tokscope_says_so() {
+    let run = emulator().await;
+    let user = run.shared.tenant.cloud_shell_user.clone();
+    let got = client(&run)
+        .fetch(
+            &endpoint(&run, Flavour::Cloudshell, Identity::SystemAssigned),
+            ARM,
+        )
+        .await
+        .unwrap();
+    let jwt = tokscope::token::decode(got.token.access_token.expose()).unwrap();
+    assert_eq!(jwt.claim_str("idtyp"), Some("user"));
+    assert_eq!(jwt.claim_str("upn"), Some(user.upn.as_str()));
+    assert_eq!(jwt.claim_str("unique_name"), Some(user.upn.as_str()));
+    assert_eq!(jwt.claim_str("scp"), Some("user_impersonation"));
+    assert_eq!(jwt.claim_str("name"), Some(user.name.as_str()));
+    assert!(jwt.claims["amr"].is_array());
+    assert!(jwt.claim_str("xms_mirid").is_none());
+
+    let url = format!("{}/oauth2/token", run.base_url());
+    let imds = run.base_url();
+    let env = [("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.as_str())];
+    let said = format!("the signed-in user {}", user.upn);
+    let (code, out, err) = tokscope(
+        &["get", "--flavour", "cloudshell", "--endpoint", &url],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("identity  {said}")), "{out}");
+    let (_, out, _) = tokscope(
+        &[
+            "get",
+            "--json",
+            "--flavour",
+            "cloudshell",
+            "--endpoint",
+            &url,
+        ],
+        &env,
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["identity"], said.as_str());
+    let (_, out, _) = tokscope(
+        &["doctor", "--flavour", "cloudshell", "--endpoint", &url],
+        &env,
+    );
+    // The doctor wraps its lines: compare with the wrapping undone.
+    let unwrapped = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(unwrapped.contains(&said), "{out}");
+    let (_, out, _) = tokscope(
+        &["report", "--flavour", "cloudshell", "--endpoint", &url],
+        &env,
+    );
+    assert!(out.contains(&said), "{out}");
+}

@@ -191,6 +191,20 @@ async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Want
             _ => error(flav, 400, "invalid_resource", &format!("AADSTS500011: The resource principal named {resource} was not found in the tenant named {}. This can happen if the application has not been installed by the administrator of the tenant.", shared.tenant_id())),
         };
     }
+    // Cloud Shell hands out the signed-in portal user's token; the legacy VM extension, on
+    // the same path, took a client_id for a user-assigned identity.
+    if flav == Flav::CloudShell && wanted == Wanted::System {
+        let t = mint::user_token_for(shared, resource, twist);
+        return json_response(
+            StatusCode::OK,
+            json!({
+                "access_token": t.token, "refresh_token": "",
+                "expires_in": (t.expires_on - t.not_before).to_string(),
+                "expires_on": format_expires_on(t.expires_on, shared.config.expires_on_format.unwrap_or(ExpiresOnFormat::String)),
+                "not_before": t.not_before.to_string(), "resource": resource, "token_type": "Bearer",
+            }),
+        );
+    }
     let Some(id) = mint::find_identity(shared, &wanted) else {
         return match flav {
             Flav::AppService | Flav::AppService2017 | Flav::AzureMl => {
