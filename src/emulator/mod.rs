@@ -40,6 +40,9 @@ pub const ARC_KEYS_MAX: usize = 64;
 /// same protocol as Azure ML does, which is what every current SDK expects of the pair.
 pub const APPSERVICE2017_PATH: &str = "/msi2017/token";
 
+/// IMDS's token path; the emulator also answers it in any case and with a trailing slash.
+pub const IMDS_TOKEN_PATH: &str = "/metadata/identity/oauth2/token";
+
 /// Tokens the cache holds at most.
 pub const CACHE_MAX: usize = 512;
 
@@ -225,7 +228,7 @@ impl Shared {
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/metadata/identity/oauth2/token", get(tokens::imds))
+        .route(IMDS_TOKEN_PATH, get(tokens::imds))
         .route("/arc/metadata/identity/oauth2/token", get(tokens::arc))
         .route("/oauth2/token", post(tokens::cloudshell))
         .route("/msi/token", get(tokens::appservice))
@@ -257,6 +260,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 .post(admin::set_faults)
                 .delete(admin::clear_faults),
         )
+        .fallback(tokens::fallback)
         .with_state(shared.clone())
         .layer(axum::middleware::map_response_with_state(
             shared.clone(),
@@ -367,11 +371,16 @@ impl Running {
              # App Service 2017-09-01 (legacy date forms; tokscope --flavour appservice2017):\nexport MSI_ENDPOINT={b}{APPSERVICE2017_PATH} MSI_SECRET={secret}\n\
              # Azure Arc (key files in {}; tokscope needs --arc-key-dir with that folder, real clients accept only the agent's):\nexport IDENTITY_ENDPOINT={b}/arc/metadata/identity/oauth2/token IMDS_ENDPOINT={b}\n\
              # Service Fabric ({sf_note}):\nexport IDENTITY_ENDPOINT={b}/sf/token IDENTITY_HEADER={secret} IDENTITY_SERVER_THUMBPRINT={thumbprint}\n\
-             # AKS workload identity (a pod; cluster issuer {}, token file rotated at 80 % of {} s):\nexport {}\n",
+             # AKS workload identity (a pod; cluster issuer {}, token file rotated at 80 % of {} s{}):\nexport {}\n",
             self.shared.config.arc_key_dir.display(),
             self.shared.cluster_issuer(),
             self.shared.config.sa_lifetime,
-            workload::exports(&self.shared)
+            if self.https.is_some() {
+                ""
+            } else {
+                "; the SDKs reach Entra over https only: add --tls"
+            },
+            self.pod_exports()
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
@@ -379,6 +388,18 @@ impl Running {
             system = self.shared.tenant.system_identity.client_id,
         ));
         out
+    }
+
+    /// What a pod of the demo cluster has in its environment, with the CA its SDKs must trust
+    /// when the emulator serves HTTPS.
+    pub fn pod_exports(&self) -> Vec<(&'static str, String)> {
+        let mut v = workload::exports(&self.shared);
+        if let Some(ca) = self.ca_pem_path() {
+            let ca = ca.display().to_string();
+            v.push(("REQUESTS_CA_BUNDLE", ca.clone()));
+            v.push(("NODE_EXTRA_CA_CERTS", ca));
+        }
+        v
     }
 }
 
