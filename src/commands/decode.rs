@@ -54,8 +54,11 @@ pub fn run(args: &DecodeArgs) -> Result<String> {
     let now = chrono::Utc::now().timestamp();
     if args.json {
         let mut v = serde_json::json!({"ok": true, "jwt": token::jwt_json(&jwt), "times": claims::times_json(&jwt, now)});
-        if jwt.is_unsigned() {
-            v["warnings"] = serde_json::json!([token::jwt::UNSIGNED_WARNING]);
+        if let (true, Some(map)) = (jwt.is_unsigned(), v.as_object_mut()) {
+            map.insert(
+                "warnings".into(),
+                serde_json::json!([token::jwt::UNSIGNED_WARNING]),
+            );
         }
         return Ok(v.to_string());
     }
