@@ -253,6 +253,17 @@ pub struct PollRetry {
     pub at: i64,
 }
 
+impl PollRetry {
+    /// "retry 2 after HTTP 503, next in 3 s", counted down from `now`.
+    pub fn describe(&self, now: i64) -> String {
+        let status = self
+            .status
+            .map_or("no answer".to_string(), |s| format!("HTTP {s}"));
+        let next = (self.at as f64 + self.wait_s - now as f64).max(0.0);
+        format!("retry {} after {status}, next in {next:.0} s", self.retry)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct WatchPanel {
     pub on: bool,
