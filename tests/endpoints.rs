@@ -650,3 +650,133 @@ async fn non_imds_flavours_retry_three_times_as_the_sdks_do() {
         .unwrap_err();
     assert!(e.message.contains("after 5 retries"), "{e}");
 }
+
+#[tokio::test]
+async fn imds_paths_as_msal_node_spells_them_and_unknown_paths_say_so() {
+    let run = emulator().await;
+    let b = run.base_url();
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        http.get(format!("{b}{path}"))
+            .query(&[("api-version", "2018-02-01"), ("resource", ARM)])
+            .header("Metadata", "true")
+            .send()
+    };
+    for path in [
+        "/metadata/identity/oauth2/token/",
+        "/Metadata/identity/oauth2/token",
+        "/METADATA/IDENTITY/OAUTH2/TOKEN/",
+    ] {
+        let r = get(path).await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    // Unknown paths fail fast (400, not a retried 404) with a body naming the right path.
+    let r = get("/metadata/identity/oauth2/tokens").await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("/metadata/identity/oauth2/token"));
+    let r = get("/msi/tokn").await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("/msi/token"),
+        "{body}"
+    );
+    let r = get("/nothing").await.unwrap();
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error"]["message"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn imds_and_arc_echo_the_selector_they_were_given() {
+    let run = emulator().await;
+    let t = &run.shared.tenant;
+    let u = &t.user_identities[0];
+    let rid = format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{}",
+        t.subscription_id, u.resource_group, u.name
+    );
+    let http = reqwest::Client::new();
+    for (key, value) in [
+        ("client_id", u.client_id.as_str()),
+        ("object_id", u.object_id.as_str()),
+        ("msi_res_id", rid.as_str()),
+    ] {
+        let body: Value = http
+            .get(format!("{}/metadata/identity/oauth2/token", run.base_url()))
+            .query(&[
+                ("api-version", "2018-02-01"),
+                ("resource", ARM),
+                (key, value),
+            ])
+            .header("Metadata", "true")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body[key], value, "{key}");
+        assert_eq!(body["client_id"], u.client_id.as_str(), "{key}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cloud_shell_hands_out_the_signed_in_users_token_and_tokscope_says_so() {
+    let run = emulator().await;
+    let user = run.shared.tenant.cloud_shell_user.clone();
+    let got = client(&run)
+        .fetch(
+            &endpoint(&run, Flavour::Cloudshell, Identity::SystemAssigned),
+            ARM,
+        )
+        .await
+        .unwrap();
+    let jwt = tokscope::token::decode(got.token.access_token.expose()).unwrap();
+    assert_eq!(jwt.claim_str("idtyp"), Some("user"));
+    assert_eq!(jwt.claim_str("upn"), Some(user.upn.as_str()));
+    assert_eq!(jwt.claim_str("unique_name"), Some(user.upn.as_str()));
+    assert_eq!(jwt.claim_str("scp"), Some("user_impersonation"));
+    assert_eq!(jwt.claim_str("name"), Some(user.name.as_str()));
+    assert!(jwt.claims["amr"].is_array());
+    assert!(jwt.claim_str("xms_mirid").is_none());
+
+    let url = format!("{}/oauth2/token", run.base_url());
+    let imds = run.base_url();
+    let env = [("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.as_str())];
+    let said = format!("the signed-in user {}", user.upn);
+    let (code, out, err) = tokscope(
+        &["get", "--flavour", "cloudshell", "--endpoint", &url],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("identity  {said}")), "{out}");
+    let (_, out, _) = tokscope(
+        &[
+            "get",
+            "--json",
+            "--flavour",
+            "cloudshell",
+            "--endpoint",
+            &url,
+        ],
+        &env,
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["identity"], said.as_str());
+    let (_, out, _) = tokscope(
+        &["doctor", "--flavour", "cloudshell", "--endpoint", &url],
+        &env,
+    );
+    // The doctor wraps its lines: compare with the wrapping undone.
+    let unwrapped = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(unwrapped.contains(&said), "{out}");
+    let (_, out, _) = tokscope(
+        &["report", "--flavour", "cloudshell", "--endpoint", &url],
+        &env,
+    );
+    assert!(out.contains(&said), "{out}");
+}

@@ -189,8 +189,15 @@ fn answered(
 
 fn token_ok(resource: &str, f: &Fetched) -> Check {
     let t = &f.token;
+    let holder = t
+        .jwt
+        .as_ref()
+        .map(crate::inspect::identity_kind)
+        .map_or(String::new(), |k| {
+            format!(", {}", crate::sanitize::sanitize(&k.to_string()))
+        });
     let evidence = format!(
-        "{} ({} chars) for {resource}, expires {} ({})",
+        "{} ({} chars) for {resource}{holder}, expires {} ({})",
         t.access_token.fingerprint(),
         t.access_token.len(),
         utc_string(t.expires_on),

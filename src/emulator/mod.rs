@@ -40,6 +40,9 @@ pub const ARC_KEYS_MAX: usize = 64;
 /// same protocol as Azure ML does, which is what every current SDK expects of the pair.
 pub const APPSERVICE2017_PATH: &str = "/msi2017/token";
 
+/// IMDS's token path; the emulator also answers it in any case and with a trailing slash.
+pub const IMDS_TOKEN_PATH: &str = "/metadata/identity/oauth2/token";
+
 /// Tokens the cache holds at most.
 pub const CACHE_MAX: usize = 512;
 
@@ -225,7 +228,7 @@ impl Shared {
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/metadata/identity/oauth2/token", get(tokens::imds))
+        .route(IMDS_TOKEN_PATH, get(tokens::imds))
         .route("/arc/metadata/identity/oauth2/token", get(tokens::arc))
         .route("/oauth2/token", post(tokens::cloudshell))
         .route("/msi/token", get(tokens::appservice))
@@ -257,6 +260,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 .post(admin::set_faults)
                 .delete(admin::clear_faults),
         )
+        .fallback(tokens::fallback)
         .with_state(shared.clone())
         .layer(axum::middleware::map_response_with_state(
             shared.clone(),

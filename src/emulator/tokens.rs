@@ -159,6 +159,7 @@ fn format_expires_on(epoch: i64, fmt: ExpiresOnFormat) -> Value {
 
 /// The shared path after each flavour has checked its own headers.
 async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Wanted) -> Response {
+    let selector = wanted.clone();
     let twist = match apply_faults(shared, flav).await {
         FaultOutcome::Respond(r) => return r,
         FaultOutcome::Twist(t) => t,
@@ -189,6 +190,20 @@ async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Want
             Flav::ServiceFabric => error(flav, 500, "InternalServerError", "An unexpected error occured while fetching the token."),
             _ => error(flav, 400, "invalid_resource", &format!("AADSTS500011: The resource principal named {resource} was not found in the tenant named {}. This can happen if the application has not been installed by the administrator of the tenant.", shared.tenant_id())),
         };
+    }
+    // Cloud Shell hands out the signed-in portal user's token; the legacy VM extension, on
+    // the same path, took a client_id for a user-assigned identity.
+    if flav == Flav::CloudShell && wanted == Wanted::System {
+        let t = mint::user_token_for(shared, resource, twist);
+        return json_response(
+            StatusCode::OK,
+            json!({
+                "access_token": t.token, "refresh_token": "",
+                "expires_in": (t.expires_on - t.not_before).to_string(),
+                "expires_on": format_expires_on(t.expires_on, shared.config.expires_on_format.unwrap_or(ExpiresOnFormat::String)),
+                "not_before": t.not_before.to_string(), "resource": resource, "token_type": "Bearer",
+            }),
+        );
     }
     let Some(id) = mint::find_identity(shared, &wanted) else {
         return match flav {
@@ -244,7 +259,25 @@ async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Want
             "expires_on": fmt(ExpiresOnFormat::Number), "resource": resource,
         }),
     };
+    let mut body = body;
+    if matches!(flav, Flav::Imds | Flav::Arc) {
+        echo_selector(&mut body, &selector);
+    }
     json_response(StatusCode::OK, body)
+}
+
+/// IMDS and an Arc agent that serves user-assigned identities name, in the answer, the
+/// identity they used, by the selector the request gave; MSAL refuses an Arc token without it.
+fn echo_selector(body: &mut Value, selector: &Wanted) {
+    let (key, value) = match selector {
+        Wanted::ObjectId(o) => ("object_id", o),
+        Wanted::ResourceId(r) => ("msi_res_id", r),
+        // client_id is always in the answer.
+        Wanted::System | Wanted::ClientId(_) => return,
+    };
+    if let Some(map) = body.as_object_mut() {
+        map.insert(key.to_string(), json!(value));
+    }
 }
 
 fn wanted_from(p: &[(String, String)], client: &str, object: &str, res: &str) -> Wanted {
@@ -448,3 +481,79 @@ pub async fn servicefabric(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> 
     )
     .await
 }
+
+/// The IMDS token path as the services that serve it match it: any case, with or without a
+/// trailing slash (msal-node asks for `…/token/` in lower case).
+fn is_imds_token_path(path: &str) -> bool {
+    path.trim_end_matches('/')
+        .eq_ignore_ascii_case(super::IMDS_TOKEN_PATH)
+}
+
+/// Every path no route has: the IMDS token path in its other spellings, else an error in the
+/// shape of the flavour the path belongs to, never an empty 404 (which IMDS clients retry).
+pub async fn fallback(
+    state: S,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    h: HeaderMap,
+    q: RawQuery,
+) -> Response {
+    let path = uri.path();
+    if is_imds_token_path(path) && method == axum::http::Method::GET {
+        return imds(state, h, q).await;
+    }
+    let State(s) = state;
+    count(&s);
+    let lower = path.to_ascii_lowercase();
+    // A URI path is printable ASCII (the rest arrives percent-encoded); keep it short.
+    let shown: String = path.chars().take(200).collect();
+    let what = format!("There is no {method} {shown} here.");
+    let flav = if lower.starts_with("/arc/") {
+        Flav::Arc
+    } else if lower.starts_with("/metadata") {
+        Flav::Imds
+    } else if lower.starts_with("/oauth2") {
+        Flav::CloudShell
+    } else if lower.starts_with("/msi") {
+        Flav::AppService
+    } else if lower.starts_with("/sf/") {
+        Flav::ServiceFabric
+    } else {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            json!({"error": {"code": "NotFound", "message": format!("{what} The emulator serves {} (token paths), /metadata/instance, /subscriptions and the Entra discovery documents.", TOKEN_PATHS)}}),
+        );
+    };
+    // 400, not 404: IMDS clients take a 404 for "updating" and retry for many seconds.
+    let (code, hint) = match flav {
+        Flav::Imds => (
+            "invalid_request",
+            format!("{what} The token path is {}.", super::IMDS_TOKEN_PATH),
+        ),
+        Flav::Arc => (
+            "invalid_request",
+            format!(
+                "{what} The Arc token path is /arc{}.",
+                super::IMDS_TOKEN_PATH
+            ),
+        ),
+        Flav::CloudShell => (
+            "BadRequest",
+            format!("{what} Cloud Shell's token path is POST /oauth2/token."),
+        ),
+        Flav::ServiceFabric => (
+            "NotFound",
+            format!("{what} Service Fabric's token path is /sf/token."),
+        ),
+        _ => (
+            "",
+            format!(
+                "{what} App Service's token path is /msi/token ({} for the 2017 date forms).",
+                super::APPSERVICE2017_PATH
+            ),
+        ),
+    };
+    error(flav, 400, code, &hint)
+}
+
+const TOKEN_PATHS: &str = "/metadata/identity/oauth2/token, /oauth2/token, /msi/token, /msi2017/token, /arc/metadata/identity/oauth2/token and /sf/token";

@@ -475,7 +475,7 @@ impl App {
             endpoint_url: endpoint.url.clone(),
             detected_from: endpoint.detected_from.clone(),
             endpoint_notes: endpoint.notes.clone(),
-            identity: endpoint.identity.to_string(),
+            identity: crate::inspect::identity_label(endpoint, None),
             demo: endpoint.detected_from.iter().any(|d| d == "--demo"),
             resources,
             selected,
@@ -681,6 +681,15 @@ impl App {
             }
         }
         let ours = same_resource(&resource, &self.resource);
+        // A user's token names its holder: the header says whose it is, not what was asked.
+        if let Some(user @ crate::inspect::IdentityKind::User { .. }) = result
+            .as_ref()
+            .ok()
+            .and_then(|f| f.token.jwt.as_ref().ok())
+            .map(crate::inspect::identity_kind)
+        {
+            self.identity = user.to_string();
+        }
         if kind == FetchKind::Poll && ours {
             if let Ok(f) = &result {
                 if f.retries > 0 {
