@@ -498,22 +498,7 @@ async fn the_ui_shows_the_chain_and_the_files_rotation() {
     let c = client(&run);
     let now = chrono::Utc::now().timestamp();
     let mut app = App::new(&ep, ARM, tokscope::assets::resource_presets(), now);
-    let deliver = |app: &mut App, kind: FetchKind, result| {
-        update(app, Action::Tick(now));
-        let resource = app.resource.clone();
-        update(
-            app,
-            Action::Fetched {
-                kind,
-                resource,
-                at: now,
-                latency: std::time::Duration::from_millis(5),
-                result: Box::new(result),
-            },
-        );
-    };
-    update(&mut app, Action::Refetch);
-    deliver(&mut app, FetchKind::User, c.fetch(&ep, ARM).await);
+    tui_fixture::deliver(&mut app, FetchKind::User, now, c.fetch(&ep, ARM).await);
     let screen = tui_fixture::render(&app, 120, 40);
     for want in [
         "chain     service-account token → Entra → this access token",
@@ -527,7 +512,7 @@ async fn the_ui_shows_the_chain_and_the_files_rotation() {
         assert!(screen.contains(want), "{want:?} missing from\n{screen}");
     }
     update(&mut app, Action::ToggleWatch);
-    deliver(&mut app, FetchKind::Poll, c.fetch(&ep, ARM).await);
+    tui_fixture::deliver(&mut app, FetchKind::Poll, now, c.fetch(&ep, ARM).await);
     update(&mut app, Action::GoTab(1));
     let screen = tui_fixture::render(&app, 120, 40);
     assert!(screen.contains("SA token, expires in"), "{screen}");
