@@ -21,7 +21,10 @@ mkdir -p "$OUT"
 # No real identity endpoint may leak in from the caller's environment, and no proxy may
 # sit between the clients and the loopback emulator.
 unset IDENTITY_ENDPOINT IDENTITY_HEADER IDENTITY_SERVER_THUMBPRINT IMDS_ENDPOINT \
-  MSI_ENDPOINT MSI_SECRET AZURE_POD_IDENTITY_AUTHORITY_HOST AZURE_CLIENT_ID
+  MSI_ENDPOINT MSI_SECRET AZURE_CLIENT_ID
+# An unset IMDS host means 169.254.169.254: until an emulator runs, point it at a closed
+# loopback port, so that a mistake here fails fast instead of leaving the machine.
+export AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:9
 export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 
 need() {
@@ -59,6 +62,7 @@ start_emulator() {
     http://127.*) ;;
     *) echo "bench: emulator did not start on loopback (got '$BASE'); see $log" >&2; exit 1 ;;
   esac
+  export AZURE_POD_IDENTITY_AUTHORITY_HOST=$BASE
 }
 
 # --- python with azure-identity, as scripts/test.sh makes it ----------------------------
@@ -191,7 +195,7 @@ section_optlevel() {
 
 # The terminal UI in a detached tmux at 80x24: time to the first frame and to the first token
 # on screen (polled every 5 ms, so a few ms of that is the polling), CPU over 60 s idle, and
-# peak RSS. Against a separate emulator, as on a VM; --demo also makes its RSA key first.
+# peak RSS. Against a separate emulator, as on a VM; --demo draws first, then makes its RSA key.
 tui_first_frame() { # $1: label, $2: the command to run in the pane
   local label=$1 frame token t0 t1 t2 screen
   shift
@@ -225,7 +229,7 @@ section_tui() {
   # What tmux itself takes to start a pane and show a line: subtract it from the figures below.
   tui_first_frame "baseline (printf in a tmux pane)" "printf 'tokscope │ sha256:'; sleep 10"
   tui_first_frame "--endpoint (emulator already running)" "$BIN --endpoint $BASE --flavour imds"
-  tui_first_frame "--demo (makes its key first)" "$BIN --demo"
+  tui_first_frame "--demo (draws, then makes its key)" "$BIN --demo"
 
   tmux -L tokscope-bench new-session -d -s b -x 80 -y 24 "exec $BIN --endpoint $BASE --flavour imds"
   sleep 2
