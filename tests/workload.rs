@@ -101,6 +101,32 @@ async fn a_subject_mismatch_names_the_exact_federated_credential_command() {
 }
 
 #[tokio::test]
+async fn the_older_code_for_a_mismatch_gets_the_same_hint() {
+    let e = failure(WorkloadFault::LegacyMismatch).await;
+    assert_eq!(e.code.as_deref(), Some("AADSTS70021"), "{e}");
+    assert_eq!(e.status, Some(400));
+    // The CR LF trailer is cut; the ids are request ids, not part of the message.
+    assert!(
+        e.message
+            .ends_with("Assertion Audience: 'api://AzureADTokenExchange'."),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.hint.contains("issuer, subject or audience differs"),
+        "{}",
+        e.hint
+    );
+    assert!(
+        e.hint
+            .contains("--subject \"system:serviceaccount:demo:Workload-sa\""),
+        "{}",
+        e.hint
+    );
+    assert!(e.hint.contains("case-sensitive"), "{}", e.hint);
+}
+
+#[tokio::test]
 async fn an_issuer_without_its_slash_is_called_out() {
     let e = failure(WorkloadFault::IssuerSlash).await;
     assert_eq!(e.code.as_deref(), Some("AADSTS700211"), "{e}");
