@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
-use tokscope::arm::{self, Client, Discovery, RetrySettings, SubscriptionSource};
+use tokscope::arm::{self, Client, Discovery, SubscriptionSource};
 use tokscope::assets::demo_tenant;
 use tokscope::emulator::{self, keys::Keys, Config, Fault, Running};
 use tokscope::endpoint::{
@@ -52,10 +52,11 @@ async fn token(run: &Running, identity: Identity, resource: &str) -> AccessToken
 }
 
 fn fast_retries(c: Client) -> Client {
-    c.with_retry(RetrySettings {
+    c.with_retry(RetryPolicy {
         max_retries: 3,
         base: Duration::from_millis(10),
-        max_wait: Duration::from_secs(5),
+        longest_wait: Duration::from_secs(5),
+        ..RetryPolicy::arm()
     })
 }
 

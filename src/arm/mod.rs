@@ -18,7 +18,7 @@ pub mod subscription;
 pub mod target;
 pub mod vms;
 
-pub use client::{Client, RequestRecord, RetrySettings};
+pub use client::{Client, RequestRecord};
 pub use errors::ErrorContext;
 pub use subscription::{discover_subscription, Discovery, Subscription, SubscriptionSource};
 pub use target::Target;

@@ -16,13 +16,14 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+pub use crate::net::RetryPolicy;
 pub use detect::{detect, EnvSnapshot, Overrides};
 pub use response::{ExpirySource, TokenResponse};
-pub use retry::RetryPolicy;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::net as http;
 pub use crate::net::is_loopback_url;
+use crate::net::{transport, Retries};
 use crate::secret::HeaderSecret;
 use request::{Call, Method};
 
@@ -223,7 +224,7 @@ impl TokenClient {
         }
         check_transport(ep)?;
         let call = request::build(ep, resource)?;
-        let mut retries = 0;
+        let mut retries = Retries::new(&self.retry, retry::retryable(ep.flavour));
         let mut authorization: Option<String> = None;
         loop {
             let answer = self.send(ep, &call, authorization.as_deref()).await?;
@@ -233,7 +234,7 @@ impl TokenClient {
                 return Ok(Fetched {
                     token,
                     latency: started.elapsed(),
-                    retries,
+                    retries: retries.count(),
                     server_date: server_date(&answer),
                     received_at,
                     federated: None,
@@ -262,26 +263,16 @@ impl TokenClient {
                 authorization = Some(format!("Basic {key}"));
                 continue;
             }
-            let retry_after = answer
-                .header("retry-after")
-                .and_then(|v| http::parse_retry_after(v, chrono::Utc::now()));
-            let wait = RetryPolicy::retryable(ep.flavour, answer.status)
-                .then(|| {
-                    self.retry
-                        .next_delay(answer.status, retries, started.elapsed(), retry_after)
-                })
-                .flatten();
-            match wait {
+            match retries.after(answer.status, answer.header("retry-after")) {
                 Some(wait) => {
                     if let Some(obs) = &self.on_retry {
                         obs(&RetryNote {
-                            retry: retries + 1,
+                            retry: retries.count(),
                             status: Some(answer.status),
                             wait,
                         });
                     }
                     tokio::time::sleep(wait).await;
-                    retries += 1;
                 }
                 None => {
                     let mut e = response::parse_error(
@@ -290,8 +281,8 @@ impl TokenClient {
                         &answer.headers,
                         &answer.body,
                     );
-                    if retries > 0 {
-                        e.message = format!("{} (after {retries} retries)", e.message);
+                    if retries.count() > 0 {
+                        e.message = format!("{} (after {} retries)", e.message, retries.count());
                     }
                     return Err(e);
                 }
@@ -401,55 +392,37 @@ fn check_transport(ep: &Endpoint) -> Result<()> {
 
 fn transport_error(ep: &Endpoint, e: &reqwest::Error) -> Error {
     // The URL is ours and carries no secret; reqwest's message may repeat it.
-    let cause = http::root_cause(e);
-    if e.is_timeout() {
-        return Error::new(
-            ErrorKind::Timeout,
-            format!("{} did not answer in time", ep.url),
-            format!(
-                "the {} endpoint is slow or hanging; try again, or raise --timeout",
-                ep.flavour.name()
-            ),
-        );
-    }
-    if !e.is_connect() {
-        return Error::new(
-            ErrorKind::Connect,
-            format!("the connection to {} broke before a complete answer ({cause})", ep.url),
-            "the endpoint, or something between it and tokscope, cut the connection: try again; if it repeats, run `tokscope doctor`",
-        );
-    }
-    if cause.contains("certificate") {
-        let hint = if ep.flavour == Flavour::Servicefabric {
-            "Service Fabric's certificate is trusted by IDENTITY_SERVER_THUMBPRINT only: check it is the one the platform (or `tokscope emulate --tls`) printed".to_string()
+    let timeout = format!(
+        "the {} endpoint is slow or hanging; try again, or raise --timeout",
+        ep.flavour.name()
+    );
+    let certificate = if ep.flavour == Flavour::Servicefabric {
+        "Service Fabric's certificate is trusted by IDENTITY_SERVER_THUMBPRINT only: check it is the one the platform (or `tokscope emulate --tls`) printed".to_string()
+    } else {
+        let extra: Vec<String> = crate::net::trust::installed()
+            .iter()
+            .map(|r| format!("{} ({})", r.path.display(), r.source))
+            .collect();
+        let trusted = if extra.is_empty() {
+            "no extra CA is trusted".to_string()
         } else {
-            let extra: Vec<String> = crate::net::trust::installed()
-                .iter()
-                .map(|r| format!("{} ({})", r.path.display(), r.source))
-                .collect();
-            let trusted = if extra.is_empty() {
-                "no extra CA is trusted".to_string()
-            } else {
-                format!("the CAs in {} are trusted too", extra.join(", "))
-            };
-            format!("the server's certificate is not one this machine trusts ({trusted}); for `tokscope emulate --tls`, pass --ca-file with the CA file it printed, or export REQUESTS_CA_BUNDLE as it says")
+            format!("the CAs in {} are trusted too", extra.join(", "))
         };
-        return Error::new(
-            ErrorKind::Connect,
-            format!(
-                "{} refused: its TLS certificate is not trusted ({cause})",
-                ep.url
-            ),
-            hint,
-        );
-    }
-    Error::new(
-        ErrorKind::Connect,
-        format!("nothing answered at {} ({cause})", ep.url),
-        format!(
-            "tokscope expected {} because {}. On Azure, check that a managed identity is enabled for this resource; elsewhere try `tokscope --demo`, or run `tokscope emulate` and point --endpoint at it",
-            ep.flavour.describe(),
-            ep.why()
-        ),
+        format!("the server's certificate is not one this machine trusts ({trusted}); for `tokscope emulate --tls`, pass --ca-file with the CA file it printed, or export REQUESTS_CA_BUNDLE as it says")
+    };
+    let unreachable = format!(
+        "tokscope expected {} because {}. On Azure, check that a managed identity is enabled for this resource; elsewhere try `tokscope --demo`, or run `tokscope emulate` and point --endpoint at it",
+        ep.flavour.describe(),
+        ep.why()
+    );
+    transport::error(
+        &ep.url,
+        e,
+        &transport::Advice {
+            timeout: &timeout,
+            broken: "the endpoint, or something between it and tokscope, cut the connection: try again; if it repeats, run `tokscope doctor`",
+            certificate: &certificate,
+            unreachable: &unreachable,
+        },
     )
 }

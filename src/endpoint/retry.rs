@@ -1,74 +1,15 @@
-//! When to try again, following what the official SDKs agree on.
-
-use std::time::Duration;
+//! Which answers each endpoint flavour retries, following what the official SDKs agree on.
+//! The schedule and the loop's bookkeeping are the shared engine in `net::retry`.
 
 use super::Flavour;
+use crate::net::retry::Retryable;
 
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// Total time retries may take. IMDS answers 410 for up to about 70 s while it updates.
-    pub budget: Duration,
-    /// Retries for statuses other than 410, which is retried until the budget is spent.
-    pub max_retries: u32,
-    /// First wait; doubles each time (azure-identity starts at 0.8 s).
-    pub base: Duration,
-    /// Longest single wait.
-    pub cap: Duration,
-    /// Shortest wait, even when Retry-After says 0: a 410 is retried for the whole budget,
-    /// and without a floor that would hammer an endpoint that throttles at 20 requests/s.
-    pub min_wait: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            budget: Duration::from_secs(75),
-            max_retries: 5,
-            base: Duration::from_millis(800),
-            cap: Duration::from_secs(20),
-            min_wait: Duration::from_millis(500),
-        }
-    }
-}
-
-impl RetryPolicy {
-    pub fn none() -> Self {
-        Self {
-            budget: Duration::ZERO,
-            max_retries: 0,
-            ..Self::default()
-        }
-    }
-
-    /// Never 400, 401 or 403. IMDS: 404, 410, 429, 5xx. Service Fabric: 429 only (its docs).
-    pub fn retryable(flavour: Flavour, status: u16) -> bool {
-        match flavour {
-            Flavour::Servicefabric => status == 429,
-            Flavour::Imds | Flavour::Arc => matches!(status, 404 | 410 | 429 | 500..=599),
-            _ => matches!(status, 408 | 429 | 500 | 502 | 503 | 504),
-        }
-    }
-
-    /// The wait before retry number `retry` (0-based), or None when the policy says stop.
-    pub fn next_delay(
-        &self,
-        status: u16,
-        retry: u32,
-        elapsed: Duration,
-        retry_after: Option<Duration>,
-    ) -> Option<Duration> {
-        if status != 410 && retry >= self.max_retries {
-            return None;
-        }
-        let backoff = self
-            .base
-            .saturating_mul(2u32.saturating_pow(retry.min(16)))
-            .min(self.cap);
-        let wait = retry_after.unwrap_or(backoff).max(self.min_wait);
-        elapsed
-            .checked_add(wait)
-            .is_some_and(|t| t <= self.budget)
-            .then_some(wait)
+/// Never 400, 401 or 403. IMDS and Arc: 404, 410, 429, 5xx. Service Fabric: 429 only (its docs).
+pub fn retryable(flavour: Flavour) -> Retryable {
+    match flavour {
+        Flavour::Servicefabric => |s| s == 429,
+        Flavour::Imds | Flavour::Arc => |s| matches!(s, 404 | 410 | 429 | 500..=599),
+        _ => |s| matches!(s, 408 | 429 | 500 | 502 | 503 | 504),
     }
 }
 
@@ -77,26 +18,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schedule_and_budget() {
-        let p = RetryPolicy::default();
-        assert_eq!(
-            p.next_delay(500, 0, Duration::ZERO, None),
-            Some(Duration::from_millis(800))
-        );
-        assert_eq!(
-            p.next_delay(500, 2, Duration::ZERO, None),
-            Some(Duration::from_millis(3200))
-        );
-        assert_eq!(p.next_delay(500, 5, Duration::ZERO, None), None);
-        assert!(p
-            .next_delay(410, 9, Duration::from_secs(40), None)
-            .is_some());
-        assert_eq!(p.next_delay(410, 9, Duration::from_secs(74), None), None);
-        assert_eq!(
-            p.next_delay(429, 0, Duration::ZERO, Some(Duration::from_secs(3))),
-            Some(Duration::from_secs(3))
-        );
-        assert!(!RetryPolicy::retryable(Flavour::Imds, 400));
-        assert!(!RetryPolicy::retryable(Flavour::Servicefabric, 404));
+    fn statuses_by_flavour() {
+        assert!(!retryable(Flavour::Imds)(400));
+        assert!(retryable(Flavour::Imds)(410));
+        assert!(!retryable(Flavour::Servicefabric)(404));
+        assert!(retryable(Flavour::Servicefabric)(429));
     }
 }

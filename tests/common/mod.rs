@@ -93,6 +93,7 @@ pub fn quick_retries() -> RetryPolicy {
         base: Duration::from_millis(10),
         cap: Duration::from_millis(50),
         min_wait: Duration::ZERO,
+        ..RetryPolicy::default()
     }
 }
 
