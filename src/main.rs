@@ -21,7 +21,12 @@ fn emit(text: &str, json: bool) -> Result<(), Error> {
 fn print_error(e: &Error, json: bool) {
     if json {
         // When stdout itself is what failed, say so on stderr instead.
-        if emit(&e.to_json().to_string(), true).is_ok() {
+        if emit(
+            &serde_json::json!({"ok": false, "error": e}).to_string(),
+            true,
+        )
+        .is_ok()
+        {
             return;
         }
     }

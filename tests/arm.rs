@@ -180,7 +180,7 @@ async fn authorization_failed_names_the_oid_and_the_role_to_grant() {
             format!("give the identity whose oid is {NO_ROLE_OID} a Reader role on the subscription: az role assignment create --assignee-object-id {NO_ROLE_OID} --role Reader --scope /subscriptions/{}", sub())
         );
         assert_eq!(e.request_ids.len(), 3);
-        let json = e.to_json();
+        let json = serde_json::json!({"ok": false, "error": e});
         assert!(json["error"]["request_ids"]["x-ms-request-id"].is_string());
         assert!(json["error"]["request_ids"]["x-ms-correlation-request-id"].is_string());
         assert!(json["error"]["request_ids"]["x-ms-routing-request-id"].is_string());

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::errors::{self, ErrorContext};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, RequestIds, Result};
 use crate::net::{
     describe_body, is_loopback_url, local_client, read_capped, transport, BodyEnd, Retries,
     RetryPolicy,
@@ -39,20 +39,7 @@ pub struct RequestRecord {
     /// None when nothing answered.
     pub status: Option<u16>,
     pub latency_ms: u64,
-    #[serde(serialize_with = "ids_as_map")]
-    pub request_ids: Vec<(String, String)>,
-}
-
-fn ids_as_map<S: serde::Serializer>(
-    ids: &[(String, String)],
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut m = s.serialize_map(Some(ids.len()))?;
-    for (k, v) in ids {
-        m.serialize_entry(k, v)?;
-    }
-    m.end()
+    pub request_ids: RequestIds,
 }
 
 impl RequestRecord {
@@ -235,7 +222,7 @@ impl Client {
                             url: url.to_string(),
                             status: None,
                             latency_ms: crate::duration::millis(started.elapsed()),
-                            request_ids: Vec::new(),
+                            request_ids: RequestIds::default(),
                         },
                         recorder,
                     );

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::client::REQUEST_ID_HEADERS;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, RequestIds};
 use crate::net::redact_outside;
 
 /// What the hints need to be specific: who is calling, on which subscription, for which audience.
@@ -35,7 +35,7 @@ impl ErrorContext {
 }
 
 /// The request-id headers present, in a fixed order. Names are lower case.
-pub fn request_ids(headers: &[(String, String)]) -> Vec<(String, String)> {
+pub fn request_ids(headers: &[(String, String)]) -> RequestIds {
     REQUEST_ID_HEADERS
         .iter()
         .filter_map(|name| {

@@ -98,7 +98,7 @@ async fn from_instance_metadata(
         url: url.clone(),
         status: None,
         latency_ms: 0,
-        request_ids: Vec::new(),
+        request_ids: crate::error::RequestIds::default(),
     };
     let answer = match sent {
         Ok(resp) => {

@@ -24,33 +24,19 @@ pub struct Inputs<'a> {
 /// The check and the request ids of the ARM answer it rests on.
 pub struct Finding {
     pub check: Check,
-    pub request_ids: Vec<(String, String)>,
+    pub request_ids: crate::error::RequestIds,
 }
 
 impl Finding {
     fn skip(evidence: String) -> Self {
         Self {
             check: Check::skip(ARM, evidence),
-            request_ids: Vec::new(),
+            request_ids: crate::error::RequestIds::default(),
         }
     }
 }
 
 /// `x-ms-request-id abc, x-ms-correlation-request-id def`
-fn ids_text(ids: &[(String, String)]) -> String {
-    ids.iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Request ids under names that say they came from ARM, apart from the token endpoint's.
-fn labelled(ids: &[(String, String)]) -> Vec<(String, String)> {
-    ids.iter()
-        .map(|(k, v)| (format!("arm {k}"), v.clone()))
-        .collect()
-}
-
 /// Fetch a token for ARM, find the subscription and list its VMs; every outcome is a check.
 pub async fn arm_check(i: Inputs<'_>) -> Finding {
     let Some(ep) = i.endpoint else {
@@ -99,11 +85,11 @@ pub async fn arm_check(i: Inputs<'_>) -> Finding {
         if list.pages == 1 { "" } else { "s" },
     );
     if !ids.is_empty() {
-        evidence = format!("{evidence} ({})", ids_text(&ids));
+        evidence = format!("{evidence} ({})", ids.text());
     }
     Finding {
         check: Check::pass(ARM, evidence),
-        request_ids: labelled(&ids),
+        request_ids: ids.labelled("arm "),
     }
 }
 
@@ -119,10 +105,10 @@ fn failed(prefix: &str, base: &str, step: &str, e: &Error) -> Finding {
     };
     let mut evidence = format!("{prefix}{step}: {said}");
     if !e.request_ids.is_empty() {
-        evidence = format!("{evidence} ({})", ids_text(&e.request_ids));
+        evidence = format!("{evidence} ({})", e.request_ids.text());
     }
     Finding {
         check: Check::fail(ARM, evidence, e.hint.clone()),
-        request_ids: labelled(&e.request_ids),
+        request_ids: e.request_ids.labelled("arm "),
     }
 }

@@ -29,7 +29,7 @@ pub struct Findings {
     pub checks: Vec<Check>,
     pub jwt: Option<Jwt>,
     pub fingerprint: Option<String>,
-    pub request_ids: Vec<(String, String)>,
+    pub request_ids: crate::error::RequestIds,
     pub received_at: Option<i64>,
     /// The token's warnings, as `tokscope get` and the terminal UI show them.
     pub warnings: Vec<String>,

@@ -85,7 +85,7 @@ pub fn parse_error(status: u16, headers: &[(String, String)], body: &[u8], cx: &
         );
         return err;
     };
-    let mut request_ids = Vec::new();
+    let mut request_ids = crate::error::RequestIds::default();
     for (k, v) in [
         ("trace_id", &e.trace_id),
         ("correlation_id", &e.correlation_id),

@@ -234,7 +234,7 @@ pub fn parse_error(
     body: &[u8],
 ) -> Error {
     let text = String::from_utf8_lossy(body);
-    let mut request_ids: Vec<(String, String)> = headers
+    let mut request_ids: crate::error::RequestIds = headers
         .iter()
         .filter(|(k, _)| {
             let k = k.to_ascii_lowercase();
