@@ -56,6 +56,29 @@ pub struct Error {
     /// Ids that support teams ask for (correlationId, x-ms-request-id …), by header or field name.
     #[serde(skip_serializing_if = "RequestIds::is_empty")]
     pub request_ids: RequestIds,
+    /// The well-known cause, read once where the answer is parsed, so that nothing later
+    /// matches the message's words again.
+    #[serde(skip)]
+    pub cause: Option<Cause>,
+}
+
+/// Causes of a refused token request that tokscope recognises and advises on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// An HTML page answered: a proxy or Docker Desktop's network, not the endpoint.
+    HtmlPage,
+    /// The resource is not on the endpoint's allow-list (Cloud Shell's AudienceNotSupported).
+    AudienceNotSupported,
+    /// The tenant knows no such resource (invalid_resource, AADSTS500011).
+    UnknownResource,
+    /// No managed identity matches the request.
+    NoIdentity,
+    /// The request arrived without `Metadata: true`.
+    MetadataHeaderMissing,
+    /// The platform's secret header was refused.
+    SecretRefused,
+    /// Docker Desktop's proxy answered for an unreachable network.
+    DockerProxy,
 }
 
 /// Request ids by header or field name, in the order they were found. Serialises as a map
@@ -157,6 +180,7 @@ impl Error {
             message: message.into(),
             hint: hint.into(),
             request_ids: RequestIds::default(),
+            cause: None,
         }
     }
 

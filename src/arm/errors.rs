@@ -100,6 +100,7 @@ pub fn from_answer(
         message,
         hint,
         request_ids: request_ids(headers),
+        cause: None,
     }
 }
 

@@ -113,6 +113,8 @@ pub fn parse_error(status: u16, headers: &[(String, String)], body: &[u8], cx: &
         kind: ErrorKind::Endpoint,
         status: Some(status),
         code: e.aadsts.map(|n| format!("AADSTS{n}")),
+        cause: (e.aadsts == Some(500011) || e.error == "invalid_resource")
+            .then_some(crate::error::Cause::UnknownResource),
         message: format!("({}) {description}", e.error),
         hint: hint(&e, cx),
         request_ids,
