@@ -2,6 +2,19 @@
 
 use serde::Deserialize;
 
+/// The portal user signed in to the demo Cloud Shell, whose delegated token Cloud Shell hands out.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CloudShellUser {
+    pub upn: String,
+    pub name: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub object_id: String,
+    /// The client application the portal signed the user in with.
+    pub app_id: String,
+    pub amr: Vec<String>,
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct Preset {
     pub name: String,
@@ -77,6 +90,7 @@ pub struct Tenant {
     pub tenant_created: i64,
     pub vm: DemoVm,
     pub system_identity: SystemIdentity,
+    pub cloud_shell_user: CloudShellUser,
     pub user_identities: Vec<UserIdentity>,
     pub vms: Vec<TenantVm>,
     pub workload: DemoWorkload,

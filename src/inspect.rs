@@ -17,7 +17,7 @@
 
 use std::fmt;
 
-use crate::endpoint::{ExpirySource, Fetched};
+use crate::endpoint::{Endpoint, ExpirySource, Fetched, Flavour, Identity};
 use crate::token::{claims, Jwt};
 
 /// Beyond this many seconds between this machine's clock and the endpoint's, tokens start to
@@ -87,6 +87,18 @@ pub struct Facts {
 pub struct Inspection {
     pub facts: Facts,
     pub warnings: Vec<String>,
+}
+
+/// The identity line every front end shows: the signed-in user when the token is a user's
+/// (Cloud Shell's always is), else the identity that was asked for.
+pub fn identity_label(ep: &Endpoint, jwt: Option<&Jwt>) -> String {
+    if let Some(kind @ IdentityKind::User { .. }) = jwt.map(identity_kind) {
+        return kind.to_string();
+    }
+    if ep.flavour == Flavour::Cloudshell && ep.identity == Identity::SystemAssigned {
+        return "the signed-in user (Cloud Shell hands out the portal user's token)".into();
+    }
+    ep.identity.to_string()
 }
 
 /// Who the claims say the token is for.

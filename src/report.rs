@@ -74,7 +74,7 @@ pub fn json_report(d: &Diagnosis, system: &SystemInfo, now: i64) -> Value {
             "flavour": ep.flavour.name(),
             "url": ep.url,
             "detected_from": ep.detected_from,
-            "identity": ep.identity.to_string(),
+            "identity": crate::inspect::identity_label(ep, d.jwt.as_ref()),
         })
     });
     let token = d.jwt.as_ref().map_or(Value::Null, |j| {
@@ -142,7 +142,8 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
                 ep.flavour.name(),
                 sanitize(&ep.url)
             );
-            let _ = writeln!(out, "- identity: {}", sanitize(&ep.identity.to_string()));
+            let who = crate::inspect::identity_label(ep, d.jwt.as_ref());
+            let _ = writeln!(out, "- identity: {}", sanitize(&who));
         }
         None => {
             let _ = writeln!(out, "- endpoint: none detected");

@@ -104,6 +104,7 @@ async fn tokscope_fetches_every_flavour_over_https_once_told() {
         Flavour::Cloudshell,
         Flavour::Appservice,
         Flavour::Appservice2017,
+        Flavour::Azureml,
         Flavour::Arc,
     ] {
         let ep = endpoint(&run, flavour, Identity::SystemAssigned);

@@ -14,11 +14,12 @@ use tokscope::emulator::{Config, ExpiresOnFormat, Fault};
 use tokscope::endpoint::{ExpirySource, Flavour, Identity};
 use tokscope::error::ErrorKind;
 
-const FLAVOURS: [Flavour; 6] = [
+const FLAVOURS: [Flavour; 7] = [
     Flavour::Imds,
     Flavour::Cloudshell,
     Flavour::Appservice,
     Flavour::Appservice2017,
+    Flavour::Azureml,
     Flavour::Arc,
     Flavour::Servicefabric,
 ];
@@ -86,13 +87,18 @@ async fn every_expires_on_format_is_understood() {
         ExpiresOnFormat::Windows,
         ExpiresOnFormat::Linux,
         ExpiresOnFormat::Iso,
+        ExpiresOnFormat::Docs,
     ] {
         let run = emulator_with(Config {
             expires_on_format: Some(fmt),
             ..Config::default()
         })
         .await;
-        for f in [Flavour::Cloudshell, Flavour::Appservice2017] {
+        for f in [
+            Flavour::Cloudshell,
+            Flavour::Appservice2017,
+            Flavour::Azureml,
+        ] {
             let got = client(&run)
                 .fetch(&endpoint(&run, f, Identity::SystemAssigned), ARM)
                 .await
@@ -126,6 +132,7 @@ async fn user_assigned_identities_by_each_id() {
             Flavour::Appservice2017,
             Identity::ClientId(u.client_id.clone()),
         ),
+        (Flavour::Azureml, Identity::ClientId(u.client_id.clone())),
         (Flavour::Cloudshell, Identity::ClientId(u.client_id.clone())),
         (Flavour::Arc, Identity::ClientId(u.client_id.clone())),
     ];
@@ -563,4 +570,213 @@ async fn get_warns_about_an_expired_token_and_a_wrong_audience() {
             "{resource}: {v}"
         );
     }
+}
+
+#[tokio::test]
+async fn azure_ml_answers_an_integer_and_knows_the_system_client_id() {
+    let run = emulator().await;
+    let sys = run.shared.tenant.system_identity.clone();
+    let b = run.base_url();
+    let secret = run.shared.config.identity_header.clone();
+    let http = reqwest::Client::new();
+    // As msal-node asks: clientid=$DEFAULT_IDENTITY_CLIENT_ID for the system identity.
+    let body: Value = http
+        .get(format!("{b}/msi/token"))
+        .query(&[
+            ("api-version", "2017-09-01"),
+            ("resource", ARM),
+            ("clientid", sys.client_id.as_str()),
+        ])
+        .header("secret", &secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body["expires_on"].is_i64(), "{body}");
+    let jwt = tokscope::token::decode(body["access_token"].as_str().unwrap()).unwrap();
+    assert_eq!(jwt.claim_str("appid"), Some(sys.client_id.as_str()));
+    // The legacy App Service path keeps its date strings.
+    let legacy: Value = http
+        .get(format!("{b}{}", tokscope::emulator::APPSERVICE2017_PATH))
+        .query(&[("api-version", "2017-09-01"), ("resource", ARM)])
+        .header("secret", &secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        legacy["expires_on"].as_str().unwrap().contains('/'),
+        "{legacy}"
+    );
+
+    // tokscope reads the pair as Azure ML and sends DEFAULT_IDENTITY_CLIENT_ID.
+    let ep = endpoint(&run, Flavour::Azureml, Identity::SystemAssigned);
+    assert_eq!(ep.system_client_id.as_deref(), Some(sys.client_id.as_str()));
+    let call = tokscope::endpoint::request::build(&ep, ARM).unwrap();
+    assert!(call
+        .query
+        .iter()
+        .any(|(k, v)| *k == "clientid" && *v == sys.client_id));
+    let got = client(&run).fetch(&ep, ARM).await.unwrap();
+    assert_eq!(got.token.expiry_source, ExpirySource::ExpiresOn);
+}
+
+#[tokio::test]
+async fn non_imds_flavours_retry_three_times_as_the_sdks_do() {
+    let run = emulator_with(Config {
+        faults: vec![Fault::parse("500").unwrap()],
+        ..Config::default()
+    })
+    .await;
+    let c = client_with(&run, quick_retries());
+    let e = c
+        .fetch(
+            &endpoint(&run, Flavour::Appservice, Identity::SystemAssigned),
+            ARM,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("after 3 retries"), "{e}");
+    let e = c
+        .fetch(
+            &endpoint(&run, Flavour::Imds, Identity::SystemAssigned),
+            ARM,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.message.contains("after 5 retries"), "{e}");
+}
+
+#[tokio::test]
+async fn imds_paths_as_msal_node_spells_them_and_unknown_paths_say_so() {
+    let run = emulator().await;
+    let b = run.base_url();
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        http.get(format!("{b}{path}"))
+            .query(&[("api-version", "2018-02-01"), ("resource", ARM)])
+            .header("Metadata", "true")
+            .send()
+    };
+    for path in [
+        "/metadata/identity/oauth2/token/",
+        "/Metadata/identity/oauth2/token",
+        "/METADATA/IDENTITY/OAUTH2/TOKEN/",
+    ] {
+        let r = get(path).await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    // Unknown paths fail fast (400, not a retried 404) with a body naming the right path.
+    let r = get("/metadata/identity/oauth2/tokens").await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("/metadata/identity/oauth2/token"));
+    let r = get("/msi/tokn").await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("/msi/token"),
+        "{body}"
+    );
+    let r = get("/nothing").await.unwrap();
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error"]["message"].is_string(), "{body}");
+}
+
+#[tokio::test]
+async fn imds_and_arc_echo_the_selector_they_were_given() {
+    let run = emulator().await;
+    let t = &run.shared.tenant;
+    let u = &t.user_identities[0];
+    let rid = format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{}",
+        t.subscription_id, u.resource_group, u.name
+    );
+    let http = reqwest::Client::new();
+    for (key, value) in [
+        ("client_id", u.client_id.as_str()),
+        ("object_id", u.object_id.as_str()),
+        ("msi_res_id", rid.as_str()),
+    ] {
+        let body: Value = http
+            .get(format!("{}/metadata/identity/oauth2/token", run.base_url()))
+            .query(&[
+                ("api-version", "2018-02-01"),
+                ("resource", ARM),
+                (key, value),
+            ])
+            .header("Metadata", "true")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body[key], value, "{key}");
+        assert_eq!(body["client_id"], u.client_id.as_str(), "{key}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cloud_shell_hands_out_the_signed_in_users_token_and_tokscope_says_so() {
+    let run = emulator().await;
+    let user = run.shared.tenant.cloud_shell_user.clone();
+    let got = client(&run)
+        .fetch(
+            &endpoint(&run, Flavour::Cloudshell, Identity::SystemAssigned),
+            ARM,
+        )
+        .await
+        .unwrap();
+    let jwt = tokscope::token::decode(got.token.access_token.expose()).unwrap();
+    assert_eq!(jwt.claim_str("idtyp"), Some("user"));
+    assert_eq!(jwt.claim_str("upn"), Some(user.upn.as_str()));
+    assert_eq!(jwt.claim_str("unique_name"), Some(user.upn.as_str()));
+    assert_eq!(jwt.claim_str("scp"), Some("user_impersonation"));
+    assert_eq!(jwt.claim_str("name"), Some(user.name.as_str()));
+    assert!(jwt.claims["amr"].is_array());
+    assert!(jwt.claim_str("xms_mirid").is_none());
+
+    let url = format!("{}/oauth2/token", run.base_url());
+    let imds = run.base_url();
+    let env = [("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.as_str())];
+    let said = format!("the signed-in user {}", user.upn);
+    let (code, out, err) = tokscope(
+        &["get", "--flavour", "cloudshell", "--endpoint", &url],
+        &env,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("identity  {said}")), "{out}");
+    let (_, out, _) = tokscope(
+        &[
+            "get",
+            "--json",
+            "--flavour",
+            "cloudshell",
+            "--endpoint",
+            &url,
+        ],
+        &env,
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["identity"], said.as_str());
+    let (_, out, _) = tokscope(
+        &["doctor", "--flavour", "cloudshell", "--endpoint", &url],
+        &env,
+    );
+    // The doctor wraps its lines: compare with the wrapping undone.
+    let unwrapped = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(unwrapped.contains(&said), "{out}");
+    let (_, out, _) = tokscope(
+        &["report", "--flavour", "cloudshell", "--endpoint", &url],
+        &env,
+    );
+    assert!(out.contains(&said), "{out}");
 }

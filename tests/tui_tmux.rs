@@ -645,3 +645,37 @@ fn the_arm_tab_takes_arm_url() {
         sc.contains("cannot reach http://127.0.0.1:9")
     });
 }
+
+#[test]
+fn ctrl_z_hands_the_terminal_to_the_shell_and_fg_brings_the_ui_back() {
+    if !tmux_ready("the Ctrl-Z TUI test") {
+        return;
+    }
+    // An interactive shell with job control, as over SSH; tokscope is started from its prompt.
+    let s = Session::start("suspend", "PS1='$ ' bash --norc --noprofile -i");
+    s.wait_for("the shell prompt", |sc| sc.starts_with('$'));
+    s.keys(&[&format!("{} --demo", quote(BIN)), "Enter"]);
+    s.wait_for("the demo token", |sc| sc.contains("expires in"));
+    assert!(s.alternate_screen_on());
+    s.keys(&["C-z"]);
+    let screen = s.wait_for("the shell's job message", |sc| sc.contains("Stopped"));
+    assert!(
+        !s.alternate_screen_on(),
+        "suspended with the alternate screen on"
+    );
+    assert!(!screen.contains("expires in"), "{screen}");
+    s.keys(&["fg", "Enter"]);
+    s.wait_for("the UI again after fg", |sc| sc.contains("expires in"));
+    assert!(s.alternate_screen_on());
+    // Still answering keys after the resume; Ctrl-L repaints in place; q quits cleanly.
+    s.keys(&["C-l"]);
+    std::thread::sleep(Duration::from_millis(300));
+    s.wait_for("the UI after Ctrl-L", |sc| sc.contains("expires in"));
+    s.keys(&["?"]);
+    s.wait_for("help after the resume", |sc| sc.contains("this help"));
+    s.keys(&["q", "q"]);
+    s.wait_for("the prompt after q", |sc| !sc.contains("this help"));
+    s.keys(&["echo EXITED:$?", "Enter"]);
+    s.wait_for("the exit status", |sc| sc.contains("EXITED:0"));
+    assert!(!s.alternate_screen_on(), "the alternate screen was left on");
+}

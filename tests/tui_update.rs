@@ -787,6 +787,11 @@ fn below_the_list_width_the_panel_takes_focus() {
 #[test]
 fn the_list_grows_with_the_terminal_and_the_header_keeps_the_resource() {
     let mut app = app();
+    let wide = render(&app, 200, 60);
+    assert!(
+        wide.contains("AKS (Entra integration)"),
+        "the longest name is whole:\n{wide}"
+    );
     let long = "api://a-rather-long-application-id-uri-for-a-custom-api/with/a/path";
     update(&mut app, Action::StartInput);
     update(&mut app, Action::InputText(long.into()));
@@ -873,6 +878,16 @@ fn watch_shows_retries_as_they_happen_and_marks_a_recovered_poll() {
     let screen = render(&app, 80, 24);
     assert!(
         screen.contains("retry 2 after HTTP 503, next in 3 s"),
+        "{screen}"
+    );
+    // Once the "watch on" note is gone, the status line says the same, instead of sitting on
+    // "next poll in 0 s" while the retries run.
+    app.note = None;
+    let screen = render(&app, 80, 24);
+    assert!(!screen.contains("next poll in 0 s"), "{screen}");
+    assert_eq!(
+        screen.matches("retry 2 after HTTP 503").count(),
+        2,
         "{screen}"
     );
     let mut f = fetched(&raw, NOW + 3540, NOW + 4);

@@ -373,3 +373,24 @@ async fn watch_honours_retry_after_when_retries_are_on() {
         .load(std::sync::atomic::Ordering::Relaxed);
     assert_eq!(requests, 4);
 }
+
+#[test]
+fn a_long_watch_keeps_bounded_memory_and_counts_every_poll() {
+    use tokscope::error::{Error, ErrorKind};
+    use tokscope::watch::{Timeline, LATENCY_WINDOW};
+    let mut t = Timeline::new(50);
+    let polls = LATENCY_WINDOW as u64 + 2_000;
+    let err = Err(Error::new(ErrorKind::Timeout, "no answer", "try again"));
+    for i in 0..polls {
+        // One slow poll early on: it leaves the percentile window but stays the maximum.
+        let ms = if i == 3 { 9_000 } else { 10 + i % 7 };
+        t.record(i64::try_from(i).unwrap(), Duration::from_millis(ms), &err);
+    }
+    assert_eq!(t.events().len(), 50);
+    assert_eq!(t.latencies_held(), LATENCY_WINDOW);
+    let s = t.summary();
+    assert_eq!(s.polls, polls);
+    assert_eq!(s.errors, polls);
+    assert_eq!(s.latency_max_ms, 9_000);
+    assert!(s.latency_p95_ms <= 16, "{s:?}");
+}

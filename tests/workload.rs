@@ -225,3 +225,155 @@ async fn plain_http_to_a_remote_authority_is_refused_before_anything_is_read() {
     let e = client(&run).fetch(&ep, ARM).await.unwrap_err();
     assert!(e.message.contains("is not https"), "{e}");
 }
+
+async fn doctor_on(run: &Running) -> tokscope::doctor::Diagnosis {
+    let opts = tokscope::doctor::Options {
+        resource: ARM.into(),
+        authority: None,
+        arm: None,
+        demo: false,
+    };
+    tokscope::doctor::diagnose(
+        &env_for(run, Flavour::Workload),
+        &Overrides::default(),
+        &client(run),
+        &opts,
+    )
+    .await
+}
+
+fn check<'a>(d: &'a tokscope::doctor::Diagnosis, name: &str) -> &'a tokscope::doctor::Check {
+    d.check(name)
+        .unwrap_or_else(|| panic!("no {name} check in {:?}", d.checks))
+}
+
+#[tokio::test]
+async fn doctor_names_the_federated_credential_for_a_subject_mismatch() {
+    use tokscope::doctor::Status;
+    let run = wi_emulator(&[WorkloadFault::WrongSubject]).await;
+    let d = doctor_on(&run).await;
+    assert_eq!(check(&d, "workload-env").status, Status::Pass);
+    // The file itself is a fine token; only the federation does not match it.
+    assert_eq!(check(&d, "sa-token").status, Status::Pass);
+    let t = check(&d, "token");
+    assert_eq!(t.status, Status::Fail);
+    assert!(t.evidence.contains("AADSTS700213"), "{}", t.evidence);
+    let issuer = run.shared.cluster_issuer();
+    let want = format!(
+        "az identity federated-credential create --name fic-demo-Workload-sa --identity-name <identity-name> --resource-group <resource-group> --issuer \"{issuer}\" --subject \"system:serviceaccount:demo:Workload-sa\" --audiences api://AzureADTokenExchange"
+    );
+    let hint = &t.hint;
+    assert!(hint.contains(&want), "{hint}");
+    assert!(
+        hint.contains(&format!(
+            "az identity list --query \"[?clientId=='{}']",
+            run.shared.workload_client_id()
+        )),
+        "{hint}"
+    );
+    assert!(d.exit_code() == 2);
+    // Entra's refusal still carries its clock, and here it agrees.
+    let c = check(&d, "clock");
+    assert_eq!(c.status, Status::Pass, "{c:?}");
+    assert!(
+        c.evidence.contains("Entra's clock agrees"),
+        "{}",
+        c.evidence
+    );
+}
+
+#[tokio::test]
+async fn doctor_compares_the_clock_with_entras_on_success_and_on_refusal() {
+    use tokscope::doctor::Status;
+    let run = emulator_with(Config {
+        clock_skew: 900,
+        ..Config::default()
+    })
+    .await;
+    let d = doctor_on(&run).await;
+    assert_ne!(check(&d, "token").status, Status::Fail);
+    let c = check(&d, "clock");
+    assert_eq!(c.status, Status::Fail, "{c:?}");
+    assert!(c.evidence.contains("Date is 15m"), "{}", c.evidence);
+
+    let run = emulator_with(Config {
+        clock_skew: -900,
+        workload_faults: vec![WorkloadFault::ExpiredAssertion],
+        ..Config::default()
+    })
+    .await;
+    let d = doctor_on(&run).await;
+    let t = check(&d, "token");
+    assert!(t.evidence.contains("AADSTS700024"), "{}", t.evidence);
+    assert!(
+        t.hint
+            .contains("Entra's clock is 15m 0s behind this machine's"),
+        "{}",
+        t.hint
+    );
+    let c = check(&d, "clock");
+    assert_eq!(c.status, Status::Fail, "{c:?}");
+    assert!(
+        c.evidence.contains("Entra's answer is stamped"),
+        "{}",
+        c.evidence
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn get_over_https_shows_both_tokens_and_the_chain_and_never_the_assertion() {
+    let run = emulator_with(Config {
+        tls: true,
+        ..Config::default()
+    })
+    .await;
+    let mut env: Vec<(String, String)> = run
+        .pod_exports()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    env.push(("AZURE_POD_IDENTITY_AUTHORITY_HOST".into(), run.base_url()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (code, out, err) = common::tokscope(&["get"], &env);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("flavour   workload"), "{out}");
+    assert!(
+        out.contains("service-account token (AZURE_FEDERATED_TOKEN_FILE"),
+        "{out}"
+    );
+    assert!(
+        out.contains("subject          system:serviceaccount:demo:workload-sa"),
+        "{out}"
+    );
+    assert!(out.contains("kubelet rotates  at ~80 %"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "chain  service-account token (system:serviceaccount:demo:workload-sa) → Entra {}",
+            run.base_url()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("access token\nholder    the user-assigned managed identity"),
+        "{out}"
+    );
+    assert!(!common::contains_jwt(&out), "{out}");
+
+    let (code, out, err) = common::tokscope(&["get", "--json"], &env);
+    assert_eq!(code, 0, "{err}");
+    assert!(!common::contains_jwt(&out), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let fed = &v["federated_token"];
+    assert_eq!(fed["subject"], "system:serviceaccount:demo:workload-sa");
+    assert_eq!(fed["namespace"], "demo");
+    assert_eq!(fed["service_account"], "workload-sa");
+    assert_eq!(fed["issuer"], run.shared.cluster_issuer());
+    assert_eq!(fed["audiences"][0], "api://AzureADTokenExchange");
+    assert!(fed["expires_in_s"].as_i64().unwrap() > 3000);
+    assert!(fed["rotation_due"].as_i64().unwrap() < fed["expires_at"].as_i64().unwrap());
+    assert!(fed["assertion"].is_null());
+    assert_eq!(
+        v["jwt"]["claims"]["appid"],
+        run.shared.workload_client_id().as_str()
+    );
+}

@@ -55,7 +55,7 @@ pub fn success_json(
     let mut out = json!({
         "ok": true,
         "source": ep.source_json(),
-        "identity": ep.identity.to_string(),
+        "identity": crate::inspect::identity_label(ep, t.jwt.as_ref().ok()),
         "resource": resource,
         "token": tok,
         "jwt": jwt_json,
@@ -189,7 +189,11 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
         ep.flavour.describe()
     );
     let _ = writeln!(out, "endpoint  {}", ep.url);
-    let _ = writeln!(out, "identity  {}", ep.identity);
+    let _ = writeln!(
+        out,
+        "identity  {}",
+        crate::sanitize::sanitize(&crate::inspect::identity_label(ep, t.jwt.as_ref().ok()))
+    );
     let _ = writeln!(out, "resource  {resource}");
     let _ = writeln!(
         out,

@@ -52,7 +52,8 @@ fn demo_overrides(run: &Running, flavour: Flavour) -> Overrides {
     let (url, secret) = match flavour {
         Flavour::Imds | Flavour::Azcli => (b, None),
         Flavour::Cloudshell => (format!("{b}/oauth2/token"), None),
-        Flavour::Appservice | Flavour::Appservice2017 => (format!("{b}/msi/token"), secret),
+        Flavour::Appservice | Flavour::Azureml => (format!("{b}/msi/token"), secret),
+        Flavour::Appservice2017 => (format!("{b}{}", emulator::APPSERVICE2017_PATH), secret),
         Flavour::Arc => (format!("{b}/arc/metadata/identity/oauth2/token"), None),
         Flavour::Servicefabric => (format!("{b}/sf/token"), secret),
         Flavour::Workload => {

@@ -67,7 +67,14 @@ pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Fi
             if e.status.is_some() || e.kind == ErrorKind::BadResponse {
                 f.checks.push(token_error(&opts.resource, &e));
             }
-            skip_rest(f, "no token", &[JWT, CLOCK, SIGNATURE]);
+            skip_rest(f, "no token", &[JWT]);
+            // Entra's refusal still tells its time, which is what a 700024 turns on.
+            let now = chrono::Utc::now().timestamp();
+            f.checks.push(
+                super::workload::entra_clock(&e, now)
+                    .unwrap_or_else(|| Check::skip(CLOCK, "no token")),
+            );
+            skip_rest(f, "no token", &[SIGNATURE]);
             return;
         }
     };
@@ -182,8 +189,15 @@ fn answered(
 
 fn token_ok(resource: &str, f: &Fetched) -> Check {
     let t = &f.token;
+    let holder = t
+        .jwt
+        .as_ref()
+        .map(crate::inspect::identity_kind)
+        .map_or(String::new(), |k| {
+            format!(", {}", crate::sanitize::sanitize(&k.to_string()))
+        });
     let evidence = format!(
-        "{} ({} chars) for {resource}, expires {} ({})",
+        "{} ({} chars) for {resource}{holder}, expires {} ({})",
         t.access_token.fingerprint(),
         t.access_token.len(),
         utc_string(t.expires_on),

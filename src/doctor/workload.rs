@@ -98,3 +98,21 @@ pub async fn checks(env: &EnvSnapshot, ep: Option<&Endpoint>, timeout: Duration)
     );
     out
 }
+
+/// The clock against Entra's when the exchange was refused: Entra's error body carries its own
+/// time (`timestamp`), to the second. None when the answer was not Entra's.
+pub fn entra_clock(e: &crate::error::Error, now: i64) -> Option<Check> {
+    use super::token::{CLOCK, SKEW_FAIL, SKEW_WARN};
+    let (_, ts) = e.request_ids.iter().find(|(k, _)| k == "timestamp")?;
+    let entra = crate::endpoint::entra::entra_time(ts)?;
+    let evidence = format!(
+        "Entra's answer is stamped {ts}: {}",
+        crate::endpoint::entra::entra_clock_words(entra, now)
+    );
+    let hint = "a clock off by minutes puts the service-account token outside its valid time range (AADSTS700024): sync this machine's clock (timedatectl status, chronyc tracking) and the cluster nodes'";
+    Some(match (entra - now).abs() {
+        s if s > SKEW_FAIL => Check::fail(CLOCK, evidence, hint),
+        s if s > SKEW_WARN => Check::warn(CLOCK, evidence, hint),
+        _ => Check::pass(CLOCK, evidence),
+    })
+}

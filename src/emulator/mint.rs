@@ -73,7 +73,15 @@ pub fn vm_id(shared: &Shared) -> String {
 
 pub fn find_identity(shared: &Shared, wanted: &Wanted) -> Option<Ident> {
     let t = &shared.tenant;
-    if *wanted == Wanted::System {
+    // The system identity has a client id too; Azure ML clients name it by that
+    // (DEFAULT_IDENTITY_CLIENT_ID), and the platforms answer with the system identity.
+    let names_system = match wanted {
+        Wanted::System => true,
+        Wanted::ClientId(c) => c.eq_ignore_ascii_case(&t.system_identity.client_id),
+        Wanted::ObjectId(o) => o.eq_ignore_ascii_case(&t.system_identity.object_id),
+        Wanted::ResourceId(_) => false,
+    };
+    if names_system {
         return Some(Ident {
             client_id: t.system_identity.client_id.clone(),
             object_id: t.system_identity.object_id.clone(),
@@ -165,6 +173,59 @@ fn mint(shared: &Shared, id: &Ident, resource: &str, twist: Twist) -> Cached {
         not_before: iat,
         expires_on: exp,
     }
+}
+
+/// Cloud Shell's token: the signed-in portal user's delegated one, not a managed identity's.
+fn mint_user(shared: &Shared, resource: &str, twist: Twist) -> Cached {
+    let u = &shared.tenant.cloud_shell_user;
+    let now = shared.now();
+    let (iat, exp) = match twist {
+        Twist::Expired => (now - 600 - shared.config.lifetime, now - 600),
+        _ => (now - 300, now + shared.config.lifetime),
+    };
+    let aud = match twist {
+        Twist::WrongAud => "https://wrong-audience.example.com/".to_string(),
+        _ => resource.to_string(),
+    };
+    let c = json!({
+        "aud": aud, "iss": shared.issuer(), "iat": iat, "nbf": iat, "exp": exp,
+        "acr": "1", "aio": random_b64(36), "amr": u.amr,
+        "appid": u.app_id, "appidacr": "0",
+        "family_name": u.family_name, "given_name": u.given_name,
+        "idtyp": "user", "ipaddr": "127.0.0.1", "name": u.name,
+        "oid": u.object_id, "rh": format!("0.{}.", random_b64(30)),
+        "scp": "user_impersonation", "sub": random_b64(32),
+        "tid": shared.tenant_id(), "unique_name": u.upn, "upn": u.upn,
+        "uti": random_b64(16), "ver": "1.0",
+    });
+    let claims = match c {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    Cached {
+        token: shared.keys.sign(&claims),
+        not_before: iat,
+        expires_on: exp,
+    }
+}
+
+/// The signed-in user's cached token for `resource`, as Cloud Shell caches it.
+pub fn user_token_for(shared: &Shared, resource: &str, twist: Twist) -> Cached {
+    if twist != Twist::None {
+        return mint_user(shared, resource, twist);
+    }
+    let oid = &shared.tenant.cloud_shell_user.object_id;
+    let (now, refresh_before) = (shared.now(), shared.config.refresh_before);
+    let mut cache = match shared.cache.lock() {
+        Ok(c) => c,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some(c) = cache.fresh(oid, resource, now, refresh_before) {
+        return c;
+    }
+    let fresh = mint_user(shared, resource, twist);
+    cache.put(oid, resource, fresh.clone(), now, refresh_before);
+    fresh
 }
 
 /// The cached token for (identity, resource), replaced only within `refresh_before` of expiry.

@@ -36,6 +36,13 @@ pub const ADMIN_TOKEN_HEADER: &str = "x-tokscope-admin-token";
 /// Arc challenge keys outstanding at once; the oldest goes (with its file) to make room.
 pub const ARC_KEYS_MAX: usize = 64;
 
+/// App Service's legacy 2017-09-01 endpoint, with its date forms; `/msi/token` answers the
+/// same protocol as Azure ML does, which is what every current SDK expects of the pair.
+pub const APPSERVICE2017_PATH: &str = "/msi2017/token";
+
+/// IMDS's token path; the emulator also answers it in any case and with a trailing slash.
+pub const IMDS_TOKEN_PATH: &str = "/metadata/identity/oauth2/token";
+
 /// Tokens the cache holds at most.
 pub const CACHE_MAX: usize = 512;
 
@@ -78,6 +85,9 @@ pub enum ExpiresOnFormat {
     Linux,
     /// `2026-11-24T01:59:18.0000000+00:00`.
     Iso,
+    /// `11/24/2026 01:59:18 AM +00:00`, hours modulo 12 as the App Service 2017 docs' sample
+    /// (`09/14/2017 00:00:00 PM +00:00`) writes them.
+    Docs,
 }
 
 #[derive(Debug, Clone)]
@@ -218,10 +228,11 @@ impl Shared {
 
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/metadata/identity/oauth2/token", get(tokens::imds))
+        .route(IMDS_TOKEN_PATH, get(tokens::imds))
         .route("/arc/metadata/identity/oauth2/token", get(tokens::arc))
         .route("/oauth2/token", post(tokens::cloudshell))
         .route("/msi/token", get(tokens::appservice))
+        .route(APPSERVICE2017_PATH, get(tokens::appservice2017))
         .route("/sf/token", get(tokens::servicefabric))
         .route("/metadata/instance", get(discovery::instance))
         .route(
@@ -249,6 +260,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
                 .post(admin::set_faults)
                 .delete(admin::clear_faults),
         )
+        .fallback(tokens::fallback)
         .with_state(shared.clone())
         .layer(axum::middleware::map_response_with_state(
             shared.clone(),
@@ -355,20 +367,39 @@ impl Running {
             "# IMDS (Azure VM):\nexport AZURE_POD_IDENTITY_AUTHORITY_HOST={b}\n\
              # Cloud Shell / legacy VM extension:\nexport MSI_ENDPOINT={b}/oauth2/token\n\
              # App Service (2019-08-01):\nexport IDENTITY_ENDPOINT={b}/msi/token IDENTITY_HEADER={secret}\n\
-             # App Service 2017-09-01 / Azure ML:\nexport MSI_ENDPOINT={b}/msi/token MSI_SECRET={secret}\n\
+             # Azure Machine Learning (MSI_ENDPOINT + MSI_SECRET; expires_on an integer):\nexport MSI_ENDPOINT={b}/msi/token MSI_SECRET={secret} DEFAULT_IDENTITY_CLIENT_ID={system}\n\
+             # App Service 2017-09-01 (legacy date forms; tokscope --flavour appservice2017):\nexport MSI_ENDPOINT={b}{APPSERVICE2017_PATH} MSI_SECRET={secret}\n\
              # Azure Arc (key files in {}; tokscope needs --arc-key-dir with that folder, real clients accept only the agent's):\nexport IDENTITY_ENDPOINT={b}/arc/metadata/identity/oauth2/token IMDS_ENDPOINT={b}\n\
              # Service Fabric ({sf_note}):\nexport IDENTITY_ENDPOINT={b}/sf/token IDENTITY_HEADER={secret} IDENTITY_SERVER_THUMBPRINT={thumbprint}\n\
-             # AKS workload identity (a pod; cluster issuer {}, token file rotated at 80 % of {} s):\nexport {}\n",
+             # AKS workload identity (a pod; cluster issuer {}, token file rotated at 80 % of {} s{}):\nexport {}\n",
             self.shared.config.arc_key_dir.display(),
             self.shared.cluster_issuer(),
             self.shared.config.sa_lifetime,
-            workload::exports(&self.shared)
+            if self.https.is_some() {
+                ""
+            } else {
+                "; the SDKs reach Entra over https only: add --tls"
+            },
+            self.pod_exports()
                 .iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
-                .join(" ")
+                .join(" "),
+            system = self.shared.tenant.system_identity.client_id,
         ));
         out
+    }
+
+    /// What a pod of the demo cluster has in its environment, with the CA its SDKs must trust
+    /// when the emulator serves HTTPS.
+    pub fn pod_exports(&self) -> Vec<(&'static str, String)> {
+        let mut v = workload::exports(&self.shared);
+        if let Some(ca) = self.ca_pem_path() {
+            let ca = ca.display().to_string();
+            v.push(("REQUESTS_CA_BUNDLE", ca.clone()));
+            v.push(("NODE_EXTRA_CA_CERTS", ca));
+        }
+        v
     }
 }
 

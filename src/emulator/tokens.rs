@@ -24,6 +24,7 @@ enum Flav {
     CloudShell,
     AppService,
     AppService2017,
+    AzureMl,
     ServiceFabric,
 }
 
@@ -65,7 +66,7 @@ fn error(flav: Flav, status: u16, code: &str, message: &str) -> Response {
             json_response(st, json!({"error": code, "error_description": message}))
         }
         Flav::CloudShell => json_response(st, json!({"error": {"code": code, "message": message}})),
-        Flav::AppService | Flav::AppService2017 => {
+        Flav::AppService | Flav::AppService2017 | Flav::AzureMl => {
             let cid = mint::random_uuid();
             let mut r = json_response(
                 st,
@@ -142,11 +143,23 @@ fn format_expires_on(epoch: i64, fmt: ExpiresOnFormat) -> Value {
         ExpiresOnFormat::Windows => json!(t.format("%m/%d/%Y %-I:%M:%S %p +00:00").to_string()),
         ExpiresOnFormat::Linux => json!(t.format("%m/%d/%Y %H:%M:%S +00:00").to_string()),
         ExpiresOnFormat::Iso => json!(t.format("%Y-%m-%dT%H:%M:%S.0000000+00:00").to_string()),
+        ExpiresOnFormat::Docs => {
+            // The docs' own sample writes noon as `00:00:00 PM`: the hour modulo 12, zero-padded.
+            let hour = t.format("%H").to_string().parse::<u32>().unwrap_or(0);
+            json!(format!(
+                "{} {:02}{} {} +00:00",
+                t.format("%m/%d/%Y"),
+                hour % 12,
+                t.format(":%M:%S"),
+                if hour < 12 { "AM" } else { "PM" }
+            ))
+        }
     }
 }
 
 /// The shared path after each flavour has checked its own headers.
 async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Wanted) -> Response {
+    let selector = wanted.clone();
     let twist = match apply_faults(shared, flav).await {
         FaultOutcome::Respond(r) => return r,
         FaultOutcome::Twist(t) => t,
@@ -154,7 +167,7 @@ async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Want
     };
     let Some(resource) = resource else {
         return match flav {
-            Flav::AppService | Flav::AppService2017 => {
+            Flav::AppService | Flav::AppService2017 | Flav::AzureMl => {
                 error(flav, 400, "", "The resource parameter is required.")
             }
             Flav::ServiceFabric => error(
@@ -178,9 +191,23 @@ async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Want
             _ => error(flav, 400, "invalid_resource", &format!("AADSTS500011: The resource principal named {resource} was not found in the tenant named {}. This can happen if the application has not been installed by the administrator of the tenant.", shared.tenant_id())),
         };
     }
+    // Cloud Shell hands out the signed-in portal user's token; the legacy VM extension, on
+    // the same path, took a client_id for a user-assigned identity.
+    if flav == Flav::CloudShell && wanted == Wanted::System {
+        let t = mint::user_token_for(shared, resource, twist);
+        return json_response(
+            StatusCode::OK,
+            json!({
+                "access_token": t.token, "refresh_token": "",
+                "expires_in": (t.expires_on - t.not_before).to_string(),
+                "expires_on": format_expires_on(t.expires_on, shared.config.expires_on_format.unwrap_or(ExpiresOnFormat::String)),
+                "not_before": t.not_before.to_string(), "resource": resource, "token_type": "Bearer",
+            }),
+        );
+    }
     let Some(id) = mint::find_identity(shared, &wanted) else {
         return match flav {
-            Flav::AppService | Flav::AppService2017 => {
+            Flav::AppService | Flav::AppService2017 | Flav::AzureMl => {
                 error(flav, 400, "", "Unable to load the proper Managed Identity.")
             }
             Flav::ServiceFabric => error(
@@ -222,12 +249,35 @@ async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Want
             "access_token": t.token, "expires_on": fmt(ExpiresOnFormat::Windows),
             "resource": resource, "token_type": "Bearer",
         }),
+        // Azure ML writes expires_on as a JSON integer: MSAL Python does int(expires_on).
+        Flav::AzureMl => json!({
+            "access_token": t.token, "expires_on": fmt(ExpiresOnFormat::Number),
+            "resource": resource, "token_type": "Bearer",
+        }),
         Flav::ServiceFabric => json!({
             "token_type": "Bearer", "access_token": t.token,
             "expires_on": fmt(ExpiresOnFormat::Number), "resource": resource,
         }),
     };
+    let mut body = body;
+    if matches!(flav, Flav::Imds | Flav::Arc) {
+        echo_selector(&mut body, &selector);
+    }
     json_response(StatusCode::OK, body)
+}
+
+/// IMDS and an Arc agent that serves user-assigned identities name, in the answer, the
+/// identity they used, by the selector the request gave; MSAL refuses an Arc token without it.
+fn echo_selector(body: &mut Value, selector: &Wanted) {
+    let (key, value) = match selector {
+        Wanted::ObjectId(o) => ("object_id", o),
+        Wanted::ResourceId(r) => ("msi_res_id", r),
+        // client_id is always in the answer.
+        Wanted::System | Wanted::ClientId(_) => return,
+    };
+    if let Some(map) = body.as_object_mut() {
+        map.insert(key.to_string(), json!(value));
+    }
 }
 
 fn wanted_from(p: &[(String, String)], client: &str, object: &str, res: &str) -> Wanted {
@@ -359,25 +409,45 @@ pub async fn appservice(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Res
             };
             issue(&s, Flav::AppService, param(&p, "resource"), wanted).await
         }
-        Some("2017-09-01") => {
-            if header(&h, "secret") != Some(secret.as_str()) {
-                return error(
-                    Flav::AppService2017,
-                    401,
-                    "",
-                    "The secret header is missing or does not match.",
-                );
-            }
-            let wanted =
-                param(&p, "clientid").map_or(Wanted::System, |c| Wanted::ClientId(c.into()));
-            issue(&s, Flav::AppService2017, param(&p, "resource"), wanted).await
-        }
+        Some("2017-09-01") => msi_2017(&s, Flav::AzureMl, &h, &p).await,
         other => error(
             Flav::AppService,
             400,
             "",
             &format!(
                 "api-version {} is not supported: use 2019-08-01 or 2017-09-01.",
+                other.unwrap_or("(none)")
+            ),
+        ),
+    }
+}
+
+/// The 2017-09-01 protocol: Azure ML on `/msi/token`, App Service's legacy dates on
+/// [`super::APPSERVICE2017_PATH`]. Both take the identity as `clientid`.
+async fn msi_2017(s: &Shared, flav: Flav, h: &HeaderMap, p: &[(String, String)]) -> Response {
+    if header(h, "secret") != Some(s.config.identity_header.as_str()) {
+        return error(
+            flav,
+            401,
+            "",
+            "The secret header is missing or does not match.",
+        );
+    }
+    let wanted = param(p, "clientid").map_or(Wanted::System, |c| Wanted::ClientId(c.into()));
+    issue(s, flav, param(p, "resource"), wanted).await
+}
+
+pub async fn appservice2017(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    count(&s);
+    let p = params(q.as_deref());
+    match param(&p, "api-version") {
+        Some("2017-09-01") => msi_2017(&s, Flav::AppService2017, &h, &p).await,
+        other => error(
+            Flav::AppService2017,
+            400,
+            "",
+            &format!(
+                "api-version {} is not supported: use 2017-09-01.",
                 other.unwrap_or("(none)")
             ),
         ),
@@ -411,3 +481,79 @@ pub async fn servicefabric(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> 
     )
     .await
 }
+
+/// The IMDS token path as the services that serve it match it: any case, with or without a
+/// trailing slash (msal-node asks for `…/token/` in lower case).
+fn is_imds_token_path(path: &str) -> bool {
+    path.trim_end_matches('/')
+        .eq_ignore_ascii_case(super::IMDS_TOKEN_PATH)
+}
+
+/// Every path no route has: the IMDS token path in its other spellings, else an error in the
+/// shape of the flavour the path belongs to, never an empty 404 (which IMDS clients retry).
+pub async fn fallback(
+    state: S,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    h: HeaderMap,
+    q: RawQuery,
+) -> Response {
+    let path = uri.path();
+    if is_imds_token_path(path) && method == axum::http::Method::GET {
+        return imds(state, h, q).await;
+    }
+    let State(s) = state;
+    count(&s);
+    let lower = path.to_ascii_lowercase();
+    // A URI path is printable ASCII (the rest arrives percent-encoded); keep it short.
+    let shown: String = path.chars().take(200).collect();
+    let what = format!("There is no {method} {shown} here.");
+    let flav = if lower.starts_with("/arc/") {
+        Flav::Arc
+    } else if lower.starts_with("/metadata") {
+        Flav::Imds
+    } else if lower.starts_with("/oauth2") {
+        Flav::CloudShell
+    } else if lower.starts_with("/msi") {
+        Flav::AppService
+    } else if lower.starts_with("/sf/") {
+        Flav::ServiceFabric
+    } else {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            json!({"error": {"code": "NotFound", "message": format!("{what} The emulator serves {} (token paths), /metadata/instance, /subscriptions and the Entra discovery documents.", TOKEN_PATHS)}}),
+        );
+    };
+    // 400, not 404: IMDS clients take a 404 for "updating" and retry for many seconds.
+    let (code, hint) = match flav {
+        Flav::Imds => (
+            "invalid_request",
+            format!("{what} The token path is {}.", super::IMDS_TOKEN_PATH),
+        ),
+        Flav::Arc => (
+            "invalid_request",
+            format!(
+                "{what} The Arc token path is /arc{}.",
+                super::IMDS_TOKEN_PATH
+            ),
+        ),
+        Flav::CloudShell => (
+            "BadRequest",
+            format!("{what} Cloud Shell's token path is POST /oauth2/token."),
+        ),
+        Flav::ServiceFabric => (
+            "NotFound",
+            format!("{what} Service Fabric's token path is /sf/token."),
+        ),
+        _ => (
+            "",
+            format!(
+                "{what} App Service's token path is /msi/token ({} for the 2017 date forms).",
+                super::APPSERVICE2017_PATH
+            ),
+        ),
+    };
+    error(flav, 400, code, &hint)
+}
+
+const TOKEN_PATHS: &str = "/metadata/identity/oauth2/token, /oauth2/token, /msi/token, /msi2017/token, /arc/metadata/identity/oauth2/token and /sf/token";

@@ -225,7 +225,7 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
             None => {
                 return Err(Error::config(
                     format!("cannot tell which kind of endpoint {url} is"),
-                    "add --flavour (imds, cloudshell, appservice, appservice2017, arc, servicefabric, azcli)",
+                    "add --flavour (imds, cloudshell, appservice, appservice2017, azureml, arc, servicefabric, azcli)",
                 ))
             }
         },
@@ -288,6 +288,19 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
     {
         notes.push("AZURE_CLIENT_ID and AZURE_TENANT_ID are set without AZURE_FEDERATED_TOKEN_FILE: if this is an AKS pod, the workload-identity webhook did not mutate it (pod label azure.workload.identity/use: \"true\")".into());
     }
+    let system_client_id = match flavour {
+        Flavour::Azureml => env.get("DEFAULT_IDENTITY_CLIENT_ID").map(str::to_string),
+        _ => None,
+    };
+    if flavour == Flavour::Azureml && ov.identity == Identity::SystemAssigned {
+        notes.push(match &system_client_id {
+            Some(_) => "the system identity is asked for by DEFAULT_IDENTITY_CLIENT_ID, as MSAL and azidentity do on Azure ML".into(),
+            None => "DEFAULT_IDENTITY_CLIENT_ID is not set (Azure ML always sets it): the system identity is asked for without clientid, as azure-identity (Python) does".into(),
+        });
+    }
+    if flavour == Flavour::Azureml && detected_from.iter().any(|v| v == "MSI_SECRET") {
+        notes.push("MSI_ENDPOINT with MSI_SECRET is Azure ML to every current SDK; App Service's legacy 2017-09-01 endpoint uses the same pair: --flavour appservice2017 reads its date forms".into());
+    }
     if flavour == Flavour::Cloudshell && env.has("IDENTITY_ENDPOINT") && !env.has("IDENTITY_HEADER")
     {
         notes.push("IDENTITY_ENDPOINT is set without IDENTITY_HEADER or IMDS_ENDPOINT: azure-identity (Python) would give up here instead of using MSI_ENDPOINT".into());
@@ -302,6 +315,7 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
             Some(w) => Identity::ClientId(w.client_id.clone()),
             None => ov.identity.clone(),
         },
+        system_client_id,
         notes,
         workload,
     })
@@ -325,7 +339,7 @@ fn endpoint_url(flavour: Flavour, env: &EnvSnapshot, ov: &Overrides) -> Result<S
         }
         Flavour::Azcli => return Ok("az account get-access-token".into()),
         Flavour::Workload => return Ok(String::new()),
-        Flavour::Appservice2017 => "MSI_ENDPOINT",
+        Flavour::Appservice2017 | Flavour::Azureml => "MSI_ENDPOINT",
         _ => "IDENTITY_ENDPOINT",
     };
     env.get(var).map(str::to_string).ok_or_else(|| {
@@ -368,10 +382,8 @@ fn from_env(env: &EnvSnapshot) -> Result<(Flavour, Vec<String>)> {
     }
     if env.has("MSI_ENDPOINT") {
         if env.has("MSI_SECRET") {
-            return Ok((
-                Flavour::Appservice2017,
-                set(&["MSI_ENDPOINT", "MSI_SECRET"]),
-            ));
+            // Every current SDK (azure-identity, MSAL, azidentity) reads this pair as Azure ML.
+            return Ok((Flavour::Azureml, set(&["MSI_ENDPOINT", "MSI_SECRET"])));
         }
         return Ok((Flavour::Cloudshell, set(&["MSI_ENDPOINT"])));
     }
@@ -431,7 +443,7 @@ mod tests {
                 ("MSI_ENDPOINT", "http://localhost:50342/oauth2/token"),
                 ("MSI_SECRET", "s")
             ]),
-            Ok(Flavour::Appservice2017)
+            Ok(Flavour::Azureml)
         );
         assert_eq!(
             d(&[("MSI_ENDPOINT", "http://localhost:50342/oauth2/token")]),

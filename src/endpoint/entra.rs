@@ -30,6 +30,29 @@ pub struct EntraError {
     pub timestamp: Option<String>,
 }
 
+/// Entra's `timestamp` (`2026-12-01 22:00:00Z`), its own clock at the answer, as epoch seconds.
+pub fn entra_time(ts: &str) -> Option<i64> {
+    chrono::NaiveDateTime::parse_from_str(ts.trim(), "%Y-%m-%d %H:%M:%SZ")
+        .ok()
+        .map(|t| t.and_utc().timestamp())
+}
+
+/// How far Entra's clock (from its answer's timestamp) is from this machine's, in words.
+pub fn entra_clock_words(entra: i64, now: i64) -> String {
+    let d = entra - now;
+    match d {
+        -2..=2 => "Entra's clock agrees with this machine's".to_string(),
+        d if d > 0 => format!(
+            "Entra's clock is {} ahead of this machine's",
+            claims::duration(d)
+        ),
+        d => format!(
+            "Entra's clock is {} behind this machine's",
+            claims::duration(-d)
+        ),
+    }
+}
+
 /// `AADSTS700213: No matching …` → 700213.
 fn aadsts_in(text: &str) -> Option<u32> {
     let i = text.find("AADSTS")?;
@@ -197,9 +220,9 @@ fn hint(e: &EntraError, cx: &Context) -> String {
             .map(federated_credential_command)
             .unwrap_or_else(|| "az identity federated-credential create --name <name> --identity-name <identity-name> --resource-group <resource-group> --issuer <issuer> --subject system:serviceaccount:<namespace>:<name> --audiences api://AzureADTokenExchange".into());
         return format!(
-            "no federated credential on client {} matches this service-account token ({part} differs). Presented: issuer '{iss}', subject '{sub}', audience '{aud}'. A credential that matches: {cmd} (app registrations: az ad app federated-credential create --id <app object id> with the same issuer, subject and audiences). Usual culprits: {}. A new credential takes a minute or two to apply.",
-            cx.inputs.client_id,
-            culprits.join("; ")
+            "no federated credential on client {c} matches this service-account token ({part} differs). Presented: issuer '{iss}', subject '{sub}', audience '{aud}'. A credential that matches: {cmd} (the identity's name and group: az identity list --query \"[?clientId=='{c}'].[name,resourceGroup]\" -o tsv; app registrations: az ad app federated-credential create --id <app object id> with the same issuer, subject and audiences). Usual culprits: {}. A new credential takes a minute or two to apply.",
+            culprits.join("; "),
+            c = cx.inputs.client_id,
         );
     }
     match e.aadsts {
@@ -226,8 +249,14 @@ fn hint(e: &EntraError, cx: &Context) -> String {
                     )
                 })
                 .unwrap_or_default();
+            let clock = e
+                .timestamp
+                .as_deref()
+                .and_then(entra_time)
+                .map(|t| format!(" ({})", entra_clock_words(t, cx.now)))
+                .unwrap_or_default();
             format!(
-                "the service-account token is outside its valid time range: {times}. Either the file is stale (kubelet rewrites it at ~80 % of its lifetime; a client that read it once keeps sending the old one; tokscope reads it on every fetch) or a clock is off: compare `date` with Entra's Date header (tokscope doctor)."
+                "the service-account token is outside its valid time range: {times}. Either the file is stale (kubelet rewrites it at ~80 % of its lifetime; a client that read it once keeps sending the old one; tokscope reads it on every fetch) or a clock is off{clock}: the cluster's, which stamps iat, or this machine's (tokscope doctor compares it with Entra's)."
             )
         }
         Some(70023) => format!(

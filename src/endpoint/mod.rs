@@ -34,6 +34,7 @@ pub enum Flavour {
     Cloudshell,
     Appservice,
     Appservice2017,
+    Azureml,
     Arc,
     Servicefabric,
     Workload,
@@ -47,6 +48,7 @@ impl Flavour {
             Flavour::Cloudshell => "cloudshell",
             Flavour::Appservice => "appservice",
             Flavour::Appservice2017 => "appservice2017",
+            Flavour::Azureml => "azureml",
             Flavour::Arc => "arc",
             Flavour::Servicefabric => "servicefabric",
             Flavour::Workload => "workload",
@@ -59,7 +61,8 @@ impl Flavour {
             Flavour::Imds => "Azure Instance Metadata Service (VM, VMSS, AKS node)",
             Flavour::Cloudshell => "Cloud Shell / legacy VM extension (port 50342)",
             Flavour::Appservice => "App Service / Functions / Container Apps (2019-08-01)",
-            Flavour::Appservice2017 => "App Service 2017-09-01 / Azure ML",
+            Flavour::Appservice2017 => "App Service 2017-09-01 (legacy MSI_ENDPOINT + MSI_SECRET)",
+            Flavour::Azureml => "Azure Machine Learning (MSI_ENDPOINT + MSI_SECRET, 2017-09-01)",
             Flavour::Arc => "Azure Arc agent (himds)",
             Flavour::Servicefabric => "Service Fabric",
             Flavour::Workload => "AKS workload identity (service-account token exchanged at Entra)",
@@ -71,7 +74,7 @@ impl Flavour {
     pub fn secret_var(self) -> Option<&'static str> {
         match self {
             Flavour::Appservice | Flavour::Servicefabric => Some("IDENTITY_HEADER"),
-            Flavour::Appservice2017 => Some("MSI_SECRET"),
+            Flavour::Appservice2017 | Flavour::Azureml => Some("MSI_SECRET"),
             _ => None,
         }
     }
@@ -109,6 +112,9 @@ pub struct Endpoint {
     /// The env vars or flags that chose this endpoint; empty means the IMDS default.
     pub detected_from: Vec<String>,
     pub identity: Identity,
+    /// The client id the platform names the system-assigned identity by, for flavours that
+    /// send one even then (Azure ML's DEFAULT_IDENTITY_CLIENT_ID).
+    pub system_client_id: Option<String>,
     pub notes: Vec<String>,
     /// The webhook's four inputs, for the workload flavour.
     pub workload: Option<workload::WorkloadInputs>,
@@ -224,7 +230,8 @@ impl TokenClient {
         }
         check_transport(ep)?;
         let call = request::build(ep, resource)?;
-        let mut retries = Retries::new(&self.retry, retry::retryable(ep.flavour));
+        let policy = retry::for_flavour(&self.retry, ep.flavour);
+        let mut retries = Retries::new(&policy, retry::retryable(ep.flavour));
         let mut authorization: Option<String> = None;
         loop {
             let answer = self.send(ep, &call, authorization.as_deref()).await?;

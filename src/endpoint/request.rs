@@ -25,11 +25,16 @@ pub const ARC_API: &str = "2020-06-01";
 pub const SERVICEFABRIC_API: &str = "2019-07-01-preview";
 
 /// The parameter name each flavour uses for each kind of user-assigned identity.
-fn identity_param(flavour: Flavour, id: &Identity) -> Result<Option<(&'static str, String)>> {
+/// `system` is the client id to send for the system-assigned identity, where the flavour sends one.
+fn identity_param(
+    flavour: Flavour,
+    id: &Identity,
+    system: Option<&str>,
+) -> Result<Option<(&'static str, String)>> {
     let (client, object, resource) = match flavour {
         Flavour::Imds | Flavour::Arc => ("client_id", Some("object_id"), Some("msi_res_id")),
         Flavour::Appservice => ("client_id", Some("principal_id"), Some("mi_res_id")),
-        Flavour::Appservice2017 => ("clientid", None, None),
+        Flavour::Appservice2017 | Flavour::Azureml => ("clientid", None, None),
         Flavour::Cloudshell => ("client_id", None, None),
         Flavour::Servicefabric | Flavour::Azcli | Flavour::Workload => ("", None, None),
     };
@@ -45,7 +50,7 @@ fn identity_param(flavour: Flavour, id: &Identity) -> Result<Option<(&'static st
         )
     };
     Ok(match id {
-        Identity::SystemAssigned => None,
+        Identity::SystemAssigned => system.map(|c| (client, c.to_string())),
         Identity::ClientId(v) if !client.is_empty() => Some((client, v.clone())),
         Identity::ClientId(_) => return Err(unsupported("client id")),
         Identity::ObjectId(v) => Some((object.ok_or_else(|| unsupported("object id"))?, v.clone())),
@@ -57,7 +62,13 @@ fn identity_param(flavour: Flavour, id: &Identity) -> Result<Option<(&'static st
 }
 
 pub fn build(ep: &Endpoint, resource: &str) -> Result<Call> {
-    let id = identity_param(ep.flavour, &ep.identity)?;
+    // Azure ML names even the system identity: MSAL (.NET, Go, node) send
+    // clientid=$DEFAULT_IDENTITY_CLIENT_ID, which the platform always sets.
+    let system = match ep.flavour {
+        Flavour::Azureml => ep.system_client_id.as_deref(),
+        _ => None,
+    };
+    let id = identity_param(ep.flavour, &ep.identity, system)?;
     let secret = || {
         ep.secret
             .as_ref()
@@ -87,6 +98,7 @@ pub fn build(ep: &Endpoint, resource: &str) -> Result<Call> {
             vec![("X-IDENTITY-HEADER", secret()), metadata],
         ),
         Flavour::Appservice2017 => get(APPSERVICE2017_API, vec![("secret", secret())]),
+        Flavour::Azureml => get(APPSERVICE2017_API, vec![("secret", secret()), metadata]),
         Flavour::Servicefabric => get(SERVICEFABRIC_API, vec![("Secret", secret())]),
         Flavour::Cloudshell => {
             let mut form = vec![("resource", resource.to_string())];

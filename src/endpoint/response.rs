@@ -308,7 +308,7 @@ fn cause_of(
     let code_l = code.unwrap_or("").to_ascii_lowercase();
     let secret_flavour = matches!(
         flavour,
-        Flavour::Appservice | Flavour::Appservice2017 | Flavour::Servicefabric
+        Flavour::Appservice | Flavour::Appservice2017 | Flavour::Azureml | Flavour::Servicefabric
     );
     Some(if html {
         Cause::HtmlPage

@@ -15,7 +15,7 @@ pub struct RetryPolicy {
     pub budget: Duration,
     /// Retries for statuses other than 410, which is retried until the budget is spent.
     pub max_retries: u32,
-    /// First wait; doubles each time (azure-identity starts at 0.8 s).
+    /// First wait; doubles each time (MSAL and the IMDS docs start at 1 s).
     pub base: Duration,
     /// Longest single wait computed by backing off.
     pub cap: Duration,
@@ -32,7 +32,8 @@ impl Default for RetryPolicy {
         Self {
             budget: Duration::from_secs(75),
             max_retries: 5,
-            base: Duration::from_millis(800),
+            // MSAL waits 1 s before its first IMDS retry, as the IMDS docs ask.
+            base: Duration::from_secs(1),
             cap: Duration::from_secs(20),
             min_wait: Duration::from_millis(500),
             longest_wait: Duration::MAX,
@@ -134,11 +135,11 @@ mod tests {
         let p = RetryPolicy::default();
         assert_eq!(
             p.next_delay(500, 0, Duration::ZERO, None),
-            Some(Duration::from_millis(800))
+            Some(Duration::from_secs(1))
         );
         assert_eq!(
             p.next_delay(500, 2, Duration::ZERO, None),
-            Some(Duration::from_millis(3200))
+            Some(Duration::from_secs(4))
         );
         assert_eq!(p.next_delay(500, 5, Duration::ZERO, None), None);
         assert!(p

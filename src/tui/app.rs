@@ -253,6 +253,17 @@ pub struct PollRetry {
     pub at: i64,
 }
 
+impl PollRetry {
+    /// "retry 2 after HTTP 503, next in 3 s", counted down from `now`.
+    pub fn describe(&self, now: i64) -> String {
+        let status = self
+            .status
+            .map_or("no answer".to_string(), |s| format!("HTTP {s}"));
+        let next = (self.at as f64 + self.wait_s - now as f64).max(0.0);
+        format!("retry {} after {status}, next in {next:.0} s", self.retry)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct WatchPanel {
     pub on: bool,
@@ -464,7 +475,7 @@ impl App {
             endpoint_url: endpoint.url.clone(),
             detected_from: endpoint.detected_from.clone(),
             endpoint_notes: endpoint.notes.clone(),
-            identity: endpoint.identity.to_string(),
+            identity: crate::inspect::identity_label(endpoint, None),
             demo: endpoint.detected_from.iter().any(|d| d == "--demo"),
             resources,
             selected,
@@ -670,6 +681,15 @@ impl App {
             }
         }
         let ours = same_resource(&resource, &self.resource);
+        // A user's token names its holder: the header says whose it is, not what was asked.
+        if let Some(user @ crate::inspect::IdentityKind::User { .. }) = result
+            .as_ref()
+            .ok()
+            .and_then(|f| f.token.jwt.as_ref().ok())
+            .map(crate::inspect::identity_kind)
+        {
+            self.identity = user.to_string();
+        }
         if kind == FetchKind::Poll && ours {
             if let Ok(f) = &result {
                 if f.retries > 0 {

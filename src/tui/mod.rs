@@ -126,7 +126,7 @@ async fn run_in(
         for effect in std::mem::take(&mut app.effects) {
             match effect {
                 Effect::Repaint => {
-                    guard.terminal.clear().map_err(io_error)?;
+                    guard.repaint().map_err(io_error)?;
                     dirty = true;
                 }
                 Effect::Suspend => {

@@ -77,7 +77,15 @@ impl TerminalGuard {
         #[cfg(unix)]
         signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
         take()?;
-        self.terminal.clear()
+        self.repaint()
+    }
+
+    /// Ctrl-L, and after a resume: clear the screen and draw every cell again on the next frame.
+    /// Not `Terminal::clear`, which asks the terminal for the cursor position first: the input
+    /// thread owns the event reader, so that answer never arrives and the UI would exit.
+    pub fn repaint(&mut self) -> io::Result<()> {
+        let area = self.terminal.size()?.into();
+        self.terminal.resize(area)
     }
 }
 

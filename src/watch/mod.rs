@@ -54,15 +54,22 @@ pub struct Summary {
     pub latency_max_ms: u64,
 }
 
-/// The history of polls and what they mean. Keeps the last `capacity` events for display and
-/// every latency for the summary.
+/// How many of the latest polls the latency percentiles are taken over: a watch left running
+/// for weeks keeps a fixed amount of memory, and the figures follow what the endpoint does now.
+pub const LATENCY_WINDOW: usize = 10_000;
+
+/// The history of polls and what they mean. Keeps the last `capacity` events for display, the
+/// latencies of the last [`LATENCY_WINDOW`] polls for the summary, and counts of all of them.
 #[derive(Debug, Clone)]
 pub struct Timeline {
     events: VecDeque<PollEvent>,
     capacity: usize,
     last: Option<(String, i64)>,
-    /// Every latency, kept sorted so that the summary (drawn each second) costs no sort.
-    latencies: Vec<u64>,
+    /// The window's latencies in arrival order, so the oldest can leave.
+    recent: VecDeque<u64>,
+    /// The same latencies sorted, so that the summary (drawn each second) costs no sort.
+    sorted: Vec<u64>,
+    latency_max_ms: u64,
     polls: u64,
     refreshes: u64,
     errors: u64,
@@ -80,7 +87,9 @@ impl Timeline {
             events: VecDeque::new(),
             capacity: capacity.max(1),
             last: None,
-            latencies: Vec::new(),
+            recent: VecDeque::new(),
+            sorted: Vec::new(),
+            latency_max_ms: 0,
             polls: 0,
             refreshes: 0,
             errors: 0,
@@ -96,8 +105,7 @@ impl Timeline {
     ) -> &PollEvent {
         let latency_ms = crate::duration::millis(latency);
         self.polls += 1;
-        let at_pos = self.latencies.partition_point(|&l| l < latency_ms);
-        self.latencies.insert(at_pos, latency_ms);
+        self.note_latency(latency_ms);
         let event = match result {
             Err(e) => {
                 self.errors += 1;
@@ -171,20 +179,35 @@ impl Timeline {
         self.events.iter()
     }
 
-    pub fn summary(&self) -> Summary {
-        let l = &self.latencies;
-        let pct = |p: f64| -> u64 {
-            if l.is_empty() {
-                0
-            } else {
-                #[allow(
-                    clippy::cast_possible_truncation,
-                    clippy::cast_sign_loss,
-                    reason = "p is a share from 0 to 1 of an index that fits"
-                )]
-                let i = (((l.len() - 1) as f64) * p).round() as usize;
-                l.get(i).copied().unwrap_or(0)
+    fn note_latency(&mut self, ms: u64) {
+        self.latency_max_ms = self.latency_max_ms.max(ms);
+        if self.recent.len() == LATENCY_WINDOW {
+            if let Some(old) = self.recent.pop_front() {
+                if let Ok(i) = self.sorted.binary_search(&old) {
+                    self.sorted.remove(i);
+                }
             }
+        }
+        self.recent.push_back(ms);
+        let at = self.sorted.partition_point(|&l| l < ms);
+        self.sorted.insert(at, ms);
+    }
+
+    /// Latencies held for the percentiles: at most [`LATENCY_WINDOW`].
+    pub fn latencies_held(&self) -> usize {
+        self.sorted.len()
+    }
+
+    pub fn summary(&self) -> Summary {
+        let l = &self.sorted;
+        let pct = |p: f64| -> u64 {
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "p is a share from 0 to 1 of an index that fits"
+            )]
+            let i = ((l.len().saturating_sub(1) as f64) * p).round() as usize;
+            l.get(i).copied().unwrap_or(0)
         };
         Summary {
             polls: self.polls,
@@ -192,7 +215,7 @@ impl Timeline {
             errors: self.errors,
             latency_p50_ms: pct(0.5),
             latency_p95_ms: pct(0.95),
-            latency_max_ms: l.last().copied().unwrap_or(0),
+            latency_max_ms: self.latency_max_ms,
         }
     }
 }

@@ -33,8 +33,19 @@ pub fn env_for(run: &Running, flavour: Flavour) -> EnvSnapshot {
             ("IDENTITY_HEADER".into(), secret),
         ],
         Flavour::Appservice2017 => vec![
+            (
+                "MSI_ENDPOINT".into(),
+                format!("{b}{}", emulator::APPSERVICE2017_PATH),
+            ),
+            ("MSI_SECRET".into(), secret),
+        ],
+        Flavour::Azureml => vec![
             ("MSI_ENDPOINT".into(), format!("{b}/msi/token")),
             ("MSI_SECRET".into(), secret),
+            (
+                "DEFAULT_IDENTITY_CLIENT_ID".into(),
+                run.shared.tenant.system_identity.client_id.clone(),
+            ),
         ],
         Flavour::Arc => vec![
             (
@@ -63,8 +74,10 @@ pub fn env_for(run: &Running, flavour: Flavour) -> EnvSnapshot {
 }
 
 pub fn endpoint(run: &Running, flavour: Flavour, identity: Identity) -> Endpoint {
+    // The MSI_ENDPOINT + MSI_SECRET pair is Azure ML unless told otherwise.
     let ov = Overrides {
         identity,
+        flavour: (flavour == Flavour::Appservice2017).then_some(flavour),
         ..Overrides::default()
     };
     let ep = detect(&env_for(run, flavour), &ov).unwrap();

@@ -29,6 +29,7 @@ pub fn endpoint() -> Endpoint {
         thumbprint: None,
         detected_from: vec!["--demo".into()],
         identity: Identity::SystemAssigned,
+        system_client_id: None,
         notes: vec![],
         workload: None,
     }

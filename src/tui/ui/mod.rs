@@ -75,7 +75,8 @@ fn list_width(app: &App, width: u16) -> u16 {
         })
         .max()
         .unwrap_or(0) as u16
-        + 5;
+        // Two borders, the highlight symbol, the active mark and its space.
+        + 6;
     longest.clamp(24, (width / 3).max(24))
 }
 
@@ -485,17 +486,24 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
                     t.warn(),
                 ))
             } else if app.watch.on {
+                // While a poll retries, say so: its next try is what the user waits for.
+                let (next, style) = match &app.watch.retrying {
+                    Some(r) => (r.describe(app.now), t.warn()),
+                    None if app.watch.in_flight => ("polling now".to_string(), t.ok()),
+                    None => (
+                        format!("next poll in {} s", (app.watch.next_at - app.now).max(0)),
+                        t.ok(),
+                    ),
+                };
                 Line::from(Span::styled(
                     clip(
                         &format!(
-                            " ● watching every {} s · next poll in {} s · {}",
-                            app.watch.interval,
-                            (app.watch.next_at - app.now).max(0),
-                            app.watch.resource
+                            " ● watching every {} s · {next} · {}",
+                            app.watch.interval, app.watch.resource
                         ),
                         w,
                     ),
-                    t.ok(),
+                    style,
                 ))
             } else if app.pasted.is_some() {
                 Line::from(Span::styled(

@@ -33,16 +33,9 @@ pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDraw
     .areas(area);
     let width = area.width as usize;
     let line = if let Some(r) = &w.retrying {
-        let status = r
-            .status
-            .map_or("no answer".to_string(), |s| format!("HTTP {s}"));
-        let next = (r.at as f64 + r.wait_s - app.now as f64).max(0.0);
         Line::from(vec![
             Span::styled("↻ retrying ", t.warn().add_modifier(Modifier::BOLD)),
-            Span::raw(clip(
-                &format!("retry {} after {status}, next in {next:.0} s", r.retry),
-                width.saturating_sub(11),
-            )),
+            Span::raw(clip(&r.describe(app.now), width.saturating_sub(11))),
         ])
     } else if w.on {
         let next = if w.in_flight {
