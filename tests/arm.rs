@@ -6,6 +6,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
@@ -515,7 +517,7 @@ async fn a_next_link_to_another_host_is_refused() {
 
 /// Runs the real binary with the given arguments, bounded in time.
 async fn tokscope(args: &[&str]) -> (bool, String, String) {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokscope"));
+    let mut cmd = common::tokscope_async();
     cmd.args(args)
         .env_remove("IDENTITY_ENDPOINT")
         .env_remove("MSI_ENDPOINT")
