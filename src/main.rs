@@ -126,10 +126,24 @@ fn main() -> ExitCode {
         print_error(&e, false);
         return ExitCode::FAILURE;
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // One-shot commands make a request or a few, one after another: one thread is enough and
+    // starts faster. The UI, watch and the emulator serve or poll while the user waits.
+    let one_shot = matches!(
+        cli.command,
+        Some(
+            Command::Get(_)
+                | Command::Decode(_)
+                | Command::Vms(_)
+                | Command::Doctor(_)
+                | Command::Report(_)
+        )
+    );
+    let mut builder = if one_shot {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let rt = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             output::note(&format!("error: cannot start the async runtime: {e}"));

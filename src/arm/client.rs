@@ -98,7 +98,7 @@ impl Client {
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(connect)
                 .timeout(total);
-            crate::net::trust::apply(builder)
+            crate::net::trust::apply(builder)?
                 .build()
                 .map_err(build_error)?
         };

@@ -165,13 +165,28 @@ pub struct Fetched {
 /// Talks to token endpoints: no proxy, no redirects, short connect timeout.
 #[derive(Clone)]
 pub struct TokenClient {
-    http: reqwest::Client,
+    /// Built on first use: the system's roots (plus any CA file) for https endpoints, and a
+    /// client that loads no roots for plain-http ones.
+    http: Lazy,
+    plain: Lazy,
     pub retry: RetryPolicy,
     pub arc_key_dir: PathBuf,
     pub on_retry: Option<RetryObserver>,
     timeout: Duration,
     /// Service Fabric's pinned-certificate client, built once for the thumbprint it trusts.
     pinned: Arc<Mutex<Option<(String, reqwest::Client)>>>,
+}
+
+type Lazy = Arc<Mutex<Option<reqwest::Client>>>;
+
+fn cached(cell: &Lazy, make: impl FnOnce() -> Result<reqwest::Client>) -> Result<reqwest::Client> {
+    let mut slot = cell.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(c) = slot.as_ref() {
+        return Ok(c.clone());
+    }
+    let c = make()?;
+    *slot = Some(c.clone());
+    Ok(c)
 }
 
 /// Local endpoints answer a connection at once or not at all.
@@ -195,9 +210,9 @@ impl Default for ClientOptions {
 
 impl TokenClient {
     pub fn new(opts: ClientOptions) -> Result<Self> {
-        let http = http::local_client(CONNECT_TIMEOUT, opts.timeout, None)?;
         Ok(Self {
-            http,
+            http: Lazy::default(),
+            plain: Lazy::default(),
             retry: opts.retry,
             arc_key_dir: opts.arc_key_dir,
             on_retry: None,
@@ -297,10 +312,27 @@ impl TokenClient {
         }
     }
 
+    /// The local client for `url`: for plain http (which follows no redirect, so never meets
+    /// TLS) one that loads no roots; else one with the system's roots.
+    pub(crate) fn local_for(&self, url: &str) -> Result<reqwest::Client> {
+        if url
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+        {
+            cached(&self.plain, || {
+                http::loopback_plain_client(CONNECT_TIMEOUT, self.timeout)
+            })
+        } else {
+            cached(&self.http, || {
+                http::local_client(CONNECT_TIMEOUT, self.timeout, None)
+            })
+        }
+    }
+
     /// Service Fabric over HTTPS: a client that trusts only the pinned certificate.
     fn client_for(&self, ep: &Endpoint) -> Result<reqwest::Client> {
         if !(ep.flavour == Flavour::Servicefabric && ep.url.starts_with("https://")) {
-            return Ok(self.http.clone());
+            return self.local_for(&ep.url);
         }
         let thumb = ep.thumbprint.as_deref().ok_or_else(|| {
             Error::config(

@@ -218,8 +218,9 @@ fn check_authority(inputs: &WorkloadInputs) -> Result<()> {
 
 /// Entra across the network may need the environment's proxy; a loopback emulator never does.
 fn client_for(tc: &TokenClient, inputs: &WorkloadInputs) -> Result<reqwest::Client> {
-    if super::is_loopback_url(&inputs.token_url()) {
-        return Ok(tc.http.clone());
+    let url = inputs.token_url();
+    if super::is_loopback_url(&url) {
+        return tc.local_for(&url);
     }
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -17,7 +17,9 @@ pub mod transport;
 pub mod trust;
 
 pub use body::{describe_body, redact_tokens};
-pub use http::{local_client, read_capped, root_cause, Answer, BodyEnd, SMALL_BODY_CAP};
+pub use http::{
+    local_client, loopback_plain_client, read_capped, root_cause, Answer, BodyEnd, SMALL_BODY_CAP,
+};
 pub use loopback::{is_loopback_ip, is_loopback_url};
 pub use redact::{redact_known, redact_outside, reveal_tokens};
 pub use retry::{Retries, RetryPolicy, Retryable};
