@@ -19,12 +19,12 @@ pub struct ErrorContext {
 impl ErrorContext {
     /// Context from the token itself (its `oid`), for a subscription and audience.
     pub fn for_token(
-        token: &crate::secret::AccessToken,
+        token: &(impl super::Bearer + ?Sized),
         subscription: Option<&str>,
         audience: &str,
     ) -> Self {
-        let oid = crate::token::decode(token.expose())
-            .ok()
+        let oid = token
+            .jwt()
             .and_then(|j| j.claim_str("oid").map(str::to_string));
         Self {
             oid,

@@ -11,6 +11,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bearer;
 pub mod client;
 pub mod errors;
 pub mod listing;
@@ -18,6 +19,7 @@ pub mod subscription;
 pub mod target;
 pub mod vms;
 
+pub use bearer::Bearer;
 pub use client::{Client, RequestRecord};
 pub use errors::ErrorContext;
 pub use subscription::{discover_subscription, Discovery, Subscription, SubscriptionSource};

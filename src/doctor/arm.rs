@@ -52,12 +52,11 @@ pub async fn arm_check(i: Inputs<'_>) -> Finding {
             return Finding::skip(format!("no token for {resource}: {}", e.message));
         }
     };
-    let token = &fetched.token.access_token;
     let client = &i.target.client;
     let base = client.base();
     let discovery = i.target.discovery(None, i.env, i.overrides, ep.flavour);
     let prefix = note.map_or(String::new(), |n| format!("{n}; "));
-    let subscription = match arm::discover_subscription(client, token, &discovery).await {
+    let subscription = match arm::discover_subscription(client, &fetched.token, &discovery).await {
         Ok(s) => s,
         Err(e) => return failed(&prefix, base, "finding the subscription", &e),
     };
@@ -66,7 +65,7 @@ pub async fn arm_check(i: Inputs<'_>) -> Finding {
         subscription.id,
         subscription.source.describe()
     );
-    let list = match arm::list_vms(client, token, &subscription.id, None, false).await {
+    let list = match arm::list_vms(client, &fetched.token, &subscription.id, None, false).await {
         Ok(l) => l,
         Err(e) => return failed(&format!("{prefix}{found}; "), base, "listing VMs", &e),
     };
