@@ -206,6 +206,9 @@ pub fn token_warnings(resource: &str, f: &Fetched, jwt: Option<&Jwt>, now: i64) 
             claims::duration(nbf - now)
         ));
     }
+    if jwt.is_some_and(Jwt::is_unsigned) {
+        out.push(crate::token::jwt::UNSIGNED_WARNING.to_string());
+    }
     if let Some(j) = jwt {
         let auds = claims::audiences(j);
         if !auds.is_empty() && !auds.iter().any(|a| claims::same_audience(a, resource)) {

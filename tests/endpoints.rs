@@ -663,6 +663,7 @@ async fn imds_paths_as_msal_node_spells_them_and_unknown_paths_say_so() {
             .send()
     };
     for path in [
+        "//metadata/identity/oauth2/token",
         "/metadata/identity/oauth2/token/",
         "/Metadata/identity/oauth2/token",
         "/METADATA/IDENTITY/OAUTH2/TOKEN/",

@@ -53,7 +53,13 @@ pub fn run(args: &DecodeArgs) -> Result<String> {
     let jwt = token::decode(&input)?;
     let now = chrono::Utc::now().timestamp();
     if args.json {
-        let v = serde_json::json!({"ok": true, "jwt": token::jwt_json(&jwt), "times": claims::times_json(&jwt, now)});
+        let mut v = serde_json::json!({"ok": true, "jwt": token::jwt_json(&jwt), "times": claims::times_json(&jwt, now)});
+        if let (true, Some(map)) = (jwt.is_unsigned(), v.as_object_mut()) {
+            map.insert(
+                "warnings".into(),
+                serde_json::json!([token::jwt::UNSIGNED_WARNING]),
+            );
+        }
         return Ok(v.to_string());
     }
     Ok(super::render::jwt_text(&jwt, now))

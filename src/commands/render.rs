@@ -27,6 +27,9 @@ pub fn jwt_text(jwt: &Jwt, now: i64) -> String {
         .max()
         .unwrap_or(4)
         .min(14);
+    if jwt.is_unsigned() {
+        let _ = writeln!(out, "!! {}\n", crate::token::jwt::UNSIGNED_WARNING);
+    }
     let _ = writeln!(out, "header");
     for (k, v) in &jwt.header {
         let _ = writeln!(out, "  {:width$}  {}", sanitize(k), value_text(v));

@@ -498,10 +498,18 @@ pub async fn fallback(
     h: HeaderMap,
     q: RawQuery,
 ) -> Response {
-    let path = uri.path();
-    if is_imds_token_path(path) && method == axum::http::Method::GET {
+    // `az cloud register --endpoint-resource-manager https://host/` asks `//metadata/endpoints`.
+    let mut path = uri.path().to_string();
+    while path.contains("//") {
+        path = path.replace("//", "/");
+    }
+    if is_imds_token_path(&path) && method == axum::http::Method::GET {
         return imds(state, h, q).await;
     }
+    if path == "/metadata/endpoints" && method == axum::http::Method::GET {
+        return super::arm::metadata_endpoints(state, h, q).await;
+    }
+    let path = path.as_str();
     let State(s) = state;
     count(&s);
     let lower = path.to_ascii_lowercase();
