@@ -43,7 +43,7 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
         // Doctor and report set their own exit codes: see `diagnose`.
         Some(Command::Doctor(_) | Command::Report(_)) => {}
         Some(Command::Vms(a)) => {
-            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
+            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config)
                 .await
                 .map_err(|e| (e, a.json))?;
             let out = vms::run(&s.session, &cli.resource, a)
@@ -52,7 +52,7 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
             emit(&out, a.json).map_err(|e| (e, false))?;
         }
         Some(Command::Watch(a)) => {
-            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
+            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config)
                 .await
                 .map_err(|e| (e, a.json))?;
             watch::run(&s.session, &cli.resource, a)
@@ -60,7 +60,7 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
                 .map_err(|e| (e, a.json))?
         }
         Some(Command::Get(a)) => {
-            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
+            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config)
                 .await
                 .map_err(|e| (e, a.json))?;
             let out = get::run(&s.session, &cli.resource, a)
@@ -71,7 +71,7 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
         None => {
             // The UI takes the terminal and draws before the setup (with --demo, making the
             // emulator's key) finishes.
-            let start = setup::setup(&cli.endpoint, cli.demo, setup::demo_config());
+            let start = setup::setup(&cli.endpoint, cli.demo, setup::demo_config);
             let arm = tokscope::arm::listing::Request {
                 cloud: cli.cloud,
                 arm_url: cli.arm_url.clone(),
