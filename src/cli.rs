@@ -9,13 +9,25 @@ use crate::endpoint::Flavour;
 
 pub const DEFAULT_RESOURCE: &str = "https://management.azure.com/";
 
+/// `--version`: the package version and the commit it was built from (see build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("TOKSCOPE_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "tokscope",
-    version,
+    version = VERSION,
     about = "Inspect Azure managed-identity access tokens: fetch, decode, count down, watch and use them",
     long_about = "Without a command, tokscope opens its terminal UI on the endpoint this machine has.\n\
-                  With --demo it starts its own emulator and ignores the machine's environment."
+                  With --demo it starts its own emulator and ignores the machine's environment.",
+    after_help = "Examples:\n  \
+                  tokscope --demo        the terminal UI on the built-in emulator\n  \
+                  tokscope get           a token for ARM from this machine's endpoint\n  \
+                  tokscope doctor        what stands between this machine and a token"
 )]
 pub struct Cli {
     /// Run against the built-in emulator on a random loopback port, ignoring the environment.
@@ -36,6 +48,11 @@ pub struct Cli {
     /// ARM base URL for the terminal UI's ARM tab instead of the cloud's (plain http only to loopback).
     #[arg(long, value_name = "URL")]
     pub arm_url: Option<String>,
+
+    /// When to colour output: auto colours a terminal unless NO_COLOR is set; always overrides
+    /// NO_COLOR, even into a pipe.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = crate::color::ColorChoice::Auto)]
+    pub color: crate::color::ColorChoice,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -112,24 +129,57 @@ pub struct EndpointArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Fetch a token and show what it says.
+    #[command(after_help = "Examples:\n  \
+        tokscope get\n  \
+        tokscope get --resource https://vault.azure.net --json | jq .token.expires_on")]
     Get(GetArgs),
     /// Decode a token given as an argument or on stdin.
+    #[command(after_help = "Example:\n  \
+        az account get-access-token --query accessToken -o tsv | tokscope decode")]
     Decode(DecodeArgs),
     /// Run the endpoint emulator, printing the env exports that point clients at it.
     ///
     /// It also prints this run's admin token: /admin/faults takes it in the
     /// x-tokscope-admin-token header, from loopback only.
+    #[command(
+        after_help = "Example (then paste the export lines it prints into another shell):\n  \
+        tokscope emulate --port 8080 --fault 429:count=2:retry-after=1"
+    )]
     Emulate(EmulateArgs),
     /// Check this machine step by step: environment, proxy, endpoint, token, clock, signature.
     /// Exits 0 when all pass, 1 with warnings, 2 with failures.
+    #[command(after_help = "Examples:\n  \
+        tokscope doctor\n  \
+        tokscope doctor --arm --json > \"$(hostname).json\"\n  \
+        tokscope doctor --summarize results/*.json")]
     Doctor(DoctorArgs),
     /// Write a support report (the doctor's findings, the decoded token, the system),
     /// safe to paste into a ticket: the token itself is never in it.
+    #[command(after_help = "Example:\n  \
+        tokscope report -o ticket.md")]
     Report(ReportArgs),
     /// List the subscription's VMs through ARM with the token: shows what the identity may read.
+    #[command(after_help = "Example:\n  \
+        tokscope vms -g my-resource-group --power-state")]
     Vms(VmsArgs),
     /// Poll the endpoint and print one event per poll (fetched, unchanged, refreshed, error).
+    #[command(after_help = "Example (a minute, every 5 seconds):\n  \
+        tokscope watch --interval 5s --count 12")]
     Watch(WatchArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Examples:\n  \
+        tokscope completions bash > /etc/bash_completion.d/tokscope\n  \
+        tokscope completions zsh > \"${fpath[1]}/_tokscope\"\n  \
+        tokscope completions fish > ~/.config/fish/completions/tokscope.fish\n  \
+        tokscope completions powershell >> $PROFILE")]
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// What the doctor checks beyond the defaults.
@@ -155,9 +205,13 @@ pub struct DiagnoseArgs {
 pub struct DoctorArgs {
     #[command(flatten)]
     pub diagnose: DiagnoseArgs,
-    /// Print JSON for scripts.
+    /// Print JSON for scripts (a versioned contract: see "schema").
     #[arg(long)]
     pub json: bool,
+    /// Check nothing here: read many machines' `doctor --json` results (files of one document
+    /// or NDJSON; `-` for stdin) and print one table of machine × check with the problems' hints.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["arm", "authority"])]
+    pub summarize: Vec<PathBuf>,
 }
 
 /// `Default` is `tokscope vms` with no flags, as the TUI's ARM tab runs it.

@@ -3,6 +3,7 @@
 pub mod arm;
 pub mod assets;
 pub mod cli;
+pub mod color;
 pub mod commands;
 pub mod doctor;
 pub mod duration;

@@ -3,18 +3,24 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use tokscope::cli::{Cli, Command};
-use tokscope::commands::{decode, doctor, emulate, get, report, setup, vms, watch};
+use tokscope::color::{self, Layout};
+use tokscope::commands::{completions, decode, doctor, emulate, get, report, setup, vms, watch};
 use tokscope::error::Error;
 use tokscope::output::{self, TerminalText};
 
 /// A command's output on stdout, sanitised as JSON or as text. A closed pipe (`| head`) is the
 /// reader's choice; any other write failure is an error (see `output`).
 fn emit(text: &str, json: bool) -> Result<(), Error> {
+    emit_as(text, json, Layout::Plain)
+}
+
+/// `emit`, with text coloured for its layout when `--color` and the terminal say so.
+fn emit_as(text: &str, json: bool, layout: Layout) -> Result<(), Error> {
     let text = text.trim_end();
     output::stdout_line(&if json {
         TerminalText::json(text)
     } else {
-        TerminalText::text(text)
+        color::for_stdout(text, layout)
     })
 }
 
@@ -40,6 +46,9 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
             emit(&out, a.json).map_err(|e| (e, false))?;
         }
         Some(Command::Emulate(a)) => emulate::run(a).await.map_err(|e| (e, false))?,
+        Some(Command::Completions(a)) => {
+            emit(&completions::run(a), false).map_err(|e| (e, false))?
+        }
         // Doctor and report set their own exit codes: see `diagnose`.
         Some(Command::Doctor(_) | Command::Report(_)) => {}
         Some(Command::Vms(a)) => {
@@ -106,7 +115,7 @@ async fn diagnose(cli: &Cli) -> Option<ExitCode> {
         _ => return None,
     };
     let outcome = outcome.and_then(|(text, code)| match text {
-        Some(t) => emit(&t, json).map(|()| code),
+        Some(t) => emit_as(&t, json, Layout::Doctor).map(|()| code),
         None => Ok(code),
     });
     Some(match outcome.map_err(|e| (e, json)) {
@@ -121,6 +130,7 @@ async fn diagnose(cli: &Cli) -> Option<ExitCode> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    color::set(cli.color);
     // Before any client exists: every HTTPS client adds these roots to the system's.
     if let Err(e) = tokscope::net::trust::install(cli.endpoint.ca_file.as_deref()) {
         print_error(&e, false);

@@ -34,6 +34,12 @@ pub fn stdout_line(text: &TerminalText) -> Result<()> {
     }
 }
 
+/// Whether standard output is a terminal (for `--color auto`).
+pub fn stdout_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
+}
+
 /// Write raw bytes of tokscope's own making (the OSC 52 clipboard escape) to stdout.
 pub fn stdout_escape(escape: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();

@@ -28,9 +28,9 @@ fn rules() -> Vec<Rule> {
     vec![
         Rule {
             from: &[
-                "arm", "assets", "doctor", "duration", "emulator", "endpoint", "error", "inspect",
-                "net", "output", "report", "sanitize", "secret", "session", "text", "token",
-                "watch",
+                "arm", "assets", "color", "doctor", "duration", "emulator", "endpoint", "error",
+                "inspect", "net", "output", "report", "sanitize", "secret", "session", "text",
+                "token", "watch",
             ],
             never: FRONT_ENDS,
             why: "the core never uses a front end",

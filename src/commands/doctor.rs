@@ -1,11 +1,14 @@
 //! `tokscope doctor`: run the checks against this machine (or the built-in emulator) and show them.
 
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
 use crate::arm::Target;
 use crate::cli::{DiagnoseArgs, DoctorArgs, EndpointArgs};
-use crate::doctor::{self, render, Diagnosis};
+use crate::doctor::{self, fleet, render, Diagnosis};
 use crate::emulator::Running;
 use crate::endpoint::{EnvSnapshot, Overrides, TokenClient};
-use crate::error::{ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 use super::setup;
 
@@ -66,6 +69,52 @@ pub async fn diagnosis(
     Ok(doctor::diagnose(&p.env, &p.overrides, &p.client, &opts).await)
 }
 
+/// Largest doctor result file `--summarize` reads (a result is a few kilobytes).
+const SUMMARIZE_FILE_MAX: u64 = 16 * 1024 * 1024;
+
+fn read_result(path: &Path) -> Result<String> {
+    let cannot = |e: std::io::Error| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot read {}: {e}", path.display()),
+            "give files written by `tokscope doctor --json` (or scripts/fleet-doctor.sh)",
+        )
+    };
+    let mut text = String::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .take(SUMMARIZE_FILE_MAX)
+            .read_to_string(&mut text)
+            .map_err(cannot)?;
+    } else {
+        std::fs::File::open(path)
+            .and_then(|f| f.take(SUMMARIZE_FILE_MAX).read_to_string(&mut text))
+            .map_err(cannot)?;
+    }
+    Ok(text)
+}
+
+/// `--summarize`: many machines' results as one table (see `doctor::fleet`).
+pub fn summarize(files: &[PathBuf], json: bool) -> Result<(String, u8)> {
+    let mut machines = Vec::new();
+    for path in files {
+        let text = read_result(path)?;
+        let name = if path == Path::new("-") {
+            "stdin".to_string()
+        } else {
+            path.to_string_lossy().into_owned()
+        };
+        machines.extend(fleet::parse(&text, &name));
+    }
+    let fleet = fleet::Fleet::new(machines);
+    let text = if json {
+        fleet::json(&fleet).to_string()
+    } else {
+        fleet::human(&fleet)
+    };
+    Ok((text, fleet.exit_code()))
+}
+
 /// The text to print and the exit code (0 all passed, 1 warnings, 2 failures).
 pub async fn run(
     endpoint: &EndpointArgs,
@@ -73,6 +122,9 @@ pub async fn run(
     resource: &str,
     args: &DoctorArgs,
 ) -> Result<(String, u8)> {
+    if !args.summarize.is_empty() {
+        return summarize(&args.summarize, args.json);
+    }
     let d = diagnosis(endpoint, demo, resource, &args.diagnose).await?;
     let text = if args.json {
         render::json(&d).to_string()

@@ -1,5 +1,6 @@
 //! The plain commands, thin over the core.
 
+pub mod completions;
 pub mod decode;
 pub mod doctor;
 pub mod emulate;

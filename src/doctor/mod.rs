@@ -5,6 +5,7 @@
 
 pub mod arm;
 pub mod environment;
+pub mod fleet;
 pub mod keys;
 pub mod render;
 pub mod token;
@@ -112,6 +113,8 @@ pub struct Diagnosis {
     pub received_at: Option<i64>,
     /// The token's warnings from `inspect`, the same list `tokscope get` and the TUI show.
     pub warnings: Vec<String>,
+    /// Workload identity: the service-account token file, decoded (never its contents).
+    pub service_account: Option<workload::FileFacts>,
 }
 
 impl Diagnosis {
@@ -185,10 +188,11 @@ pub async fn diagnose(
         request_ids: crate::error::RequestIds::default(),
         received_at: None,
         warnings: Vec::new(),
+        service_account: None,
     };
-    checks.extend(
-        workload::checks(env, d.endpoint.as_ref(), std::time::Duration::from_secs(10)).await,
-    );
+    let wi = workload::checks(env, d.endpoint.as_ref(), std::time::Duration::from_secs(10)).await;
+    checks.extend(wi.checks);
+    d.service_account = wi.file;
     let mut found = token::Findings::default();
     match &d.endpoint {
         Some(ep) => token::run(ep, client, opts, &mut found).await,

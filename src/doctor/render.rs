@@ -74,8 +74,21 @@ pub fn human(d: &Diagnosis) -> String {
     out
 }
 
+/// This machine's name as the kernel has it (a pod's name in Kubernetes), for fleet summaries.
+pub fn host_name() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
+/// `doctor --json`, a versioned contract: `schema` changes only when a field is removed or
+/// changes meaning; new fields may appear within a schema.
 pub fn json(d: &Diagnosis) -> Value {
     json!({
+        "schema": super::fleet::SCHEMA,
+        "host": host_name(),
+        "tokscope": env!("CARGO_PKG_VERSION"),
         "ok": d.ok(),
         "checks": d.checks,
         "warnings": d.warnings,

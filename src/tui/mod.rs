@@ -57,7 +57,7 @@ fn io_error(e: std::io::Error) -> Error {
 /// The app as it starts for this endpoint, with its first fetch queued.
 pub fn initial_app(endpoint: &Endpoint, resource: &str) -> App {
     let mut app = App::new(endpoint, resource, crate::assets::resource_presets(), now());
-    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    app.no_color = crate::color::tui_no_color();
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let locale = var("LC_ALL")
         .or_else(|| var("LC_CTYPE"))
