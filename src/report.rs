@@ -92,11 +92,6 @@ pub fn json_report(d: &Diagnosis, system: &SystemInfo, now: i64) -> Value {
             "times": t,
         })
     });
-    let ids: Map<String, Value> = d
-        .request_ids
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
     let mut out = json!({
         "generated_at": utc_string(now),
         "tokscope_version": system.version,
@@ -105,7 +100,7 @@ pub fn json_report(d: &Diagnosis, system: &SystemInfo, now: i64) -> Value {
         "endpoint": endpoint,
         "doctor": render::json(d),
         "token": token,
-        "request_ids": ids,
+        "request_ids": d.request_ids,
     });
     if let (Some(sa), Some(m)) = (&d.service_account, out.as_object_mut()) {
         m.insert("service_account_token".into(), sa.to_json(now));

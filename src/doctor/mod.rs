@@ -108,7 +108,7 @@ pub struct Diagnosis {
     pub jwt: Option<Jwt>,
     pub fingerprint: Option<String>,
     /// Ids the endpoint gave (correlationId, x-ms-request-id …), for a support ticket.
-    pub request_ids: Vec<(String, String)>,
+    pub request_ids: crate::error::RequestIds,
     /// When the token arrived (epoch seconds), the `now` its times are shown against.
     pub received_at: Option<i64>,
     /// The token's warnings from `inspect`, the same list `tokscope get` and the TUI show.
@@ -185,7 +185,7 @@ pub async fn diagnose(
         endpoint: detected.as_ref().ok().cloned(),
         jwt: None,
         fingerprint: None,
-        request_ids: Vec::new(),
+        request_ids: crate::error::RequestIds::default(),
         received_at: None,
         warnings: Vec::new(),
         service_account: None,

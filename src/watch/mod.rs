@@ -311,10 +311,6 @@ impl Timeline {
 impl PollEvent {
     /// The NDJSON line of `watch --json`: the serialized event with `at_utc` (RFC 3339) after
     /// the epoch `at`, and the error in the common error shape (request ids as an object).
-    #[allow(
-        clippy::indexing_slicing,
-        reason = "reads a key of a JSON object; serde_json gives Null when absent"
-    )]
     pub fn to_json(&self) -> serde_json::Value {
         let mut out = serde_json::Map::new();
         let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(self) else {
@@ -322,12 +318,6 @@ impl PollEvent {
         };
         for (k, v) in fields {
             let is_at = k == "at";
-            if k == "error" {
-                if let Some(e) = &self.error {
-                    out.insert(k, e.to_json()["error"].clone());
-                }
-                continue;
-            }
             out.insert(k, v);
             if is_at {
                 out.insert("at_utc".into(), utc_string(self.at).into());
