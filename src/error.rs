@@ -42,18 +42,133 @@ impl ErrorKind {
 }
 
 /// A failure with its cause and the next step. `code` is the service's own code, verbatim.
+///
+/// Its serde form is the `error` of every command's JSON failure, `{"ok":false,"error":{…}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Error {
     pub kind: ErrorKind,
+    pub message: String,
+    pub hint: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    pub message: String,
-    pub hint: String,
     /// Ids that support teams ask for (correlationId, x-ms-request-id …), by header or field name.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub request_ids: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "RequestIds::is_empty")]
+    pub request_ids: RequestIds,
+    /// The well-known cause, read once where the answer is parsed, so that nothing later
+    /// matches the message's words again.
+    #[serde(skip)]
+    pub cause: Option<Cause>,
+}
+
+/// Causes of a refused token request that tokscope recognises and advises on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// An HTML page answered: a proxy or Docker Desktop's network, not the endpoint.
+    HtmlPage,
+    /// The resource is not on the endpoint's allow-list (Cloud Shell's AudienceNotSupported).
+    AudienceNotSupported,
+    /// The tenant knows no such resource (invalid_resource, AADSTS500011).
+    UnknownResource,
+    /// No managed identity matches the request.
+    NoIdentity,
+    /// The request arrived without `Metadata: true`.
+    MetadataHeaderMissing,
+    /// The platform's secret header was refused.
+    SecretRefused,
+    /// Docker Desktop's proxy answered for an unreachable network.
+    DockerProxy,
+}
+
+/// Request ids by header or field name, in the order they were found. Serialises as a map
+/// (`{"x-ms-request-id": "…"}`), the one shape errors, requests and reports use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestIds(Vec<(String, String)>);
+
+impl RequestIds {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn push(&mut self, id: (String, String)) {
+        self.0.push(id);
+    }
+
+    /// The same ids with `prefix` before each name (`arm x-ms-request-id`).
+    pub fn labelled(&self, prefix: &str) -> Self {
+        self.0
+            .iter()
+            .map(|(k, v)| (format!("{prefix}{k}"), v.clone()))
+            .collect()
+    }
+
+    /// `name value, name value`.
+    pub fn text(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl std::ops::Deref for RequestIds {
+    type Target = [(String, String)];
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl From<Vec<(String, String)>> for RequestIds {
+    fn from(ids: Vec<(String, String)>) -> Self {
+        Self(ids)
+    }
+}
+
+impl FromIterator<(String, String)> for RequestIds {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+impl Extend<(String, String)> for RequestIds {
+    fn extend<I: IntoIterator<Item = (String, String)>>(&mut self, iter: I) {
+        self.0.extend(iter);
+    }
+}
+
+impl IntoIterator for RequestIds {
+    type Item = (String, String);
+    type IntoIter = std::vec::IntoIter<(String, String)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a RequestIds {
+    type Item = &'a (String, String);
+    type IntoIter = std::slice::Iter<'a, (String, String)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl PartialEq<Vec<(String, String)>> for RequestIds {
+    fn eq(&self, other: &Vec<(String, String)>) -> bool {
+        &self.0 == other
+    }
+}
+
+impl Serialize for RequestIds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 impl Error {
@@ -64,7 +179,8 @@ impl Error {
             code: None,
             message: message.into(),
             hint: hint.into(),
-            request_ids: Vec::new(),
+            request_ids: RequestIds::default(),
+            cause: None,
         }
     }
 
@@ -95,34 +211,6 @@ impl Error {
         }
         out.push_str(&format!(": {}", sanitize(&self.message)));
         out
-    }
-
-    /// The JSON failure shape of every command: `{"ok":false,"error":{…}}`.
-    #[allow(
-        clippy::indexing_slicing,
-        reason = "indexes JSON objects built here: serde_json inserts or reads, it panics only on non-objects"
-    )]
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut e = serde_json::json!({
-            "kind": self.kind.as_str(),
-            "message": self.message,
-            "hint": self.hint,
-        });
-        if let Some(s) = self.status {
-            e["status"] = s.into();
-        }
-        if let Some(c) = &self.code {
-            e["code"] = c.clone().into();
-        }
-        if !self.request_ids.is_empty() {
-            let ids: serde_json::Map<String, serde_json::Value> = self
-                .request_ids
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone().into()))
-                .collect();
-            e["request_ids"] = ids.into();
-        }
-        serde_json::json!({ "ok": false, "error": e })
     }
 }
 

@@ -27,7 +27,12 @@ fn emit_as(text: &str, json: bool, layout: Layout) -> Result<(), Error> {
 fn print_error(e: &Error, json: bool) {
     if json {
         // When stdout itself is what failed, say so on stderr instead.
-        if emit(&e.to_json().to_string(), true).is_ok() {
+        if emit(
+            &serde_json::json!({"ok": false, "error": e}).to_string(),
+            true,
+        )
+        .is_ok()
+        {
             return;
         }
     }
@@ -47,7 +52,7 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
         // Doctor and report set their own exit codes: see `diagnose`.
         Some(Command::Doctor(_) | Command::Report(_)) => {}
         Some(Command::Vms(a)) => {
-            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
+            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config)
                 .await
                 .map_err(|e| (e, a.json))?;
             let out = vms::run(&s.session, &cli.resource, a)
@@ -56,7 +61,7 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
             emit(&out, a.json).map_err(|e| (e, false))?;
         }
         Some(Command::Watch(a)) => {
-            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
+            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config)
                 .await
                 .map_err(|e| (e, a.json))?;
             watch::run(&s.session, &cli.resource, a)
@@ -64,7 +69,7 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
                 .map_err(|e| (e, a.json))?
         }
         Some(Command::Get(a)) => {
-            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
+            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config)
                 .await
                 .map_err(|e| (e, a.json))?;
             let out = get::run(&s.session, &cli.resource, a)
@@ -75,7 +80,7 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
         None => {
             // The UI takes the terminal and draws before the setup (with --demo, making the
             // emulator's key) finishes.
-            let start = setup::setup(&cli.endpoint, cli.demo, setup::demo_config());
+            let start = setup::setup(&cli.endpoint, cli.demo, setup::demo_config);
             let arm = tokscope::arm::listing::Request {
                 cloud: cli.cloud,
                 arm_url: cli.arm_url.clone(),
@@ -131,10 +136,24 @@ fn main() -> ExitCode {
         print_error(&e, false);
         return ExitCode::FAILURE;
     }
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // One-shot commands make a request or a few, one after another: one thread is enough and
+    // starts faster. The UI, watch and the emulator serve or poll while the user waits.
+    let one_shot = matches!(
+        cli.command,
+        Some(
+            Command::Get(_)
+                | Command::Decode(_)
+                | Command::Vms(_)
+                | Command::Doctor(_)
+                | Command::Report(_)
+        )
+    );
+    let mut builder = if one_shot {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let rt = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             output::note(&format!("error: cannot start the async runtime: {e}"));

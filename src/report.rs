@@ -92,12 +92,7 @@ pub fn json_report(d: &Diagnosis, system: &SystemInfo, now: i64) -> Value {
             "times": t,
         })
     });
-    let ids: Map<String, Value> = d
-        .request_ids
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    json!({
+    let mut out = json!({
         "generated_at": utc_string(now),
         "tokscope_version": system.version,
         "system": {"os": system.os, "arch": system.arch, "pretty_name": system.pretty_name},
@@ -105,8 +100,12 @@ pub fn json_report(d: &Diagnosis, system: &SystemInfo, now: i64) -> Value {
         "endpoint": endpoint,
         "doctor": render::json(d),
         "token": token,
-        "request_ids": ids,
-    })
+        "request_ids": d.request_ids,
+    });
+    if let (Some(sa), Some(m)) = (&d.service_account, out.as_object_mut()) {
+        m.insert("service_account_token".into(), sa.to_json(now));
+    }
+    out
 }
 
 /// A table cell: one line (outside line breaks and controls made visible), pipes escaped.
@@ -206,6 +205,10 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
         }
     }
 
+    if let Some(sa) = &d.service_account {
+        service_account_md(&mut out, sa, now);
+    }
+
     let _ = writeln!(out, "\n## Request ids\n");
     if d.request_ids.is_empty() {
         let _ = writeln!(out, "None seen.");
@@ -221,6 +224,55 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
         let _ = writeln!(out, "- distribution: {p}");
     }
     out
+}
+
+/// The workload-identity assertion as facts: who the cluster says the pod is, for whom, until
+/// when. The token itself stays out, as the access token does.
+fn service_account_md(out: &mut String, sa: &crate::doctor::workload::FileFacts, now: i64) {
+    let t = &sa.token;
+    let or_dash = |v: &Option<String>| v.as_deref().map_or("-".to_string(), cell);
+    let time = |v: Option<i64>| {
+        v.map_or("-".to_string(), |e| {
+            format!(
+                "{} UTC ({})",
+                utc_string(e),
+                crate::token::claims::relative(e - now)
+            )
+        })
+    };
+    let _ = writeln!(
+        out,
+        "\n## Service-account token\n\nThe assertion exchanged at Entra, from `{}` (`{}`); the token itself is not included.\n",
+        cell(&sa.path.display().to_string()),
+        sa.fingerprint
+    );
+    let _ = writeln!(out, "| field | value |\n|---|---|");
+    let rows = [
+        ("issuer", or_dash(&t.issuer)),
+        ("subject", or_dash(&t.subject)),
+        ("namespace", or_dash(&t.namespace)),
+        ("service account", or_dash(&t.service_account)),
+        ("audience", cell(&t.audiences.join(", "))),
+        ("issued", time(t.issued_at)),
+        ("expires", time(t.expires_at)),
+        (
+            "lifetime",
+            t.lifetime_s
+                .map_or("-".into(), crate::token::claims::duration),
+        ),
+        ("kubelet rotates (80 %)", time(t.rotation_due)),
+        ("pod", or_dash(&t.pod)),
+        ("node", or_dash(&t.node)),
+        ("kid", or_dash(&t.kid)),
+        (
+            "file mode",
+            sa.mode.map_or("-".into(), |m| format!("{m:04o}")),
+        ),
+        ("file (resolved)", cell(&sa.resolved.display().to_string())),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(out, "| {k} | {v} |");
+    }
 }
 
 #[cfg(test)]

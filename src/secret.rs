@@ -1,6 +1,5 @@
 //! The access token as a secret: it prints as a fingerprint, never as itself.
 
-use sha2::{Digest, Sha256};
 use std::fmt;
 
 use crate::net::redact::{remember, SecretKind};
@@ -41,8 +40,13 @@ impl AccessToken {
 
 /// The fingerprint of any string, for places that hold a token before it is wrapped.
 pub fn fingerprint_of(raw: &str) -> String {
-    let digest = Sha256::digest(raw.as_bytes());
-    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, raw.as_bytes());
+    let hex: String = digest
+        .as_ref()
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("sha256:{hex}")
 }
 

@@ -6,10 +6,12 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
-use tokscope::arm::{self, Client, Discovery, RetrySettings, SubscriptionSource};
+use tokscope::arm::{self, Client, Discovery, SubscriptionSource};
 use tokscope::assets::demo_tenant;
 use tokscope::emulator::{self, keys::Keys, Config, Fault, Running};
 use tokscope::endpoint::{
@@ -52,10 +54,11 @@ async fn token(run: &Running, identity: Identity, resource: &str) -> AccessToken
 }
 
 fn fast_retries(c: Client) -> Client {
-    c.with_retry(RetrySettings {
+    c.with_retry(RetryPolicy {
         max_retries: 3,
         base: Duration::from_millis(10),
-        max_wait: Duration::from_secs(5),
+        longest_wait: Duration::from_secs(5),
+        ..RetryPolicy::arm()
     })
 }
 
@@ -179,7 +182,7 @@ async fn authorization_failed_names_the_oid_and_the_role_to_grant() {
             format!("give the identity whose oid is {NO_ROLE_OID} a Reader role on the subscription: az role assignment create --assignee-object-id {NO_ROLE_OID} --role Reader --scope /subscriptions/{}", sub())
         );
         assert_eq!(e.request_ids.len(), 3);
-        let json = e.to_json();
+        let json = serde_json::json!({"ok": false, "error": e});
         assert!(json["error"]["request_ids"]["x-ms-request-id"].is_string());
         assert!(json["error"]["request_ids"]["x-ms-correlation-request-id"].is_string());
         assert!(json["error"]["request_ids"]["x-ms-routing-request-id"].is_string());
@@ -514,7 +517,7 @@ async fn a_next_link_to_another_host_is_refused() {
 
 /// Runs the real binary with the given arguments, bounded in time.
 async fn tokscope(args: &[&str]) -> (bool, String, String) {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokscope"));
+    let mut cmd = common::tokscope_async();
     cmd.args(args)
         .env_remove("IDENTITY_ENDPOINT")
         .env_remove("MSI_ENDPOINT")

@@ -47,7 +47,7 @@ pub struct Run {
 
 /// Run the binary with no identity variable but IMDS pointed at `imds` (never the real one).
 pub fn run(args: &[&str], env: &[(&str, &str)], imds: &str) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tokscope"));
+    let mut cmd = common::tokscope_command();
     for v in tokscope::endpoint::detect::IDENTITY_VARS
         .iter()
         .chain(tokscope::endpoint::detect::PROXY_VARS)
@@ -409,7 +409,7 @@ async fn an_arm_gateway_echoing_the_bearer_token_leaks_nothing() {
 
 /// Run with a hard bound: a process still running after `limit` is killed and the test fails.
 fn run_bounded(args: &[&str], env: &[(&str, &str)], imds: &str, limit: std::time::Duration) -> Run {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tokscope"));
+    let mut cmd = common::tokscope_command();
     for v in tokscope::endpoint::detect::IDENTITY_VARS {
         cmd.env_remove(v);
     }

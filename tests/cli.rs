@@ -276,7 +276,7 @@ fn each_bad_token_gives_its_own_json_error() {
 #[test]
 fn emulate_prints_the_exports_and_serves() {
     use std::io::{BufRead, BufReader};
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
+    let mut child = common::tokscope_command()
         .args(["emulate", "--port", "0", "--lifetime", "600"])
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -319,7 +319,7 @@ fn decode_takes_get_json_output_piped_in() {
 
 #[test]
 fn the_emulator_leaves_no_arc_key_folder_behind() {
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
+    let child = common::tokscope_command()
         .args(["--demo", "--flavour", "arc", "get", "--json"])
         .stdout(std::process::Stdio::piped())
         .spawn()

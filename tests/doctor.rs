@@ -6,6 +6,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::time::Duration;
 
 use tokscope::arm::{Cloud, Target};
@@ -326,13 +328,6 @@ fn environment_conflicts_are_named() {
     assert!(c.evidence.contains("imds"));
 }
 
-/// Any whitespace- or quote-separated word that looks like a compact JWS.
-fn jwt_shaped_words(text: &str) -> Vec<&str> {
-    text.split(|c: char| c.is_whitespace() || "\"'`|,()[]{}<>".contains(c))
-        .filter(|w| w.starts_with("eyJ") && w.matches('.').count() >= 2)
-        .collect()
-}
-
 #[tokio::test]
 async fn report_never_contains_the_token() {
     let run = emulator_with(Config::default()).await;
@@ -354,7 +349,7 @@ async fn report_never_contains_the_token() {
         assert!(!text.contains(raw), "{format:?} holds the token");
         assert!(!text.contains(signature), "{format:?} holds the signature");
         assert!(!text.contains(signing_input));
-        assert!(jwt_shaped_words(&text).is_empty(), "{format:?}");
+        assert!(common::jwt_shaped(&text).is_empty(), "{format:?}");
         assert!(text.contains(&f.token.access_token.fingerprint()));
         assert!(text.contains(env!("CARGO_PKG_VERSION")));
         assert!(text.contains(std::env::consts::OS));
@@ -386,10 +381,7 @@ async fn report_carries_request_ids_from_a_failure() {
 }
 
 fn tokscope(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
-        .args(args)
-        .output()
-        .unwrap()
+    common::tokscope_command().args(args).output().unwrap()
 }
 
 #[test]
@@ -452,7 +444,7 @@ fn binary_demo_report_to_a_file() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(jwt_shaped_words(&text).is_empty());
+    assert!(common::jwt_shaped(&text).is_empty());
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["doctor"]["ok"], true);
     assert!(String::from_utf8_lossy(&out.stderr).contains("report written to"));
@@ -610,7 +602,7 @@ fn binary_demo_report_carries_the_arm_check_and_its_request_ids() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(jwt_shaped_words(&text).is_empty());
+    assert!(common::jwt_shaped(&text).is_empty());
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let arm = v["doctor"]["checks"]
         .as_array()

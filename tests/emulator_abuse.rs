@@ -434,7 +434,7 @@ async fn the_cache_is_bounded() {
 /// `tokscope emulate ARGS`, given at most 20 s to exit by itself: (exit code, stdout, stderr),
 /// the code None when it was still running.
 async fn emulate(args: &[&str]) -> (Option<i32>, String, String) {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokscope"));
+    let mut cmd = common::tokscope_async();
     for v in tokscope::endpoint::detect::IDENTITY_VARS
         .iter()
         .chain(tokscope::endpoint::detect::PROXY_VARS)
@@ -519,7 +519,7 @@ async fn lifetime_and_clock_skew_are_bounded_when_parsed() {
 
 #[tokio::test]
 async fn emulate_prints_the_admin_token_and_the_admin_path_takes_it() {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
+    let mut child = common::tokscope_async()
         .env("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9")
         .args(["emulate", "--port", "0"])
         .stdin(std::process::Stdio::null())

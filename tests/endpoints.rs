@@ -448,7 +448,7 @@ async fn faults_change_while_the_emulator_runs() {
 
 /// `get --json` through the real binary, IMDS on the emulator, bounded in time.
 async fn get_json(run: &tokscope::emulator::Running, extra: &[&str]) -> (Option<i32>, Value) {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokscope"));
+    let mut cmd = common::tokscope_async();
     for v in tokscope::endpoint::detect::IDENTITY_VARS
         .iter()
         .chain(tokscope::endpoint::detect::PROXY_VARS)

@@ -7,6 +7,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use proptest::prelude::*;
 use tokscope::endpoint::response::{parse_error, parse_expires_on, parse_success};
 use tokscope::endpoint::Flavour;

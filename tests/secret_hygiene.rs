@@ -8,6 +8,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -28,7 +30,7 @@ struct Run {
 /// The real binary with no identity, proxy or logging variables of the test's own environment,
 /// and IMDS pointed at the emulator.
 async fn tokscope(run: &Running, args: &[&str], stdin: Option<&str>) -> Run {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokscope"));
+    let mut cmd = common::tokscope_async();
     for v in tokscope::endpoint::detect::IDENTITY_VARS
         .iter()
         .chain(tokscope::endpoint::detect::PROXY_VARS)
@@ -62,22 +64,6 @@ async fn tokscope(run: &Running, args: &[&str], stdin: Option<&str>) -> Run {
     }
 }
 
-/// Every run of base64url characters and dots that starts with `eyJ` and holds two dots,
-/// wherever it sits (inside quotes, after `=`, glued to punctuation).
-fn jwt_shaped(text: &str) -> Vec<String> {
-    let is_part = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
-    let mut found = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find("eyJ") {
-        let word: String = rest[at..].chars().take_while(|c| is_part(*c)).collect();
-        if word.matches('.').count() >= 2 {
-            found.push(word.clone());
-        }
-        rest = &rest[at + word.len().max(3)..];
-    }
-    found
-}
-
 /// The secret parts of one token.
 struct Secret {
     raw: String,
@@ -102,7 +88,7 @@ impl Secret {
             "{what} holds the token's signature"
         );
         // The message names only where a JWT-shaped word starts, not the word itself.
-        let shaped: Vec<String> = jwt_shaped(text)
+        let shaped: Vec<String> = common::jwt_shaped(text)
             .iter()
             .map(|w| format!("{}…", &w[..12.min(w.len())]))
             .collect();
@@ -253,7 +239,8 @@ async fn no_command_prints_the_token_unless_asked() {
 
 #[test]
 fn jwt_shapes_are_found_anywhere() {
-    assert_eq!(jwt_shaped("x=\"eyJa.b.c\","), ["eyJa.b.c"]);
-    assert_eq!(jwt_shaped("(eyJa.eyJb.)"), ["eyJa.eyJb."]);
-    assert!(jwt_shaped("eyJa.b and eyJ alone").is_empty());
+    assert_eq!(common::jwt_shaped("x=\"eyJa.b.c\","), ["eyJa.b.c"]);
+    assert_eq!(common::jwt_shaped("x=eyJa.b.c"), ["eyJa.b.c"]);
+    assert_eq!(common::jwt_shaped("(eyJa.eyJb.)"), ["eyJa.eyJb."]);
+    assert!(common::jwt_shaped("eyJa.b and eyJ alone").is_empty());
 }

@@ -7,6 +7,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use clap::Parser;
 use tokscope::cli::{Cli, VmsArgs};
 use tokscope::commands::{setup, vms};
@@ -20,21 +22,9 @@ async fn demo(extra: &[&str]) -> setup::Setup {
     let mut argv = vec!["tokscope", "--demo"];
     argv.extend_from_slice(extra);
     let cli = Cli::parse_from(argv);
-    setup::setup(&cli.endpoint, cli.demo, setup::demo_config())
+    setup::setup(&cli.endpoint, cli.demo, setup::demo_config)
         .await
         .unwrap()
-}
-
-/// Something shaped like a JWT: `eyJ`, then token characters with two dots among them.
-fn has_jwt(text: &str) -> bool {
-    text.match_indices("eyJ").any(|(i, _)| {
-        text[i..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .filter(|c| *c == '.')
-            .count()
-            >= 2
-    })
 }
 
 #[tokio::test]
@@ -97,11 +87,11 @@ async fn the_report_file_holds_no_token_and_falls_back_to_a_writable_dir() {
     );
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(
-        has_jwt("token eyJhbGciOi.eyJhdWQi.c2ln end"),
+        common::has_jwt("token eyJhbGciOi.eyJhdWQi.c2ln end"),
         "the detector works"
     );
     assert!(text.contains("sha256:"), "the fingerprint names the token");
-    assert!(!has_jwt(&text), "a token in the report:\n{text}");
+    assert!(!common::has_jwt(&text), "a token in the report:\n{text}");
 }
 
 #[test]
@@ -169,5 +159,5 @@ async fn the_report_after_an_arm_403_carries_the_failure_and_its_request_ids() {
     }
     assert!(text.contains("token held: `sha256:"), "{text}");
     assert!(!text.contains("token held: none"), "{text}");
-    assert!(!has_jwt(&text), "a token in the report:\n{text}");
+    assert!(!common::has_jwt(&text), "a token in the report:\n{text}");
 }

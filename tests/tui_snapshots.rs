@@ -6,6 +6,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 mod tui_fixture;
 
 use tokscope::tui::action::{Action, FetchKind};

@@ -6,6 +6,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 mod tui_fixture;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -235,9 +237,7 @@ async fn a_token_from_the_emulator_decodes_in_the_app() {
         ca_file: None,
         arc_key_dir: None,
     };
-    let s = setup::setup(&args, true, setup::demo_config())
-        .await
-        .unwrap();
+    let s = setup::setup(&args, true, setup::demo_config).await.unwrap();
     assert!(tokscope::endpoint::is_loopback_url(&s.endpoint.url));
     let mut app = tokscope::tui::initial_app(&s.endpoint, ARM);
     let [Effect::Fetch { kind, resource }] = app.effects.as_slice() else {

@@ -6,6 +6,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::time::Duration;
 
 use tokscope::doctor::keys;

@@ -6,6 +6,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::time::Duration;
 
 use serde_json::Value;
@@ -20,7 +22,7 @@ async fn start(config: Config) -> Running {
 }
 
 async fn tokscope(args: &[&str]) -> (bool, String, String) {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokscope"));
+    let mut cmd = common::tokscope_async();
     cmd.args(args)
         .env_remove("IDENTITY_ENDPOINT")
         .env_remove("MSI_ENDPOINT")
@@ -156,7 +158,7 @@ async fn watch_refuses_an_interval_without_a_unit() {
 async fn sigterm_stops_the_watch_with_a_summary() {
     use tokio::io::{AsyncBufReadExt, BufReader};
     tokio::time::timeout(LIMIT, async {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
+        let mut child = common::tokscope_async()
             .args(["--demo", "watch", "--interval", "1s", "--json"])
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
@@ -224,7 +226,7 @@ async fn scripted_watch(run: &Running, extra: &[&str], script: &[(&str, Expect)]
     if !script[0].0.is_empty() {
         set_faults(run, script[0].0).await;
     }
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
+    let mut child = common::tokscope_async()
         .args(&args)
         .env_remove("IDENTITY_ENDPOINT")
         .env_remove("MSI_ENDPOINT")

@@ -9,6 +9,7 @@
 )]
 
 mod common;
+mod tui_fixture;
 
 use common::{client, emulator_with, env_for, ARM};
 use tokscope::emulator::workload::WorkloadFault;
@@ -93,6 +94,32 @@ async fn a_subject_mismatch_names_the_exact_federated_credential_command() {
     );
     assert!(
         e.hint.contains("--audiences api://AzureADTokenExchange"),
+        "{}",
+        e.hint
+    );
+    assert!(e.hint.contains("case-sensitive"), "{}", e.hint);
+}
+
+#[tokio::test]
+async fn the_older_code_for_a_mismatch_gets_the_same_hint() {
+    let e = failure(WorkloadFault::LegacyMismatch).await;
+    assert_eq!(e.code.as_deref(), Some("AADSTS70021"), "{e}");
+    assert_eq!(e.status, Some(400));
+    // The CR LF trailer is cut; the ids are request ids, not part of the message.
+    assert!(
+        e.message
+            .ends_with("Assertion Audience: 'api://AzureADTokenExchange'."),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.hint.contains("issuer, subject or audience differs"),
+        "{}",
+        e.hint
+    );
+    assert!(
+        e.hint
+            .contains("--subject \"system:serviceaccount:demo:Workload-sa\""),
         "{}",
         e.hint
     );
@@ -376,4 +403,145 @@ async fn get_over_https_shows_both_tokens_and_the_chain_and_never_the_assertion(
         v["jwt"]["claims"]["appid"],
         run.shared.workload_client_id().as_str()
     );
+}
+
+#[tokio::test]
+async fn watch_puts_both_rotations_on_one_timeline() {
+    use tokio::io::AsyncBufReadExt;
+    let run = wi_emulator(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::copy(run.shared.cluster.token_file(), &file).unwrap();
+    let env = env_for(&run, Flavour::Workload);
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tokscope"));
+    for v in tokscope::endpoint::detect::IDENTITY_VARS
+        .iter()
+        .chain(tokscope::endpoint::detect::PROXY_VARS)
+    {
+        cmd.env_remove(v);
+    }
+    for v in tokscope::endpoint::detect::IDENTITY_VARS {
+        if let Some(val) = env.get(v) {
+            cmd.env(v, val);
+        }
+    }
+    cmd.args(["--token-file"])
+        .arg(&file)
+        .args(["watch", "--interval", "1s", "--count", "3", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let next = |l: Option<String>| serde_json::from_str::<serde_json::Value>(&l.unwrap()).unwrap();
+    let limit = std::time::Duration::from_secs(30);
+    let first = next(
+        tokio::time::timeout(limit, lines.next_line())
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    // Kubelet writes a new token into the file between two polls.
+    let token = tokscope::emulator::workload::mint_service_account_token(&run.shared);
+    std::fs::write(&file, token).unwrap();
+    let mut rest = Vec::new();
+    while let Some(l) = tokio::time::timeout(limit, lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        rest.push(serde_json::from_str::<serde_json::Value>(&l).unwrap());
+    }
+    assert!(child.wait().await.unwrap().success());
+    assert_eq!(first["event"], "fetched", "{first}");
+    let sa = &first["service_account"];
+    assert_eq!(sa["event"], "read", "{first}");
+    assert!(sa["fingerprint"].as_str().unwrap().starts_with("sha256:"));
+    assert!(sa["expires_in_s"].as_i64().unwrap() > 3500, "{first}");
+    assert!(sa["rotation_due_epoch"].as_i64().unwrap() < sa["expires_on_epoch"].as_i64().unwrap());
+    let second = &rest[0];
+    // The access token is Entra's cached one; the file's token is new.
+    assert_eq!(second["event"], "unchanged", "{second}");
+    assert_eq!(second["service_account"]["event"], "rotated", "{second}");
+    let before = second["service_account"]["rotated_before_expiry_s"]
+        .as_i64()
+        .unwrap();
+    assert!((3500..=3600).contains(&before), "{second}");
+    assert_ne!(second["service_account"]["fingerprint"], sa["fingerprint"]);
+    assert_eq!(
+        rest[1]["service_account"]["event"], "unchanged",
+        "{}",
+        rest[1]
+    );
+    assert_eq!(
+        rest[2]["summary"]["service_account_rotations"], 1,
+        "{}",
+        rest[2]
+    );
+    assert!(!rest.iter().any(|l| common::contains_jwt(&l.to_string())));
+}
+
+#[tokio::test]
+async fn the_report_has_the_service_account_tokens_facts_and_not_the_token() {
+    let run = wi_emulator(&[]).await;
+    let d = doctor_on(&run).await;
+    let sa = d.service_account.as_ref().expect("the file's facts");
+    assert_eq!(
+        sa.token.subject.as_deref(),
+        Some("system:serviceaccount:demo:workload-sa")
+    );
+    let system = tokscope::report::system_info();
+    let now = chrono::Utc::now().timestamp();
+    let md = tokscope::report::markdown(&d, &system, now);
+    assert!(md.contains("## Service-account token"), "{md}");
+    assert!(
+        md.contains("| subject | system:serviceaccount:demo:workload-sa |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| audience | api://AzureADTokenExchange |"),
+        "{md}"
+    );
+    assert!(md.contains("| kubelet rotates (80 %) |"), "{md}");
+    assert!(md.contains(&sa.fingerprint), "{md}");
+    let json = tokscope::report::json_report(&d, &system, now);
+    let j = &json["service_account_token"];
+    assert_eq!(j["namespace"], "demo");
+    assert_eq!(j["service_account"], "workload-sa");
+    assert_eq!(j["pod"], "tokscope-demo-6f7d9c8b5-x2k4q");
+    let raw = std::fs::read_to_string(run.shared.cluster.token_file()).unwrap();
+    for text in [md, json.to_string()] {
+        assert!(!text.contains(raw.trim()));
+        assert!(!common::contains_jwt(&text));
+    }
+}
+
+#[tokio::test]
+async fn the_ui_shows_the_chain_and_the_files_rotation() {
+    use tokscope::tui::action::{Action, FetchKind};
+    use tokscope::tui::app::{update, App};
+    let run = wi_emulator(&[]).await;
+    let ep = detect(&env_for(&run, Flavour::Workload), &Overrides::default()).unwrap();
+    let c = client(&run);
+    let now = chrono::Utc::now().timestamp();
+    let mut app = App::new(&ep, ARM, tokscope::assets::resource_presets(), now);
+    tui_fixture::deliver(&mut app, FetchKind::User, now, c.fetch(&ep, ARM).await);
+    let screen = tui_fixture::render(&app, 120, 40);
+    for want in [
+        "chain     service-account token → Entra → this access token",
+        " 1 pod    system:serviceaccount:demo:workload-sa · sha256:",
+        "iss http://127.0.0.1:",
+        "aud api://AzureADTokenExchange · expires",
+        "kubelet rotates in",
+        " 2 Entra  http://127.0.0.1:",
+        " 3 token  sha256:",
+    ] {
+        assert!(screen.contains(want), "{want:?} missing from\n{screen}");
+    }
+    update(&mut app, Action::ToggleWatch);
+    tui_fixture::deliver(&mut app, FetchKind::Poll, now, c.fetch(&ep, ARM).await);
+    update(&mut app, Action::GoTab(1));
+    let screen = tui_fixture::render(&app, 120, 40);
+    assert!(screen.contains("SA token, expires in"), "{screen}");
+    assert!(screen.contains(", rotates in"), "{screen}");
+    assert!(!common::contains_jwt(&screen));
 }

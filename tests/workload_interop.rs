@@ -1,12 +1,11 @@
-//! The official azure-identity client, as a pod on AKS runs it, gets tokens from the emulator's
-//! Entra over HTTPS with the emulator's cluster token file, and surfaces Entra's codes when the
-//! federation is broken.
+//! The official clients, as a pod on AKS runs them, get tokens from the emulator's Entra over
+//! HTTPS with the emulator's cluster token file, and surface Entra's codes when the federation
+//! is broken: azure-identity (Python) WorkloadIdentityCredential and DefaultAzureCredential,
+//! @azure/identity WorkloadIdentityCredential and DefaultAzureCredential.
 //!
-//! Needs a Python with azure-identity: scripts/test.sh makes one and sets TOKSCOPE_PYTHON.
-//! Without it the test says so and passes, unless TOKSCOPE_REQUIRE_INTEROP=1 (as in CI).
-// Tests report what they skip on their own output; tokscope itself prints through its print layer.
+//! Needs the clients scripts/test.sh installs (TOKSCOPE_PYTHON, tests/interop/node). Without
+//! them a test says so and passes, unless TOKSCOPE_REQUIRE_INTEROP=1 (as in CI).
 #![allow(
-    clippy::disallowed_macros,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
@@ -14,35 +13,19 @@
 )]
 
 mod common;
+#[path = "interop/harness.rs"]
+mod harness;
 use common::*;
-
-use std::process::Command;
+use harness::{Case, Id};
 
 use serde_json::Value;
 use tokscope::emulator::workload::WorkloadFault;
 use tokscope::emulator::{Config, Running};
 
-fn python() -> Option<String> {
-    let py = std::env::var("TOKSCOPE_PYTHON").ok()?;
-    let ok = Command::new(&py)
-        .args(["-c", "import azure.identity"])
-        .output()
-        .ok()?
-        .status
-        .success();
-    ok.then_some(py)
-}
-
 fn require_python() -> Option<String> {
-    let py = python();
+    let py = harness::python_with("azure.identity");
     if py.is_none() {
-        assert!(
-            std::env::var("TOKSCOPE_REQUIRE_INTEROP").is_err(),
-            "TOKSCOPE_PYTHON with azure-identity is required here"
-        );
-        eprintln!(
-            "skipped: set TOKSCOPE_PYTHON to a Python with azure-identity (scripts/test.sh does)"
-        );
+        harness::skip("TOKSCOPE_PYTHON is no Python with azure-identity");
     }
     py
 }
@@ -86,11 +69,8 @@ async fn run_script(py: &str, run: &Running) -> Value {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/interop/azure_identity_workload.py"
     );
-    let mut cmd = Command::new(py);
-    cmd.arg(script)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(pod_env(run));
+    let mut cmd = harness::client_command(py, &pod_env(run));
+    cmd.arg(script);
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
@@ -151,4 +131,45 @@ async fn azure_identity_reports_entra_codes_for_a_broken_federation() {
         assert!(!contains_jwt(e), "{e}");
         assert!(got["default"]["token"].is_null(), "{}", fault.name());
     }
+}
+
+/// @azure/identity through the harness: each token decoded by tokscope (aud, appid, expiry).
+#[tokio::test(flavor = "multi_thread")]
+async fn azure_identity_for_javascript_gets_tokens_over_https() {
+    let Some(node) = harness::node() else {
+        return harness::skip("node or tests/interop/node/node_modules (npm ci) is missing");
+    };
+    let run = https_emulator(&[]).await;
+    let appid = run.shared.workload_client_id();
+    let cases: Vec<Case> = ["https://management.azure.com", "https://vault.azure.net"]
+        .iter()
+        .map(|r| Case {
+            id: Id::System,
+            scope: format!("{r}/.default"),
+            aud: (*r).to_string(),
+            appid: appid.clone(),
+        })
+        .collect();
+    let script = harness::node_dir().join("workload_identity.mjs");
+    for credential in ["workload", "default"] {
+        let mut cmd = harness::client_command(&node, &pod_env(&run));
+        cmd.current_dir(harness::node_dir()).arg(&script);
+        let label = format!("@azure/identity {credential}");
+        harness::run_plan(&label, cmd, harness::plan(credential, &cases), &cases).await;
+    }
+
+    // A broken federation comes back with Entra's code through the SDK's error.
+    let run = https_emulator(&[WorkloadFault::WrongSubject]).await;
+    let mut cmd = harness::client_command(&node, &pod_env(&run));
+    cmd.current_dir(harness::node_dir())
+        .arg(&script)
+        .arg(harness::plan("workload", &cases[..1]).to_string());
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let results: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let e = results[0]["error"].as_str().unwrap_or_default();
+    assert_eq!(results[0]["ok"], false);
+    assert!(e.contains("AADSTS700213"), "{e}");
+    assert!(!contains_jwt(e), "{e}");
 }

@@ -8,10 +8,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::errors::{self, ErrorContext};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, RequestIds, Result};
 use crate::net::{
-    describe_body, is_loopback_url, local_client, parse_retry_after, read_capped, root_cause,
-    BodyEnd,
+    describe_body, is_loopback_url, local_client, read_capped, transport, BodyEnd, Retries,
+    RetryPolicy,
 };
 use crate::secret::AccessToken;
 
@@ -25,24 +25,9 @@ pub const REQUEST_ID_HEADERS: &[&str] = &[
     "x-ms-routing-request-id",
 ];
 
-/// How 429 and 5xx answers are retried.
-#[derive(Debug, Clone)]
-pub struct RetrySettings {
-    pub max_retries: u32,
-    /// First wait without Retry-After; doubles each time.
-    pub base: Duration,
-    /// A Retry-After longer than this ends the retries: the error says how long to wait.
-    pub max_wait: Duration,
-}
-
-impl Default for RetrySettings {
-    fn default() -> Self {
-        Self {
-            max_retries: 3,
-            base: Duration::from_secs(1),
-            max_wait: Duration::from_secs(30),
-        }
-    }
+/// ARM retries 429 and 5xx (on the schedule of `RetryPolicy::arm`).
+fn retryable(status: u16) -> bool {
+    status == 429 || (500..600).contains(&status)
 }
 
 /// One HTTP request as sent and answered, for the `request` lines and a TUI tab.
@@ -54,20 +39,7 @@ pub struct RequestRecord {
     /// None when nothing answered.
     pub status: Option<u16>,
     pub latency_ms: u64,
-    #[serde(serialize_with = "ids_as_map")]
-    pub request_ids: Vec<(String, String)>,
-}
-
-fn ids_as_map<S: serde::Serializer>(
-    ids: &[(String, String)],
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut m = s.serialize_map(Some(ids.len()))?;
-    for (k, v) in ids {
-        m.serialize_entry(k, v)?;
-    }
-    m.end()
+    pub request_ids: RequestIds,
 }
 
 impl RequestRecord {
@@ -97,7 +69,7 @@ pub struct Client {
     /// For IMDS instance metadata: never through a proxy, short timeouts.
     pub(crate) imds: reqwest::Client,
     base: reqwest::Url,
-    pub retry: RetrySettings,
+    pub retry: RetryPolicy,
     /// The resource to ask a token for to call this ARM (for hints).
     pub audience: String,
     history: Arc<Mutex<Vec<RequestRecord>>>,
@@ -126,7 +98,7 @@ impl Client {
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(connect)
                 .timeout(total);
-            crate::net::trust::apply(builder)
+            crate::net::trust::apply(builder)?
                 .build()
                 .map_err(build_error)?
         };
@@ -136,12 +108,12 @@ impl Client {
             imds,
             audience: audience_for(&base).to_string(),
             base,
-            retry: RetrySettings::default(),
+            retry: RetryPolicy::arm(),
             history: Arc::default(),
         })
     }
 
-    pub fn with_retry(mut self, retry: RetrySettings) -> Self {
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
     }
@@ -231,7 +203,7 @@ impl Client {
                 "ARM's nextLink should stay on the ARM host; report the answer that pointed elsewhere",
             ));
         }
-        let mut retries = 0u32;
+        let mut retries = Retries::new(&self.retry, retryable);
         loop {
             let started = Instant::now();
             let sent = self
@@ -250,7 +222,7 @@ impl Client {
                             url: url.to_string(),
                             status: None,
                             latency_ms: crate::duration::millis(started.elapsed()),
-                            request_ids: Vec::new(),
+                            request_ids: RequestIds::default(),
                         },
                         recorder,
                     );
@@ -294,23 +266,13 @@ impl Client {
                     .with_status(status)
                 });
             }
-            let retry_after = answer
-                .header("retry-after")
-                .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
-            let retryable = status == 429 || (500..600).contains(&status);
-            let wait = retry_after.unwrap_or_else(|| {
-                self.retry
-                    .base
-                    .saturating_mul(2u32.saturating_pow(retries.min(16)))
-            });
-            if retryable && retries < self.retry.max_retries && wait <= self.retry.max_wait {
+            if let Some(wait) = retries.after(status, answer.header("retry-after")) {
                 tokio::time::sleep(wait).await;
-                retries += 1;
                 continue;
             }
             let mut e = errors::from_answer(status, headers, body, ctx);
-            if retries > 0 {
-                e.message = format!("{} (after {retries} retries)", e.message);
+            if retries.count() > 0 {
+                e.message = format!("{} (after {} retries)", e.message, retries.count());
             }
             return Err(e);
         }
@@ -360,20 +322,14 @@ fn parse_base(base: &str) -> Result<reqwest::Url> {
 }
 
 pub(crate) fn transport_error(what: &str, e: &reqwest::Error) -> Error {
-    let cause = root_cause(e);
-    if e.is_timeout() {
-        Error::new(
-            ErrorKind::Timeout,
-            format!("{what} did not answer in time"),
+    transport::error(
+        what,
+        e,
+        &transport::Advice::plain(
             "try again; if it persists, check the network path (proxy, firewall) to it",
-        )
-    } else {
-        Error::new(
-            ErrorKind::Connect,
-            format!("cannot reach {what} ({cause})"),
             "check DNS, firewall and HTTPS_PROXY for this host; --cloud picks another cloud's ARM",
-        )
-    }
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::client::REQUEST_ID_HEADERS;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, RequestIds};
 use crate::net::redact_outside;
 
 /// What the hints need to be specific: who is calling, on which subscription, for which audience.
@@ -19,12 +19,12 @@ pub struct ErrorContext {
 impl ErrorContext {
     /// Context from the token itself (its `oid`), for a subscription and audience.
     pub fn for_token(
-        token: &crate::secret::AccessToken,
+        token: &(impl super::Bearer + ?Sized),
         subscription: Option<&str>,
         audience: &str,
     ) -> Self {
-        let oid = crate::token::decode(token.expose())
-            .ok()
+        let oid = token
+            .jwt()
             .and_then(|j| j.claim_str("oid").map(str::to_string));
         Self {
             oid,
@@ -35,7 +35,7 @@ impl ErrorContext {
 }
 
 /// The request-id headers present, in a fixed order. Names are lower case.
-pub fn request_ids(headers: &[(String, String)]) -> Vec<(String, String)> {
+pub fn request_ids(headers: &[(String, String)]) -> RequestIds {
     REQUEST_ID_HEADERS
         .iter()
         .filter_map(|name| {
@@ -100,6 +100,7 @@ pub fn from_answer(
         message,
         hint,
         request_ids: request_ids(headers),
+        cause: None,
     }
 }
 

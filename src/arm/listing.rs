@@ -76,10 +76,11 @@ pub async fn list(plan: &Plan, tokens: &TokenClient, endpoint: &Endpoint) -> Res
     let fetched = tokens.fetch(endpoint, &plan.resource).await?;
     let token: &AccessToken = &fetched.token.access_token;
     let client = &plan.client;
-    let subscription = super::discover_subscription(client, token, &plan.discovery).await?;
+    let subscription =
+        super::discover_subscription(client, &fetched.token, &plan.discovery).await?;
     let list = super::list_vms(
         client,
-        token,
+        &fetched.token,
         &subscription.id,
         plan.resource_group.as_deref(),
         plan.power_state,

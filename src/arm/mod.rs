@@ -11,6 +11,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bearer;
 pub mod client;
 pub mod errors;
 pub mod listing;
@@ -18,7 +19,8 @@ pub mod subscription;
 pub mod target;
 pub mod vms;
 
-pub use client::{Client, RequestRecord, RetrySettings};
+pub use bearer::Bearer;
+pub use client::{Client, RequestRecord};
 pub use errors::ErrorContext;
 pub use subscription::{discover_subscription, Discovery, Subscription, SubscriptionSource};
 pub use target::Target;

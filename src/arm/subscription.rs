@@ -9,7 +9,6 @@ use super::errors::ErrorContext;
 use super::{INSTANCE_API_VERSION, SUBSCRIPTIONS_API_VERSION};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{read_capped, BodyEnd, SMALL_BODY_CAP};
-use crate::secret::AccessToken;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -98,7 +97,7 @@ async fn from_instance_metadata(
         url: url.clone(),
         status: None,
         latency_ms: 0,
-        request_ids: Vec::new(),
+        request_ids: crate::error::RequestIds::default(),
     };
     let answer = match sent {
         Ok(resp) => {
@@ -131,7 +130,7 @@ async fn from_instance_metadata(
 /// Find the subscription to work in, in the documented order.
 pub async fn discover_subscription(
     client: &Client,
-    token: &AccessToken,
+    token: &(impl super::Bearer + ?Sized),
     d: &Discovery,
 ) -> Result<Subscription> {
     let mut notes = Vec::new();
@@ -161,7 +160,7 @@ pub async fn discover_subscription(
             Err(why) => notes.push(format!("instance metadata: {why}")),
         }
     }
-    if let Ok(jwt) = crate::token::decode(token.expose()) {
+    if let Some(jwt) = token.jwt() {
         // xms_az_rid names the resource using a user-assigned identity; xms_mirid names the
         // identity itself, which may live in another subscription.
         for (claim, source) in [
@@ -178,7 +177,9 @@ pub async fn discover_subscription(
         &[("api-version", SUBSCRIPTIONS_API_VERSION)],
     );
     let ctx = ErrorContext::for_token(token, None, &client.audience);
-    let v = client.get_json(&url, token, &ctx, &recorder).await?;
+    let v = client
+        .get_json(&url, token.secret(), &ctx, &recorder)
+        .await?;
     let subs: Vec<&Value> = v
         .get("value")
         .and_then(Value::as_array)

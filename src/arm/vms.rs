@@ -85,13 +85,14 @@ fn bad_page(why: &str) -> Error {
 /// Every VM in the subscription (or one resource group), following each `nextLink` verbatim.
 pub async fn list_vms(
     client: &Client,
-    token: &AccessToken,
+    bearer: &(impl super::Bearer + ?Sized),
     subscription: &str,
     resource_group: Option<&str>,
     power_state: bool,
 ) -> Result<VmList> {
     let recorder = Arc::new(Recorder::default());
-    let ctx = ErrorContext::for_token(token, Some(subscription), &client.audience);
+    let ctx = ErrorContext::for_token(bearer, Some(subscription), &client.audience);
+    let token = bearer.secret();
     let mut segments = vec!["subscriptions", subscription];
     if let Some(rg) = resource_group {
         segments.extend(["resourceGroups", rg]);

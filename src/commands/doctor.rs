@@ -21,7 +21,7 @@ struct Prepared {
 }
 
 async fn prepare(args: &EndpointArgs, demo: bool) -> Result<Prepared> {
-    match setup::setup(args, demo, setup::demo_config()).await {
+    match setup::setup(args, demo, setup::demo_config).await {
         Ok(s) => Ok(Prepared {
             env: s.session.env,
             overrides: s.session.overrides,

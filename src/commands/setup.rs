@@ -151,10 +151,16 @@ pub fn header_secret(args: &EndpointArgs) -> Result<Option<HeaderSecret>> {
     Ok(Some(HeaderSecret::new(secret)))
 }
 
-pub async fn setup(args: &EndpointArgs, demo: bool, demo_cfg: emulator::Config) -> Result<Setup> {
+/// `demo_cfg` is called only with `--demo`: an emulator's configuration draws random secrets,
+/// and seeding the generator is the largest cost of a one-shot command's start.
+pub async fn setup(
+    args: &EndpointArgs,
+    demo: bool,
+    demo_cfg: impl FnOnce() -> emulator::Config,
+) -> Result<Setup> {
     // With --demo, Arc's key file lives in the emulator's directory.
     let (env, mut overrides, running, demo_arc_dir) = if demo {
-        let run = emulator::start(demo_cfg, SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+        let run = emulator::start(demo_cfg(), SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
         let ov = demo_overrides(&run, args.flavour.unwrap_or(Flavour::Imds));
         let dir = run.shared.config.arc_key_dir.clone();
         (EnvSnapshot::default(), ov, Some(run), Some(dir))

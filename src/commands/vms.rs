@@ -42,13 +42,7 @@ pub fn success_json(o: &Outcome) -> Value {
         .requests
         .iter()
         .filter(|r| !r.request_ids.is_empty())
-        .map(|r| {
-            r.request_ids
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::from(v.clone())))
-                .collect::<serde_json::Map<_, _>>()
-                .into()
-        })
+        .map(|r| json!(r.request_ids))
         .collect();
     let mut sub = json!({"id": o.subscription.id, "source": o.subscription.source.as_str()});
     if !o.subscription.notes.is_empty() {

@@ -2,8 +2,12 @@
 //!
 //! With `--json` every poll is one NDJSON line:
 //! `{"at":<epoch s>,"at_utc":"2026-11-25T16:40:01Z","event":"fetched"|"unchanged"|"refreshed"|"error",
-//! "fingerprint","expires_on_epoch","expires_in_s","latency_ms","refreshed_before_expiry_s"?,"error"?,"warnings"?}`
-//! and the last line is `{"summary":{"polls","refreshes","errors","latency_p50_ms","latency_p95_ms","latency_max_ms"}}`.
+//! "fingerprint","expires_on_epoch","expires_in_s","latency_ms","refreshed_before_expiry_s"?,"error"?,
+//! "service_account"?,"warnings"?}` and the last line is
+//! `{"summary":{"polls","refreshes","errors","latency_p50_ms","latency_p95_ms","latency_max_ms","service_account_rotations"?}}`.
+//! With workload identity, `service_account` is the token file's side of the same poll:
+//! `{"event":"read"|"unchanged"|"rotated","fingerprint","expires_on_epoch","expires_in_s",
+//! "rotation_due_epoch","rotated_before_expiry_s"?}`.
 
 use std::time::Duration;
 
@@ -13,7 +17,7 @@ use crate::error::Result;
 use crate::output::{self, TerminalText};
 use crate::session::Session;
 use crate::token::claims::{duration, relative, utc_string};
-use crate::watch::{poll, EventKind, PollEvent, Summary, Timeline};
+use crate::watch::{poll, EventKind, FileEvent, PollEvent, ServiceAccountPoll, Summary, Timeline};
 
 /// IMDS throttles the identity category at 20 requests/s; polling faster than this is rude.
 const IMDS_GENTLE_INTERVAL: Duration = Duration::from_secs(1);
@@ -44,17 +48,47 @@ pub fn event_line(e: &PollEvent) -> String {
             duration(b)
         ));
     }
+    if let Some(sa) = &e.service_account {
+        line.push_str(&service_account_words(e.at, sa));
+    }
     for w in &e.warnings {
         line.push_str(&format!(" · warning: {w}"));
     }
     line
 }
 
+/// ` · service-account token rotated sha256:… (expires … in 1h 0m) 12m 0s before the old one's expiry`
+fn service_account_words(at: i64, sa: &ServiceAccountPoll) -> String {
+    let what = match sa.event {
+        FileEvent::Read => "service-account token",
+        FileEvent::Unchanged => "service-account token unchanged",
+        FileEvent::Rotated => "service-account token rotated",
+    };
+    let mut out = format!(" · {what} {}", sa.fingerprint);
+    if let Some(exp) = sa.expires_on_epoch {
+        out.push_str(&format!(
+            " (expires {}, {})",
+            utc_string(exp),
+            relative(exp - at)
+        ));
+    }
+    if let Some(b) = sa.rotated_before_expiry_s {
+        out.push_str(&format!(" {} before the old one's expiry", duration(b)));
+    } else if let Some(due) = sa.rotation_due_epoch.filter(|d| *d > at) {
+        out.push_str(&format!(", kubelet rotates it {}", relative(due - at)));
+    }
+    out
+}
+
 pub fn summary_line(s: &Summary) -> String {
-    format!(
+    let mut line = format!(
         "{} polls · {} refreshes · {} errors · latency p50 {} ms · p95 {} ms · max {} ms",
         s.polls, s.refreshes, s.errors, s.latency_p50_ms, s.latency_p95_ms, s.latency_max_ms
-    )
+    );
+    if let Some(n) = s.service_account_rotations {
+        line.push_str(&format!(" · {n} service-account token rotations"));
+    }
+    line
 }
 
 fn emit(text: &str, json: bool) -> Result<()> {

@@ -24,33 +24,19 @@ pub struct Inputs<'a> {
 /// The check and the request ids of the ARM answer it rests on.
 pub struct Finding {
     pub check: Check,
-    pub request_ids: Vec<(String, String)>,
+    pub request_ids: crate::error::RequestIds,
 }
 
 impl Finding {
     fn skip(evidence: String) -> Self {
         Self {
             check: Check::skip(ARM, evidence),
-            request_ids: Vec::new(),
+            request_ids: crate::error::RequestIds::default(),
         }
     }
 }
 
 /// `x-ms-request-id abc, x-ms-correlation-request-id def`
-fn ids_text(ids: &[(String, String)]) -> String {
-    ids.iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Request ids under names that say they came from ARM, apart from the token endpoint's.
-fn labelled(ids: &[(String, String)]) -> Vec<(String, String)> {
-    ids.iter()
-        .map(|(k, v)| (format!("arm {k}"), v.clone()))
-        .collect()
-}
-
 /// Fetch a token for ARM, find the subscription and list its VMs; every outcome is a check.
 pub async fn arm_check(i: Inputs<'_>) -> Finding {
     let Some(ep) = i.endpoint else {
@@ -66,12 +52,11 @@ pub async fn arm_check(i: Inputs<'_>) -> Finding {
             return Finding::skip(format!("no token for {resource}: {}", e.message));
         }
     };
-    let token = &fetched.token.access_token;
     let client = &i.target.client;
     let base = client.base();
     let discovery = i.target.discovery(None, i.env, i.overrides, ep.flavour);
     let prefix = note.map_or(String::new(), |n| format!("{n}; "));
-    let subscription = match arm::discover_subscription(client, token, &discovery).await {
+    let subscription = match arm::discover_subscription(client, &fetched.token, &discovery).await {
         Ok(s) => s,
         Err(e) => return failed(&prefix, base, "finding the subscription", &e),
     };
@@ -80,7 +65,7 @@ pub async fn arm_check(i: Inputs<'_>) -> Finding {
         subscription.id,
         subscription.source.describe()
     );
-    let list = match arm::list_vms(client, token, &subscription.id, None, false).await {
+    let list = match arm::list_vms(client, &fetched.token, &subscription.id, None, false).await {
         Ok(l) => l,
         Err(e) => return failed(&format!("{prefix}{found}; "), base, "listing VMs", &e),
     };
@@ -99,11 +84,11 @@ pub async fn arm_check(i: Inputs<'_>) -> Finding {
         if list.pages == 1 { "" } else { "s" },
     );
     if !ids.is_empty() {
-        evidence = format!("{evidence} ({})", ids_text(&ids));
+        evidence = format!("{evidence} ({})", ids.text());
     }
     Finding {
         check: Check::pass(ARM, evidence),
-        request_ids: labelled(&ids),
+        request_ids: ids.labelled("arm "),
     }
 }
 
@@ -119,10 +104,10 @@ fn failed(prefix: &str, base: &str, step: &str, e: &Error) -> Finding {
     };
     let mut evidence = format!("{prefix}{step}: {said}");
     if !e.request_ids.is_empty() {
-        evidence = format!("{evidence} ({})", ids_text(&e.request_ids));
+        evidence = format!("{evidence} ({})", e.request_ids.text());
     }
     Finding {
         check: Check::fail(ARM, evidence, e.hint.clone()),
-        request_ids: labelled(&e.request_ids),
+        request_ids: e.request_ids.labelled("arm "),
     }
 }

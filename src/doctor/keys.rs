@@ -61,7 +61,7 @@ async fn get_json(url: &str, timeout: Duration) -> Result<Value> {
     if is_loopback_url(url) {
         builder = builder.no_proxy();
     }
-    builder = crate::net::trust::apply(builder);
+    builder = crate::net::trust::apply(builder)?;
     let unreachable = |why: String| {
         Error::new(
             ErrorKind::Connect,

@@ -108,11 +108,13 @@ pub struct Diagnosis {
     pub jwt: Option<Jwt>,
     pub fingerprint: Option<String>,
     /// Ids the endpoint gave (correlationId, x-ms-request-id …), for a support ticket.
-    pub request_ids: Vec<(String, String)>,
+    pub request_ids: crate::error::RequestIds,
     /// When the token arrived (epoch seconds), the `now` its times are shown against.
     pub received_at: Option<i64>,
     /// The token's warnings from `inspect`, the same list `tokscope get` and the TUI show.
     pub warnings: Vec<String>,
+    /// Workload identity: the service-account token file, decoded (never its contents).
+    pub service_account: Option<workload::FileFacts>,
 }
 
 impl Diagnosis {
@@ -183,13 +185,14 @@ pub async fn diagnose(
         endpoint: detected.as_ref().ok().cloned(),
         jwt: None,
         fingerprint: None,
-        request_ids: Vec::new(),
+        request_ids: crate::error::RequestIds::default(),
         received_at: None,
         warnings: Vec::new(),
+        service_account: None,
     };
-    checks.extend(
-        workload::checks(env, d.endpoint.as_ref(), std::time::Duration::from_secs(10)).await,
-    );
+    let wi = workload::checks(env, d.endpoint.as_ref(), std::time::Duration::from_secs(10)).await;
+    checks.extend(wi.checks);
+    d.service_account = wi.file;
     let mut found = token::Findings::default();
     match &d.endpoint {
         Some(ep) => token::run(ep, client, opts, &mut found).await,

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::{Check, Options};
 use crate::endpoint::{Endpoint, Fetched, Flavour, TokenClient};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Cause, Error, ErrorKind};
 use crate::token::claims::{duration, relative, utc_string};
 use crate::token::verify::{self, Verification};
 use crate::token::Jwt;
@@ -29,7 +29,7 @@ pub struct Findings {
     pub checks: Vec<Check>,
     pub jwt: Option<Jwt>,
     pub fingerprint: Option<String>,
-    pub request_ids: Vec<(String, String)>,
+    pub request_ids: crate::error::RequestIds,
     pub received_at: Option<i64>,
     /// The token's warnings, as `tokscope get` and the terminal UI show them.
     pub warnings: Vec<String>,
@@ -223,18 +223,17 @@ fn token_error(resource: &str, e: &Error) -> Check {
         if code.is_empty() { "" } else { ": " },
         e.message
     );
-    let code_l = code.to_ascii_lowercase();
-    if code_l == "audiencenotsupported"
-        || code_l == "invalid_resource"
-        || e.message.contains("AADSTS500011")
-    {
+    if matches!(
+        e.cause,
+        Some(Cause::AudienceNotSupported | Cause::UnknownResource)
+    ) {
         return Check::fail(
             TOKEN,
             format!("the endpoint issues no token for {resource}: {evidence}"),
             e.hint.clone(),
         );
     }
-    if e.message.to_ascii_lowercase().contains("metadata header") {
+    if e.cause == Some(Cause::MetadataHeaderMissing) {
         return Check::fail(
             TOKEN,
             evidence,

@@ -8,16 +8,56 @@ use super::Check;
 use crate::endpoint::detect::WORKLOAD_VARS;
 use crate::endpoint::{workload, Endpoint, EnvSnapshot};
 use crate::token::claims;
+use crate::token::service_account::ServiceAccountToken;
 
 pub const VARIABLES: &str = "workload-env";
 pub const TOKEN_FILE: &str = "sa-token";
 
+/// What the report says of the service-account token: decoded facts and where the file is,
+/// never its contents (the fingerprint identifies it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileFacts {
+    pub path: std::path::PathBuf,
+    pub resolved: std::path::PathBuf,
+    pub mode: Option<u32>,
+    pub fingerprint: String,
+    pub token: ServiceAccountToken,
+}
+
+impl FileFacts {
+    pub fn to_json(&self, now: i64) -> serde_json::Value {
+        let mut v = self.token.to_json(now);
+        if let Some(m) = v.as_object_mut() {
+            m.insert("file".into(), self.path.display().to_string().into());
+            m.insert(
+                "file_resolved".into(),
+                self.resolved.display().to_string().into(),
+            );
+            if let Some(mode) = self.mode {
+                m.insert("file_mode".into(), format!("{mode:04o}").into());
+            }
+            m.insert("fingerprint".into(), self.fingerprint.clone().into());
+        }
+        v
+    }
+}
+
+/// The checks, and the token file's facts when it could be read.
+pub struct Findings {
+    pub checks: Vec<Check>,
+    pub file: Option<FileFacts>,
+}
+
 /// Nothing when no workload-identity variable is set and the flavour is another.
-pub async fn checks(env: &EnvSnapshot, ep: Option<&Endpoint>, timeout: Duration) -> Vec<Check> {
+pub async fn checks(env: &EnvSnapshot, ep: Option<&Endpoint>, timeout: Duration) -> Findings {
     let inputs = ep.and_then(|e| e.workload.as_ref());
     let any = WORKLOAD_VARS.iter().take(3).any(|(v, _)| env.has(v));
+    let mut found = Findings {
+        checks: Vec::new(),
+        file: None,
+    };
     if inputs.is_none() && !any {
-        return Vec::new();
+        return found;
     }
     let mut out = Vec::new();
     let set: Vec<&str> = WORKLOAD_VARS
@@ -58,13 +98,21 @@ pub async fn checks(env: &EnvSnapshot, ep: Option<&Endpoint>, timeout: Duration)
         Check::fail(VARIABLES, evidence, missing.join("; "))
     });
     let Some(inputs) = inputs else {
-        return out;
+        found.checks = out;
+        return found;
     };
     let now = chrono::Utc::now().timestamp();
     out.push(
         match workload::read_token_file(&inputs.token_file, timeout).await {
             Err(e) => Check::fail(TOKEN_FILE, e.message, e.hint),
             Ok(f) => {
+                found.file = Some(FileFacts {
+                    path: f.path.clone(),
+                    resolved: f.resolved.clone(),
+                    mode: f.mode,
+                    fingerprint: f.contents.fingerprint(),
+                    token: f.token.clone(),
+                });
                 let t = &f.token;
                 let mut evidence = format!(
                     "{} ({}{}): iss {}, sub {}, aud {}",
@@ -96,7 +144,8 @@ pub async fn checks(env: &EnvSnapshot, ep: Option<&Endpoint>, timeout: Duration)
             }
         },
     );
-    out
+    found.checks = out;
+    found
 }
 
 /// The clock against Entra's when the exchange was refused: Entra's error body carries its own

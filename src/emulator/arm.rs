@@ -463,11 +463,13 @@ fn vm_arm_id(sub: &str, vm: &TenantVm, index: usize) -> String {
 }
 
 fn vm_json(sub: &str, vm: &TenantVm, index: usize) -> Value {
-    let digest = {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(vm.name.as_bytes())
-    };
-    let h: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, vm.name.as_bytes());
+    let h: String = digest
+        .as_ref()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let vm_id = super::mint::uuid_from_hex(&h);
     json!({
         "name": vm.name,

@@ -2,15 +2,23 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand::RngCore;
 use serde_json::{json, Map, Value};
 
 use super::{Cached, Shared};
 
+/// `n` bytes from the system's generator (through aws-lc, whose generator aborts the process
+/// rather than return fewer bytes, so the result needs no check).
+fn random_bytes(n: usize) -> Vec<u8> {
+    let mut b = vec![0u8; n];
+    let _ = aws_lc_rs::rand::fill(&mut b);
+    b
+}
+
 pub fn random_hex(bytes: usize) -> String {
-    let mut b = vec![0u8; bytes];
-    rand::thread_rng().fill_bytes(&mut b);
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    random_bytes(bytes)
+        .iter()
+        .map(|x| format!("{x:02x}"))
+        .collect()
 }
 
 /// A GUID-shaped string from 32 hex digits (shorter input is padded with zeros), for the ids
@@ -33,9 +41,7 @@ pub fn random_uuid() -> String {
 }
 
 fn random_b64(bytes: usize) -> String {
-    let mut b = vec![0u8; bytes];
-    rand::thread_rng().fill_bytes(&mut b);
-    URL_SAFE_NO_PAD.encode(b)
+    URL_SAFE_NO_PAD.encode(random_bytes(bytes))
 }
 
 /// How a request names its identity.

@@ -17,7 +17,6 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::TlsAcceptor;
 
 use crate::error::{Error, ErrorKind, Result};
-use sha1::{Digest, Sha1};
 
 /// The names the server certificate is valid for: every way a local client spells loopback.
 const SERVER_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1"];
@@ -117,7 +116,8 @@ impl Certificates {
 /// Upper-case hex SHA-1 of a DER certificate, the form Service Fabric's thumbprint takes.
 /// Computed here, not by the client's pinning code, so the emulator stays an independent check.
 fn thumbprint(der: &[u8]) -> String {
-    Sha1::digest(der)
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, der)
+        .as_ref()
         .iter()
         .map(|b| format!("{b:02X}"))
         .collect()

@@ -36,6 +36,9 @@ pub enum WorkloadFault {
     EntraAssertion,
     /// The token's signature does not check against the issuer's keys (700027).
     BadSignature,
+    /// The subject mismatch answered as Entra did in 2022: code 70021, one message naming
+    /// issuer, subject and audience, the trailer after CR LF.
+    LegacyMismatch,
 }
 
 impl WorkloadFault {
@@ -50,6 +53,7 @@ impl WorkloadFault {
             WorkloadFault::IssuerUnreachable => "issuer-unreachable",
             WorkloadFault::EntraAssertion => "entra-assertion",
             WorkloadFault::BadSignature => "bad-signature",
+            WorkloadFault::LegacyMismatch => "legacy-mismatch",
         }
     }
 }
@@ -141,11 +145,12 @@ pub fn mint_service_account_token(s: &Shared) -> String {
     if s.has_fault(WorkloadFault::IssuerSlash) {
         iss.pop();
     }
-    let sa = if s.has_fault(WorkloadFault::WrongSubject) {
-        capitalise(&w.service_account)
-    } else {
-        w.service_account.clone()
-    };
+    let sa =
+        if s.has_fault(WorkloadFault::WrongSubject) || s.has_fault(WorkloadFault::LegacyMismatch) {
+            capitalise(&w.service_account)
+        } else {
+            w.service_account.clone()
+        };
     let aud = if s.has_fault(WorkloadFault::WrongAudience) {
         "https://kubernetes.default.svc.cluster.local"
     } else {
@@ -276,6 +281,18 @@ pub async fn entra_openid(
 
 /// Entra's error body: AADSTS code in the description with its trailer, ids, no Retry-After.
 fn entra_error(s: &Shared, status: u16, error: &str, code: u32, text: &str) -> Response {
+    entra_error_with(s, status, error, code, text, " ")
+}
+
+/// Entra's error body with the trailer after `sep`: a space today, CR LF in older answers.
+fn entra_error_with(
+    s: &Shared,
+    status: u16,
+    error: &str,
+    code: u32,
+    text: &str,
+    sep: &str,
+) -> Response {
     let trace = mint::random_uuid();
     let corr = mint::random_uuid();
     let ts = chrono::DateTime::<chrono::Utc>::from_timestamp(s.now(), 0)
@@ -283,7 +300,7 @@ fn entra_error(s: &Shared, status: u16, error: &str, code: u32, text: &str) -> R
         .unwrap_or_default();
     let body = json!({
         "error": error,
-        "error_description": format!("AADSTS{code}: {text} Trace ID: {trace} Correlation ID: {corr} Timestamp: {ts}"),
+        "error_description": format!("AADSTS{code}: {text}{sep}Trace ID: {trace}{sep}Correlation ID: {corr}{sep}Timestamp: {ts}"),
         "error_codes": [code],
         "timestamp": ts,
         "trace_id": trace,
@@ -429,6 +446,10 @@ pub async fn entra_token(
     }
     let sub = jwt.claim_str("sub").unwrap_or_default().to_string();
     let by_subject: Vec<_> = by_issuer.iter().filter(|f| f.2 == sub).collect();
+    if by_subject.is_empty() && s.has_fault(WorkloadFault::LegacyMismatch) {
+        let auds = crate::token::claims::audiences(&jwt).join(",");
+        return entra_error_with(&s, 400, "invalid_request", 70021, &format!("No matching federated identity record found for presented assertion. Assertion Issuer: '{iss}'. Assertion Subject: '{sub}'. Assertion Audience: '{auds}'."), "\r\n");
+    }
     if by_subject.is_empty() {
         return entra_error(&s, 401, "invalid_client", 700213, &format!("No matching federated identity record found for presented assertion subject '{sub}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. {FEDERATION_DOC}"));
     }

@@ -181,20 +181,22 @@ pub fn imds_host(env: &EnvSnapshot, ov: &Overrides) -> String {
     host_of(host)
 }
 
+/// A URL as people type it for an endpoint: a bare `127.0.0.1:8080` means http.
+fn parse_loose(url: &str) -> Option<url::Url> {
+    let url = url.trim();
+    if url.contains("://") {
+        url::Url::parse(url).ok()
+    } else {
+        url::Url::parse(&format!("http://{url}")).ok()
+    }
+}
+
 /// Scheme and authority of a URL, without path: `http://127.0.0.1:8080/x` → `http://127.0.0.1:8080`.
 fn host_of(url: &str) -> String {
-    let url = url.trim().trim_end_matches('/');
-    let with_scheme = if url.contains("://") {
-        url.to_string()
-    } else {
-        format!("http://{url}")
-    };
-    match with_scheme.find("://").map(|i| i + 3) {
-        Some(start) => match with_scheme[start..].find('/') {
-            Some(p) => with_scheme[..start + p].to_string(),
-            None => with_scheme,
-        },
-        None => with_scheme,
+    match parse_loose(url) {
+        Some(u) if u.has_host() => u.origin().ascii_serialization(),
+        // Not a URL: left as given, so that the request's own error names it.
+        _ => url.trim().trim_end_matches('/').to_string(),
     }
 }
 
@@ -204,9 +206,8 @@ fn imds_token_url(host: &str) -> String {
 
 /// Guess the flavour from a URL's path, for `--endpoint` without `--flavour`.
 fn infer_flavour(url: &str) -> Option<Flavour> {
-    let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
-    let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
-    let path = path.split('?').next().unwrap_or("").trim_end_matches('/');
+    let parsed = parse_loose(url)?;
+    let path = parsed.path().trim_end_matches('/');
     if path.is_empty() || path.starts_with("/metadata") {
         Some(Flavour::Imds)
     } else if path.ends_with("/oauth2/token") {

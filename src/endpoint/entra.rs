@@ -108,7 +108,7 @@ pub fn parse_error(status: u16, headers: &[(String, String)], body: &[u8], cx: &
         );
         return err;
     };
-    let mut request_ids = Vec::new();
+    let mut request_ids = crate::error::RequestIds::default();
     for (k, v) in [
         ("trace_id", &e.trace_id),
         ("correlation_id", &e.correlation_id),
@@ -136,6 +136,8 @@ pub fn parse_error(status: u16, headers: &[(String, String)], body: &[u8], cx: &
         kind: ErrorKind::Endpoint,
         status: Some(status),
         code: e.aadsts.map(|n| format!("AADSTS{n}")),
+        cause: (e.aadsts == Some(500011) || e.error == "invalid_resource")
+            .then_some(crate::error::Cause::UnknownResource),
         message: format!("({}) {description}", e.error),
         hint: hint(&e, cx),
         request_ids,

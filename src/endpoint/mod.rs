@@ -16,13 +16,14 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+pub use crate::net::RetryPolicy;
 pub use detect::{detect, EnvSnapshot, Overrides};
 pub use response::{ExpirySource, TokenResponse};
-pub use retry::RetryPolicy;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::net as http;
 pub use crate::net::is_loopback_url;
+use crate::net::{transport, Retries};
 use crate::secret::HeaderSecret;
 use request::{Call, Method};
 
@@ -164,13 +165,28 @@ pub struct Fetched {
 /// Talks to token endpoints: no proxy, no redirects, short connect timeout.
 #[derive(Clone)]
 pub struct TokenClient {
-    http: reqwest::Client,
+    /// Built on first use: the system's roots (plus any CA file) for https endpoints, and a
+    /// client that loads no roots for plain-http ones.
+    http: Lazy,
+    plain: Lazy,
     pub retry: RetryPolicy,
     pub arc_key_dir: PathBuf,
     pub on_retry: Option<RetryObserver>,
     timeout: Duration,
     /// Service Fabric's pinned-certificate client, built once for the thumbprint it trusts.
     pinned: Arc<Mutex<Option<(String, reqwest::Client)>>>,
+}
+
+type Lazy = Arc<Mutex<Option<reqwest::Client>>>;
+
+fn cached(cell: &Lazy, make: impl FnOnce() -> Result<reqwest::Client>) -> Result<reqwest::Client> {
+    let mut slot = cell.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(c) = slot.as_ref() {
+        return Ok(c.clone());
+    }
+    let c = make()?;
+    *slot = Some(c.clone());
+    Ok(c)
 }
 
 /// Local endpoints answer a connection at once or not at all.
@@ -194,9 +210,9 @@ impl Default for ClientOptions {
 
 impl TokenClient {
     pub fn new(opts: ClientOptions) -> Result<Self> {
-        let http = http::local_client(CONNECT_TIMEOUT, opts.timeout, None)?;
         Ok(Self {
-            http,
+            http: Lazy::default(),
+            plain: Lazy::default(),
             retry: opts.retry,
             arc_key_dir: opts.arc_key_dir,
             on_retry: None,
@@ -229,8 +245,8 @@ impl TokenClient {
         }
         check_transport(ep)?;
         let call = request::build(ep, resource)?;
-        let policy = self.retry.for_flavour(ep.flavour);
-        let mut retries = 0;
+        let policy = retry::for_flavour(&self.retry, ep.flavour);
+        let mut retries = Retries::new(&policy, retry::retryable(ep.flavour));
         let mut authorization: Option<String> = None;
         loop {
             let answer = self.send(ep, &call, authorization.as_deref()).await?;
@@ -240,7 +256,7 @@ impl TokenClient {
                 return Ok(Fetched {
                     token,
                     latency: started.elapsed(),
-                    retries,
+                    retries: retries.count(),
                     server_date: server_date(&answer),
                     received_at,
                     federated: None,
@@ -269,23 +285,16 @@ impl TokenClient {
                 authorization = Some(format!("Basic {key}"));
                 continue;
             }
-            let retry_after = answer
-                .header("retry-after")
-                .and_then(|v| http::parse_retry_after(v, chrono::Utc::now()));
-            let wait = RetryPolicy::retryable(ep.flavour, answer.status)
-                .then(|| policy.next_delay(answer.status, retries, started.elapsed(), retry_after))
-                .flatten();
-            match wait {
+            match retries.after(answer.status, answer.header("retry-after")) {
                 Some(wait) => {
                     if let Some(obs) = &self.on_retry {
                         obs(&RetryNote {
-                            retry: retries + 1,
+                            retry: retries.count(),
                             status: Some(answer.status),
                             wait,
                         });
                     }
                     tokio::time::sleep(wait).await;
-                    retries += 1;
                 }
                 None => {
                     let mut e = response::parse_error(
@@ -294,8 +303,8 @@ impl TokenClient {
                         &answer.headers,
                         &answer.body,
                     );
-                    if retries > 0 {
-                        e.message = format!("{} (after {retries} retries)", e.message);
+                    if retries.count() > 0 {
+                        e.message = format!("{} (after {} retries)", e.message, retries.count());
                     }
                     return Err(e);
                 }
@@ -303,10 +312,27 @@ impl TokenClient {
         }
     }
 
+    /// The local client for `url`: for plain http (which follows no redirect, so never meets
+    /// TLS) one that loads no roots; else one with the system's roots.
+    pub(crate) fn local_for(&self, url: &str) -> Result<reqwest::Client> {
+        if url
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+        {
+            cached(&self.plain, || {
+                http::loopback_plain_client(CONNECT_TIMEOUT, self.timeout)
+            })
+        } else {
+            cached(&self.http, || {
+                http::local_client(CONNECT_TIMEOUT, self.timeout, None)
+            })
+        }
+    }
+
     /// Service Fabric over HTTPS: a client that trusts only the pinned certificate.
     fn client_for(&self, ep: &Endpoint) -> Result<reqwest::Client> {
         if !(ep.flavour == Flavour::Servicefabric && ep.url.starts_with("https://")) {
-            return Ok(self.http.clone());
+            return self.local_for(&ep.url);
         }
         let thumb = ep.thumbprint.as_deref().ok_or_else(|| {
             Error::config(
@@ -405,55 +431,37 @@ fn check_transport(ep: &Endpoint) -> Result<()> {
 
 fn transport_error(ep: &Endpoint, e: &reqwest::Error) -> Error {
     // The URL is ours and carries no secret; reqwest's message may repeat it.
-    let cause = http::root_cause(e);
-    if e.is_timeout() {
-        return Error::new(
-            ErrorKind::Timeout,
-            format!("{} did not answer in time", ep.url),
-            format!(
-                "the {} endpoint is slow or hanging; try again, or raise --timeout",
-                ep.flavour.name()
-            ),
-        );
-    }
-    if !e.is_connect() {
-        return Error::new(
-            ErrorKind::Connect,
-            format!("the connection to {} broke before a complete answer ({cause})", ep.url),
-            "the endpoint, or something between it and tokscope, cut the connection: try again; if it repeats, run `tokscope doctor`",
-        );
-    }
-    if cause.contains("certificate") {
-        let hint = if ep.flavour == Flavour::Servicefabric {
-            "Service Fabric's certificate is trusted by IDENTITY_SERVER_THUMBPRINT only: check it is the one the platform (or `tokscope emulate --tls`) printed".to_string()
+    let timeout = format!(
+        "the {} endpoint is slow or hanging; try again, or raise --timeout",
+        ep.flavour.name()
+    );
+    let certificate = if ep.flavour == Flavour::Servicefabric {
+        "Service Fabric's certificate is trusted by IDENTITY_SERVER_THUMBPRINT only: check it is the one the platform (or `tokscope emulate --tls`) printed".to_string()
+    } else {
+        let extra: Vec<String> = crate::net::trust::installed()
+            .iter()
+            .map(|r| format!("{} ({})", r.path.display(), r.source))
+            .collect();
+        let trusted = if extra.is_empty() {
+            "no extra CA is trusted".to_string()
         } else {
-            let extra: Vec<String> = crate::net::trust::installed()
-                .iter()
-                .map(|r| format!("{} ({})", r.path.display(), r.source))
-                .collect();
-            let trusted = if extra.is_empty() {
-                "no extra CA is trusted".to_string()
-            } else {
-                format!("the CAs in {} are trusted too", extra.join(", "))
-            };
-            format!("the server's certificate is not one this machine trusts ({trusted}); for `tokscope emulate --tls`, pass --ca-file with the CA file it printed, or export REQUESTS_CA_BUNDLE as it says")
+            format!("the CAs in {} are trusted too", extra.join(", "))
         };
-        return Error::new(
-            ErrorKind::Connect,
-            format!(
-                "{} refused: its TLS certificate is not trusted ({cause})",
-                ep.url
-            ),
-            hint,
-        );
-    }
-    Error::new(
-        ErrorKind::Connect,
-        format!("nothing answered at {} ({cause})", ep.url),
-        format!(
-            "tokscope expected {} because {}. On Azure, check that a managed identity is enabled for this resource; elsewhere try `tokscope --demo`, or run `tokscope emulate` and point --endpoint at it",
-            ep.flavour.describe(),
-            ep.why()
-        ),
+        format!("the server's certificate is not one this machine trusts ({trusted}); for `tokscope emulate --tls`, pass --ca-file with the CA file it printed, or export REQUESTS_CA_BUNDLE as it says")
+    };
+    let unreachable = format!(
+        "tokscope expected {} because {}. On Azure, check that a managed identity is enabled for this resource; elsewhere try `tokscope --demo`, or run `tokscope emulate` and point --endpoint at it",
+        ep.flavour.describe(),
+        ep.why()
+    );
+    transport::error(
+        &ep.url,
+        e,
+        &transport::Advice {
+            timeout: &timeout,
+            broken: "the endpoint, or something between it and tokscope, cut the connection: try again; if it repeats, run `tokscope doctor`",
+            certificate: &certificate,
+            unreachable: &unreachable,
+        },
     )
 }

@@ -7,11 +7,11 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
-use sha1::{Digest, Sha1};
 
 /// Upper-case hex SHA-1 of a DER certificate, the form Windows and Service Fabric print.
 pub fn thumbprint(der: &[u8]) -> String {
-    Sha1::digest(der)
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, der)
+        .as_ref()
         .iter()
         .map(|b| format!("{b:02X}"))
         .collect()

@@ -4,7 +4,7 @@ use chrono::{DateTime, FixedOffset, Local, NaiveDate, NaiveDateTime, NaiveTime, 
 use serde_json::{Map, Value};
 
 use super::Flavour;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Cause, Error, ErrorKind};
 use crate::net::body::{clip, looks_like_html};
 pub use crate::net::{describe_body, redact_tokens};
 use crate::secret::AccessToken;
@@ -234,7 +234,7 @@ pub fn parse_error(
     body: &[u8],
 ) -> Error {
     let text = String::from_utf8_lossy(body);
-    let mut request_ids: Vec<(String, String)> = headers
+    let mut request_ids: crate::error::RequestIds = headers
         .iter()
         .filter(|(k, _)| {
             let k = k.to_ascii_lowercase();
@@ -284,63 +284,73 @@ pub fn parse_error(
         .into_iter()
         .map(|(k, v)| (clip(&k, 80), clip(&v, 120)))
         .collect();
-    let hint = hint_for(flavour, status, code.as_deref(), &message, html);
+    let cause = cause_of(flavour, status, code.as_deref(), &message, html);
     Error {
         kind: ErrorKind::Endpoint,
         status: Some(status),
+        hint: hint_for(cause, flavour, status),
         code,
         message,
-        hint,
         request_ids,
+        cause,
     }
 }
 
-fn hint_for(
+/// The well-known cause of a refusal, from the code the service gave, else its words.
+fn cause_of(
     flavour: Flavour,
     status: u16,
     code: Option<&str>,
     message: &str,
     html: bool,
-) -> String {
+) -> Option<Cause> {
     let msg = message.to_ascii_lowercase();
     let code_l = code.unwrap_or("").to_ascii_lowercase();
-    if html {
-        return "an HTML page came back, so something between tokscope and the endpoint answered (a proxy, or Docker Desktop's network): check HTTP_PROXY/HTTPS_PROXY and NO_PROXY".into();
-    }
-    if code_l == "audiencenotsupported" {
-        return "this resource is not on the endpoint's allow-list of audiences: pick a supported resource (see the presets); Cloud Shell additions are requested at github.com/Azure/CloudShell/issues".into();
-    }
-    if code_l == "invalid_resource" || msg.contains("aadsts500011") {
-        return "the tenant does not know this resource: check its spelling, try it with and without the trailing slash, or pick a preset".into();
-    }
-    if msg.contains("identity not found")
-        || code_l == "managedidentitynotfound"
-        || msg.contains("unable to load the proper managed identity")
-    {
-        return "no managed identity matches: assign one to this resource (az vm identity assign …), or check --client-id/--object-id/--resource-id against the identities it has".into();
-    }
-    if msg.contains("metadata header") {
-        return "the request arrived without `Metadata: true`: a proxy between tokscope and the endpoint may strip it".into();
-    }
     let secret_flavour = matches!(
         flavour,
         Flavour::Appservice | Flavour::Appservice2017 | Flavour::Azureml | Flavour::Servicefabric
     );
-    if code_l == "secretheadernotfound"
+    Some(if html {
+        Cause::HtmlPage
+    } else if code_l == "audiencenotsupported" {
+        Cause::AudienceNotSupported
+    } else if code_l == "invalid_resource" || msg.contains("aadsts500011") {
+        Cause::UnknownResource
+    } else if msg.contains("identity not found")
+        || code_l == "managedidentitynotfound"
+        || msg.contains("unable to load the proper managed identity")
+    {
+        Cause::NoIdentity
+    } else if msg.contains("metadata header") {
+        Cause::MetadataHeaderMissing
+    } else if code_l == "secretheadernotfound"
         || msg.contains("x-identity-header")
         || msg.contains("secret header")
         || (status == 401 || status == 403) && secret_flavour
     {
-        return format!("the endpoint refused the secret header: check that {} is the one the platform set for this process", flavour.secret_var().unwrap_or("the secret"));
-    }
-    if msg.contains("socket operation was attempted to an unreachable network") {
-        return "this answer comes from Docker Desktop's proxy: this machine is not on Azure; try --demo".into();
-    }
-    match status {
-        429 => "the endpoint is throttling (IMDS allows about 20 requests/s): wait, and poll less often".into(),
-        404 | 410 | 500..=599 => "the endpoint is busy, starting or updating (IMDS answers 410 for up to 70 s): try again in a minute; raise --retry-max to wait longer".into(),
-        400 => "the endpoint refused the request: check the resource and the identity options".into(),
-        _ => "see the message above; `tokscope doctor` checks the environment step by step".into(),
+        Cause::SecretRefused
+    } else if msg.contains("socket operation was attempted to an unreachable network") {
+        Cause::DockerProxy
+    } else {
+        return None;
+    })
+}
+
+fn hint_for(cause: Option<Cause>, flavour: Flavour, status: u16) -> String {
+    match cause {
+        Some(Cause::HtmlPage) => "an HTML page came back, so something between tokscope and the endpoint answered (a proxy, or Docker Desktop's network): check HTTP_PROXY/HTTPS_PROXY and NO_PROXY".into(),
+        Some(Cause::AudienceNotSupported) => "this resource is not on the endpoint's allow-list of audiences: pick a supported resource (see the presets); Cloud Shell additions are requested at github.com/Azure/CloudShell/issues".into(),
+        Some(Cause::UnknownResource) => "the tenant does not know this resource: check its spelling, try it with and without the trailing slash, or pick a preset".into(),
+        Some(Cause::NoIdentity) => "no managed identity matches: assign one to this resource (az vm identity assign …), or check --client-id/--object-id/--resource-id against the identities it has".into(),
+        Some(Cause::MetadataHeaderMissing) => "the request arrived without `Metadata: true`: a proxy between tokscope and the endpoint may strip it".into(),
+        Some(Cause::SecretRefused) => format!("the endpoint refused the secret header: check that {} is the one the platform set for this process", flavour.secret_var().unwrap_or("the secret")),
+        Some(Cause::DockerProxy) => "this answer comes from Docker Desktop's proxy: this machine is not on Azure; try --demo".into(),
+        None => match status {
+            429 => "the endpoint is throttling (IMDS allows about 20 requests/s): wait, and poll less often".into(),
+            404 | 410 | 500..=599 => "the endpoint is busy, starting or updating (IMDS answers 410 for up to 70 s): try again in a minute; raise --retry-max to wait longer".into(),
+            400 => "the endpoint refused the request: check the resource and the identity options".into(),
+            _ => "see the message above; `tokscope doctor` checks the environment step by step".into(),
+        },
     }
 }
 

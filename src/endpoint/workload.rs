@@ -5,9 +5,10 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{entra, response, Fetched, Flavour, RetryNote, RetryPolicy, TokenClient};
+use super::{entra, response, Fetched, Flavour, RetryNote, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net as http;
+use crate::net::{transport, Retries};
 use crate::secret::AccessToken;
 use crate::token::service_account::ServiceAccountToken;
 
@@ -217,8 +218,9 @@ fn check_authority(inputs: &WorkloadInputs) -> Result<()> {
 
 /// Entra across the network may need the environment's proxy; a loopback emulator never does.
 fn client_for(tc: &TokenClient, inputs: &WorkloadInputs) -> Result<reqwest::Client> {
-    if super::is_loopback_url(&inputs.token_url()) {
-        return Ok(tc.http.clone());
+    let url = inputs.token_url();
+    if super::is_loopback_url(&url) {
+        return tc.local_for(&url);
     }
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -246,7 +248,7 @@ pub async fn fetch(tc: &TokenClient, inputs: &WorkloadInputs, resource: &str) ->
         ("client_assertion_type", CLIENT_ASSERTION_TYPE.to_string()),
         ("client_assertion", file.contents.expose().to_string()),
     ];
-    let mut retries = 0;
+    let mut retries = Retries::new(&tc.retry, super::retry::retryable(Flavour::Workload));
     loop {
         let resp = http
             .post(&url)
@@ -275,7 +277,7 @@ pub async fn fetch(tc: &TokenClient, inputs: &WorkloadInputs, resource: &str) ->
             return Ok(Fetched {
                 token,
                 latency: started.elapsed(),
-                retries,
+                retries: retries.count(),
                 server_date: super::server_date(&answer),
                 received_at,
                 federated: Some(Box::new(Federated {
@@ -285,26 +287,16 @@ pub async fn fetch(tc: &TokenClient, inputs: &WorkloadInputs, resource: &str) ->
                 })),
             });
         }
-        let retry_after = answer
-            .header("retry-after")
-            .and_then(|v| http::parse_retry_after(v, chrono::Utc::now()));
-        let wait = RetryPolicy::retryable(Flavour::Workload, answer.status)
-            .then(|| {
-                tc.retry
-                    .next_delay(answer.status, retries, started.elapsed(), retry_after)
-            })
-            .flatten();
-        match wait {
+        match retries.after(answer.status, answer.header("retry-after")) {
             Some(wait) => {
                 if let Some(obs) = &tc.on_retry {
                     obs(&RetryNote {
-                        retry: retries + 1,
+                        retry: retries.count(),
                         status: Some(answer.status),
                         wait,
                     });
                 }
                 tokio::time::sleep(wait).await;
-                retries += 1;
             }
             None => {
                 let now = chrono::Utc::now().timestamp();
@@ -324,17 +316,12 @@ pub async fn fetch(tc: &TokenClient, inputs: &WorkloadInputs, resource: &str) ->
 }
 
 fn transport_error(url: &str, e: &reqwest::Error) -> Error {
-    let cause = http::root_cause(e);
-    if e.is_timeout() {
-        return Error::new(
-            ErrorKind::Timeout,
-            format!("Entra at {url} did not answer in time"),
+    transport::error(
+        &format!("Entra at {url}"),
+        e,
+        &transport::Advice::plain(
             "raise --timeout, or check the pod's egress to the authority host",
-        );
-    }
-    Error::new(
-        ErrorKind::Connect,
-        format!("nothing answered at {url} ({cause})"),
-        "the pod cannot reach the authority host: check AZURE_AUTHORITY_HOST, egress rules (login.microsoftonline.com:443) and HTTPS_PROXY/NO_PROXY",
+            "the pod cannot reach the authority host: check AZURE_AUTHORITY_HOST, egress rules (login.microsoftonline.com:443) and HTTPS_PROXY/NO_PROXY",
+        ),
     )
 }

@@ -19,7 +19,7 @@ pub fn local_client(
         .timeout(total);
     match tls {
         Some(tls) => builder = builder.tls_backend_preconfigured(tls),
-        None => builder = super::trust::apply(builder),
+        None => builder = super::trust::apply(builder)?,
     }
     builder.build().map_err(|e| {
         Error::new(
@@ -28,6 +28,25 @@ pub fn local_client(
             "report this as a bug",
         )
     })
+}
+
+/// A local client for plain-http endpoints only (it follows no redirect, so it never meets
+/// TLS): its TLS configuration trusts no root, so building it reads no certificate store,
+/// which is most of a one-shot command's start-up.
+pub fn loopback_plain_client(connect: Duration, total: Duration) -> Result<reqwest::Client> {
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("cannot set up TLS: {e}"),
+                "report this as a bug",
+            )
+        })?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    local_client(connect, total, Some(tls))
 }
 
 /// Largest body read from a local endpoint or an issuer; real answers are a few KB.

@@ -3,11 +3,12 @@
 //! NODE_EXTRA_CA_CERTS), as `tokscope emulate --tls` prints them. Nothing is trusted silently:
 //! without one of these, only the system's roots are.
 //!
-//! The roots are installed before clients are built, and every HTTPS client (token endpoints,
+//! The files are named before clients are built and read when the first HTTPS client is
+//! (a plain-http loopback endpoint never needs them), and every HTTPS client (token endpoints,
 //! ARM, the issuer's keys) adds them to the system's.
 
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 use crate::error::{Error, Result};
 
@@ -39,6 +40,9 @@ impl std::fmt::Debug for ExtraRoots {
 
 /// Every set of roots installed in this process, oldest first.
 static EXTRA: RwLock<Vec<ExtraRoots>> = RwLock::new(Vec::new());
+
+/// Files named by `install`, not read yet.
+static PENDING: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
 
 /// Which files the user named: `--ca-file` alone when given, else every variable that is set
 /// and not empty (each one told some client to trust its file, so tokscope trusts them all).
@@ -90,16 +94,33 @@ pub fn load(source: &str, path: &Path) -> Result<ExtraRoots> {
 }
 
 /// Trust the CA files named by `--ca-file` or the environment, if any. Call before any client
-/// is built: clients built earlier keep the roots they had.
-pub fn install(flag: Option<&Path>) -> Result<Vec<ExtraRoots>> {
-    let loaded = chosen(flag, |k| std::env::var(k).ok())
-        .iter()
-        .map(|(source, path)| load(source, path))
-        .collect::<Result<Vec<_>>>()?;
-    for roots in &loaded {
-        add(roots.clone());
+/// is built: clients built earlier keep the roots they had. A file that is not there is an
+/// error now; its contents are read with the first HTTPS client (see [`apply`]).
+pub fn install(flag: Option<&Path>) -> Result<()> {
+    let named = chosen(flag, |k| std::env::var(k).ok());
+    for (source, path) in &named {
+        std::fs::metadata(path).map_err(|e| {
+            Error::config(
+                format!("cannot read the CA file {} ({source}): {e}", path.display()),
+                format!("{source} must name a readable PEM file of CA certificates"),
+            )
+        })?;
     }
-    Ok(loaded)
+    PENDING
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .extend(named);
+    Ok(())
+}
+
+/// Read the files `install` named, once.
+fn load_pending() -> Result<()> {
+    let mut pending = PENDING.lock().unwrap_or_else(|p| p.into_inner());
+    while let Some((source, path)) = pending.first().cloned() {
+        add(load(&source, &path)?);
+        pending.remove(0);
+    }
+    Ok(())
 }
 
 /// Trust these roots too, in every client built from now on (programs and tests embedding
@@ -108,24 +129,27 @@ pub fn add(roots: ExtraRoots) {
     EXTRA.write().unwrap_or_else(|p| p.into_inner()).push(roots);
 }
 
-/// The roots in force, oldest first.
+/// The roots in force, oldest first (a file that cannot be read is left out; building a
+/// client reports it).
 pub fn installed() -> Vec<ExtraRoots> {
+    let _ = load_pending();
     EXTRA.read().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
 /// A client builder that also trusts the installed roots.
-pub fn apply(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+pub fn apply(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder> {
+    load_pending()?;
     let certs: Vec<reqwest::Certificate> = EXTRA
         .read()
         .unwrap_or_else(|p| p.into_inner())
         .iter()
         .flat_map(|r| r.certs.iter().cloned())
         .collect();
-    if certs.is_empty() {
+    Ok(if certs.is_empty() {
         builder
     } else {
         builder.tls_certs_merge(certs)
-    }
+    })
 }
 
 #[cfg(test)]

@@ -21,6 +21,36 @@ pub enum EventKind {
     Error,
 }
 
+/// What a poll saw of the service-account token file (workload identity only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileEvent {
+    /// The first token read from the file.
+    Read,
+    /// The same token as last time.
+    Unchanged,
+    /// A different token: kubelet rewrote the file.
+    Rotated,
+}
+
+/// The service-account token behind a workload-identity poll, on the same timeline as the
+/// access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceAccountPoll {
+    pub event: FileEvent,
+    pub fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_on_epoch: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in_s: Option<i64>,
+    /// When kubelet is expected to write the next one (80 % of the lifetime).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation_due_epoch: Option<i64>,
+    /// For a rotation: how long before the previous file token's expiry the new one came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotated_before_expiry_s: Option<i64>,
+}
+
 /// One poll, as the timeline shows it and `watch --json` prints it.
 #[derive(Debug, Clone, Serialize)]
 pub struct PollEvent {
@@ -39,7 +69,10 @@ pub struct PollEvent {
     pub refreshed_before_expiry_s: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
-    /// Stale cache, expiry going backwards.
+    /// Workload identity: the service-account token that was exchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<ServiceAccountPoll>,
+    /// Stale cache, expiry going backwards, a service-account file kubelet stopped rotating.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
@@ -52,6 +85,9 @@ pub struct Summary {
     pub latency_p50_ms: u64,
     pub latency_p95_ms: u64,
     pub latency_max_ms: u64,
+    /// Workload identity: how often the service-account token file changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_account_rotations: Option<u64>,
 }
 
 /// How many of the latest polls the latency percentiles are taken over: a watch left running
@@ -65,6 +101,9 @@ pub struct Timeline {
     events: VecDeque<PollEvent>,
     capacity: usize,
     last: Option<(String, i64)>,
+    /// The service-account token last seen: fingerprint and expiry.
+    last_sa: Option<(String, Option<i64>)>,
+    sa_rotations: Option<u64>,
     /// The window's latencies in arrival order, so the oldest can leave.
     recent: VecDeque<u64>,
     /// The same latencies sorted, so that the summary (drawn each second) costs no sort.
@@ -87,6 +126,8 @@ impl Timeline {
             events: VecDeque::new(),
             capacity: capacity.max(1),
             last: None,
+            last_sa: None,
+            sa_rotations: None,
             recent: VecDeque::new(),
             sorted: Vec::new(),
             latency_max_ms: 0,
@@ -118,6 +159,7 @@ impl Timeline {
                     latency_ms,
                     refreshed_before_expiry_s: None,
                     error: Some(e.clone()),
+                    service_account: None,
                     warnings: Vec::new(),
                 }
             }
@@ -149,6 +191,10 @@ impl Timeline {
                     }
                 };
                 self.last = Some((fp.clone(), exp));
+                let service_account = f
+                    .federated
+                    .as_ref()
+                    .map(|fed| self.record_file(at, fed, &mut warnings));
                 PollEvent {
                     at,
                     event: kind,
@@ -158,6 +204,7 @@ impl Timeline {
                     latency_ms,
                     refreshed_before_expiry_s: before,
                     error: None,
+                    service_account,
                     warnings,
                 }
             }
@@ -173,6 +220,46 @@ impl Timeline {
         )]
         let last = &self.events[self.events.len() - 1];
         last
+    }
+
+    /// Classify the service-account token of a workload-identity poll against the last one.
+    fn record_file(
+        &mut self,
+        at: i64,
+        fed: &crate::endpoint::workload::Federated,
+        warnings: &mut Vec<String>,
+    ) -> ServiceAccountPoll {
+        let fp = fed.file.contents.fingerprint();
+        let t = &fed.file.token;
+        let (event, before) = match &self.last_sa {
+            None => (FileEvent::Read, None),
+            Some((last_fp, _)) if *last_fp == fp => (FileEvent::Unchanged, None),
+            Some((_, last_exp)) => {
+                *self.sa_rotations.get_or_insert(0) += 1;
+                (FileEvent::Rotated, last_exp.map(|e| e.saturating_sub(at)))
+            }
+        };
+        self.sa_rotations.get_or_insert(0);
+        self.last_sa = Some((fp.clone(), t.expires_at));
+        match (t.expires_at, t.rotation_due) {
+            (Some(exp), _) if exp <= at => warnings.push(format!(
+                "the service-account token in the file expired {} ago: kubelet stopped rotating it",
+                crate::token::claims::duration(at.saturating_sub(exp))
+            )),
+            (_, Some(due)) if at > due + 60 => warnings.push(format!(
+                "kubelet is {} late rotating the service-account token (due at 80 % of its lifetime)",
+                crate::token::claims::duration(at - due)
+            )),
+            _ => {}
+        }
+        ServiceAccountPoll {
+            event,
+            fingerprint: fp,
+            expires_on_epoch: t.expires_at,
+            expires_in_s: t.expires_at.map(|e| e.saturating_sub(at)),
+            rotation_due_epoch: t.rotation_due,
+            rotated_before_expiry_s: before,
+        }
     }
 
     pub fn events(&self) -> impl DoubleEndedIterator<Item = &PollEvent> + ExactSizeIterator {
@@ -216,6 +303,7 @@ impl Timeline {
             latency_p50_ms: pct(0.5),
             latency_p95_ms: pct(0.95),
             latency_max_ms: self.latency_max_ms,
+            service_account_rotations: self.sa_rotations,
         }
     }
 }
@@ -223,10 +311,6 @@ impl Timeline {
 impl PollEvent {
     /// The NDJSON line of `watch --json`: the serialized event with `at_utc` (RFC 3339) after
     /// the epoch `at`, and the error in the common error shape (request ids as an object).
-    #[allow(
-        clippy::indexing_slicing,
-        reason = "reads a key of a JSON object; serde_json gives Null when absent"
-    )]
     pub fn to_json(&self) -> serde_json::Value {
         let mut out = serde_json::Map::new();
         let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(self) else {
@@ -234,12 +318,6 @@ impl PollEvent {
         };
         for (k, v) in fields {
             let is_at = k == "at";
-            if k == "error" {
-                if let Some(e) = &self.error {
-                    out.insert(k, e.to_json()["error"].clone());
-                }
-                continue;
-            }
             out.insert(k, v);
             if is_at {
                 out.insert("at_utc".into(), utc_string(self.at).into());

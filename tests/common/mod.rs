@@ -11,6 +11,9 @@ use tokscope::endpoint::{
 
 pub const ARM: &str = "https://management.azure.com/";
 
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_tokscope");
+
 pub async fn emulator_with(config: Config) -> Running {
     emulator::start(config, "127.0.0.1:0".parse().unwrap())
         .await
@@ -106,19 +109,13 @@ pub fn quick_retries() -> RetryPolicy {
         base: Duration::from_millis(10),
         cap: Duration::from_millis(50),
         min_wait: Duration::ZERO,
+        ..RetryPolicy::default()
     }
 }
 
 /// Runs the real binary with a clean identity environment, returning (exit code, stdout, stderr).
 pub fn tokscope(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tokscope"));
-    for v in tokscope::endpoint::detect::IDENTITY_VARS
-        .iter()
-        .chain(tokscope::endpoint::detect::PROXY_VARS)
-        .chain(tokscope::net::trust::CA_VARS)
-    {
-        cmd.env_remove(v);
-    }
+    let mut cmd = tokscope_command();
     cmd.args(args)
         .envs(env.iter().copied())
         .stdin(std::process::Stdio::null());
@@ -130,16 +127,15 @@ pub fn tokscope(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     )
 }
 
-/// True when some word of `text` looks like a compact JWT.
+/// True when something in `text` looks like a compact JWT (see [`jwt_shaped`]).
 pub fn contains_jwt(text: &str) -> bool {
-    text.split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
-        .any(|w| w.starts_with("eyJ") && w.matches('.').count() >= 2)
+    has_jwt(text)
 }
 
 /// Runs the real binary with `input` on its stdin, returning (success, stdout).
 pub fn tokscope_with_stdin(args: &[&str], input: &str) -> (bool, String) {
     use std::io::Write;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tokscope"))
+    let mut child = tokscope_command()
         .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -170,4 +166,52 @@ pub fn admin_client(run: &Running) -> reqwest::Client {
         .default_headers(headers)
         .build()
         .unwrap()
+}
+
+/// Every piece of `text` shaped like a compact JWS: a run of base64url characters and dots
+/// that starts with `eyJ` and holds at least two dots, wherever it sits (inside quotes, after
+/// `x=`, glued to punctuation, mid-word). The one detector every test uses.
+pub fn jwt_shaped(text: &str) -> Vec<String> {
+    let is_part = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("eyJ") {
+        let word: String = rest[at..].chars().take_while(|c| is_part(*c)).collect();
+        if word.matches('.').count() >= 2 {
+            found.push(word.clone());
+        }
+        rest = &rest[at + word.len().max(3)..];
+    }
+    found
+}
+
+/// True when [`jwt_shaped`] finds anything.
+pub fn has_jwt(text: &str) -> bool {
+    !jwt_shaped(text).is_empty()
+}
+
+/// A closed loopback port: where IMDS points when a test wants no endpoint at all.
+pub const DEAD_IMDS: &str = "http://127.0.0.1:9";
+
+/// The tokscope binary, with no identity or proxy variable of the caller's environment and
+/// IMDS pointed at a closed loopback port, so no run can reach 169.254.169.254. Tests add
+/// their own variables and arguments on top.
+pub fn tokscope_command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(BIN);
+    for v in tokscope::endpoint::detect::IDENTITY_VARS
+        .iter()
+        .chain(tokscope::endpoint::detect::PROXY_VARS)
+        .chain(tokscope::net::trust::CA_VARS)
+    {
+        cmd.env_remove(v);
+    }
+    cmd.env("AZURE_POD_IDENTITY_AUTHORITY_HOST", DEAD_IMDS);
+    cmd
+}
+
+/// [`tokscope_command`] for async tests; killed when dropped.
+pub fn tokscope_async() -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::from(tokscope_command());
+    cmd.kill_on_drop(true);
+    cmd
 }

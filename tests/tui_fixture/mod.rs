@@ -145,7 +145,8 @@ pub fn service_error() -> Error {
     e.request_ids = vec![(
         "x-ms-request-id".into(),
         "0f1e2d3c-0000-4000-8000-00000000abcd".into(),
-    )];
+    )]
+    .into();
     e
 }
 
@@ -255,7 +256,7 @@ fn request(url: &str, status: u16, ms: u64, n: u32) -> RequestRecord {
         url: url.to_string(),
         status: Some(status),
         latency_ms: ms,
-        request_ids: ids,
+        request_ids: ids.into(),
     }
 }
 

@@ -122,6 +122,7 @@ fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Option<us
                 Ok(jwt) => {
                     lines.extend(card(app, t, jwt, &warnings, width));
                     lines.extend(fetch_lines(app, c, t, width));
+                    lines.extend(chain_lines(app, c, t, width));
                     let first = fields(app, t, jwt, width, &mut lines);
                     return (lines, Some(first));
                 }
@@ -301,6 +302,74 @@ fn fetch_lines(app: &App, c: &Current, t: &Theme, width: usize) -> Vec<Line<'sta
         token.push_str(&more);
     }
     labelled(t, "token", &token, width)
+}
+
+/// Workload identity's chain, oldest link first: the pod's service-account token (who the
+/// cluster says it is, until when, when kubelet replaces it), the Entra exchange, this token.
+fn chain_lines(app: &App, c: &Current, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let Some(fed) = &c.fetched.federated else {
+        return Vec::new();
+    };
+    let sa = &fed.file.token;
+    let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    let mut lines = labelled(
+        t,
+        "chain",
+        "service-account token → Entra → this access token",
+        width,
+    );
+    lines.extend(labelled(
+        t,
+        " 1 pod",
+        &format!(
+            "{} · {}",
+            dash(&sa.subject),
+            fed.file.contents.fingerprint()
+        ),
+        width,
+    ));
+    let mut when = format!(
+        "iss {} · aud {}",
+        dash(&sa.issuer),
+        if sa.audiences.is_empty() {
+            "-".to_string()
+        } else {
+            sa.audiences.join(", ")
+        }
+    );
+    if let Some(exp) = sa.expires_at {
+        when.push_str(&format!(" · expires {}", claims::relative(exp - app.now)));
+    }
+    if let Some(due) = sa.rotation_due {
+        when.push_str(&format!(
+            " · kubelet rotates {}",
+            claims::relative(due - app.now)
+        ));
+    }
+    lines.extend(labelled(t, "", &when, width));
+    for w in sa.warnings(app.now) {
+        lines.extend(warning_lines(t, &[w], width));
+    }
+    lines.extend(labelled(
+        t,
+        " 2 Entra",
+        &format!(
+            "{} · tenant {} · client {}",
+            fed.inputs.authority, fed.inputs.tenant, fed.inputs.client_id
+        ),
+        width,
+    ));
+    lines.extend(labelled(
+        t,
+        " 3 token",
+        &format!(
+            "{} · {}",
+            c.fetched.token.access_token.fingerprint(),
+            claims::relative(c.fetched.token.expires_on - app.now)
+        ),
+        width,
+    ));
+    lines
 }
 
 /// The claims then the header, one line each; returns the line of the first claim.

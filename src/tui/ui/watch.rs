@@ -13,7 +13,7 @@ use super::theme::Theme;
 use super::PanelDrawn;
 use crate::token::claims;
 use crate::tui::app::App;
-use crate::watch::{EventKind, PollEvent};
+use crate::watch::{EventKind, FileEvent, PollEvent, ServiceAccountPoll};
 
 /// Width of the label in front of a sparkline.
 const SPARK_LABEL_W: u16 = 19;
@@ -159,6 +159,25 @@ fn draw_table(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
     super::render_scrolled(t, f, rest, w.scroll.offset, lines)
 }
 
+/// The token file's side of a workload-identity poll, short enough for a note.
+fn service_account_note(at: i64, sa: &ServiceAccountPoll) -> String {
+    let left = sa
+        .expires_in_s
+        .map(|s| format!(", expires in {}", claims::duration(s)))
+        .unwrap_or_default();
+    match (sa.event, sa.rotated_before_expiry_s) {
+        (FileEvent::Rotated, Some(b)) => format!(
+            "SA token rotated ★ {} before the old one's expiry{left}",
+            claims::duration(b)
+        ),
+        (FileEvent::Rotated, None) => format!("SA token rotated ★{left}"),
+        _ => match sa.rotation_due_epoch.filter(|d| *d > at) {
+            Some(due) => format!("SA token{left}, rotates in {}", claims::duration(due - at)),
+            None => format!("SA token{left}"),
+        },
+    }
+}
+
 fn event_line(app: &App, t: &Theme, e: &PollEvent, fp_w: usize, width: usize) -> Line<'static> {
     let (what, style) = match e.event {
         EventKind::Fetched => ("first", Style::new()),
@@ -178,6 +197,9 @@ fn event_line(app: &App, t: &Theme, e: &PollEvent, fp_w: usize, width: usize) ->
     }
     if let Some(err) = &e.error {
         notes.push(err.headline());
+    }
+    if let Some(sa) = &e.service_account {
+        notes.push(service_account_note(e.at, sa));
     }
     notes.extend(e.warnings.iter().map(|w| format!("! {w}")));
     let expires = e
