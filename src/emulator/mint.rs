@@ -132,16 +132,23 @@ pub enum Twist {
     WrongAud,
 }
 
-fn mint(shared: &Shared, id: &Ident, resource: &str, twist: Twist) -> Cached {
-    let now = shared.now();
+/// Issued-at, expiry and audience of a new token, as a fault twists them. Entra backdates
+/// `iat`/`nbf` by five minutes; an expired token ran out ten minutes ago.
+fn validity(shared: &Shared, resource: &str, twist: Twist) -> (i64, i64, String) {
+    let (now, lifetime) = (shared.now(), shared.config.lifetime);
     let (iat, exp) = match twist {
-        Twist::Expired => (now - 600 - shared.config.lifetime, now - 600),
-        _ => (now - 300, now + shared.config.lifetime),
+        Twist::Expired => (now - 600 - lifetime, now - 600),
+        Twist::None | Twist::WrongAud => (now - 300, now + lifetime),
     };
     let aud = match twist {
         Twist::WrongAud => "https://wrong-audience.example.com/".to_string(),
-        _ => resource.to_string(),
+        Twist::None | Twist::Expired => resource.to_string(),
     };
+    (iat, exp, aud)
+}
+
+fn mint(shared: &Shared, id: &Ident, resource: &str, twist: Twist) -> Cached {
+    let (iat, exp, aud) = validity(shared, resource, twist);
     let tid = shared.tenant_id().to_string();
     let mut c = Map::new();
     let mut put = |k: &str, v: Value| {
@@ -178,15 +185,7 @@ fn mint(shared: &Shared, id: &Ident, resource: &str, twist: Twist) -> Cached {
 /// Cloud Shell's token: the signed-in portal user's delegated one, not a managed identity's.
 fn mint_user(shared: &Shared, resource: &str, twist: Twist) -> Cached {
     let u = &shared.tenant.cloud_shell_user;
-    let now = shared.now();
-    let (iat, exp) = match twist {
-        Twist::Expired => (now - 600 - shared.config.lifetime, now - 600),
-        _ => (now - 300, now + shared.config.lifetime),
-    };
-    let aud = match twist {
-        Twist::WrongAud => "https://wrong-audience.example.com/".to_string(),
-        _ => resource.to_string(),
-    };
+    let (iat, exp, aud) = validity(shared, resource, twist);
     let c = json!({
         "aud": aud, "iss": shared.issuer(), "iat": iat, "nbf": iat, "exp": exp,
         "acr": "1", "aio": random_b64(36), "amr": u.amr,
@@ -215,17 +214,7 @@ pub fn user_token_for(shared: &Shared, resource: &str, twist: Twist) -> Cached {
         return mint_user(shared, resource, twist);
     }
     let oid = &shared.tenant.cloud_shell_user.object_id;
-    let (now, refresh_before) = (shared.now(), shared.config.refresh_before);
-    let mut cache = match shared.cache.lock() {
-        Ok(c) => c,
-        Err(poisoned) => poisoned.into_inner(),
-    };
-    if let Some(c) = cache.fresh(oid, resource, now, refresh_before) {
-        return c;
-    }
-    let fresh = mint_user(shared, resource, twist);
-    cache.put(oid, resource, fresh.clone(), now, refresh_before);
-    fresh
+    cached(shared, oid, resource, || mint_user(shared, resource, twist))
 }
 
 /// The cached token for (identity, resource), replaced only within `refresh_before` of expiry.
@@ -233,15 +222,23 @@ pub fn token_for(shared: &Shared, id: &Ident, resource: &str, twist: Twist) -> C
     if twist != Twist::None {
         return mint(shared, id, resource, twist);
     }
+    cached(shared, &id.object_id, resource, || {
+        mint(shared, id, resource, twist)
+    })
+}
+
+/// The holder's cached token for `resource`, or a new one from `make`, cached until it is
+/// within `refresh_before` of expiry.
+fn cached(shared: &Shared, holder: &str, resource: &str, make: impl FnOnce() -> Cached) -> Cached {
     let (now, refresh_before) = (shared.now(), shared.config.refresh_before);
     let mut cache = match shared.cache.lock() {
         Ok(c) => c,
         Err(poisoned) => poisoned.into_inner(),
     };
-    if let Some(c) = cache.fresh(&id.object_id, resource, now, refresh_before) {
+    if let Some(c) = cache.fresh(holder, resource, now, refresh_before) {
         return c;
     }
-    let fresh = mint(shared, id, resource, twist);
-    cache.put(&id.object_id, resource, fresh.clone(), now, refresh_before);
+    let fresh = make();
+    cache.put(holder, resource, fresh.clone(), now, refresh_before);
     fresh
 }
