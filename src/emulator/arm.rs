@@ -3,9 +3,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +12,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::faults::FaultKind;
+use super::faults::{self, Outcome, Surface};
 use super::mint::{normalise_audience, random_hex};
 use super::Shared;
 use crate::assets::TenantVm;
@@ -194,79 +192,29 @@ fn forbidden(caller: &Caller, action: &str, scope: &str) -> Response {
     )
 }
 
-enum FaultOutcome {
-    Respond(Response),
-    Pass,
-}
-
-async fn apply_faults(shared: &Shared) -> FaultOutcome {
-    let hit = super::faults::next_hit(&shared.arm_faults);
-    let Some((kind, retry_after)) = hit else {
-        return FaultOutcome::Pass;
+/// An active fault's answer on ARM, in ARM's error shape with the codes ARM uses.
+async fn apply_faults(shared: &Shared) -> Outcome {
+    let status = |s: u16, retry_after: Option<u32>| {
+        let st = StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let (code, message) = match s {
+            429 => ("SubscriptionRequestsThrottled".to_string(), format!("Number of 'read' requests for subscription '{}' exceeded. Please try again after '{}' seconds after additional tasks are completed.", shared.tenant.subscription_id, retry_after.unwrap_or(5))),
+            502 => ("BadGateway".into(), "The gateway did not receive a response from 'Microsoft.Compute' within the specified time period.".into()),
+            503 => ("ServiceUnavailable".into(), "The server (leader) is currently unable to receive requests. Please retry your request.".into()),
+            504 => ("GatewayTimeout".into(), "The gateway did not receive a response from 'Microsoft.Compute' within the specified time period.".into()),
+            s if s >= 500 => ("InternalServerError".into(), format!("Encountered internal server error. Diagnostic information: timestamp '{}'.", Utc::now().format("%Y%m%dT%H%M%SZ"))),
+            _ => ("BadRequest".into(), "The request is invalid (emulated fault).".into()),
+        };
+        arm_error(st, &code, &message)
     };
-    let respond = |r: Response| FaultOutcome::Respond(r);
-    match kind {
-        FaultKind::Status(s) => {
-            let st = StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let (code, message) = match s {
-                429 => ("SubscriptionRequestsThrottled".to_string(), format!("Number of 'read' requests for subscription '{}' exceeded. Please try again after '{}' seconds after additional tasks are completed.", shared.tenant.subscription_id, retry_after.unwrap_or(5))),
-                502 => ("BadGateway".into(), "The gateway did not receive a response from 'Microsoft.Compute' within the specified time period.".into()),
-                503 => ("ServiceUnavailable".into(), "The server (leader) is currently unable to receive requests. Please retry your request.".into()),
-                504 => ("GatewayTimeout".into(), "The gateway did not receive a response from 'Microsoft.Compute' within the specified time period.".into()),
-                s if s >= 500 => ("InternalServerError".into(), format!("Encountered internal server error. Diagnostic information: timestamp '{}'.", Utc::now().format("%Y%m%dT%H%M%SZ"))),
-                _ => ("BadRequest".into(), "The request is invalid (emulated fault).".into()),
-            };
-            let mut r = arm_error(st, &code, &message);
-            if let Some(v) = retry_after.and_then(|ra| HeaderValue::from_str(&ra.to_string()).ok())
-            {
-                r.headers_mut().insert("retry-after", v);
-            }
-            respond(r)
-        }
-        FaultKind::Latency(d) => {
-            tokio::time::sleep(d).await;
-            FaultOutcome::Pass
-        }
-        FaultKind::Hang => {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            respond(StatusCode::GATEWAY_TIMEOUT.into_response())
-        }
-        FaultKind::Reset => {
-            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-                Ok(Bytes::from_static(b"{\"value\":[")),
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionReset,
-                    "emulated reset",
-                )),
-            ];
-            respond(
-                (
-                    StatusCode::OK,
-                    Body::from_stream(futures_util::stream::iter(chunks)),
-                )
-                    .into_response(),
-            )
-        }
-        FaultKind::Truncated => respond(
-            (
-                StatusCode::OK,
-                [("content-type", "application/json")],
-                "{\"value\":[{\"name\":\"vm-",
-            )
-                .into_response(),
-        ),
-        FaultKind::Html => respond(
-            (
-                StatusCode::OK,
-                [("content-type", "text/html")],
-                "<!DOCTYPE html><html><body>Proxy login required</body></html>",
-            )
-                .into_response(),
-        ),
-        FaultKind::Empty => respond(StatusCode::OK.into_response()),
-        // Token twists and header checks belong to the token side.
-        FaultKind::Expired | FaultKind::WrongAud | FaultKind::NoMetadata => FaultOutcome::Pass,
-    }
+    let surface = Surface {
+        status: &status,
+        reset_prefix: b"{\"value\":[",
+        truncated: "{\"value\":[{\"name\":\"vm-",
+        // Token twists and the Metadata header belong to the token side.
+        no_metadata: None,
+        mints: false,
+    };
+    faults::apply(&shared.arm_faults, &surface).await
 }
 
 fn query_params(raw: Option<&str>) -> Vec<(String, String)> {
@@ -292,7 +240,7 @@ async fn gate(shared: &Shared, h: &HeaderMap, q: &[(String, String)]) -> Result<
             "The api-version query parameter (?api-version=) is required for all requests.",
         )));
     }
-    if let FaultOutcome::Respond(r) = apply_faults(shared).await {
+    if let Outcome::Respond(r) = apply_faults(shared).await {
         return Err(Box::new(r));
     }
     Ok(caller)

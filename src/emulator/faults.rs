@@ -1,6 +1,13 @@
 //! Faults the emulator can inject into token answers, to show how clients cope.
 
+use std::sync::Mutex;
 use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::mint::Twist;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum FaultKind {
@@ -26,8 +33,93 @@ pub enum FaultKind {
     NoMetadata,
 }
 
+/// What an injected fault does to one request, on either surface (token endpoints, ARM).
+pub enum Outcome {
+    /// Answer with this instead of the real thing.
+    Respond(Response),
+    /// Answer normally, with a token minted differently.
+    Twist(Twist),
+    /// No fault for this request (or only a delay, already served).
+    Pass,
+}
+
+/// How one surface words the faults whose bodies differ: its error shape for a status, and a
+/// good answer's first bytes to cut short.
+pub struct Surface<'a> {
+    /// The error answer for a status fault, in the surface's shape; Retry-After is added here.
+    pub status: &'a (dyn Fn(u16, Option<u32>) -> Response + Sync),
+    /// The first bytes of a good body, after which the connection is reset.
+    pub reset_prefix: &'static [u8],
+    /// A good body cut short.
+    pub truncated: &'static str,
+    /// The surface's answer to a request whose `Metadata` header was stripped, if it checks one.
+    pub no_metadata: Option<&'a (dyn Fn() -> Response + Sync)>,
+    /// Whether the surface mints tokens, so that the token twists apply to it.
+    pub mints: bool,
+}
+
+/// The one fault picker: the first fault in `faults` that hits this request, as `surface`
+/// answers it.
+pub async fn apply(faults: &Mutex<Vec<Fault>>, surface: &Surface<'_>) -> Outcome {
+    let Some((kind, retry_after)) = next_hit(faults) else {
+        return Outcome::Pass;
+    };
+    match kind {
+        FaultKind::Status(s) => {
+            let mut r = (surface.status)(s, retry_after);
+            if let Some(v) = retry_after.and_then(|ra| HeaderValue::from_str(&ra.to_string()).ok())
+            {
+                r.headers_mut().insert("retry-after", v);
+            }
+            Outcome::Respond(r)
+        }
+        FaultKind::Latency(d) => {
+            tokio::time::sleep(d).await;
+            Outcome::Pass
+        }
+        FaultKind::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            Outcome::Respond(StatusCode::GATEWAY_TIMEOUT.into_response())
+        }
+        FaultKind::Reset => {
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(Bytes::from_static(surface.reset_prefix)),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "emulated reset",
+                )),
+            ];
+            let body = Body::from_stream(futures_util::stream::iter(chunks));
+            Outcome::Respond((StatusCode::OK, body).into_response())
+        }
+        FaultKind::Truncated => Outcome::Respond(
+            (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                surface.truncated,
+            )
+                .into_response(),
+        ),
+        FaultKind::Html => Outcome::Respond(
+            (
+                StatusCode::OK,
+                [("content-type", "text/html")],
+                "<!DOCTYPE html><html><head><title>Proxy login required</title></head><body>Sign in to continue</body></html>",
+            )
+                .into_response(),
+        ),
+        FaultKind::Empty => Outcome::Respond(StatusCode::OK.into_response()),
+        FaultKind::Expired if surface.mints => Outcome::Twist(Twist::Expired),
+        FaultKind::WrongAud if surface.mints => Outcome::Twist(Twist::WrongAud),
+        FaultKind::Expired | FaultKind::WrongAud => Outcome::Pass,
+        FaultKind::NoMetadata => surface
+            .no_metadata
+            .map_or(Outcome::Pass, |answer| Outcome::Respond(answer())),
+    }
+}
+
 /// The first fault that hits this request, as (kind, Retry-After); spent faults are dropped.
-pub fn next_hit(faults: &std::sync::Mutex<Vec<Fault>>) -> Option<(FaultKind, Option<u32>)> {
+fn next_hit(faults: &Mutex<Vec<Fault>>) -> Option<(FaultKind, Option<u32>)> {
     let mut faults = match faults.lock() {
         Ok(f) => f,
         Err(p) => p.into_inner(),

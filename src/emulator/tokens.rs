@@ -2,16 +2,15 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::faults::FaultKind;
+use super::faults::{self, Outcome, Surface};
 use super::mint::{self, Twist, Wanted};
 use super::{ExpiresOnFormat, Shared};
 
@@ -84,55 +83,25 @@ fn error(flav: Flav, status: u16, code: &str, message: &str) -> Response {
     }
 }
 
-/// What an active fault does to this request.
-enum FaultOutcome {
-    Respond(Response),
-    Twist(Twist),
-    Pass,
-}
-
-async fn apply_faults(shared: &Shared, flav: Flav) -> FaultOutcome {
-    let hit = super::faults::next_hit(&shared.faults);
-    let Some((kind, retry_after)) = hit else {
-        return FaultOutcome::Pass;
+/// An active fault's answer on the token endpoints, in the flavour's error shape.
+async fn apply_faults(shared: &Shared, flav: Flav) -> Outcome {
+    let status = |s: u16, _retry_after: Option<u32>| {
+        error(
+            flav,
+            s,
+            "temporarily_unavailable",
+            "The service is temporarily unavailable (emulated fault).",
+        )
     };
-    match kind {
-        FaultKind::Status(s) => {
-            let mut r = error(flav, s, "temporarily_unavailable", "The service is temporarily unavailable (emulated fault).");
-            if let Some(ra) = retry_after.and_then(|ra| ra.to_string().parse().ok()) {
-                r.headers_mut().insert("retry-after", ra);
-            }
-            FaultOutcome::Respond(r)
-        }
-        FaultKind::Latency(d) => {
-            tokio::time::sleep(d).await;
-            FaultOutcome::Pass
-        }
-        FaultKind::Hang => {
-            tokio::time::sleep(Duration::from_secs(3600)).await;
-            FaultOutcome::Respond(StatusCode::GATEWAY_TIMEOUT.into_response())
-        }
-        FaultKind::Reset => {
-            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-                Ok(Bytes::from_static(b"{\"access_token\":\"")),
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "emulated reset")),
-            ];
-            let body = Body::from_stream(futures_util::stream::iter(chunks));
-            FaultOutcome::Respond((StatusCode::OK, body).into_response())
-        }
-        FaultKind::Truncated => FaultOutcome::Respond(
-            (StatusCode::OK, [("content-type", "application/json")], "{\"access_token\":\"eyJ0eXAi\",\"expires_").into_response(),
-        ),
-        FaultKind::Html => FaultOutcome::Respond(
-            (StatusCode::OK, [("content-type", "text/html")], "<!DOCTYPE html><html><head><title>Proxy login required</title></head><body>Sign in to continue</body></html>").into_response(),
-        ),
-        FaultKind::Empty => FaultOutcome::Respond(StatusCode::OK.into_response()),
-        FaultKind::Expired => FaultOutcome::Twist(Twist::Expired),
-        FaultKind::WrongAud => FaultOutcome::Twist(Twist::WrongAud),
-        FaultKind::NoMetadata => {
-            FaultOutcome::Respond(error(flav, 400, "invalid_request", NO_METADATA))
-        }
-    }
+    let no_metadata = || error(flav, 400, "invalid_request", NO_METADATA);
+    let surface = Surface {
+        status: &status,
+        reset_prefix: b"{\"access_token\":\"",
+        truncated: "{\"access_token\":\"eyJ0eXAi\",\"expires_",
+        no_metadata: Some(&no_metadata),
+        mints: true,
+    };
+    faults::apply(&shared.faults, &surface).await
 }
 
 fn format_expires_on(epoch: i64, fmt: ExpiresOnFormat) -> Value {
@@ -161,9 +130,9 @@ fn format_expires_on(epoch: i64, fmt: ExpiresOnFormat) -> Value {
 async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Wanted) -> Response {
     let selector = wanted.clone();
     let twist = match apply_faults(shared, flav).await {
-        FaultOutcome::Respond(r) => return r,
-        FaultOutcome::Twist(t) => t,
-        FaultOutcome::Pass => Twist::None,
+        Outcome::Respond(r) => return r,
+        Outcome::Twist(t) => t,
+        Outcome::Pass => Twist::None,
     };
     let Some(resource) = resource else {
         return match flav {
