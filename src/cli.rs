@@ -379,3 +379,72 @@ fn skew_secs(s: &str) -> Result<i64, String> {
         crate::emulator::CLOCK_SKEW_MAX,
     )
 }
+
+/// The command line's names and help for core enums. They live here, not on the types, so that
+/// the core needs no clap; every variant must be listed (the match has no wildcard), so a new
+/// one cannot reach the command line without a name.
+macro_rules! value_enum {
+    ($t:ty { $($v:ident => $name:literal $(: $help:literal)?),+ $(,)? }) => {
+        impl clap::ValueEnum for $t {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$(<$t>::$v),+]
+            }
+            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+                Some(match self {
+                    $(<$t>::$v => clap::builder::PossibleValue::new($name)$(.help($help))?),+
+                })
+            }
+        }
+    };
+}
+
+value_enum!(Flavour {
+    Imds => "imds",
+    Cloudshell => "cloudshell",
+    Appservice => "appservice",
+    Appservice2017 => "appservice2017",
+    Azureml => "azureml",
+    Arc => "arc",
+    Servicefabric => "servicefabric",
+    Workload => "workload",
+    Azcli => "azcli",
+});
+
+value_enum!(crate::arm::Cloud {
+    Public => "public",
+    Usgov => "usgov",
+    China => "china",
+});
+
+value_enum!(crate::report::Format {
+    Md => "md": "Markdown, for a ticket or a chat",
+    Json => "json",
+});
+
+value_enum!(crate::color::ColorChoice {
+    Auto => "auto": "Colour when writing to a terminal and NO_COLOR is not set",
+    Always => "always": "Always colour, even into a pipe; overrides NO_COLOR",
+    Never => "never": "Never colour",
+});
+
+value_enum!(ExpiresOnFormat {
+    Number => "number": "A JSON number of epoch seconds (Service Fabric)",
+    String => "string": "A string of epoch seconds (IMDS, Cloud Shell, App Service)",
+    Windows => "windows": "`11/24/2026 1:59:18 AM +00:00` (App Service 2017 on Windows)",
+    Linux => "linux": "`11/24/2026 01:59:18 +00:00` (App Service 2017 on Linux)",
+    Iso => "iso": "`2026-11-24T01:59:18.0000000+00:00`",
+    Docs => "docs": "`11/24/2026 01:59:18 AM +00:00`, hours modulo 12 as the App Service 2017 docs' sample (`09/14/2017 00:00:00 PM +00:00`) writes them",
+});
+
+value_enum!(crate::emulator::workload::WorkloadFault {
+    WrongSubject => "wrong-subject": "The service-account name in the token differs in case from the credential's (700213)",
+    IssuerSlash => "issuer-slash": "The token's issuer lacks the trailing '/' the credential has (700211)",
+    ExpiredAssertion => "expired-assertion": "The file holds an expired token: kubelet stopped rotating it (700024)",
+    LongLifetime => "long-lifetime": "The token lives 48 h, as the pod's default service-account token does (70023)",
+    WrongAudience => "wrong-audience": "The token's audience is the API server's, not api://AzureADTokenExchange (700212)",
+    UnknownClient => "unknown-client": "Entra knows no application with the pod's client id (700016)",
+    IssuerUnreachable => "issuer-unreachable": "Entra cannot fetch the issuer's discovery document (90061)",
+    EntraAssertion => "entra-assertion": "The file holds an Entra access token instead of a service-account token (700222)",
+    BadSignature => "bad-signature": "The token's signature does not check against the issuer's keys (700027)",
+    LegacyMismatch => "legacy-mismatch": "The subject mismatch answered as Entra did in 2022: code 70021, one message naming issuer, subject and audience, the trailer after CR LF",
+});

@@ -10,7 +10,7 @@ use crate::doctor::{render, Diagnosis};
 use crate::sanitize::{sanitize, sanitize_json};
 use crate::token::claims::{time_claims, utc_string, TimeForms};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// Markdown, for a ticket or a chat.
     #[default]

@@ -158,6 +158,32 @@ fn no_import_breaks_a_layering_rule() {
     assert!(broken.is_empty(), "layering broken:\n{}", broken.join("\n"));
 }
 
+/// clap belongs to the command line: the core's types get their names for it in `cli.rs`.
+#[test]
+fn the_core_knows_no_clap() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            let m = top_module(&src, f);
+            m != "main" && !FRONT_ENDS.contains(&m.as_str())
+        })
+        .filter(|f| {
+            std::fs::read_to_string(f).unwrap().lines().any(|l| {
+                let code = l.split("//").next().unwrap_or("");
+                code.contains("clap::") || code.contains("use clap")
+            })
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "clap outside the front ends: {offenders:?}"
+    );
+}
+
 /// Every top-level module is named by the rules, so a new one cannot slip past them.
 #[test]
 fn every_module_is_placed() {

@@ -34,7 +34,7 @@ pub const SUBSCRIPTIONS_API_VERSION: &str = "2022-12-01";
 pub const INSTANCE_API_VERSION: &str = "2021-02-01";
 
 /// An Azure cloud, by the ARM endpoint it has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Cloud {
     #[default]
     Public,

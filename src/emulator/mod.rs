@@ -73,7 +73,7 @@ pub const DEFAULT_AUDIENCES: &[&str] = &[
 ];
 
 /// How `expires_on` is written; by default each flavour writes its own real form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExpiresOnFormat {
     /// A JSON number of epoch seconds (Service Fabric).
     Number,

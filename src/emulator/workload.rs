@@ -16,7 +16,7 @@ use super::Shared;
 use crate::token::service_account::{EXCHANGE_AUDIENCE, MAX_ASSERTION_LIFETIME, ROTATION_SHARE};
 
 /// One way to break the chain, each answered by Entra's own code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkloadFault {
     /// The service-account name in the token differs in case from the credential's (700213).
     WrongSubject,

@@ -27,7 +27,7 @@ use crate::net::{transport, Retries};
 use crate::secret::HeaderSecret;
 use request::{Call, Method};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Flavour {
     Imds,
