@@ -226,6 +226,18 @@ impl TokenClient {
         self
     }
 
+    /// Tell the observer (the UI, watch) about a retry as it starts, then wait it out.
+    async fn retry_after(&self, retry: u32, status: u16, wait: Duration) {
+        if let Some(obs) = &self.on_retry {
+            obs(&RetryNote {
+                retry,
+                status: Some(status),
+                wait,
+            });
+        }
+        tokio::time::sleep(wait).await;
+    }
+
     pub async fn fetch(&self, ep: &Endpoint, resource: &str) -> Result<Fetched> {
         let started = Instant::now();
         if ep.flavour == Flavour::Azcli {
@@ -286,16 +298,7 @@ impl TokenClient {
                 continue;
             }
             match retries.after(answer.status, answer.header("retry-after")) {
-                Some(wait) => {
-                    if let Some(obs) = &self.on_retry {
-                        obs(&RetryNote {
-                            retry: retries.count(),
-                            status: Some(answer.status),
-                            wait,
-                        });
-                    }
-                    tokio::time::sleep(wait).await;
-                }
+                Some(wait) => self.retry_after(retries.count(), answer.status, wait).await,
                 None => {
                     let mut e = response::parse_error(
                         ep.flavour,

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::{entra, response, Fetched, Flavour, RetryNote, TokenClient};
+use super::{entra, response, Fetched, Flavour, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net as http;
 use crate::net::{transport, Retries};
@@ -288,16 +288,7 @@ pub async fn fetch(tc: &TokenClient, inputs: &WorkloadInputs, resource: &str) ->
             });
         }
         match retries.after(answer.status, answer.header("retry-after")) {
-            Some(wait) => {
-                if let Some(obs) = &tc.on_retry {
-                    obs(&RetryNote {
-                        retry: retries.count(),
-                        status: Some(answer.status),
-                        wait,
-                    });
-                }
-                tokio::time::sleep(wait).await;
-            }
+            Some(wait) => tc.retry_after(retries.count(), answer.status, wait).await,
             None => {
                 let now = chrono::Utc::now().timestamp();
                 return Err(entra::parse_error(
