@@ -96,14 +96,14 @@ pub async fn serve(
         connections.spawn(async move {
             let _slot = slot;
             match tls {
-                None => serve_one(stream, service, limits).await,
+                None => serve_one(Box::new(stream), service, limits).await,
                 Some(acceptor) => {
                     // A handshake is held to the time a request head is: a silent client
                     // costs one slot for that long at most.
                     let handshake =
                         tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream));
                     if let Ok(Ok(stream)) = handshake.await {
-                        serve_one(stream, service, limits).await;
+                        serve_one(Box::new(stream), service, limits).await;
                     }
                 }
             }
@@ -111,10 +111,14 @@ pub async fn serve(
     }
 }
 
-/// HTTP/1.1 on one connection, plain or TLS, until it closes.
-async fn serve_one<I, S>(io: I, service: S, limits: Limits)
+/// A client's connection, plain TCP or TLS over it.
+trait Connection: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Connection for T {}
+
+/// HTTP/1.1 on one connection, plain or TLS, until it closes. One HTTP server serves both
+/// kinds of connection behind a box, rather than a copy of hyper's for each.
+async fn serve_one<S>(io: Box<dyn Connection>, service: S, limits: Limits)
 where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: tower::Service<
             axum::http::Request<hyper::body::Incoming>,
             Response = axum::response::Response,
