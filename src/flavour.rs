@@ -132,6 +132,24 @@ fn never_retryable(_: u16) -> bool {
 /// Retries the SDKs allow the local endpoints other than IMDS.
 pub const LOCAL_ENDPOINT_RETRIES: u32 = 3;
 
+/// Every variable a row names, and the others a diagnosis mentions: what tokscope reads of the
+/// process environment. The table's test keeps it complete.
+pub const IDENTITY_VARS: &[&str] = &[
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+    "IDENTITY_SERVER_THUMBPRINT",
+    "IMDS_ENDPOINT",
+    "MSI_ENDPOINT",
+    "MSI_SECRET",
+    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_AUTHORITY_HOST",
+    "AZUREPS_HOST_ENVIRONMENT",
+    "DEFAULT_IDENTITY_CLIENT_ID",
+];
+
 /// The user-assigned selector hint for flavours that take at least a client id.
 const USE_CLIENT_ID: &str =
     "use --client-id, which every flavour that takes an identity understands";
@@ -462,6 +480,20 @@ mod tests {
         ranks.sort_unstable();
         ranks.dedup();
         assert_eq!(ranks.len(), n);
+    }
+
+    #[test]
+    fn every_variable_a_row_names_is_read_from_the_environment() {
+        for f in Flavour::ALL {
+            let spec = f.spec();
+            let also = spec.detect.iter().flat_map(|d| d.also.iter().copied());
+            for var in spec.env_vars().into_iter().chain(also) {
+                assert!(
+                    IDENTITY_VARS.contains(&var),
+                    "{var} ({f:?}) is missing from IDENTITY_VARS"
+                );
+            }
+        }
     }
 
     #[test]

@@ -11,22 +11,7 @@ use crate::secret::HeaderSecret;
 pub const DEFAULT_IMDS_HOST: &str = "http://169.254.169.254";
 pub const IMDS_TOKEN_PATH: &str = "/metadata/identity/oauth2/token";
 
-/// Variables that decide the flavour, or that a diagnosis should mention.
-pub const IDENTITY_VARS: &[&str] = &[
-    "IDENTITY_ENDPOINT",
-    "IDENTITY_HEADER",
-    "IDENTITY_SERVER_THUMBPRINT",
-    "IMDS_ENDPOINT",
-    "MSI_ENDPOINT",
-    "MSI_SECRET",
-    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_TENANT_ID",
-    "AZURE_CLIENT_ID",
-    "AZURE_AUTHORITY_HOST",
-    "AZUREPS_HOST_ENVIRONMENT",
-    "DEFAULT_IDENTITY_CLIENT_ID",
-];
+pub use crate::flavour::IDENTITY_VARS;
 
 pub const PROXY_VARS: &[&str] = &[
     "HTTP_PROXY",
