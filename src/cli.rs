@@ -398,17 +398,15 @@ macro_rules! value_enum {
     };
 }
 
-value_enum!(Flavour {
-    Imds => "imds",
-    Cloudshell => "cloudshell",
-    Appservice => "appservice",
-    Appservice2017 => "appservice2017",
-    Azureml => "azureml",
-    Arc => "arc",
-    Servicefabric => "servicefabric",
-    Workload => "workload",
-    Azcli => "azcli",
-});
+// Flavours are named by their rows in the flavour table, so a new one reaches --flavour with it.
+impl clap::ValueEnum for Flavour {
+    fn value_variants<'a>() -> &'a [Self] {
+        Flavour::ALL
+    }
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
+}
 
 value_enum!(crate::arm::Cloud {
     Public => "public",

@@ -29,8 +29,8 @@ fn rules() -> Vec<Rule> {
         Rule {
             from: &[
                 "arm", "assets", "color", "doctor", "duration", "emulator", "endpoint", "error",
-                "inspect", "net", "output", "report", "sanitize", "secret", "session", "text",
-                "token", "watch",
+                "flavour", "inspect", "net", "output", "report", "sanitize", "secret", "session",
+                "text", "token", "watch",
             ],
             never: FRONT_ENDS,
             why: "the core never uses a front end",
@@ -61,6 +61,14 @@ fn rules() -> Vec<Rule> {
             ],
             never: &["emulator"],
             why: "the client never uses the emulator: only the binary and `emulate` start it",
+        },
+        Rule {
+            from: &["flavour"],
+            never: &[
+                "arm", "doctor", "emulator", "endpoint", "net", "report", "session", "token",
+                "watch",
+            ],
+            why: "the flavour table is facts only, read by the client and the emulator alike",
         },
         Rule {
             from: &["emulator"],

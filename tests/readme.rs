@@ -16,6 +16,7 @@ use common::*;
 use std::path::PathBuf;
 
 use clap::CommandFactory;
+use tokscope::flavour::Flavour;
 
 /// The tests that rewrite README.md take turns.
 static README: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -152,6 +153,55 @@ type Keep = fn(&str) -> String;
 
 fn all(out: &str) -> String {
     out.trim_end().to_string()
+}
+
+/// README's detection table, made from the flavour table's rows in the order detection tries them.
+fn detection_table() -> String {
+    let mut rows: Vec<(&str, &tokscope::flavour::Detect)> = Flavour::ALL
+        .iter()
+        .filter_map(|f| f.spec().detect.as_ref().map(|d| (f.name(), d)))
+        .collect();
+    rows.sort_by_key(|(_, d)| d.rank);
+    let mut out = String::from("| env vars | flavour |\n|---|---|\n");
+    let mut orphan_said = false;
+    for (name, d) in rows {
+        if !orphan_said && !d.vars.contains(&"IDENTITY_ENDPOINT") {
+            out.push_str(
+                "| IDENTITY_ENDPOINT alone | an error that says which variable is missing |\n",
+            );
+            orphan_said = true;
+        }
+        let mut vars = d.vars.join(" + ");
+        for also in d.also {
+            vars.push_str(&format!(" (+ {also})"));
+        }
+        out.push_str(&format!("| {vars} | {name} — {} |\n", d.note));
+    }
+    out.push_str("| none | imds at `http://169.254.169.254` |\n");
+    out
+}
+
+#[test]
+fn readme_names_every_flavour_as_detection_does() {
+    let _turn = README.lock().unwrap_or_else(|e| e.into_inner());
+    let path = readme_path();
+    let mut readme = std::fs::read_to_string(&path).unwrap();
+    let table = detection_table();
+    let (start, end) = block(&readme, "detection");
+    if update_assets() {
+        if readme[start..end] != table {
+            readme.replace_range(start..end, &table);
+            std::fs::write(&path, &readme).unwrap();
+        }
+    } else {
+        assert!(
+            readme[start..end] == table,
+            "README.md's detection table differs from the flavour table; run TOKSCOPE_UPDATE_ASSETS=1 cargo test --test readme"
+        );
+    }
+    let names: Vec<&str> = Flavour::ALL.iter().map(|f| f.name()).collect();
+    let flag = format!("`--flavour {}`", names.join("|"));
+    assert!(readme.contains(&flag), "README.md should list {flag}");
 }
 
 #[test]

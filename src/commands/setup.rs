@@ -11,6 +11,7 @@ use crate::endpoint::{
     self, ClientOptions, EnvSnapshot, Flavour, Identity, Overrides, RetryPolicy, TokenClient,
 };
 use crate::error::Result;
+use crate::flavour::Demo;
 use crate::secret::HeaderSecret;
 use crate::session::Session;
 
@@ -47,37 +48,29 @@ pub fn identity_of(args: &EndpointArgs) -> Identity {
 
 /// The path and secret on the emulator for a flavour, so that --demo can show each one.
 fn demo_overrides(run: &Running, flavour: Flavour) -> Overrides {
-    let b = run.base_url();
-    let secret = Some(HeaderSecret::new(run.shared.config.identity_header.clone()));
-    let (url, secret) = match flavour {
-        Flavour::Imds | Flavour::Azcli => (b, None),
-        Flavour::Cloudshell => (format!("{b}/oauth2/token"), None),
-        Flavour::Appservice | Flavour::Azureml => (format!("{b}/msi/token"), secret),
-        Flavour::Appservice2017 => (format!("{b}{}", emulator::APPSERVICE2017_PATH), secret),
-        Flavour::Arc => (format!("{b}/arc/metadata/identity/oauth2/token"), None),
-        Flavour::Servicefabric => (format!("{b}/sf/token"), secret),
-        Flavour::Workload => {
+    let spec = flavour.spec();
+    match spec.demo {
+        Demo::Path(path) => Overrides {
+            endpoint: Some(format!("{}{path}", run.base_url())),
+            flavour: Some(flavour),
+            secret: flavour
+                .secret_var()
+                .map(|_| HeaderSecret::new(run.shared.config.identity_header.clone())),
+            ..Overrides::default()
+        },
+        Demo::Pod => {
             let s = &run.shared;
-            return Overrides {
-                flavour: Some(Flavour::Workload),
+            Overrides {
+                flavour: Some(flavour),
                 identity: Identity::ClientId(s.workload_client_id()),
                 token_file: Some(s.cluster.token_file()),
                 tenant: Some(s.tenant_id().to_string()),
                 authority_host: Some(s.authority()),
                 ..Overrides::default()
-            };
+            }
         }
-    };
-    let flavour = if flavour == Flavour::Azcli {
-        Flavour::Imds
-    } else {
-        flavour
-    };
-    Overrides {
-        endpoint: Some(url),
-        flavour: Some(flavour),
-        secret,
-        ..Overrides::default()
+        // One step: the table's test checks that the other flavour's demo is a path or the pod.
+        Demo::As(other) => demo_overrides(run, other),
     }
 }
 

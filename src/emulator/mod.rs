@@ -25,6 +25,7 @@ use axum::Router;
 
 use crate::assets::{demo_tenant, Tenant};
 use crate::error::{Error, ErrorKind, Result};
+use crate::flavour::{Demo, Flavour, Secret, UrlSource};
 use arc_keys::ArcKeys;
 use cache::TokenCache;
 pub use faults::{Fault, FaultKind};
@@ -349,8 +350,6 @@ impl Running {
 
     /// The env exports that point each kind of client at this emulator.
     pub fn exports(&self) -> String {
-        let b = self.base_url();
-        let secret = &self.shared.config.identity_header;
         let mut out = String::new();
         if let Some(ca) = self.ca_pem_path() {
             let ca = ca.display();
@@ -359,35 +358,67 @@ impl Running {
                  export REQUESTS_CA_BUNDLE={ca} NODE_EXTRA_CA_CERTS={ca} CURL_CA_BUNDLE={ca}\n"
             ));
         }
-        let (sf_note, thumbprint) = match self.server_thumbprint() {
-            Some(t) => ("the server certificate's SHA-1", t),
-            None => ("plain HTTP here, so loopback only; --tls for HTTPS", "0000"),
-        };
-        out.push_str(&format!(
-            "# IMDS (Azure VM):\nexport AZURE_POD_IDENTITY_AUTHORITY_HOST={b}\n\
-             # Cloud Shell / legacy VM extension:\nexport MSI_ENDPOINT={b}/oauth2/token\n\
-             # App Service (2019-08-01):\nexport IDENTITY_ENDPOINT={b}/msi/token IDENTITY_HEADER={secret}\n\
-             # Azure Machine Learning (MSI_ENDPOINT + MSI_SECRET; expires_on an integer):\nexport MSI_ENDPOINT={b}/msi/token MSI_SECRET={secret} DEFAULT_IDENTITY_CLIENT_ID={system}\n\
-             # App Service 2017-09-01 (legacy date forms; tokscope --flavour appservice2017):\nexport MSI_ENDPOINT={b}{APPSERVICE2017_PATH} MSI_SECRET={secret}\n\
-             # Azure Arc (key files in {}; tokscope needs --arc-key-dir with that folder, real clients accept only the agent's):\nexport IDENTITY_ENDPOINT={b}/arc/metadata/identity/oauth2/token IMDS_ENDPOINT={b}\n\
-             # Service Fabric ({sf_note}):\nexport IDENTITY_ENDPOINT={b}/sf/token IDENTITY_HEADER={secret} IDENTITY_SERVER_THUMBPRINT={thumbprint}\n\
-             # AKS workload identity (a pod; cluster issuer {}, token file rotated at 80 % of {} s{}):\nexport {}\n",
-            self.shared.config.arc_key_dir.display(),
-            self.shared.cluster_issuer(),
-            self.shared.config.sa_lifetime,
-            if self.https.is_some() {
-                ""
-            } else {
-                "; the SDKs reach Entra over https only: add --tls"
-            },
-            self.pod_exports()
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join(" "),
-            system = self.shared.tenant.system_identity.client_id,
-        ));
+        for &flavour in Flavour::ALL {
+            let spec = flavour.spec();
+            let mut notes = Vec::new();
+            if spec.detect.is_none() {
+                notes.push(format!("tokscope --flavour {}", spec.name));
+            }
+            if spec.secret == Secret::ChallengeKey {
+                notes.push(format!("key files in {}; tokscope needs --arc-key-dir with that folder, real clients accept only the agent's", self.shared.config.arc_key_dir.display()));
+            }
+            if spec.thumbprint_var.is_some() {
+                notes.push(match self.https {
+                    Some(_) => "the thumbprint is the server certificate's SHA-1".into(),
+                    None => "plain HTTP here, so loopback only; --tls for HTTPS".into(),
+                });
+            }
+            let vars = match spec.demo {
+                Demo::Path(path) => spec
+                    .env_vars()
+                    .into_iter()
+                    .map(|var| (var, self.export_value(flavour, var, path)))
+                    .collect(),
+                Demo::Pod => {
+                    notes.push(format!(
+                        "a pod; cluster issuer {}, token file rotated at 80 % of {} s",
+                        self.shared.cluster_issuer(),
+                        self.shared.config.sa_lifetime
+                    ));
+                    if self.https.is_none() {
+                        notes.push("the SDKs reach Entra over https only: add --tls".into());
+                    }
+                    self.pod_exports()
+                }
+                // Not served here: shown through another flavour.
+                Demo::As(_) => continue,
+            };
+            let mut comment = format!("# {}", spec.describe);
+            if !notes.is_empty() {
+                comment = format!("{comment} — {}", notes.join("; "));
+            }
+            let line: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            out.push_str(&format!("{comment}:\nexport {}\n", line.join(" ")));
+        }
         out
+    }
+
+    /// The value of one of a flavour's variables on this emulator.
+    fn export_value(&self, flavour: Flavour, var: &str, path: &str) -> String {
+        let spec = flavour.spec();
+        let base = self.base_url();
+        if matches!(spec.url, UrlSource::Var { var: v, .. } if v == var) {
+            format!("{base}{path}")
+        } else if flavour.secret_var() == Some(var) {
+            self.shared.config.identity_header.clone()
+        } else if spec.thumbprint_var == Some(var) {
+            self.server_thumbprint().unwrap_or("0000").to_string()
+        } else if spec.selectors.system_client_id_var == Some(var) {
+            self.shared.tenant.system_identity.client_id.clone()
+        } else {
+            // The IMDS host (AZURE_POD_IDENTITY_AUTHORITY_HOST, Arc's IMDS_ENDPOINT).
+            base
+        }
     }
 
     /// What a pod of the demo cluster has in its environment, with the CA its SDKs must trust

@@ -5,28 +5,13 @@ use std::collections::BTreeMap;
 use super::workload::{self, WorkloadInputs};
 use super::{Endpoint, Flavour, Identity};
 use crate::error::{Error, Result};
+use crate::flavour::{Detect, UrlSource, Wire};
 use crate::secret::HeaderSecret;
 
 pub const DEFAULT_IMDS_HOST: &str = "http://169.254.169.254";
-pub const DEFAULT_CLOUDSHELL: &str = "http://localhost:50342/oauth2/token";
 pub const IMDS_TOKEN_PATH: &str = "/metadata/identity/oauth2/token";
 
-/// Variables that decide the flavour, or that a diagnosis should mention.
-pub const IDENTITY_VARS: &[&str] = &[
-    "IDENTITY_ENDPOINT",
-    "IDENTITY_HEADER",
-    "IDENTITY_SERVER_THUMBPRINT",
-    "IMDS_ENDPOINT",
-    "MSI_ENDPOINT",
-    "MSI_SECRET",
-    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-    "AZURE_FEDERATED_TOKEN_FILE",
-    "AZURE_TENANT_ID",
-    "AZURE_CLIENT_ID",
-    "AZURE_AUTHORITY_HOST",
-    "AZUREPS_HOST_ENVIRONMENT",
-    "DEFAULT_IDENTITY_CLIENT_ID",
-];
+pub use crate::flavour::IDENTITY_VARS;
 
 pub const PROXY_VARS: &[&str] = &[
     "HTTP_PROXY",
@@ -106,12 +91,6 @@ pub const WORKLOAD_VARS: &[(&str, &str)] = &[
     ("AZURE_TENANT_ID", "the service account has no azure.workload.identity/tenant-id annotation and the webhook's config has no AZURE_TENANT_ID"),
     ("AZURE_AUTHORITY_HOST", "the webhook sets it from its cloud (AZURE_ENVIRONMENT); without it the public cloud's https://login.microsoftonline.com/ is used"),
 ];
-
-/// AZURE_FEDERATED_TOKEN_FILE + AZURE_CLIENT_ID + AZURE_TENANT_ID, as azure-identity's
-/// WorkloadIdentityCredential needs them.
-pub fn workload_complete(env: &EnvSnapshot) -> bool {
-    WORKLOAD_VARS.iter().take(3).all(|(v, _)| env.has(v))
-}
 
 /// The workload inputs from flags first, then the webhook's variables.
 fn workload_inputs(env: &EnvSnapshot, ov: &Overrides) -> Result<WorkloadInputs> {
@@ -225,7 +204,7 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
             None => {
                 return Err(Error::config(
                     format!("cannot tell which kind of endpoint {url} is"),
-                    "add --flavour (imds, cloudshell, appservice, appservice2017, azureml, arc, servicefabric, azcli)",
+                    format!("add --flavour ({})", Flavour::names()),
                 ))
             }
         },
@@ -235,7 +214,7 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
     if ov.endpoint.is_some() && !detected_from.iter().any(|s| s == "--endpoint") {
         detected_from.push("--endpoint".into());
     }
-    let workload = if flavour == Flavour::Workload {
+    let workload = if matches!(flavour.spec().wire, Wire::EntraExchange) {
         Some(workload_inputs(env, ov)?)
     } else {
         None
@@ -244,6 +223,7 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
         Some(w) => w.token_url(),
         None => endpoint_url(flavour, env, ov)?,
     };
+    let spec = flavour.spec();
     let secret = match flavour.secret_var() {
         Some(var) => Some(
             ov.secret
@@ -261,11 +241,10 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
         ),
         None => None,
     };
-    let thumbprint = if flavour == Flavour::Servicefabric {
-        env.get("IDENTITY_SERVER_THUMBPRINT").map(str::to_string)
-    } else {
-        None
-    };
+    let thumbprint = spec
+        .thumbprint_var
+        .and_then(|var| env.get(var))
+        .map(str::to_string);
     let mut notes = Vec::new();
     let some_workload = WORKLOAD_VARS.iter().take(3).any(|(v, _)| env.has(v));
     if flavour != Flavour::Workload && env.has("AZURE_FEDERATED_TOKEN_FILE") {
@@ -288,14 +267,12 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
     {
         notes.push("AZURE_CLIENT_ID and AZURE_TENANT_ID are set without AZURE_FEDERATED_TOKEN_FILE: if this is an AKS pod, the workload-identity webhook did not mutate it (pod label azure.workload.identity/use: \"true\")".into());
     }
-    let system_client_id = match flavour {
-        Flavour::Azureml => env.get("DEFAULT_IDENTITY_CLIENT_ID").map(str::to_string),
-        _ => None,
-    };
-    if flavour == Flavour::Azureml && ov.identity == Identity::SystemAssigned {
+    let system_var = spec.selectors.system_client_id_var;
+    let system_client_id = system_var.and_then(|var| env.get(var)).map(str::to_string);
+    if let (Some(var), Identity::SystemAssigned) = (system_var, &ov.identity) {
         notes.push(match &system_client_id {
-            Some(_) => "the system identity is asked for by DEFAULT_IDENTITY_CLIENT_ID, as MSAL and azidentity do on Azure ML".into(),
-            None => "DEFAULT_IDENTITY_CLIENT_ID is not set (Azure ML always sets it): the system identity is asked for without clientid, as azure-identity (Python) does".into(),
+            Some(_) => format!("the system identity is asked for by {var}, as MSAL and azidentity do on {}", spec.describe),
+            None => format!("{var} is not set (the platform always sets it): the system identity is asked for without an id, as azure-identity (Python) does"),
         });
     }
     if flavour == Flavour::Azureml && detected_from.iter().any(|v| v == "MSI_SECRET") {
@@ -322,86 +299,48 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
 }
 
 fn endpoint_url(flavour: Flavour, env: &EnvSnapshot, ov: &Overrides) -> Result<String> {
-    if flavour == Flavour::Imds {
+    let (var, default) = match (&flavour.spec().url, &ov.endpoint) {
         // The token URL is always derived from the one IMDS host, so that the token and
         // the instance metadata can never go to different places.
-        return Ok(imds_token_url(&imds_host(env, ov)));
-    }
-    if let Some(u) = &ov.endpoint {
-        return Ok(u.clone());
-    }
-    let var = match flavour {
-        Flavour::Cloudshell => {
-            return Ok(env
-                .get("MSI_ENDPOINT")
-                .unwrap_or(DEFAULT_CLOUDSHELL)
-                .to_string())
-        }
-        Flavour::Azcli => return Ok("az account get-access-token".into()),
-        Flavour::Workload => return Ok(String::new()),
-        Flavour::Appservice2017 | Flavour::Azureml => "MSI_ENDPOINT",
-        _ => "IDENTITY_ENDPOINT",
+        (UrlSource::ImdsHost, _) => return Ok(imds_token_url(&imds_host(env, ov))),
+        (_, Some(url)) => return Ok(url.clone()),
+        (UrlSource::Var { var, default }, None) => (*var, *default),
+        (UrlSource::Command(command), None) => return Ok(command.to_string()),
+        // Made from the tenant and authority by `workload_inputs`.
+        (UrlSource::Entra, None) => return Ok(String::new()),
     };
-    env.get(var).map(str::to_string).ok_or_else(|| {
-        Error::config(
+    match env.get(var).or(default) {
+        Some(url) => Ok(url.to_string()),
+        None => Err(Error::config(
             format!(
                 "--flavour {} needs an endpoint URL, and {var} is not set",
                 flavour.name()
             ),
             "pass --endpoint URL",
-        )
-    })
+        )),
+    }
 }
 
+/// The first row, in rank order, whose variables are all set; IMDS at its default host when none is.
 fn from_env(env: &EnvSnapshot) -> Result<(Flavour, Vec<String>)> {
-    let set = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    if env.has("IDENTITY_ENDPOINT") {
-        if env.has("IDENTITY_HEADER") {
-            if env.has("IDENTITY_SERVER_THUMBPRINT") {
-                return Ok((
-                    Flavour::Servicefabric,
-                    set(&[
-                        "IDENTITY_ENDPOINT",
-                        "IDENTITY_HEADER",
-                        "IDENTITY_SERVER_THUMBPRINT",
-                    ]),
-                ));
-            }
-            return Ok((
-                Flavour::Appservice,
-                set(&["IDENTITY_ENDPOINT", "IDENTITY_HEADER"]),
+    let mut rows: Vec<(Flavour, &Detect)> = Flavour::ALL
+        .iter()
+        .filter_map(|f| f.spec().detect.as_ref().map(|d| (*f, d)))
+        .collect();
+    rows.sort_by_key(|(_, d)| d.rank);
+    for (flavour, row) in rows {
+        if row.vars.iter().all(|v| env.has(v)) {
+            let set = row.also.iter().filter(|v| env.has(v));
+            let from = row.vars.iter().chain(set).map(|v| v.to_string()).collect();
+            return Ok((flavour, from));
+        }
+        // Past the rows that read IDENTITY_ENDPOINT, it set alone is a half-configured platform.
+        if !row.vars.contains(&"IDENTITY_ENDPOINT") && env.has("IDENTITY_ENDPOINT") {
+            return Err(Error::config(
+                "IDENTITY_ENDPOINT is set, but neither IDENTITY_HEADER (App Service, Service Fabric) nor IMDS_ENDPOINT (Azure Arc) is",
+                "set the missing variable, or unset IDENTITY_ENDPOINT; azure-identity (Python) gives up here and ignores MSI_ENDPOINT, while MSAL and Go's azidentity fall back to IMDS. To choose yourself, pass --flavour",
             ));
         }
-        if env.has("IMDS_ENDPOINT") {
-            return Ok((Flavour::Arc, set(&["IDENTITY_ENDPOINT", "IMDS_ENDPOINT"])));
-        }
-        return Err(Error::config(
-            "IDENTITY_ENDPOINT is set, but neither IDENTITY_HEADER (App Service, Service Fabric) nor IMDS_ENDPOINT (Azure Arc) is",
-            "set the missing variable, or unset IDENTITY_ENDPOINT; azure-identity (Python) gives up here and ignores MSI_ENDPOINT, while MSAL and Go's azidentity fall back to IMDS. To choose yourself, pass --flavour",
-        ));
-    }
-    if env.has("MSI_ENDPOINT") {
-        if env.has("MSI_SECRET") {
-            // Every current SDK (azure-identity, MSAL, azidentity) reads this pair as Azure ML.
-            return Ok((Flavour::Azureml, set(&["MSI_ENDPOINT", "MSI_SECRET"])));
-        }
-        return Ok((Flavour::Cloudshell, set(&["MSI_ENDPOINT"])));
-    }
-    // azure-identity's ManagedIdentityCredential (and DefaultAzureCredential, which tries
-    // WorkloadIdentityCredential first) takes workload identity after MSI_ENDPOINT, before IMDS.
-    if workload_complete(env) {
-        let mut from = set(&[
-            "AZURE_FEDERATED_TOKEN_FILE",
-            "AZURE_CLIENT_ID",
-            "AZURE_TENANT_ID",
-        ]);
-        if env.has("AZURE_AUTHORITY_HOST") {
-            from.push("AZURE_AUTHORITY_HOST".into());
-        }
-        return Ok((Flavour::Workload, from));
-    }
-    if env.has("AZURE_POD_IDENTITY_AUTHORITY_HOST") {
-        return Ok((Flavour::Imds, set(&["AZURE_POD_IDENTITY_AUTHORITY_HOST"])));
     }
     Ok((Flavour::Imds, Vec::new()))
 }

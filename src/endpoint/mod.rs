@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
+pub use crate::flavour::Flavour;
+use crate::flavour::{Secret, Wire};
 pub use crate::net::RetryPolicy;
 pub use detect::{detect, EnvSnapshot, Overrides};
 pub use response::{ExpirySource, TokenResponse};
@@ -26,59 +26,6 @@ pub use crate::net::is_loopback_url;
 use crate::net::{transport, Retries};
 use crate::secret::HeaderSecret;
 use request::{Call, Method};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Flavour {
-    Imds,
-    Cloudshell,
-    Appservice,
-    Appservice2017,
-    Azureml,
-    Arc,
-    Servicefabric,
-    Workload,
-    Azcli,
-}
-
-impl Flavour {
-    pub fn name(self) -> &'static str {
-        match self {
-            Flavour::Imds => "imds",
-            Flavour::Cloudshell => "cloudshell",
-            Flavour::Appservice => "appservice",
-            Flavour::Appservice2017 => "appservice2017",
-            Flavour::Azureml => "azureml",
-            Flavour::Arc => "arc",
-            Flavour::Servicefabric => "servicefabric",
-            Flavour::Workload => "workload",
-            Flavour::Azcli => "azcli",
-        }
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Flavour::Imds => "Azure Instance Metadata Service (VM, VMSS, AKS node)",
-            Flavour::Cloudshell => "Cloud Shell / legacy VM extension (port 50342)",
-            Flavour::Appservice => "App Service / Functions / Container Apps (2019-08-01)",
-            Flavour::Appservice2017 => "App Service 2017-09-01 (legacy MSI_ENDPOINT + MSI_SECRET)",
-            Flavour::Azureml => "Azure Machine Learning (MSI_ENDPOINT + MSI_SECRET, 2017-09-01)",
-            Flavour::Arc => "Azure Arc agent (himds)",
-            Flavour::Servicefabric => "Service Fabric",
-            Flavour::Workload => "AKS workload identity (service-account token exchanged at Entra)",
-            Flavour::Azcli => "Azure CLI (az account get-access-token)",
-        }
-    }
-
-    /// The env var holding the header secret, for flavours that need one.
-    pub fn secret_var(self) -> Option<&'static str> {
-        match self {
-            Flavour::Appservice | Flavour::Servicefabric => Some("IDENTITY_HEADER"),
-            Flavour::Appservice2017 | Flavour::Azureml => Some("MSI_SECRET"),
-            _ => None,
-        }
-    }
-}
 
 /// Which identity to ask for. User-assigned ones are named by one id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -240,20 +187,29 @@ impl TokenClient {
 
     pub async fn fetch(&self, ep: &Endpoint, resource: &str) -> Result<Fetched> {
         let started = Instant::now();
-        if ep.flavour == Flavour::Azcli {
-            let received_at = chrono::Utc::now().timestamp();
-            let token = azcli::fetch(resource, received_at).await?;
-            return Ok(Fetched {
-                token,
-                latency: started.elapsed(),
-                retries: 0,
-                server_date: None,
-                received_at,
-                federated: None,
-            });
-        }
-        if let Some(inputs) = &ep.workload {
-            return workload::fetch(self, inputs, resource).await;
+        match ep.flavour.spec().wire {
+            Wire::AzCli => {
+                let received_at = chrono::Utc::now().timestamp();
+                let token = azcli::fetch(resource, received_at).await?;
+                return Ok(Fetched {
+                    token,
+                    latency: started.elapsed(),
+                    retries: 0,
+                    server_date: None,
+                    received_at,
+                    federated: None,
+                });
+            }
+            Wire::EntraExchange => {
+                let inputs = ep.workload.as_ref().ok_or_else(|| {
+                    Error::config(
+                        "workload identity needs its token file, tenant and client id",
+                        "this is a bug in tokscope: detection gives them",
+                    )
+                })?;
+                return workload::fetch(self, inputs, resource).await;
+            }
+            Wire::Query { .. } | Wire::Form => {}
         }
         check_transport(ep)?;
         let call = request::build(ep, resource)?;
@@ -274,7 +230,7 @@ impl TokenClient {
                     federated: None,
                 });
             }
-            if ep.flavour == Flavour::Arc && authorization.is_none() {
+            if ep.flavour.spec().secret == Secret::ChallengeKey && authorization.is_none() {
                 if answer.status != 401 {
                     let mut e = response::parse_error(
                         ep.flavour,
@@ -334,13 +290,19 @@ impl TokenClient {
 
     /// Service Fabric over HTTPS: a client that trusts only the pinned certificate.
     fn client_for(&self, ep: &Endpoint) -> Result<reqwest::Client> {
-        if !(ep.flavour == Flavour::Servicefabric && ep.url.starts_with("https://")) {
+        let Some(var) = ep.flavour.spec().thumbprint_var else {
+            return self.local_for(&ep.url);
+        };
+        if !ep.url.starts_with("https://") {
             return self.local_for(&ep.url);
         }
         let thumb = ep.thumbprint.as_deref().ok_or_else(|| {
             Error::config(
-                "Service Fabric over HTTPS needs IDENTITY_SERVER_THUMBPRINT to check the server's certificate",
-                "set IDENTITY_SERVER_THUMBPRINT (Service Fabric sets it for the application)",
+                format!(
+                    "{} over HTTPS needs {var} to check the server's certificate",
+                    ep.flavour.describe()
+                ),
+                format!("set {var} (the platform sets it for the application)"),
             )
         })?;
         let mut cache = self.pinned.lock().unwrap_or_else(|p| p.into_inner());
@@ -422,7 +384,7 @@ fn check_transport(ep: &Endpoint) -> Result<()> {
         ));
     }
     // Arc's key, read after the challenge, is a secret as much as IDENTITY_HEADER is.
-    let carries_secret = ep.secret.is_some() || ep.flavour == Flavour::Arc;
+    let carries_secret = ep.secret.is_some() || ep.flavour.spec().secret != Secret::None;
     if carries_secret && url.scheme() == "http" && !is_loopback_url(&ep.url) {
         return Err(Error::config(
             format!("{} would receive the identity secret over plain HTTP to a non-loopback host", ep.url),
@@ -438,8 +400,8 @@ fn transport_error(ep: &Endpoint, e: &reqwest::Error) -> Error {
         "the {} endpoint is slow or hanging; try again, or raise --timeout",
         ep.flavour.name()
     );
-    let certificate = if ep.flavour == Flavour::Servicefabric {
-        "Service Fabric's certificate is trusted by IDENTITY_SERVER_THUMBPRINT only: check it is the one the platform (or `tokscope emulate --tls`) printed".to_string()
+    let certificate = if let Some(var) = ep.flavour.spec().thumbprint_var {
+        format!("{}'s certificate is trusted by {var} only: check it is the one the platform (or `tokscope emulate --tls`) printed", ep.flavour.describe())
     } else {
         let extra: Vec<String> = crate::net::trust::installed()
             .iter()

@@ -2,6 +2,7 @@
 
 use super::{Endpoint, Flavour, Identity};
 use crate::error::{Error, Result};
+use crate::flavour::{Secret, Wire};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Method {
@@ -18,100 +19,65 @@ pub struct Call {
     pub form: Vec<(&'static str, String)>,
 }
 
-pub const IMDS_API: &str = "2018-02-01";
-pub const APPSERVICE_API: &str = "2019-08-01";
-pub const APPSERVICE2017_API: &str = "2017-09-01";
-pub const ARC_API: &str = "2020-06-01";
-pub const SERVICEFABRIC_API: &str = "2019-07-01-preview";
-
-/// The parameter name each flavour uses for each kind of user-assigned identity.
-/// `system` is the client id to send for the system-assigned identity, where the flavour sends one.
+/// The parameter that names the identity, if one is sent. `system` is the client id sent for
+/// the system-assigned identity, where the flavour sends one.
 fn identity_param(
     flavour: Flavour,
     id: &Identity,
     system: Option<&str>,
 ) -> Result<Option<(&'static str, String)>> {
-    let (client, object, resource) = match flavour {
-        Flavour::Imds | Flavour::Arc => ("client_id", Some("object_id"), Some("msi_res_id")),
-        Flavour::Appservice => ("client_id", Some("principal_id"), Some("mi_res_id")),
-        Flavour::Appservice2017 | Flavour::Azureml => ("clientid", None, None),
-        Flavour::Cloudshell => ("client_id", None, None),
-        Flavour::Servicefabric | Flavour::Azcli | Flavour::Workload => ("", None, None),
-    };
-    let unsupported = |what: &str| {
-        Error::config(
-            format!("the {} endpoint cannot select a user-assigned identity by {what}", flavour.name()),
-            match flavour {
-                Flavour::Servicefabric => "Service Fabric picks the identity from the application manifest; drop the identity option",
-                Flavour::Azcli => "the Azure CLI uses the signed-in account; drop the identity option",
-                Flavour::Workload => "workload identity names its identity by client id only (AZURE_CLIENT_ID or --client-id)",
-                _ => "use --client-id, which every flavour that takes an identity understands",
-            },
-        )
+    let sel = &flavour.spec().selectors;
+    let param = |name: Option<&'static str>, what: &str, v: &str| {
+        name.map(|n| (n, v.to_string())).ok_or_else(|| {
+            Error::config(
+                format!(
+                    "the {} endpoint cannot select a user-assigned identity by {what}",
+                    flavour.name()
+                ),
+                sel.otherwise,
+            )
+        })
     };
     Ok(match id {
-        Identity::SystemAssigned => system.map(|c| (client, c.to_string())),
-        Identity::ClientId(v) if !client.is_empty() => Some((client, v.clone())),
-        Identity::ClientId(_) => return Err(unsupported("client id")),
-        Identity::ObjectId(v) => Some((object.ok_or_else(|| unsupported("object id"))?, v.clone())),
-        Identity::ResourceId(v) => Some((
-            resource.ok_or_else(|| unsupported("resource id"))?,
-            v.clone(),
-        )),
+        Identity::SystemAssigned => system.and_then(|c| sel.client_id.map(|n| (n, c.to_string()))),
+        Identity::ClientId(v) => Some(param(sel.client_id, "client id", v)?),
+        Identity::ObjectId(v) => Some(param(sel.object_id, "object id", v)?),
+        Identity::ResourceId(v) => Some(param(sel.resource_id, "resource id", v)?),
     })
 }
 
 pub fn build(ep: &Endpoint, resource: &str) -> Result<Call> {
-    // Azure ML names even the system identity: MSAL (.NET, Go, node) send
-    // clientid=$DEFAULT_IDENTITY_CLIENT_ID, which the platform always sets.
-    let system = match ep.flavour {
-        Flavour::Azureml => ep.system_client_id.as_deref(),
-        _ => None,
-    };
-    let id = identity_param(ep.flavour, &ep.identity, system)?;
-    let secret = || {
-        ep.secret
-            .as_ref()
-            .map(|s| s.expose().to_string())
-            .unwrap_or_default()
-    };
-    let get = |api: &'static str, headers: Vec<(&'static str, String)>| {
-        let mut query = vec![
-            ("api-version", api.to_string()),
-            ("resource", resource.to_string()),
-        ];
-        query.extend(id.clone());
-        Call {
+    let spec = ep.flavour.spec();
+    let id = identity_param(ep.flavour, &ep.identity, ep.system_client_id.as_deref())?;
+    let mut headers = Vec::new();
+    if let Secret::Header { header, .. } = spec.secret {
+        let value = ep.secret.as_ref().map(|s| s.expose().to_string());
+        headers.push((header, value.unwrap_or_default()));
+    }
+    if spec.metadata_header {
+        headers.push(("Metadata", "true".to_string()));
+    }
+    let mut params = vec![("resource", resource.to_string())];
+    params.extend(id);
+    Ok(match spec.wire {
+        Wire::Query { api_version } => Call {
             method: Method::Get,
             url: ep.url.clone(),
-            query,
+            query: [("api-version", api_version.to_string())]
+                .into_iter()
+                .chain(params)
+                .collect(),
             headers,
             form: Vec::new(),
-        }
-    };
-    let metadata = ("Metadata", "true".to_string());
-    Ok(match ep.flavour {
-        Flavour::Imds => get(IMDS_API, vec![metadata]),
-        Flavour::Arc => get(ARC_API, vec![metadata]),
-        Flavour::Appservice => get(
-            APPSERVICE_API,
-            vec![("X-IDENTITY-HEADER", secret()), metadata],
-        ),
-        Flavour::Appservice2017 => get(APPSERVICE2017_API, vec![("secret", secret())]),
-        Flavour::Azureml => get(APPSERVICE2017_API, vec![("secret", secret()), metadata]),
-        Flavour::Servicefabric => get(SERVICEFABRIC_API, vec![("Secret", secret())]),
-        Flavour::Cloudshell => {
-            let mut form = vec![("resource", resource.to_string())];
-            form.extend(id);
-            Call {
-                method: Method::Post,
-                url: ep.url.clone(),
-                query: Vec::new(),
-                headers: vec![metadata],
-                form,
-            }
-        }
-        Flavour::Azcli | Flavour::Workload => {
+        },
+        Wire::Form => Call {
+            method: Method::Post,
+            url: ep.url.clone(),
+            query: Vec::new(),
+            headers,
+            form: params,
+        },
+        Wire::EntraExchange | Wire::AzCli => {
             return Err(Error::config(
                 format!(
                     "the {} flavour has no managed-identity request",

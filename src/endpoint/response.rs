@@ -306,10 +306,7 @@ fn cause_of(
 ) -> Option<Cause> {
     let msg = message.to_ascii_lowercase();
     let code_l = code.unwrap_or("").to_ascii_lowercase();
-    let secret_flavour = matches!(
-        flavour,
-        Flavour::Appservice | Flavour::Appservice2017 | Flavour::Azureml | Flavour::Servicefabric
-    );
+    let secret_flavour = flavour.secret_var().is_some();
     Some(if html {
         Cause::HtmlPage
     } else if code_l == "audiencenotsupported" {

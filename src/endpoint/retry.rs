@@ -4,24 +4,17 @@
 use super::Flavour;
 use crate::net::retry::{RetryPolicy, Retryable};
 
-/// Retries the SDKs allow App Service, Cloud Shell, Azure ML, Arc and Service Fabric.
-pub const NON_IMDS_RETRIES: u32 = 3;
-
-/// Never 400, 401 or 403. IMDS and Arc: 404, 410, 429, 5xx. Service Fabric: 429 only (its docs).
+/// The statuses this flavour retries (its row's rule).
 pub fn retryable(flavour: Flavour) -> Retryable {
-    match flavour {
-        Flavour::Servicefabric => |s| s == 429,
-        Flavour::Imds | Flavour::Arc => |s| matches!(s, 404 | 410 | 429 | 500..=599),
-        _ => |s| matches!(s, 408 | 429 | 500 | 502 | 503 | 504),
-    }
+    flavour.spec().retry.retryable
 }
 
-/// The policy for one flavour: IMDS keeps `max_retries`; the other local endpoints get at
-/// most [`NON_IMDS_RETRIES`], as the SDKs' default retry policy gives them.
+/// The policy for one flavour: IMDS keeps `max_retries`; the other local endpoints get at most
+/// what their row allows, as the SDKs' default retry policy gives them.
 pub fn for_flavour(policy: &RetryPolicy, flavour: Flavour) -> RetryPolicy {
-    let max_retries = match flavour {
-        Flavour::Imds => policy.max_retries,
-        _ => policy.max_retries.min(NON_IMDS_RETRIES),
+    let max_retries = match flavour.spec().retry.max_retries {
+        Some(cap) => policy.max_retries.min(cap),
+        None => policy.max_retries,
     };
     RetryPolicy {
         max_retries,

@@ -184,7 +184,7 @@ async fn run_in(
                 }
             }
             _ = tokio::time::sleep(until_next_second()) => {}
-            _ = &mut shutdown => app.quit = true,
+            _ = &mut shutdown => update(&mut app, Action::Quit),
         }
         let n = now();
         if n != app.now {
