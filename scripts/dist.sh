@@ -35,8 +35,10 @@ build() {
   fi
   local started=$SECONDS
   # cargo-zigbuild finds zig through the venv's python-zig; the machine's own linker flags
-  # (a mold wrapper, say) do not apply to zig's linker.
-  PATH="$venv/bin:$PATH" CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="" \
+  # (a mold wrapper, say) and the checkout's (.cargo/config.toml: --icf, which zig's linker
+  # refuses) do not apply to zig's linker. An empty RUSTFLAGS replaces every configured set;
+  # an empty CARGO_TARGET_*_RUSTFLAGS does not.
+  PATH="$venv/bin:$PATH" RUSTFLAGS="" \
     cargo zigbuild --locked --profile dist --target "$TARGET.$GLIBC_MAX" \
     --target-dir "$CACHE/target" --bin tokscope
   echo "dist: build took $((SECONDS - started)) s" >&2
