@@ -34,8 +34,41 @@ fn watch_head() {
     }
 }
 
+/// The minor version of the rustc building this, e.g. 95 for 1.95.0.
+fn rustc_minor() -> Option<u32> {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let out = Command::new(rustc).arg("-V").output().ok()?;
+    let version = String::from_utf8(out.stdout).ok()?;
+    version
+        .split_whitespace()
+        .nth(1)?
+        .split('.')
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Identical code folding for the release binary: functions with the same machine code (generic
+/// instances, drop glue) are kept once, about 110 KB. Only where the linker is known to take the
+/// flag: rust-lld, which rustc links x86_64 Linux with from 1.90 on, and only when the builder
+/// names no linker of its own (cargo-zigbuild's zig refuses the flag, GNU ld does not know it).
+fn fold_identical_code() {
+    println!("cargo:rerun-if-env-changed=CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER");
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    let release = var("PROFILE") == "release";
+    let target = var("TARGET") == "x86_64-unknown-linux-gnu";
+    let flags = var("CARGO_ENCODED_RUSTFLAGS");
+    let own_linker = !var("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_empty()
+        || flags.contains("fuse-ld")
+        || flags.contains("linker");
+    if release && target && !own_linker && rustc_minor().is_some_and(|m| m >= 90) {
+        println!("cargo:rustc-link-arg-bins=-Wl,--icf=all");
+    }
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    fold_identical_code();
     println!("cargo:rerun-if-env-changed=TOKSCOPE_COMMIT");
     let commit = match std::env::var("TOKSCOPE_COMMIT") {
         // A packager building outside git can say which commit the sources are.

@@ -182,6 +182,17 @@ fn completions_for_every_shell() {
     assert_eq!(code, 2, "{err}");
 }
 
+/// A mistyped flag names the one that was meant.
+#[test]
+fn a_mistyped_flag_gets_a_suggestion() {
+    let (code, _, err) = tokscope(&["get", "--client_id", "x"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("a similar argument exists: '--client-id'"),
+        "{err}"
+    );
+}
+
 #[test]
 fn bash_accepts_the_bash_completions() {
     let (_, script, _) = tokscope(&["completions", "bash"], &[]);
