@@ -1,14 +1,6 @@
 //! The key flows through `update`: no terminal, no clock but the one the test sets.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
-
-mod tui_fixture;
+use crate::tui_fixture;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tokscope::tui::action::{Action, FetchKind};

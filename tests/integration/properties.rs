@@ -1,13 +1,5 @@
 //! Property tests: no input makes the decoder or the response normaliser panic.
 //! The case count is bounded so that CI stays quick; fuzzing (fuzz/) goes further.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
 
 use proptest::prelude::*;
 use tokscope::endpoint::response::{parse_error, parse_expires_on, parse_success};

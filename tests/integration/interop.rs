@@ -3,19 +3,11 @@
 //! Needs the clients scripts/test.sh installs: a Python with azure-identity and msal
 //! (TOKSCOPE_PYTHON), the Azure CLI (TOKSCOPE_AZ), and @azure/identity under tests/interop/node.
 //! Without them a test says so and passes, unless TOKSCOPE_REQUIRE_INTEROP=1 (as in CI).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 // Tests report what they skip on their own output; tokscope itself prints through its print layer.
 #![allow(clippy::disallowed_macros)]
 
-mod common;
-#[path = "interop/harness.rs"]
-mod harness;
-use common::*;
+use crate::common::*;
+use crate::harness;
 use harness::{Case, Id};
 
 use std::path::PathBuf;

@@ -3,15 +3,8 @@
 //! and its exit-code table is checked against the commands.
 //!
 //! `TOKSCOPE_UPDATE_ASSETS=1 cargo test --test readme` rewrites the generated blocks.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::PathBuf;
 
@@ -72,7 +65,7 @@ fn block_body(readme: &str, name: &str) -> String {
 fn demo_screen() -> String {
     let snap = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/snapshots/tui_snapshots__token_80x24.snap"),
+            .join("tests/integration/snapshots/integration__tui_snapshots__token_80x24.snap"),
     )
     .unwrap();
     // insta's header is a YAML front matter between two `---` lines.

@@ -1,15 +1,8 @@
 //! Fleet diagnosis: doctor results made here against emulators with different faults, turned
 //! into one machine × check table by `tokscope doctor --summarize`, and scripts/fleet-doctor.sh
 //! driving stand-ins for `az` and `kubectl` that run the real doctor against the emulator.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::Path;
 

@@ -1,5 +1,4 @@
 //! Shared test set-up: an emulator on 127.0.0.1 and clients pointed at it.
-#![allow(dead_code)]
 
 use std::time::Duration;
 

@@ -5,17 +5,9 @@
 //!
 //! Needs the clients scripts/test.sh installs (TOKSCOPE_PYTHON, tests/interop/node). Without
 //! them a test says so and passes, unless TOKSCOPE_REQUIRE_INTEROP=1 (as in CI).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
-#[path = "interop/harness.rs"]
-mod harness;
-use common::*;
+use crate::common::*;
+use crate::harness;
 use harness::{Case, Id};
 
 use serde_json::Value;

@@ -1,13 +1,7 @@
 //! The plain commands as a script sees them: the JSON contract, exit codes, and the token kept secret.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
-use common::*;
+use crate::common;
+use crate::common::*;
 
 use serde_json::Value;
 use tokscope::emulator::{Config, Fault};

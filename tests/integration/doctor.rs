@@ -1,12 +1,6 @@
 //! The doctor and the support report, against the real emulator on 127.0.0.1.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

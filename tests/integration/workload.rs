@@ -1,17 +1,11 @@
 //! AKS workload identity end to end over real HTTP: the emulator's cluster writes the pod's
 //! service-account token, its Entra validates it, and every way the federation breaks comes
 //! back with Entra's own code and the hint for that cause.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
-mod tui_fixture;
+use crate::common;
+use crate::tui_fixture;
 
-use common::{client, emulator_with, env_for, ARM};
+use crate::common::{client, emulator_with, env_for, ARM};
 use tokscope::emulator::workload::WorkloadFault;
 use tokscope::emulator::{Config, Running};
 use tokscope::endpoint::{detect, Flavour, Overrides};

@@ -1,14 +1,8 @@
 //! Hostile input against every output path: tokens, endpoints and ARM gateways that send escape
 //! sequences, bidi controls and echo secrets back. Everything runs on 127.0.0.1 and asserts on
 //! the raw bytes tokscope writes.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 

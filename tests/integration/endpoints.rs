@@ -1,13 +1,7 @@
 //! Every flavour, every expires_on form, every error shape, retries and identities, over HTTP.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
-use common::*;
+use crate::common;
+use crate::common::*;
 
 use serde_json::Value;
 use tokscope::emulator::{Config, ExpiresOnFormat, Fault};

@@ -1,15 +1,9 @@
 //! One token, one list of warnings: `tokscope get`, doctor, the report and the terminal UI all
 //! show what `inspect` finds, in the same order and the same words.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
-use common::{emulator_with, tokscope, ARM};
+use crate::common::{emulator_with, tokscope, ARM};
 use serde_json::Value;
 use tokscope::emulator::{Config, Fault};
 use tokscope::endpoint::{self, Overrides};

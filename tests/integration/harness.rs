@@ -8,7 +8,6 @@
 //!
 //! To add a client script: put it beside the others (tests/interop/node/ for JavaScript, with
 //! its packages in that folder's package.json), and call [`run_plan`] with its command.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,12 +1,4 @@
 //! Service Fabric over HTTPS: the secret goes only to the server whose certificate has the pinned thumbprint.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
 
 use std::sync::Arc;
 

@@ -1,15 +1,8 @@
 //! The flavour table, checked against the running emulator: the exports it prints for each
 //! flavour are what that platform sets, detection reads them back as that flavour, a token
 //! comes back, and `--demo` shows every flavour.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use tokscope::endpoint::{detect, EnvSnapshot, Overrides};
 use tokscope::flavour::{Demo, Flavour};

@@ -3,15 +3,8 @@
 //!
 //! The man pages in assets/man/ are generated from the clap definitions; this test fails when
 //! they are stale and rewrites them with `TOKSCOPE_UPDATE_ASSETS=1 cargo test --test conventions`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::{Path, PathBuf};
 

@@ -2,16 +2,10 @@
 //! send-keys and read with capture-pane. Each session runs on a tmux server of its own, so a
 //! user's tmux is never touched. Skipped (with a note) without tmux, unless
 //! TOKSCOPE_REQUIRE_TMUX is set (CI sets it): then a missing tmux fails the test.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 // Tests report what they skip on their own output; tokscope itself prints through its print layer.
 #![allow(clippy::disallowed_macros)]
 
-mod common;
+use crate::common;
 
 use std::cell::Cell;
 use std::path::Path;
@@ -20,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use tokscope::emulator::{self, Config, Fault, Running};
 
-use common::BIN;
+use crate::common::BIN;
 const WAIT: Duration = Duration::from_secs(15);
 const REQUIRE_ENV: &str = "TOKSCOPE_REQUIRE_TMUX";
 

@@ -1,13 +1,7 @@
 //! What the UI's keys start, run for real against the in-process demo emulator: the ARM
 //! listing through the same plan as `tokscope vms`, and the support report file.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use clap::Parser;
 use tokscope::cli::{Cli, VmsArgs};

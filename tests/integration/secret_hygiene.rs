@@ -1,14 +1,8 @@
 //! The access token stays secret: every command, run as a user would run it against one
 //! emulator, is searched for the token, its signature and anything shaped like a JWT.
 //! Only `get --show-token`, which asks for it, may print it.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,12 +1,6 @@
 //! The ARM client against the emulator's ARM on 127.0.0.1: paging, errors, discovery, refusals.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,17 +1,9 @@
 //! `tokscope emulate --tls`: every route over HTTPS on 127.0.0.1 with a CA made at start, trusted
 //! by tokscope's clients only when told (here through `trust::add`, as `--ca-file` does).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
 
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use tokscope::arm;
 use tokscope::emulator::{Config, Running};

@@ -1,14 +1,6 @@
 //! The layering ARCHITECTURE.md draws, checked on the source: every `crate::<module>` path in
 //! `src/` is an arrow from the file's top-level module to another, and some arrows must never
 //! exist. A new import that breaks one fails here with the file and the rule.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

@@ -1,12 +1,6 @@
 //! `tokscope watch` as scripts use it: NDJSON events against the emulator on 127.0.0.1.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

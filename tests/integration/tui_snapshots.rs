@@ -1,14 +1,6 @@
 //! Every view at 80x24 and 120x40, with a frozen clock and fixed tokens.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
-
-mod tui_fixture;
+use crate::tui_fixture;
 
 use tokscope::tui::action::{Action, FetchKind};
 use tokscope::tui::app::{update, App, Tab};

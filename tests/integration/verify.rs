@@ -1,12 +1,4 @@
 //! RS256 verification of the emulator's tokens against the emulator's published keys.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
 
 use std::time::Duration;
 

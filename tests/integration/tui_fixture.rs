@@ -1,5 +1,4 @@
 //! A UI state built from fixed tokens and a frozen clock, so screens are the same on every run.
-#![allow(dead_code)]
 
 use std::time::Duration;
 

@@ -1,20 +1,14 @@
 //! The emulator under abuse, over real HTTP on 127.0.0.1: key-file floods, cross-site admin
 //! calls, DNS rebinding, dripping headers, audience spellings, exposed binds, extreme clocks.
 //! Every attack is bounded in count and time and aimed at loopback only.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{emulator, emulator_with};
+use crate::common::{emulator, emulator_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokscope::emulator::{self, Config, Running, ADMIN_TOKEN_HEADER};
