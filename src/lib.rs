@@ -12,6 +12,7 @@ pub mod endpoint;
 pub mod error;
 pub mod flavour;
 pub mod inspect;
+pub mod loopback;
 pub mod net;
 pub mod output;
 pub mod report;

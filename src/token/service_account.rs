@@ -97,7 +97,7 @@ impl ServiceAccountToken {
             Some(iss) if iss.contains("kubernetes.default.svc") => out.push(format!(
                 "its issuer {iss} is the cluster's internal default: the OIDC issuer is not enabled (AKS: az aks update --enable-oidc-issuer), so Entra cannot fetch its keys"
             )),
-            Some(iss) if !iss.starts_with("https://") && !crate::net::is_loopback_url(iss) => out.push(format!(
+            Some(iss) if !iss.starts_with("https://") && !crate::loopback::is_loopback_url(iss) => out.push(format!(
                 "its issuer {iss} is not https: Entra fetches the issuer's discovery document over https only"
             )),
             Some(_) => {}

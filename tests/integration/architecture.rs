@@ -21,8 +21,8 @@ fn rules() -> Vec<Rule> {
         Rule {
             from: &[
                 "arm", "assets", "color", "doctor", "duration", "emulator", "endpoint", "error",
-                "flavour", "inspect", "net", "output", "report", "sanitize", "secret", "session",
-                "text", "token", "watch",
+                "flavour", "inspect", "loopback", "net", "output", "report", "sanitize", "secret",
+                "session", "text", "token", "watch",
             ],
             never: FRONT_ENDS,
             why: "the core never uses a front end",
@@ -93,40 +93,113 @@ fn top_module(src: &Path, file: &Path) -> String {
     first.trim_end_matches(".rs").to_string()
 }
 
-/// The modules a file names as `crate::<name>`, outside comments.
-fn crate_paths(text: &str) -> BTreeSet<String> {
+/// How many modules deep a file sits below the crate root: `src/report.rs` and
+/// `src/token/mod.rs` are 1, `src/token/service_account.rs` is 2. A chain of that many
+/// `super::` reaches the root.
+fn depth(src: &Path, file: &Path) -> usize {
+    let rel = file.strip_prefix(src).unwrap();
+    let parts = rel.components().count();
+    if rel.file_name().is_some_and(|n| n == "mod.rs") {
+        parts - 1
+    } else {
+        parts
+    }
+}
+
+/// The top-level modules a file reaches: every `crate::<name>` path, and every `super::` chain
+/// that climbs to the crate root. The file is read as Rust tokens, not lines, so a string or a
+/// comment (`"https://…"`, `/* crate::tui */`, a raw string) is never taken for code, and a
+/// `use crate::{…}` group counts each name whatever its layout.
+fn crate_paths(text: &str, depth: usize) -> BTreeSet<String> {
+    let tokens: proc_macro2::TokenStream = text.parse().unwrap();
     let mut found = BTreeSet::new();
-    for line in text.lines() {
-        let code = line.split("//").next().unwrap_or("");
-        for (i, _) in code.match_indices("crate::") {
-            // `tokscope::crate::` cannot occur; skip identifiers ending in `crate`, e.g. `mycrate::`.
-            let before = code[..i].chars().next_back();
-            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
-                continue;
+    walk(tokens, depth, &mut found);
+    found
+}
+
+use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+
+fn is_ident(t: Option<&TokenTree>, name: &str) -> bool {
+    matches!(t, Some(TokenTree::Ident(i)) if i == name)
+}
+
+/// `::` is two `:` puncts, the first joint to the second.
+fn is_path_sep(tokens: &[TokenTree], at: usize) -> bool {
+    matches!(
+        (tokens.get(at), tokens.get(at + 1)),
+        (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)))
+            if a.as_char() == ':' && a.spacing() == Spacing::Joint && b.as_char() == ':'
+    )
+}
+
+fn walk(stream: TokenStream, depth: usize, found: &mut BTreeSet<String>) {
+    let tokens: Vec<TokenTree> = stream.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            TokenTree::Group(g) => {
+                // `mod name { … }` is one level deeper for the `super::` inside it.
+                let inline_mod = g.delimiter() == Delimiter::Brace
+                    && i >= 2
+                    && is_ident(tokens.get(i - 2), "mod")
+                    && matches!(tokens.get(i - 1), Some(TokenTree::Ident(_)));
+                walk(g.stream(), depth + usize::from(inline_mod), found);
             }
-            let name: String = code[i + "crate::".len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            if !name.is_empty() {
-                found.insert(name);
-            }
-        }
-        // `use crate::{a, b}` names several at once.
-        if let Some(rest) = code.split("crate::{").nth(1) {
-            for part in rest.split([',', '}']) {
-                let name: String = part
-                    .trim()
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                if !name.is_empty() {
-                    found.insert(name);
+            TokenTree::Ident(id)
+                if (id == "crate" || id == "super") && !(i >= 2 && is_path_sep(&tokens, i - 2)) =>
+            {
+                // Climb: `crate::` is the root at once; each `super::` one level up.
+                let mut at = i;
+                let mut level = depth;
+                loop {
+                    let step = match tokens.get(at) {
+                        Some(TokenTree::Ident(x)) if x == "crate" => Some(0),
+                        Some(TokenTree::Ident(x)) if x == "super" => Some(1),
+                        _ => None,
+                    };
+                    let Some(step) = step else { break };
+                    if !is_path_sep(&tokens, at + 1) {
+                        break;
+                    }
+                    if step == 0 {
+                        level = 0;
+                    } else {
+                        level = level.saturating_sub(1);
+                    }
+                    at += 3;
+                }
+                if level > 0 || at == i {
+                    continue;
+                }
+                match tokens.get(at) {
+                    Some(TokenTree::Ident(name)) => {
+                        found.insert(name.to_string());
+                    }
+                    Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace => {
+                        group_heads(g.stream(), found);
+                    }
+                    _ => {}
                 }
             }
+            _ => {}
         }
     }
-    found
+}
+
+/// The first name of each comma-separated entry of a `use` group: `{net, error::Error}`.
+fn group_heads(stream: TokenStream, found: &mut BTreeSet<String>) {
+    let mut at_head = true;
+    for token in stream {
+        match &token {
+            TokenTree::Punct(p) if p.as_char() == ',' => at_head = true,
+            TokenTree::Ident(name) if at_head => {
+                if name != "self" {
+                    found.insert(name.to_string());
+                }
+                at_head = false;
+            }
+            _ => at_head = false,
+        }
+    }
 }
 
 #[test]
@@ -143,7 +216,7 @@ fn no_import_breaks_a_layering_rule() {
             continue;
         }
         let text = std::fs::read_to_string(file).unwrap();
-        for dep in crate_paths(&text) {
+        for dep in crate_paths(&text, depth(&src, file)) {
             for rule in &rules {
                 if rule.from.contains(&module.as_str()) && rule.never.contains(&dep.as_str()) {
                     broken.push(format!(
@@ -171,10 +244,8 @@ fn the_core_knows_no_clap() {
             m != "main" && !FRONT_ENDS.contains(&m.as_str())
         })
         .filter(|f| {
-            std::fs::read_to_string(f).unwrap().lines().any(|l| {
-                let code = l.split("//").next().unwrap_or("");
-                code.contains("clap::") || code.contains("use clap")
-            })
+            let text = std::fs::read_to_string(f).unwrap();
+            mentions_ident(text.parse().unwrap(), "clap")
         })
         .map(|f| f.display().to_string())
         .collect();
@@ -206,14 +277,62 @@ fn every_module_is_placed() {
     );
 }
 
+/// Whether a name occurs as code (not in a string or a comment) anywhere in the tokens.
+fn mentions_ident(stream: TokenStream, name: &str) -> bool {
+    stream.into_iter().any(|t| match t {
+        TokenTree::Ident(i) => i == name,
+        TokenTree::Group(g) => mentions_ident(g.stream(), name),
+        _ => false,
+    })
+}
+
+fn names(list: &[&str]) -> BTreeSet<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
 #[test]
 fn the_scanner_sees_every_form_of_path() {
     let found = crate_paths(
-        "use crate::endpoint::x;\nlet a = crate::token::decode(t); // crate::tui in a comment\nuse crate::{net, error::Error};\nmycrate::x",
+        "use crate::endpoint::x;\nfn f() { let a = crate::token::decode(t); } // crate::tui in a comment\nuse crate::{net, error::Error};\nuse mycrate::x;",
+        1,
     );
-    let want: BTreeSet<String> = ["endpoint", "token", "net", "error"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    assert_eq!(found, want);
+    assert_eq!(found, names(&["endpoint", "token", "net", "error"]));
+}
+
+/// The traps a line-based reader falls into: a URL's `//` taken for a comment, a `use` group
+/// over several lines, paths inside macros, `super::` chains to the root.
+#[test]
+fn the_scanner_is_not_fooled() {
+    let url_before_path =
+        r#"fn f(u: &str) -> bool { u.starts_with("https://") && !crate::net::is_loopback_url(u) }"#;
+    assert_eq!(crate_paths(url_before_path, 2), names(&["net"]));
+
+    let multi_line_group = "use crate::{\n    net::{self, Answer},\n    arm,\n};";
+    assert_eq!(crate_paths(multi_line_group, 1), names(&["net", "arm"]));
+
+    let inside_macro = r#"fn f() { let s = format!("{}", crate::watch::poll()); }"#;
+    assert_eq!(crate_paths(inside_macro, 1), names(&["watch"]));
+
+    // From src/token/service_account.rs, `super::super::` is the crate root, `super::` is token.
+    let climbing = "use super::super::net::x;\nuse super::claims;";
+    assert_eq!(crate_paths(climbing, 2), names(&["net"]));
+    // An inline `mod tests` is one level deeper again.
+    let in_tests = "mod tests { use super::super::claims; use super::super::super::emulator; }";
+    assert_eq!(crate_paths(in_tests, 2), names(&["emulator"]));
+
+    let only_text = concat!(
+        "/* crate::tui */ const A: &str = r##\"crate::net \" crate::arm\"##;\n",
+        "/// crate::doctor in a doc comment\n",
+        "const B: &str = \"// crate::watch\"; pub(crate) fn g() {}",
+    );
+    assert!(crate_paths(only_text, 1).is_empty());
+
+    assert!(mentions_ident(
+        "#[derive(clap::ValueEnum)] enum A {}".parse().unwrap(),
+        "clap"
+    ));
+    assert!(!mentions_ident(
+        r#"const H: &str = "see clap::Parser"; // clap"#.parse().unwrap(),
+        "clap"
+    ));
 }

@@ -1,4 +1,5 @@
-//! Which URLs point at this machine: the only places a secret may travel over plain HTTP.
+//! Which URLs point at this machine: the only places a secret may travel over plain HTTP. Pure
+//! (no I/O), so that decoding a token can judge an issuer's address without the network layer.
 
 use std::net::IpAddr;
 
@@ -14,7 +15,7 @@ pub fn is_loopback_ip(ip: IpAddr) -> bool {
 
 /// True for 127.0.0.0/8, ::1 (also as `::ffff:127.0.0.1`) and localhost.
 pub fn is_loopback_url(url: &str) -> bool {
-    let Ok(u) = reqwest::Url::parse(url) else {
+    let Ok(u) = url::Url::parse(url) else {
         return false;
     };
     match u.host() {
