@@ -19,6 +19,18 @@ pub async fn emulator_with(config: Config) -> Running {
         .unwrap()
 }
 
+/// Wait, bounded, until nothing listens on `addr`: a dropped emulator's listener closes when its
+/// aborted task is next run, not at the drop itself.
+pub async fn until_refused(addr: std::net::SocketAddr) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while tokio::net::TcpStream::connect(addr).await.is_ok() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the emulator still listens after it was dropped");
+}
+
 pub async fn emulator() -> Running {
     emulator_with(Config::default()).await
 }

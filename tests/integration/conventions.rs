@@ -256,3 +256,19 @@ async fn color_follows_the_switch_and_no_color() {
         assert_eq!(esc(&out), coloured, "{what}: {out:?}");
     }
 }
+
+/// Every test runs tokscope with IMDS pointed at loopback (`common::tokscope_command`); a test
+/// that takes the variable away again would let a run fall back to 169.254.169.254.
+#[test]
+fn no_test_unpoints_imds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration");
+    let needle = concat!("env_remove(\"AZURE_POD_IDENTITY", "_AUTHORITY_HOST\")");
+    let offenders: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .filter(|p| std::fs::read_to_string(p).unwrap().contains(needle))
+        .map(|p| p.display().to_string())
+        .collect();
+    assert!(offenders.is_empty(), "{offenders:?}");
+}

@@ -325,8 +325,9 @@ async fn connection_refused_names_the_flavour_and_why() {
     let run = emulator().await;
     let ep = endpoint(&run, Flavour::Cloudshell, Identity::SystemAssigned);
     let c = client(&run);
+    let addr = run.addr;
     drop(run);
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    until_refused(addr).await;
     let e = c.fetch(&ep, ARM).await.unwrap_err();
     assert_eq!(e.kind, ErrorKind::Connect);
     assert!(

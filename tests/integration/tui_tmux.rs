@@ -130,6 +130,18 @@ impl Session {
         }
     }
 
+    /// Reset the pane's terminal as a garbled line would leave it: blank, cursor home, while the
+    /// program inside keeps running (`send-keys -R`).
+    fn wipe_screen(&self) {
+        let ok = self
+            .tmux()
+            .args(["send-keys", "-R", "-t", &self.name])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "send-keys -R");
+    }
+
     fn alternate_screen_on(&self) -> bool {
         let out = self
             .tmux()
@@ -655,10 +667,15 @@ fn ctrl_z_hands_the_terminal_to_the_shell_and_fg_brings_the_ui_back() {
     s.keys(&["fg", "Enter"]);
     s.wait_for("the UI again after fg", |sc| sc.contains("expires in"));
     assert!(s.alternate_screen_on());
-    // Still answering keys after the resume; Ctrl-L repaints in place; q quits cleanly.
+    // Still answering keys after the resume. Ctrl-L repaints the whole screen: tmux wipes the
+    // pane first, and the UI, which otherwise redraws only the cells that change (the
+    // countdown), must bring back its static frame.
+    s.wipe_screen();
+    s.wait_for("the wiped pane", |sc| !sc.contains("Resources"));
     s.keys(&["C-l"]);
-    std::thread::sleep(Duration::from_millis(300));
-    s.wait_for("the UI after Ctrl-L", |sc| sc.contains("expires in"));
+    s.wait_for("the frame repainted by Ctrl-L", |sc| {
+        sc.contains("Resources") && sc.contains("expires in")
+    });
     s.keys(&["?"]);
     s.wait_for("help after the resume", |sc| sc.contains("this help"));
     s.keys(&["q"]);

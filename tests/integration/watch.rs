@@ -17,11 +17,7 @@ async fn start(config: Config) -> Running {
 
 async fn tokscope(args: &[&str]) -> (bool, String, String) {
     let mut cmd = common::tokscope_async();
-    cmd.args(args)
-        .env_remove("IDENTITY_ENDPOINT")
-        .env_remove("MSI_ENDPOINT")
-        .env_remove("AZURE_POD_IDENTITY_AUTHORITY_HOST")
-        .kill_on_drop(true);
+    cmd.args(args).kill_on_drop(true);
     let out = tokio::time::timeout(LIMIT, cmd.output())
         .await
         .expect("tokscope took too long")
@@ -208,23 +204,31 @@ enum Expect {
     Steady,
 }
 
-/// Run `watch --json --interval 1s --count N` and change the emulator's faults between polls:
-/// `script[i]` is set (if not empty) before poll i+1. Returns the events and the summary line.
+/// Run `watch --json --count N` with the emulator's faults queued up front, one request each:
+/// `script[i]` answers poll i+1 (an empty spec is a plain answer). The faults are in place before
+/// the first poll, so nothing depends on how fast the test reacts between polls. A retry takes
+/// the next entry, so a script puts retried faults last or before plain answers. Returns the
+/// events and the summary line.
 async fn scripted_watch(run: &Running, extra: &[&str], script: &[(&str, Expect)]) -> Vec<Value> {
     use tokio::io::{AsyncBufReadExt, BufReader};
     let base = run.base_url();
     let count = script.len().to_string();
     let mut args = vec!["--endpoint", base.as_str(), "--flavour", "imds"];
     args.extend_from_slice(extra);
-    args.extend_from_slice(&["watch", "--json", "--interval", "1s", "--count", &count]);
-    if !script[0].0.is_empty() {
-        set_faults(run, script[0].0).await;
-    }
+    args.extend_from_slice(&["watch", "--json", "--interval", "10ms", "--count", &count]);
+    let queue: Vec<&str> = script
+        .iter()
+        .map(|(spec, _)| {
+            if spec.is_empty() {
+                "latency=0ms:count=1"
+            } else {
+                spec
+            }
+        })
+        .collect();
+    set_faults(run, &queue.join("\n")).await;
     let mut child = common::tokscope_async()
         .args(&args)
-        .env_remove("IDENTITY_ENDPOINT")
-        .env_remove("MSI_ENDPOINT")
-        .env_remove("AZURE_POD_IDENTITY_AUTHORITY_HOST")
         .env_remove("RUST_LOG")
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
@@ -237,10 +241,6 @@ async fn scripted_watch(run: &Running, extra: &[&str], script: &[(&str, Expect)]
         while let Some(line) = out.next_line().await.unwrap() {
             let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
             events.push(v);
-            // The watch now sleeps a second: time enough to set the next poll's fault.
-            if let Some((spec, _)) = script.get(events.len()) {
-                set_faults(run, spec).await;
-            }
         }
         assert!(child.wait().await.unwrap().success());
     })
