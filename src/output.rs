@@ -6,8 +6,10 @@
 //! than exiting 0 with nothing written. stderr failures are ignored: there is nowhere left to say
 //! anything, and panicking about it (as `eprintln!` does) would turn a message into exit 101.
 
-// The one place allowed to touch the standard streams (see clippy.toml).
-#![allow(clippy::disallowed_methods)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the one place allowed to touch the standard streams (see clippy.toml)"
+)]
 
 use std::io::{ErrorKind as IoKind, Write};
 use std::path::Path;

@@ -181,8 +181,8 @@ impl Scroll {
     }
 
     fn by(&mut self, delta: i32) {
-        let to = (i32::from(self.offset) + delta).clamp(0, i32::from(u16::MAX));
-        self.to(to as u16);
+        let to = step(usize::from(self.offset), delta);
+        self.to(u16::try_from(to).unwrap_or(u16::MAX));
         if delta < 0 {
             self.follow_end = false;
         }
@@ -226,6 +226,16 @@ pub struct TokenPanel {
     first_field: Option<u16>,
 }
 
+/// An index moved by a signed number of rows, stopping at zero (the caller caps the top).
+fn step(index: usize, delta: i32) -> usize {
+    let by = usize::try_from(delta.unsigned_abs()).unwrap_or(usize::MAX);
+    if delta < 0 {
+        index.saturating_sub(by)
+    } else {
+        index.saturating_add(by)
+    }
+}
+
 impl TokenPanel {
     /// Move the selection, scrolling so that it stays on screen.
     fn select(&mut self, field: usize, count: usize) {
@@ -233,7 +243,7 @@ impl TokenPanel {
         let Some(first) = self.first_field else {
             return;
         };
-        let line = first.saturating_add(self.field as u16);
+        let line = first.saturating_add(u16::try_from(self.field).unwrap_or(u16::MAX));
         let page = self.scroll.page.max(2) - 1;
         if line < self.scroll.offset {
             self.scroll.to(line);
@@ -287,6 +297,11 @@ pub struct WatchPanel {
 }
 
 impl WatchPanel {
+    /// The interval in seconds as a time offset (saturating: a huge interval is "never").
+    fn interval_s(&self) -> i64 {
+        i64::try_from(self.interval).unwrap_or(i64::MAX)
+    }
+
     fn new(resource: &str, now: i64) -> Self {
         Self {
             on: false,
@@ -883,13 +898,13 @@ impl App {
 
     fn move_by(&mut self, delta: i32) {
         if self.focus == Focus::Resources && self.tab != Tab::Arm && self.list_shown {
-            let last = self.resources.len().saturating_sub(1) as i32;
-            self.selected = (self.selected as i32 + delta).clamp(0, last) as usize;
+            let last = self.resources.len().saturating_sub(1);
+            self.selected = step(self.selected, delta).min(last);
             return;
         }
         if self.tab == Tab::Token {
             let count = self.fields().len();
-            let to = (self.token.field as i32 + delta).max(0) as usize;
+            let to = step(self.token.field, delta);
             self.token.select(to, count);
             return;
         }
@@ -940,7 +955,7 @@ pub fn update(app: &mut App, action: Action) {
             }
             if app.watch.on && !app.watch.in_flight && now >= app.watch.next_at {
                 app.watch.in_flight = true;
-                app.watch.next_at = now + app.watch.interval as i64;
+                app.watch.next_at = now.saturating_add(app.watch.interval_s());
                 app.effects.push(Effect::Fetch {
                     kind: FetchKind::Poll,
                     resource: app.resource.clone(),
@@ -1059,7 +1074,10 @@ pub fn update(app: &mut App, action: Action) {
             };
             app.watch.interval = next.clamp(MIN_INTERVAL, MAX_INTERVAL);
             // Bring the next poll in line with the new interval.
-            app.watch.next_at = app.watch.next_at.min(app.now + app.watch.interval as i64);
+            app.watch.next_at = app
+                .watch
+                .next_at
+                .min(app.now.saturating_add(app.watch.interval_s()));
             app.note(format!("watch interval {} s", app.watch.interval));
         }
         Action::StartInput => app.mode = Mode::Input(LineEditor::default()),

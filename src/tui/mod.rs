@@ -1,13 +1,6 @@
 //! The terminal UI: state (`app`), what can happen (`action`), keys (`keys`, `event`), pure
 //! drawing (`ui`), and the terminal guard. `run` wires them to the terminal and to tokio tasks.
 
-#![allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    reason = "terminal geometry: counts of rows, columns and list items, far below u16::MAX"
-)]
-
 pub mod action;
 pub mod app;
 pub mod editor;

@@ -2,9 +2,10 @@
 //! (the runner turns SIGTERM and Ctrl-C into a normal exit, which drops the guard), and for
 //! a while on Ctrl-Z.
 
-// The terminal backend owns stdout while the UI runs; what it draws is the cell buffer, which
-// `ui::draw` has passed through the sanitiser.
-#![allow(clippy::disallowed_methods)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the terminal backend owns stdout while the UI runs; what it draws is the cell buffer, which `ui::draw` has passed through the sanitiser"
+)]
 
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

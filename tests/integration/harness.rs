@@ -22,7 +22,10 @@ pub fn required() -> bool {
 /// Says why a test does not run, or fails when interop is required.
 pub fn skip(why: &str) {
     assert!(!required(), "TOKSCOPE_REQUIRE_INTEROP is set, but {why}");
-    #[allow(clippy::disallowed_macros)]
+    #[allow(
+        clippy::disallowed_macros,
+        reason = "a test says on its own output why it skipped"
+    )]
     {
         eprintln!("skipped: {why} (scripts/test.sh installs the clients)");
     }

@@ -3,8 +3,10 @@
 //! Needs the clients scripts/test.sh installs: a Python with azure-identity and msal
 //! (TOKSCOPE_PYTHON), the Azure CLI (TOKSCOPE_AZ), and @azure/identity under tests/interop/node.
 //! Without them a test says so and passes, unless TOKSCOPE_REQUIRE_INTEROP=1 (as in CI).
-// Tests report what they skip on their own output; tokscope itself prints through its print layer.
-#![allow(clippy::disallowed_macros)]
+#![allow(
+    clippy::disallowed_macros,
+    reason = "tests report what they skip on their own output; tokscope itself prints through its print layer"
+)]
 
 use crate::common::*;
 use crate::harness;

@@ -1,12 +1,12 @@
 //! Every integration test, as modules of one test crate: one binary to build and link after a
 //! change in `src/`, instead of one per file. Each module talks to the real emulator or the real
 //! binary over loopback; `common` starts them.
-// A failing unwrap, expect or index here is the test failing, which is what it should do.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    reason = "a failing unwrap, expect or index in a test is the test failing, as it should"
 )]
 
 mod architecture;

@@ -2,8 +2,10 @@
 //! send-keys and read with capture-pane. Each session runs on a tmux server of its own, so a
 //! user's tmux is never touched. Skipped (with a note) without tmux, unless
 //! TOKSCOPE_REQUIRE_TMUX is set (CI sets it): then a missing tmux fails the test.
-// Tests report what they skip on their own output; tokscope itself prints through its print layer.
-#![allow(clippy::disallowed_macros)]
+#![allow(
+    clippy::disallowed_macros,
+    reason = "tests report what they skip on their own output; tokscope itself prints through its print layer"
+)]
 
 use crate::common;
 
