@@ -776,3 +776,65 @@ async fn cloud_shell_hands_out_the_signed_in_users_token_and_tokscope_says_so() 
     );
     assert!(out.contains(&said), "{out}");
 }
+
+/// App Service's documented `expires_on` sample (`09/14/2017 00:00:00 PM +00:00`) read literally
+/// is nine years ago; the signed `exp` says an hour from now. A gap wider than the token's whole
+/// lifetime means the endpoint's field is wrong: the expiry shown is `exp`, with a warning that
+/// names the field.
+#[test]
+fn an_expiry_further_from_exp_than_the_lifetime_gives_way_to_exp() {
+    use crate::attack::{hostile_server, json_answer, run};
+    use tokscope::token::jwt::encode_part;
+    let now = chrono::Utc::now().timestamp();
+    let token = format!(
+        "{}.{}.c2ln",
+        encode_part(&serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+        encode_part(&serde_json::json!({
+            "aud": ARM, "iat": now, "nbf": now, "exp": now + 3600,
+            "oid": "66666666-7777-4888-9999-000000000000", "tid": "72f988bf-0000-4000-8000-000000000001"
+        })),
+    );
+    let base = hostile_server(move |_| {
+        json_answer(
+            200,
+            serde_json::json!({
+                "access_token": token, "token_type": "Bearer", "resource": ARM,
+                "expires_on": "09/14/2017 00:00:00 PM +00:00",
+            }),
+        )
+    });
+    let out = run(
+        &["--endpoint", &base, "--flavour", "imds", "get", "--json"],
+        &[],
+        &base,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(v["token"]["expires_on_epoch"], now + 3600, "{v:#}");
+    let warnings = v["warnings"].to_string();
+    assert!(
+        warnings.contains("expires_on is wrong") && warnings.contains("the token's exp"),
+        "{warnings}"
+    );
+
+    // A gap of a few minutes is only noted: the endpoint's own figure stands.
+    let near = format!(
+        "{}.{}.c2ln",
+        encode_part(&serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+        encode_part(&serde_json::json!({"aud": ARM, "iat": now, "exp": now + 3600})),
+    );
+    let base = hostile_server(move |_| {
+        json_answer(
+            200,
+            serde_json::json!({"access_token": near, "resource": ARM, "expires_on": (now + 3300).to_string()}),
+        )
+    });
+    let out = run(
+        &["--endpoint", &base, "--flavour", "imds", "get", "--json"],
+        &[],
+        &base,
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["token"]["expires_on_epoch"], now + 3300, "{v:#}");
+    assert!(v["warnings"].to_string().contains("differ by"), "{v:#}");
+}
