@@ -21,6 +21,7 @@ pub mod session;
 pub mod text;
 pub mod token;
 pub mod tui;
+pub mod vault;
 pub mod watch;
 
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use crate::net::redact_known;
+use crate::vault::redact_known;
 
 /// Characters that act on a terminal or on how text is ordered rather than being text:
 /// C0 controls, DEL, C1 controls (which some terminals obey even UTF-8 encoded), and Unicode's
@@ -86,7 +86,7 @@ pub fn sanitize_json(json: &str) -> Cow<'_, str> {
 
 /// Text that is safe to write to a terminal or into a report. It can only be made by
 /// sanitising, so every path to the screen or a report file goes through [`sanitize`], and
-/// through [`crate::net::redact_known`], so no secret this run holds is printed even when a
+/// through [`crate::vault::redact_known`], so no secret this run holds is printed even when a
 /// server echoed it into a field tokscope shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TerminalText(String);

@@ -30,7 +30,7 @@ fn rules() -> Vec<Rule> {
             from: &[
                 "arm", "assets", "color", "doctor", "duration", "emulator", "endpoint", "error",
                 "flavour", "inspect", "net", "output", "report", "sanitize", "secret", "session",
-                "text", "token", "watch",
+                "text", "token", "vault", "watch",
             ],
             never: FRONT_ENDS,
             why: "the core never uses a front end",
@@ -61,6 +61,20 @@ fn rules() -> Vec<Rule> {
             ],
             never: &["emulator"],
             why: "the client never uses the emulator: only the binary and `emulate` start it",
+        },
+        Rule {
+            from: &["vault"],
+            never: &[
+                "arm", "assets", "color", "doctor", "duration", "emulator", "endpoint", "error",
+                "flavour", "inspect", "net", "output", "report", "sanitize", "secret", "session",
+                "text", "token", "watch",
+            ],
+            why: "the vault is under everything that prints or fails, so it uses nothing",
+        },
+        Rule {
+            from: &["error", "sanitize", "output"],
+            never: &["net", "endpoint", "arm", "doctor", "token"],
+            why: "errors and the output gate sit under the network layer, not over it",
         },
         Rule {
             from: &["flavour"],

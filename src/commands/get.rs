@@ -258,7 +258,7 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
 
 pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<String> {
     if args.show_token {
-        crate::net::reveal_tokens();
+        crate::vault::reveal_tokens();
     }
     let f = setup.client.fetch(&setup.endpoint, resource).await?;
     let now = chrono::Utc::now().timestamp();
