@@ -5,6 +5,7 @@ pub mod assets;
 pub mod cli;
 pub mod color;
 pub mod commands;
+pub mod display_url;
 pub mod doctor;
 pub mod duration;
 pub mod emulator;

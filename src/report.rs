@@ -144,7 +144,7 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
                 out,
                 "- endpoint: {} at `{}` (from {from})",
                 ep.flavour.name(),
-                sanitize(&ep.url)
+                sanitize(ep.url.display().as_str())
             );
             let who = crate::inspect::identity_label(ep, d.jwt.as_ref());
             let _ = writeln!(out, "- identity: {}", sanitize(&who));

@@ -238,7 +238,7 @@ async fn a_token_from_the_emulator_decodes_in_the_app() {
         arc_key_dir: None,
     };
     let s = setup::setup(&args, true, setup::demo_config).await.unwrap();
-    assert!(tokscope::endpoint::is_loopback_url(&s.endpoint.url));
+    assert!(tokscope::endpoint::is_loopback_url(s.endpoint.url.expose()));
     let mut app = tokscope::tui::initial_app(&s.endpoint, ARM);
     let [Effect::Fetch { kind, resource }] = app.effects.as_slice() else {
         panic!("the app starts with one fetch");

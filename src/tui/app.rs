@@ -12,6 +12,7 @@ use super::keys::Edit;
 use crate::arm::listing::Outcome;
 use crate::arm::RequestRecord;
 use crate::assets::Preset;
+use crate::display_url::DisplayUrl;
 use crate::endpoint::{Endpoint, Fetched, Flavour};
 use crate::error::Error;
 use crate::token::{self, claims, Jwt};
@@ -414,7 +415,7 @@ pub struct App {
     /// Plain ASCII glyphs, for terminals and locales without them.
     pub ascii: bool,
     pub flavour: Flavour,
-    pub endpoint_url: String,
+    pub endpoint_url: DisplayUrl,
     /// What chose the endpoint (env vars, flags), as `get` says it.
     pub detected_from: Vec<String>,
     pub endpoint_notes: Vec<String>,
@@ -472,7 +473,7 @@ impl App {
             no_color: false,
             ascii: false,
             flavour: endpoint.flavour,
-            endpoint_url: endpoint.url.clone(),
+            endpoint_url: endpoint.url.display().clone(),
             detected_from: endpoint.detected_from.clone(),
             endpoint_notes: endpoint.notes.clone(),
             identity: crate::inspect::identity_label(endpoint, None),
