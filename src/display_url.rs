@@ -29,11 +29,17 @@ const SECRET_NAME_PARTS: &[&str] = &[
     "sharedkey",
     "private",
 ];
+/// Paging cursors, which name a place in a list and grant nothing: shown, since support needs
+/// them (ARM's `$skiptoken` in a `nextLink`).
+const CURSOR_NAMES: &[&str] = &["$skiptoken", "skiptoken", "continuationtoken", "$skip"];
 /// What a masked value shows instead.
 const MASK: &str = "***";
 
 fn is_secret_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
+    if CURSOR_NAMES.contains(&name.as_str()) {
+        return false;
+    }
     SECRET_NAMES.contains(&name.as_str()) || SECRET_NAME_PARTS.iter().any(|p| name.contains(p))
 }
 
@@ -222,6 +228,10 @@ mod tests {
             "http://127.0.0.1:8080/msi/token?api-version=1&code=***&%73ig=***&Client_Secret=***"
         );
         assert_eq!(display_form("user:pw@host/a?b"), "host/a?b");
+        assert_eq!(
+            display_form("https://127.0.0.1/x?api-version=1&%24skiptoken=page1&access_token=t"),
+            "https://127.0.0.1/x?api-version=1&%24skiptoken=page1&access_token=***"
+        );
         assert_eq!(
             display_form("http://127.0.0.1/a@b/c?resource=x"),
             "http://127.0.0.1/a@b/c?resource=x"

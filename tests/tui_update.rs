@@ -11,6 +11,7 @@ mod common;
 mod tui_fixture;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokscope::sanitize::ClipboardText;
 use tokscope::tui::action::{Action, FetchKind};
 use tokscope::tui::app::{update, App, Effect, Mode, Tab, MAX_INTERVAL, MIN_INTERVAL};
 use tokscope::tui::event::key_action;
@@ -127,7 +128,10 @@ fn token_copy_needs_confirmation() {
 
     press(&mut app, KeyCode::Char('y'));
     press(&mut app, KeyCode::Char('y'));
-    assert_eq!(app.effects, [Effect::Copy(raw.clone())]);
+    assert_eq!(
+        app.effects,
+        [Effect::Copy(ClipboardText::revealed_token(&raw))]
+    );
     app.effects.clear();
     // Enter also fetches: it must not be taken for a yes, and it does nothing else here.
     press(&mut app, KeyCode::Char('y'));
@@ -137,7 +141,10 @@ fn token_copy_needs_confirmation() {
     assert_eq!(app.active_note(), Some("token not copied"));
     press(&mut app, KeyCode::Char('y'));
     press(&mut app, KeyCode::Char('y'));
-    assert_eq!(app.effects, [Effect::Copy(raw)]);
+    assert_eq!(
+        app.effects,
+        [Effect::Copy(ClipboardText::revealed_token(&raw))]
+    );
     let note = app.active_note().unwrap_or_default();
     assert!(
         note.contains("sent to the terminal's clipboard via OSC 52"),
