@@ -166,7 +166,9 @@ fn claims_copy_is_json_without_the_token() {
     assert!(!text.contains(&raw));
     assert_eq!(
         app.active_note(),
-        Some("claims sent to the terminal's clipboard via OSC 52 (in tmux: set-clipboard on)")
+        Some(
+            "claims, as one line of JSON, sent to the terminal's clipboard via OSC 52 (in tmux: set-clipboard on)"
+        )
     );
 }
 
