@@ -70,7 +70,7 @@ pub fn human(o: &Outcome, power_state: bool) -> String {
         out,
         "subscription  {} (from {})",
         sanitize(&s.id),
-        sanitize(&s.source.describe())
+        s.source.describe()
     );
     let _ = writeln!(
         out,
