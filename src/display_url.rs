@@ -40,7 +40,11 @@ fn is_secret_name(name: &str) -> bool {
     if CURSOR_NAMES.contains(&name.as_str()) {
         return false;
     }
-    SECRET_NAMES.contains(&name.as_str()) || SECRET_NAME_PARTS.iter().any(|p| name.contains(p))
+    SECRET_NAMES.contains(&name.as_str())
+        || SECRET_NAME_PARTS.iter().any(|p| name.contains(p))
+        // `subscription-key`, `x-functions-key`, `sv_sig`.
+        || name.ends_with("key")
+        || name.ends_with("_sig")
 }
 
 /// A URL as tokscope shows it. Made only by [`DisplayUrl::of`], which drops userinfo and masks
@@ -229,8 +233,8 @@ mod tests {
         );
         assert_eq!(display_form("user:pw@host/a?b"), "host/a?b");
         assert_eq!(
-            display_form("https://127.0.0.1/x?api-version=1&%24skiptoken=page1&access_token=t"),
-            "https://127.0.0.1/x?api-version=1&%24skiptoken=page1&access_token=***"
+            display_form("https://127.0.0.1/x?api-version=1&%24skiptoken=page1&access_token=t&subscription-key=k"),
+            "https://127.0.0.1/x?api-version=1&%24skiptoken=page1&access_token=***&subscription-key=***"
         );
         assert_eq!(
             display_form("http://127.0.0.1/a@b/c?resource=x"),

@@ -39,7 +39,8 @@ pub fn is_unsafe(c: char) -> bool {
         | '\u{2066}'..='\u{206f}'
         | '\u{feff}'
         | '\u{fff9}'..='\u{fffb}'
-        | '\u{e0000}'..='\u{e007f}')
+        | '\u{e0001}'
+        | '\u{e0020}'..='\u{e007f}')
 }
 
 /// What else hides in a value that is compared for security (an audience, an issuer): joiners,
