@@ -672,3 +672,81 @@ fn a_zero_width_space_in_aud_is_shown() {
         "{text}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The one-line rule over every field at once: whatever string an outside field holds, the
+// renderers' lines stay tokscope's own.
+
+mod every_field {
+    use super::*;
+    use proptest::prelude::*;
+    use tokscope::doctor::{fleet, render, Check};
+    use tokscope::endpoint::response::parse_success;
+    use tokscope::endpoint::Fetched;
+
+    /// Any string, with line breaks of every kind around it.
+    fn with_breaks() -> impl Strategy<Value = String> {
+        any::<String>().prop_map(|s| format!("a\n{s}\r\u{2028}\u{85}\u{2029}b\n"))
+    }
+
+    /// `get`'s text for an answer whose every free-text field, claim value and claim name is `v`.
+    fn get_lines(v: &str) -> usize {
+        let claims = json!({
+            "aud": ARM, "iat": NOW - 60, "exp": NOW + 3600,
+            "oid": v, "name": v, "xms_mirid": v, "appid": v, "tid": v, v: v,
+        });
+        let body = json!({
+            "access_token": jwt(&claims, "c2ln"),
+            "expires_on": NOW + 3600,
+            "resource": v,
+            "client_id": v,
+            "token_type": v,
+        });
+        let fetched = Fetched {
+            token: parse_success(body.to_string().as_bytes(), NOW).unwrap(),
+            latency: std::time::Duration::from_millis(3),
+            retries: 0,
+            server_date: None,
+            received_at: NOW,
+            federated: None,
+        };
+        let text =
+            tokscope::commands::get::human(&tui_fixture::endpoint(), ARM, &fetched, false, NOW);
+        text.lines().count()
+    }
+
+    fn fleet_lines(v: &str) -> usize {
+        let doc = json!({
+            "schema": 1, "host": v, "ok": false,
+            "checks": [{"name": v, "status": "fail", "evidence": v, "hint": v}],
+            "error": null,
+        });
+        let mut machines = fleet::parse(&doc.to_string(), "m.json");
+        machines.extend(fleet::parse(
+            &json!({"error": {"message": v, "hint": v}}).to_string(),
+            v,
+        ));
+        fleet::human(&fleet::Fleet::new(machines)).lines().count()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn no_outside_field_adds_a_line(v in with_breaks()) {
+            prop_assert_eq!(get_lines(&v), get_lines("plain"));
+            prop_assert_eq!(fleet_lines(&v), fleet_lines("plain"));
+            // The doctor wraps long evidence, so lines vary in number; each one still starts
+            // with a status or with the indent of the evidence column.
+            let checks = [Check::fail("token", v.clone(), v.clone()), Check::warn("clock", "fine", v.clone())];
+            let text = render::checks_text(&checks);
+            let indent = " ".repeat(2 + 4 + 2 + "token".len() + 2);
+            for line in text.lines() {
+                prop_assert!(
+                    line.starts_with("  FAIL  ") || line.starts_with("  WARN  ") || line.starts_with(&indent),
+                    "a line of its own: {:?}", line
+                );
+            }
+        }
+    }
+}
