@@ -141,6 +141,49 @@ pub fn sanitize_json(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `json` with the run's secrets removed, and still JSON: a short secret is replaced where it
+/// stands as a whole word, which may be a bare number (`"status":400` with a secret `400`);
+/// then the document is redacted value by value instead, the number becoming a string.
+fn redact_json(json: &str) -> String {
+    let redacted = redact_known(json);
+    if redacted == json || serde_json::from_str::<serde::de::IgnoredAny>(&redacted).is_ok() {
+        return redacted;
+    }
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(json) else {
+        return redacted;
+    };
+    let value = redact_value(value);
+    let out = if json.contains('\n') {
+        serde_json::to_string_pretty(&value)
+    } else {
+        serde_json::to_string(&value)
+    };
+    out.unwrap_or(redacted)
+}
+
+fn redact_value(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(redact_known(&s)),
+        Value::Number(n) => {
+            let text = n.to_string();
+            let shown = redact_known(&text);
+            if shown == text {
+                Value::Number(n)
+            } else {
+                Value::String(shown)
+            }
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(redact_value).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (redact_known(&k), redact_value(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// Text that is safe to write to a terminal or into a report. It can only be made by
 /// sanitising, so every path to the screen or a report file goes through [`sanitize`], and
 /// through [`crate::vault::redact_known`], so no secret this run holds is printed even when a
@@ -165,7 +208,7 @@ impl TerminalText {
 
     /// A serialised JSON document (or NDJSON line).
     pub fn json(s: &str) -> Self {
-        Self(sanitize_json(&redact_known(s)).into_owned())
+        Self(sanitize_json(&redact_json(s)).into_owned())
     }
 
     /// Append human-readable text (line feeds and tabs kept).
@@ -227,7 +270,7 @@ impl ClipboardText {
     /// character escaped the JSON way so that it still parses to the same value.
     pub fn json(value: &serde_json::Value) -> Self {
         let compact = serde_json::to_string(value).unwrap_or_default();
-        let text = sanitize_json(&redact_known(&compact)).into_owned();
+        let text = sanitize_json(&redact_json(&compact)).into_owned();
         Self::inert(&compact, text)
     }
 
@@ -309,6 +352,17 @@ mod tests {
         let j = ClipboardText::json(&v);
         assert!(!j.chars().any(is_unsafe), "{}", j.as_str());
         assert_eq!(serde_json::from_str::<serde_json::Value>(&j).unwrap(), v);
+    }
+
+    #[test]
+    fn json_stays_json_when_a_short_secret_is_a_number() {
+        crate::vault::keep_header("4071");
+        let shown = TerminalText::json(r#"{"status":4071,"message":"sent 4071","n":[4071]}"#);
+        let v: serde_json::Value = serde_json::from_str(shown.as_str()).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"status": "<secret removed>", "message": "sent <secret removed>", "n": ["<secret removed>"]})
+        );
     }
 
     #[test]

@@ -369,6 +369,25 @@ fn a_three_character_secret_is_never_echoed() {
     }
 }
 
+#[test]
+fn a_short_numeric_secret_leaves_json_output_parseable() {
+    // The secret is also the answer's status: redacted as a bare number, the JSON must still parse.
+    const HEADER: &str = "400";
+    let base = hostile_server(|r, _| {
+        let echo = format!("header was {}", r.header("x-identity-header"));
+        (400, json!({"error": {"code": echo, "message": echo}}))
+    });
+    let url = format!("{base}/msi/token");
+    let env = [
+        ("IDENTITY_ENDPOINT", url.as_str()),
+        ("IDENTITY_HEADER", HEADER),
+    ];
+    let r = run(&["--retry-max", "0", "get", "--json"], &env);
+    let v: Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(v["error"]["message"], "header was <secret removed>", "{v}");
+    assert!(!String::from_utf8_lossy(&r.stdout).contains("400"), "{v}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // URLs: userinfo and key-like query values never shown.
 
