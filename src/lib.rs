@@ -5,6 +5,7 @@ pub mod assets;
 pub mod cli;
 pub mod color;
 pub mod commands;
+pub mod display_url;
 pub mod doctor;
 pub mod duration;
 pub mod emulator;
@@ -22,6 +23,7 @@ pub mod session;
 pub mod text;
 pub mod token;
 pub mod tui;
+pub mod vault;
 pub mod watch;
 
 /// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the

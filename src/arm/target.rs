@@ -31,7 +31,11 @@ impl Target {
     /// (plain http only to loopback) happens before anything goes on the network.
     pub fn new(cloud: Cloud, arm_url: Option<&str>, emulator: Option<String>) -> Result<Self> {
         let base = match (arm_url, &emulator) {
-            (Some(url), _) => url.to_string(),
+            (Some(url), _) => {
+                // A credential inside --arm-url is a secret of this run from now on.
+                crate::display_url::keep_credentials(url);
+                url.to_string()
+            }
             (None, Some(emu)) => emu.clone(),
             (None, None) => cloud.base_url().to_string(),
         };

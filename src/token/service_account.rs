@@ -86,7 +86,7 @@ impl ServiceAccountToken {
         if !self.audiences.iter().any(|a| a == EXCHANGE_AUDIENCE) {
             out.push(format!(
                 "its audience is {}, not {EXCHANGE_AUDIENCE}: Entra finds no federated credential for it (AADSTS700212); the file is not the webhook's projected token",
-                if self.audiences.is_empty() { "missing".to_string() } else { self.audiences.join(", ") }
+                if self.audiences.is_empty() { "missing".to_string() } else { crate::sanitize::exact(&self.audiences.join(", ")) }
             ));
         }
         match self.issuer.as_deref() {

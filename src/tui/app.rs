@@ -12,8 +12,10 @@ use super::keys::Edit;
 use crate::arm::listing::Outcome;
 use crate::arm::RequestRecord;
 use crate::assets::Preset;
+use crate::display_url::DisplayUrl;
 use crate::endpoint::{Endpoint, Fetched, Flavour};
 use crate::error::Error;
+use crate::sanitize::{ClipboardText, Copied};
 use crate::token::{self, claims, Jwt};
 use crate::watch::Timeline;
 
@@ -32,6 +34,9 @@ const LONG_NOTE_SECONDS: i64 = 30;
 pub const REVEAL_SECONDS: i64 = 30;
 /// What a copy did: asked the terminal, which may or may not pass it to the clipboard.
 const OSC52_SENT: &str = "sent to the terminal's clipboard via OSC 52 (in tmux: set-clipboard on)";
+/// What a copy says when the clipboard gate changed the value.
+const MADE_INERT: &str =
+    "held line breaks or control characters: copied as one line, with them written as \\u{…},";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -64,8 +69,8 @@ pub enum Effect {
     },
     /// Stop the running user fetch (its retries too).
     CancelFetch,
-    /// Put this text on the clipboard through OSC 52.
-    Copy(String),
+    /// Put this text on the clipboard through OSC 52 (only gated text: see `ClipboardText`).
+    Copy(ClipboardText),
     /// Write the token to a new file only the user can read.
     WriteTokenFile,
     /// List the VMs through ARM, with a token for ARM (fetched for it when `resource` is not).
@@ -429,7 +434,7 @@ pub struct App {
     /// Plain ASCII glyphs, for terminals and locales without them.
     pub ascii: bool,
     pub flavour: Flavour,
-    pub endpoint_url: String,
+    pub endpoint_url: DisplayUrl,
     /// What chose the endpoint (env vars, flags), as `get` says it.
     pub detected_from: Vec<String>,
     pub endpoint_notes: Vec<String>,
@@ -487,7 +492,7 @@ impl App {
             no_color: false,
             ascii: false,
             flavour: endpoint.flavour,
-            endpoint_url: endpoint.url.clone(),
+            endpoint_url: endpoint.url.display().clone(),
             detected_from: endpoint.detected_from.clone(),
             endpoint_notes: endpoint.notes.clone(),
             identity: crate::inspect::identity_label(endpoint, None),
@@ -810,12 +815,12 @@ impl App {
             .is_none_or(|c| c.fetched.token.access_token != f.token.access_token)
     }
 
-    fn claims_json(&self) -> Option<String> {
+    fn claims_json(&self) -> Option<ClipboardText> {
         let jwt = match &self.pasted {
             Some(p) => &p.jwt,
             None => self.current.as_ref()?.jwt.as_ref().ok()?,
         };
-        serde_json::to_string_pretty(&token::jwt_json(jwt)).ok()
+        Some(ClipboardText::json(&token::jwt_json(jwt)))
     }
 
     /// Lifetime used, 0.0 to 1.0, and seconds left, on the endpoint's clock when its Date
@@ -1124,11 +1129,14 @@ pub fn update(app: &mut App, action: Action) {
             match fields.get(app.token.field) {
                 Some((name, v)) => {
                     let text = match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
+                        serde_json::Value::String(s) => ClipboardText::value(s),
+                        other => ClipboardText::json(other),
+                    };
+                    let msg = match text.copied() {
+                        Copied::AsIs => format!("{name} {OSC52_SENT}"),
+                        Copied::MadeInert => format!("{name} {MADE_INERT} {OSC52_SENT}"),
                     };
                     app.effects.push(Effect::Copy(text));
-                    let msg = format!("{name} {OSC52_SENT}");
                     app.log(LogLevel::Info, msg.clone());
                     app.note(msg);
                 }
@@ -1139,7 +1147,7 @@ pub fn update(app: &mut App, action: Action) {
             Some(j) => {
                 app.effects.push(Effect::Copy(j));
                 // OSC 52 is a request to the terminal; nothing reports whether it obeyed.
-                let msg = format!("claims {OSC52_SENT}");
+                let msg = format!("claims, as one line of JSON, {OSC52_SENT}");
                 app.log(LogLevel::Info, msg.clone());
                 app.note(msg);
             }
@@ -1155,8 +1163,8 @@ pub fn update(app: &mut App, action: Action) {
         Action::ConfirmCopyToken => {
             app.mode = Mode::Normal;
             if let Some(c) = &app.current {
-                let raw = c.fetched.token.access_token.expose().to_string();
-                app.effects.push(Effect::Copy(raw));
+                let text = ClipboardText::revealed_token(c.fetched.token.access_token.expose());
+                app.effects.push(Effect::Copy(text));
                 app.log(LogLevel::Warn, format!("token {OSC52_SENT}"));
                 app.long_note(format!(
                     "token {OSC52_SENT}: a secret, clear it after use; nothing arrived? y then f writes a file"

@@ -100,7 +100,7 @@ async fn tokscope_fetches_every_flavour_over_https_once_told() {
         Flavour::Arc,
     ] {
         let ep = endpoint(&run, flavour, Identity::SystemAssigned);
-        assert!(ep.url.starts_with("https://"), "{}", ep.url);
+        assert!(ep.url.expose().starts_with("https://"), "{}", ep.url);
         let got = client.fetch(&ep, ARM).await;
         assert!(got.is_ok(), "{flavour:?}: {:?}", got.err());
     }

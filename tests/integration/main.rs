@@ -21,6 +21,7 @@ mod emulator_tls;
 mod endpoints;
 mod flavours;
 mod fleet;
+mod gates_output;
 mod harness;
 mod interop;
 mod properties;

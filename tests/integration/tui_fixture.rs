@@ -252,7 +252,7 @@ fn request(url: &str, status: u16, ms: u64, n: u32) -> RequestRecord {
     };
     RequestRecord {
         method: "GET",
-        url: url.to_string(),
+        url: tokscope::display_url::DisplayUrl::of(url),
         status: Some(status),
         latency_ms: ms,
         request_ids: ids.into(),

@@ -3,6 +3,7 @@
 use crate::tui_fixture;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokscope::sanitize::ClipboardText;
 use tokscope::tui::action::{Action, FetchKind};
 use tokscope::tui::app::{update, App, Effect, Mode, Tab, MAX_INTERVAL, MIN_INTERVAL};
 use tokscope::tui::event::key_action;
@@ -119,7 +120,10 @@ fn token_copy_needs_confirmation() {
 
     press(&mut app, KeyCode::Char('y'));
     press(&mut app, KeyCode::Char('y'));
-    assert_eq!(app.effects, [Effect::Copy(raw.clone())]);
+    assert_eq!(
+        app.effects,
+        [Effect::Copy(ClipboardText::revealed_token(&raw))]
+    );
     app.effects.clear();
     // Enter also fetches: it must not be taken for a yes, and it does nothing else here.
     press(&mut app, KeyCode::Char('y'));
@@ -129,7 +133,10 @@ fn token_copy_needs_confirmation() {
     assert_eq!(app.active_note(), Some("token not copied"));
     press(&mut app, KeyCode::Char('y'));
     press(&mut app, KeyCode::Char('y'));
-    assert_eq!(app.effects, [Effect::Copy(raw)]);
+    assert_eq!(
+        app.effects,
+        [Effect::Copy(ClipboardText::revealed_token(&raw))]
+    );
     let note = app.active_note().unwrap_or_default();
     assert!(
         note.contains("sent to the terminal's clipboard via OSC 52"),
@@ -151,7 +158,9 @@ fn claims_copy_is_json_without_the_token() {
     assert!(!text.contains(&raw));
     assert_eq!(
         app.active_note(),
-        Some("claims sent to the terminal's clipboard via OSC 52 (in tmux: set-clipboard on)")
+        Some(
+            "claims, as one line of JSON, sent to the terminal's clipboard via OSC 52 (in tmux: set-clipboard on)"
+        )
     );
 }
 
@@ -230,7 +239,7 @@ async fn a_token_from_the_emulator_decodes_in_the_app() {
         arc_key_dir: None,
     };
     let s = setup::setup(&args, true, setup::demo_config).await.unwrap();
-    assert!(tokscope::endpoint::is_loopback_url(&s.endpoint.url));
+    assert!(tokscope::endpoint::is_loopback_url(s.endpoint.url.expose()));
     let mut app = tokscope::tui::initial_app(&s.endpoint, ARM);
     let [Effect::Fetch { kind, resource }] = app.effects.as_slice() else {
         panic!("the app starts with one fetch");

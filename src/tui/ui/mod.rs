@@ -240,7 +240,7 @@ fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     let room = w.saturating_sub(lead.chars().count() + tail.chars().count());
     let top = format!(
         "{lead}{}{tail}",
-        clip_middle(&app.endpoint_url, room.max(12))
+        clip_middle(app.endpoint_url.as_str(), room.max(12))
     );
     f.render_widget(Paragraph::new(clip(&top, w)).style(t.title_bar()), title);
 
