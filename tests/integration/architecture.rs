@@ -387,3 +387,33 @@ fn the_scanner_is_not_fooled() {
         "clap"
     ));
 }
+
+/// ARCHITECTURE.md is the map a newcomer reads first: every file under `src/` is in it, in
+/// backquotes, by its path below `src/` (a folder's `mod.rs` as the folder: `token/`).
+#[test]
+fn the_map_names_every_room() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let map = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let src = root.join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let missing: Vec<String> = files
+        .iter()
+        .map(|f| {
+            let rel = f
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            match rel.strip_suffix("mod.rs") {
+                Some(folder) => folder.to_string(),
+                None => rel,
+            }
+        })
+        .filter(|name| !map.contains(&format!("`{name}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md does not name {missing:?}: add each to the Rooms tables"
+    );
+}
