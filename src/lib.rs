@@ -10,6 +10,7 @@ pub mod duration;
 pub mod emulator;
 pub mod endpoint;
 pub mod error;
+pub mod files;
 pub mod flavour;
 pub mod inspect;
 pub mod net;

@@ -6,7 +6,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    clippy::disallowed_methods
 )]
 // Tests report what they skip on their own output; tokscope itself prints through its print layer.
 #![allow(clippy::disallowed_macros)]

@@ -299,7 +299,7 @@ impl Drop for Running {
         self.sweeper.abort();
         self.rotator.abort();
         if self.shared.cluster.owned {
-            let _ = std::fs::remove_dir_all(&self.shared.cluster.dir);
+            crate::files::remove_tree(&self.shared.cluster.dir);
         }
         match self.shared.arc_keys.lock() {
             Ok(mut k) => k.clear(),
@@ -307,7 +307,7 @@ impl Drop for Running {
         }
         // The folder exists only once an Arc client was challenged; nothing to do otherwise.
         if self.shared.config.arc_key_dir_owned {
-            let _ = std::fs::remove_dir_all(&self.shared.config.arc_key_dir);
+            crate::files::remove_tree(&self.shared.config.arc_key_dir);
         }
     }
 }
@@ -487,12 +487,17 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
     };
     let (sa_dir, sa_owned) = match &config.sa_token_dir {
         Some(d) => (d.clone(), false),
+        // A new private folder (never one planted under a guessed name), removed at stop.
         None => (
-            std::env::temp_dir().join(format!(
-                "tokscope-wi-{}-{}",
-                std::process::id(),
-                mint::random_hex(4)
-            )),
+            crate::files::TempFolder::new("tokscope-wi")
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::Io,
+                        format!("cannot make a private folder for the demo pod's token: {e}"),
+                        "check that the temporary folder is writable",
+                    )
+                })?
+                .into_path(),
             true,
         ),
     };
