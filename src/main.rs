@@ -128,6 +128,31 @@ async fn diagnose(cli: &Cli) -> Option<ExitCode> {
     })
 }
 
+/// Run `work` to its end. The UI, watch and the emulator stop on a signal by themselves; a
+/// one-shot command is dropped instead when Ctrl-C, SIGTERM or SIGHUP comes (None), so that a
+/// --demo emulator removes its files then too.
+fn until_stopped<T>(
+    rt: &tokio::runtime::Runtime,
+    one_shot: bool,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    if !one_shot {
+        return Some(rt.block_on(work));
+    }
+    rt.block_on(async {
+        let signal = tokscope::shutdown_signal();
+        tokio::select! {
+            out = work => Some(out),
+            () = signal => None,
+        }
+    })
+}
+
+fn stopped() -> ExitCode {
+    output::note("error: stopped by a signal before the command finished");
+    ExitCode::from(130)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     color::set(cli.color);
@@ -160,10 +185,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(code) = rt.block_on(diagnose(&cli)) {
-        return code;
+    match until_stopped(&rt, one_shot, diagnose(&cli)) {
+        None => return stopped(),
+        Some(Some(code)) => return code,
+        Some(None) => {}
     }
-    match rt.block_on(run(cli)) {
+    let Some(outcome) = until_stopped(&rt, one_shot, run(cli)) else {
+        return stopped();
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err((e, json)) => {
             print_error(&e, json);
