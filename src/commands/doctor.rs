@@ -57,7 +57,12 @@ pub async fn diagnosis(
         .or_else(|| p.emulator.as_ref().map(Running::base_url));
     let arm = if args.arm {
         let emulator = p.emulator.as_ref().map(Running::base_url);
-        Some(Target::new(args.cloud, args.arm_url.as_deref(), emulator)?)
+        Some(Target::new(
+            args.cloud,
+            args.arm_url.as_deref(),
+            emulator,
+            p.client.timeout(),
+        )?)
     } else {
         None
     };
