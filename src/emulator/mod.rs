@@ -123,6 +123,9 @@ pub struct Config {
     pub arc_key_ttl: Duration,
     /// A connection that has not sent a whole request head within this time is closed.
     pub header_read_timeout: Duration,
+    /// A request whose body has not wholly arrived this long after its head fails, and its
+    /// connection closes: a client dripping a body cannot hold a connection for longer.
+    pub body_read_timeout: Duration,
     /// Connections served at once; further ones wait in the listen backlog.
     pub max_connections: usize,
     /// Seconds the demo cluster's service-account tokens live (rotated at 80 %).
@@ -161,6 +164,7 @@ impl Default for Config {
             allow_remote: false,
             arc_key_ttl: Duration::from_secs(60),
             header_read_timeout: Duration::from_secs(15),
+            body_read_timeout: Duration::from_secs(15),
             max_connections: 256,
             sa_lifetime: 3600,
             workload_faults: Vec::new(),
@@ -483,6 +487,7 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         .map_err(|e| Error::new(ErrorKind::Io, e.to_string(), "try again"))?;
     let limits = serve::Limits {
         header_read_timeout: config.header_read_timeout,
+        body_read_timeout: config.body_read_timeout,
         max_connections: config.max_connections,
     };
     let (sa_dir, sa_owned) = match &config.sa_token_dir {
