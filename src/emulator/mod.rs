@@ -490,22 +490,23 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         body_read_timeout: config.body_read_timeout,
         max_connections: config.max_connections,
     };
-    let (sa_dir, sa_owned) = match &config.sa_token_dir {
-        Some(d) => (d.clone(), false),
-        // A new private folder (never one planted under a guessed name), removed at stop.
-        None => (
-            crate::files::TempFolder::new("tokscope-wi")
-                .map_err(|e| {
-                    Error::new(
-                        ErrorKind::Io,
-                        format!("cannot make a private folder for the demo pod's token: {e}"),
-                        "check that the temporary folder is writable",
-                    )
-                })?
-                .into_path(),
-            true,
-        ),
+    // A new private folder (never one planted under a guessed name). Until `Running` exists
+    // to remove it at stop, the folder removes itself should the start fail (a refused
+    // --ca-out), so a failed start leaves nothing behind either.
+    let (sa_dir, sa_folder) = match &config.sa_token_dir {
+        Some(d) => (d.clone(), None),
+        None => {
+            let folder = crate::files::TempFolder::new("tokscope-wi").map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot make a private folder for the demo pod's token: {e}"),
+                    "check that the temporary folder is writable",
+                )
+            })?;
+            (folder.path().to_path_buf(), Some(folder))
+        }
     };
+    let sa_owned = sa_folder.is_some();
     let shared = Arc::new(Shared {
         cluster: workload::Cluster {
             dir: sa_dir,
@@ -558,6 +559,8 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
     ));
     let sweeper = tokio::spawn(sweep_arc_keys(shared.clone()));
     let rotator = tokio::spawn(workload::rotate(shared.clone()));
+    // From here `Running` removes the folder when it stops.
+    let _ = sa_folder.map(crate::files::TempFolder::into_path);
     Ok(Running {
         addr,
         shared,
