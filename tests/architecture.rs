@@ -30,8 +30,8 @@ fn rules() -> Vec<Rule> {
         Rule {
             from: &[
                 "arm", "assets", "color", "doctor", "duration", "emulator", "endpoint", "error",
-                "flavour", "inspect", "net", "output", "report", "sanitize", "secret", "session",
-                "text", "token", "watch",
+                "files", "flavour", "inspect", "net", "output", "report", "sanitize", "secret",
+                "session", "text", "token", "watch",
             ],
             never: FRONT_ENDS,
             why: "the core never uses a front end",
@@ -62,6 +62,14 @@ fn rules() -> Vec<Rule> {
             ],
             never: &["emulator"],
             why: "the client never uses the emulator: only the binary and `emulate` start it",
+        },
+        Rule {
+            from: &["files"],
+            never: &[
+                "arm", "assets", "color", "doctor", "emulator", "endpoint", "flavour", "inspect",
+                "net", "output", "report", "sanitize", "secret", "session", "token", "watch",
+            ],
+            why: "the file gate sits under every caller and knows none of them",
         },
         Rule {
             from: &["flavour"],
