@@ -128,15 +128,27 @@ async fn diagnose(cli: &Cli) -> Option<ExitCode> {
     })
 }
 
-/// Run `work` to its end. The UI, watch and the emulator stop on a signal by themselves; a
-/// one-shot command is dropped instead when Ctrl-C, SIGTERM or SIGHUP comes (None), so that a
-/// --demo emulator removes its files then too.
+/// Whether a one-shot command starts the demo emulator, whose files must go when a signal
+/// stops it. The UI, watch and the emulator stop on a signal by themselves; the others keep the
+/// default (a blocking read of stdin, as `decode` and `--summarize -` do, must stay
+/// interruptible).
+fn demo_one_shot(cli: &Cli) -> bool {
+    cli.demo
+        && match &cli.command {
+            Some(Command::Get(_) | Command::Vms(_) | Command::Report(_)) => true,
+            Some(Command::Doctor(a)) => a.summarize.is_empty(),
+            _ => false,
+        }
+}
+
+/// Run `work` to its end; with `on_signal`, drop it instead when Ctrl-C, SIGTERM or SIGHUP
+/// comes (None), so that a --demo emulator removes its files then too.
 fn until_stopped<T>(
     rt: &tokio::runtime::Runtime,
-    one_shot: bool,
+    on_signal: bool,
     work: impl std::future::Future<Output = T>,
 ) -> Option<T> {
-    if !one_shot {
+    if !on_signal {
         return Some(rt.block_on(work));
     }
     rt.block_on(async {
@@ -185,12 +197,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match until_stopped(&rt, one_shot, diagnose(&cli)) {
+    let on_signal = demo_one_shot(&cli);
+    match until_stopped(&rt, on_signal, diagnose(&cli)) {
         None => return stopped(),
         Some(Some(code)) => return code,
         Some(None) => {}
     }
-    let Some(outcome) = until_stopped(&rt, one_shot, run(cli)) else {
+    let Some(outcome) = until_stopped(&rt, on_signal, run(cli)) else {
         return stopped();
     };
     match outcome {
