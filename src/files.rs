@@ -428,8 +428,9 @@ impl TempFolder {
 
     /// Keep the folder after all: the caller removes it (or hands it to the user).
     pub fn into_path(self) -> PathBuf {
-        let me = std::mem::ManuallyDrop::new(self);
-        me.path.clone()
+        // No drop, so no removal; the path is moved out, leaving nothing behind to free.
+        let mut me = std::mem::ManuallyDrop::new(self);
+        std::mem::take(&mut me.path)
     }
 }
 
