@@ -658,3 +658,134 @@ esac"#,
     // The runner was never asked to exec into the badly named pod.
     assert!(!err.contains("exec into"), "{err}");
 }
+
+#[tokio::test]
+async fn report_output_never_follows_a_link_nor_reuses_a_file_open_to_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_env = [("TMPDIR", tmp.path().to_str().unwrap())];
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "victim's file").unwrap();
+    let link = dir.path().join("report.md");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let report = |path: &Path| {
+        vec![
+            "report".to_string(),
+            "--demo".into(),
+            "-o".into(),
+            path.to_str().unwrap().to_string(),
+        ]
+    };
+    let args = report(&link);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run_bounded(&args, &tmp_env).await;
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+    assert_eq!(std::fs::read(&victim).unwrap(), b"victim's file");
+
+    let open = dir.path().join("open.md");
+    std::fs::write(&open, "planted").unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let args = report(&open);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run_bounded(&args, &tmp_env).await;
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("open to other users"), "{}", r.stderr);
+    assert_eq!(std::fs::read(&open).unwrap(), b"planted");
+
+    // A new file, then the same file again: the user's own, replaced whole.
+    let fresh = dir.path().join("fresh.md");
+    for _ in 0..2 {
+        let args = report(&fresh);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = run_bounded(&args, &tmp_env).await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let text = std::fs::read_to_string(&fresh).unwrap();
+        assert!(text.starts_with('#'), "{text}");
+        assert!(!has_jwt(&text), "a token in the report");
+    }
+    assert_eq!(entries(dir.path()).len(), 4, "{:?}", entries(dir.path()));
+    assert!(entries(tmp.path()).is_empty(), "{:?}", entries(tmp.path()));
+}
+
+/// The gate is one place: clippy.toml refuses the opens, and only src/files.rs (and
+/// src/output.rs, for the standard streams) allow them module-wide; elsewhere an allow sits on
+/// one item that opens no file, or on a test module.
+#[test]
+fn files_are_opened_only_through_the_gate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rules = std::fs::read_to_string(root.join("clippy.toml")).unwrap();
+    for method in [
+        "std::fs::read\"",
+        "std::fs::read_to_string",
+        "std::fs::File::open",
+        "std::fs::File::create\"",
+        "std::fs::OpenOptions::open",
+        "std::fs::write",
+        "std::fs::create_dir_all",
+        "std::fs::DirBuilder::create",
+    ] {
+        assert!(
+            rules.contains(&format!("path = \"{method}")),
+            "clippy.toml does not refuse {method}"
+        );
+    }
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut sources = Vec::new();
+    walk(&root.join("src"), &mut sources);
+    let mut outside = Vec::new();
+    for file in sources {
+        let rel = file
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if rel == "src/files.rs" || rel == "src/output.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !line.contains("clippy::disallowed_methods") {
+                continue;
+            }
+            let attribute = lines[..=i]
+                .iter()
+                .rev()
+                .find(|l| l.trim_start().starts_with("#"))
+                .copied()
+                .unwrap_or("");
+            // The item the allow is on: up to its closing brace at the left margin.
+            let item: Vec<&str> = lines[i..]
+                .iter()
+                .take_while(|l| **l != "}")
+                .copied()
+                .collect();
+            let on_tests = item
+                .iter()
+                .take(8)
+                .any(|l| l.trim_start().starts_with("mod tests"));
+            let opens_files = item.iter().any(|l| {
+                ["fs::", "File::", "OpenOptions", "DirBuilder"]
+                    .iter()
+                    .any(|w| l.contains(w))
+            });
+            if attribute.trim_start().starts_with("#![") || (!on_tests && opens_files) {
+                outside.push(format!("{rel}:{}", i + 1));
+            }
+        }
+    }
+    assert!(
+        outside.is_empty(),
+        "files opened around the gate (allow(clippy::disallowed_methods)): {outside:?}"
+    );
+}
