@@ -61,10 +61,16 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
             emit(&out, a.json).map_err(|e| (e, false))?;
         }
         Some(Command::Watch(a)) => {
-            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config)
-                .await
-                .map_err(|e| (e, a.json))?;
-            watch::run(&s.session, &cli.resource, a)
+            // Listening from before the setup: a signal while the --demo emulator starts (and
+            // writes its files) ends the command cleanly too.
+            let mut stop = Box::pin(tokscope::shutdown_signal());
+            let s = tokio::select! {
+                s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config) => {
+                    s.map_err(|e| (e, a.json))?
+                }
+                () = &mut stop => return Ok(()),
+            };
+            watch::run(&s.session, &cli.resource, a, stop)
                 .await
                 .map_err(|e| (e, a.json))?
         }
