@@ -37,14 +37,17 @@ pub struct Limits {
 /// error and the connection closes), however steadily the client kept sending.
 pub struct Deadline {
     inner: hyper::body::Incoming,
-    expiry: Pin<Box<tokio::time::Sleep>>,
+    deadline: tokio::time::Instant,
+    /// Made on the first read that needs it: most requests (a GET) have no body to wait for.
+    expiry: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl Deadline {
     fn new(inner: hyper::body::Incoming, within: Duration) -> Self {
         Self {
             inner,
-            expiry: Box::pin(tokio::time::sleep(within)),
+            deadline: tokio::time::Instant::now() + within,
+            expiry: None,
         }
     }
 }
@@ -60,7 +63,11 @@ impl hyper::body::Body for Deadline {
         if self.inner.is_end_stream() {
             return Poll::Ready(None);
         }
-        if self.expiry.as_mut().poll(cx).is_ready() {
+        let deadline = self.deadline;
+        let expiry = self
+            .expiry
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if expiry.as_mut().poll(cx).is_ready() {
             return Poll::Ready(Some(Err("the request body did not arrive in time".into())));
         }
         Pin::new(&mut self.inner)
