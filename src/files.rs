@@ -220,6 +220,8 @@ pub enum WriteError {
     OpenToOthers(u32),
     /// It has other names (hard links), so replacing it would not be the whole story.
     Linked,
+    /// The folder is writable by everyone without the sticky bit: anyone could swap the file.
+    FolderOpenToAll,
 }
 
 impl WriteError {
@@ -254,6 +256,9 @@ impl fmt::Display for WriteError {
             WriteError::Linked => {
                 f.write_str("the file there has other names (hard links), so it is never reused")
             }
+            WriteError::FolderOpenToAll => f.write_str(
+                "its folder is writable by everyone without the sticky bit, so anyone could swap the file afterwards",
+            ),
         }
     }
 }
@@ -327,10 +332,32 @@ fn random_name_part() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Write `bytes` to `path`: created anew when nothing is there; else, only when the file there
-/// is ours alone (see [`replaceable`]), replaced whole by renaming a new file over it, so a
-/// reader never sees half of it and a link planted meanwhile is replaced, not followed.
+/// Refuse a folder anyone may write without the sticky bit (which keeps others from renaming
+/// or removing what is ours): what is written there could be swapped by anyone.
+fn check_folder(path: &Path) -> Result<(), WriteError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let mode = std::fs::metadata(folder)?.mode();
+        if mode & 0o002 != 0 && mode & 0o1000 == 0 {
+            return Err(WriteError::FolderOpenToAll);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Write `bytes` to `path`, a place the user chose: created anew when nothing is there; else,
+/// only when the file there is ours alone (see [`replaceable`]), replaced whole by renaming a
+/// new file over it, so a reader never sees half of it and a link planted meanwhile is
+/// replaced, not followed. Never in a folder where anyone could swap the file afterwards.
 pub fn replace(path: &Path, bytes: &[u8], access: Access) -> Result<(), WriteError> {
+    check_folder(path)?;
     if !replaceable(path)? {
         return create_new(path, bytes, access);
     }
@@ -502,6 +529,16 @@ mod tests {
             replace(&open, b"ours", Access::Private),
             Err(WriteError::OpenToOthers(0o666))
         ));
+
+        let everyone = dir.path().join("everyone");
+        private_dir(&everyone).unwrap();
+        std::fs::set_permissions(&everyone, std::fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(matches!(
+            replace(&everyone.join("f"), b"ours", Access::Private),
+            Err(WriteError::FolderOpenToAll)
+        ));
+        std::fs::set_permissions(&everyone, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        replace(&everyone.join("f"), b"ours", Access::Private).unwrap();
 
         let mine = dir.path().join("mine");
         replace(&mine, b"one", Access::Private).unwrap();

@@ -275,6 +275,13 @@ async fn ca_out_never_follows_a_link_nor_reuses_a_file_another_user_could_swap()
         assert!(err.contains("another user"), "{err}");
         assert_eq!(std::fs::read(&theirs).unwrap(), b"theirs");
     }
+    // A folder anyone may write, without the sticky bit: anyone could swap the CA afterwards.
+    let everyone = dir.path().join("everyone");
+    std::fs::create_dir(&everyone).unwrap();
+    std::fs::set_permissions(&everyone, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let err = ca_out_refused(&everyone.join("ca.pem"), tmp.path()).await;
+    assert!(err.contains("writable by everyone"), "{err}");
+    assert!(entries(&everyone).is_empty());
     assert!(entries(tmp.path()).is_empty(), "{:?}", entries(tmp.path()));
 
     // A new path works, and the same path again (our own file, nobody else's to write) too.
