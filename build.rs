@@ -2,8 +2,10 @@
 //! hash, or `unknown` outside a git checkout (a source tarball, a copied folder) or without git.
 //! Uncommitted edits are not tracked: that would rerun this script on every change of any file.
 
-// A build script talks to cargo on stdout; tokscope's print layer is not linked here.
-#![allow(clippy::disallowed_macros)]
+#![allow(
+    clippy::disallowed_macros,
+    reason = "a build script talks to cargo on stdout; tokscope's print layer is not linked here"
+)]
 
 use std::path::PathBuf;
 use std::process::Command;

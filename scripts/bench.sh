@@ -70,13 +70,8 @@ start_emulator() {
 # --- python with azure-identity, as scripts/test.sh makes it ----------------------------
 
 venv_python() {
-  local venv=.venv
-  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import azure.identity' 2>/dev/null; then
-    echo "making $venv with azure-identity" >&2
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check azure-identity >&2
-  fi
-  echo "$PWD/$venv/bin/python"
+  . scripts/interop-env.sh
+  echo "$(interop_venv tests/interop/requirements.txt)/bin/python"
 }
 
 # --- sections ---------------------------------------------------------------------------

@@ -1,25 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration over HTTP against the emulator, the azure-identity
-# interop check (in a Python venv made here) and the tmux end-to-end test.
+# interop checks (official clients, pinned, in venvs cached outside the checkout) and the tmux end-to-end test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-venv=.venv
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import azure.identity' 2>/dev/null; then
-  echo "== making $venv with azure-identity"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check azure-identity
-fi
-export TOKSCOPE_PYTHON="$PWD/$venv/bin/python"
-
-# The Azure CLI, in a venv of its own (it is large: made once, then reused).
-az_venv=.venv-az
-if [ ! -x "$az_venv/bin/az" ]; then
-  echo "== making $az_venv with azure-cli"
-  python3 -m venv "$az_venv"
-  "$az_venv/bin/pip" install --quiet --disable-pip-version-check azure-cli
-fi
-export TOKSCOPE_AZ="$PWD/$az_venv/bin/az"
+. scripts/interop-env.sh
+# azure-identity and MSAL in one venv; the Azure CLI (large) in its own.
+TOKSCOPE_PYTHON="$(interop_venv tests/interop/requirements.txt)/bin/python"
+TOKSCOPE_AZ="$(interop_venv tests/interop/requirements-az.txt)/bin/az"
+export TOKSCOPE_PYTHON TOKSCOPE_AZ
 
 # The JavaScript clients: installed from the lock file, again only when it changed.
 node_dir=tests/interop/node

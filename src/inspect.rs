@@ -213,8 +213,9 @@ pub fn token_warnings(resource: &str, f: &Fetched, jwt: Option<&Jwt>, now: i64) 
         let auds = claims::audiences(j);
         if !auds.is_empty() && !auds.iter().any(|a| claims::same_audience(a, resource)) {
             out.push(format!(
-                "the token's aud is {}, not the resource asked for ({resource}): services refuse it (ARM: 401 InvalidAuthenticationTokenAudience); check the resource's spelling, else the endpoint is at fault",
-                auds.join(", ")
+                "the token's aud is {}, not the resource asked for ({}): services refuse it (ARM: 401 InvalidAuthenticationTokenAudience); check the resource's spelling, else the endpoint is at fault",
+                crate::sanitize::exact(&auds.join(", ")),
+                crate::sanitize::exact(resource)
             ));
         }
     }

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod cli;
 pub mod color;
 pub mod commands;
+pub mod display_url;
 pub mod doctor;
 pub mod duration;
 pub mod emulator;
@@ -13,6 +14,7 @@ pub mod error;
 pub mod files;
 pub mod flavour;
 pub mod inspect;
+pub mod loopback;
 pub mod net;
 pub mod output;
 pub mod report;
@@ -22,6 +24,7 @@ pub mod session;
 pub mod text;
 pub mod token;
 pub mod tui;
+pub mod vault;
 pub mod watch;
 
 /// Resolves on Ctrl-C, SIGTERM or SIGHUP (a closed SSH session or terminal window). The

@@ -39,54 +39,66 @@ fn print_error(e: &Error, json: bool) {
     output::stderr_line(&TerminalText::text(&format!("error: {e}")));
 }
 
-async fn run(cli: Cli) -> Result<(), (Error, bool)> {
+/// Whether the command was asked for JSON: its failure is then a JSON document on stdout too.
+fn wants_json(cli: &Cli) -> bool {
     match &cli.command {
-        Some(Command::Decode(a)) => {
-            let out = decode::run(a).map_err(|e| (e, a.json))?;
-            emit(&out, a.json).map_err(|e| (e, false))?;
+        Some(Command::Decode(a)) => a.json,
+        Some(Command::Get(a)) => a.json,
+        Some(Command::Vms(a)) => a.json,
+        Some(Command::Watch(a)) => a.json,
+        Some(Command::Doctor(a)) => a.json,
+        Some(Command::Report(a)) => a.format == tokscope::report::Format::Json,
+        Some(Command::Emulate(_) | Command::Completions(_)) | None => false,
+    }
+}
+
+/// The exit code of a command that could not run. Doctor and report use 1 and 2 for warnings
+/// and failures found, so being unable to run at all is 3 for them.
+fn failure_code(cli: &Cli) -> ExitCode {
+    match cli.command {
+        Some(Command::Doctor(_) | Command::Report(_)) => ExitCode::from(3),
+        _ => ExitCode::FAILURE,
+    }
+}
+
+/// The one dispatch: each command runs, prints what it made and says how to exit.
+async fn run(cli: &Cli) -> Result<ExitCode, Error> {
+    let setup = || setup::setup(&cli.endpoint, cli.demo, setup::demo_config);
+    match &cli.command {
+        Some(Command::Decode(a)) => emit(&decode::run(a)?, a.json)?,
+        Some(Command::Emulate(a)) => emulate::run(a).await?,
+        Some(Command::Completions(a)) => emit(&completions::run(a), false)?,
+        Some(Command::Doctor(a)) => {
+            let (text, code) = doctor::run(&cli.endpoint, cli.demo, &cli.resource, a).await?;
+            emit_as(&text, a.json, Layout::Doctor)?;
+            return Ok(ExitCode::from(code));
         }
-        Some(Command::Emulate(a)) => emulate::run(a).await.map_err(|e| (e, false))?,
-        Some(Command::Completions(a)) => {
-            emit(&completions::run(a), false).map_err(|e| (e, false))?
+        Some(Command::Report(a)) => {
+            if let Some(text) = report::run(&cli.endpoint, cli.demo, &cli.resource, a).await? {
+                emit_as(&text, wants_json(cli), Layout::Doctor)?;
+            }
         }
-        // Doctor and report set their own exit codes: see `diagnose`.
-        Some(Command::Doctor(_) | Command::Report(_)) => {}
         Some(Command::Vms(a)) => {
-            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config)
-                .await
-                .map_err(|e| (e, a.json))?;
-            let out = vms::run(&s.session, &cli.resource, a)
-                .await
-                .map_err(|e| (e, a.json))?;
-            emit(&out, a.json).map_err(|e| (e, false))?;
+            let s = setup().await?;
+            emit(&vms::run(&s.session, &cli.resource, a).await?, a.json)?;
         }
         Some(Command::Watch(a)) => {
             // Listening from before the setup: a signal while the --demo emulator starts (and
             // writes its files) ends the command cleanly too.
             let mut stop = Box::pin(tokscope::shutdown_signal());
             let s = tokio::select! {
-                s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config) => {
-                    s.map_err(|e| (e, a.json))?
-                }
-                () = &mut stop => return Ok(()),
+                s = setup() => s?,
+                () = &mut stop => return Ok(ExitCode::SUCCESS),
             };
-            watch::run(&s.session, &cli.resource, a, stop)
-                .await
-                .map_err(|e| (e, a.json))?
+            watch::run(&s.session, &cli.resource, a, stop).await?;
         }
         Some(Command::Get(a)) => {
-            let s = setup::setup(&cli.endpoint, cli.demo, setup::demo_config)
-                .await
-                .map_err(|e| (e, a.json))?;
-            let out = get::run(&s.session, &cli.resource, a)
-                .await
-                .map_err(|e| (e, a.json))?;
-            emit(&out, a.json).map_err(|e| (e, false))?;
+            let s = setup().await?;
+            emit(&get::run(&s.session, &cli.resource, a).await?, a.json)?;
         }
         None => {
             // The UI takes the terminal and draws before the setup (with --demo, making the
             // emulator's key) finishes.
-            let start = setup::setup(&cli.endpoint, cli.demo, setup::demo_config);
             let arm = tokscope::arm::listing::Request {
                 cloud: cli.cloud,
                 arm_url: cli.arm_url.clone(),
@@ -94,44 +106,11 @@ async fn run(cli: Cli) -> Result<(), (Error, bool)> {
                 power_state: true,
                 ..Default::default()
             };
-            let line = tokscope::tui::run(start, &cli.resource, arm)
-                .await
-                .map_err(|e| (e, false))?;
-            output::stdout_line(&TerminalText::line(&line)).map_err(|e| (e, false))?;
+            let line = tokscope::tui::run(setup(), &cli.resource, arm).await?;
+            output::stdout_line(&TerminalText::line(&line))?;
         }
     }
-    Ok(())
-}
-
-/// `doctor` and `report`, whose exit codes say how the checks went. None for other commands.
-async fn diagnose(cli: &Cli) -> Option<ExitCode> {
-    let (outcome, json) = match &cli.command {
-        Some(Command::Doctor(a)) => (
-            doctor::run(&cli.endpoint, cli.demo, &cli.resource, a)
-                .await
-                .map(|(text, code)| (Some(text), code)),
-            a.json,
-        ),
-        Some(Command::Report(a)) => (
-            report::run(&cli.endpoint, cli.demo, &cli.resource, a)
-                .await
-                .map(|text| (text, 0)),
-            a.format == tokscope::report::Format::Json,
-        ),
-        _ => return None,
-    };
-    let outcome = outcome.and_then(|(text, code)| match text {
-        Some(t) => emit_as(&t, json, Layout::Doctor).map(|()| code),
-        None => Ok(code),
-    });
-    Some(match outcome.map_err(|e| (e, json)) {
-        Ok(code) => ExitCode::from(code),
-        Err((e, json)) => {
-            print_error(&e, json);
-            // Doctor uses 1 and 2 for warnings and failures; being unable to run at all is 3.
-            ExitCode::from(3)
-        }
-    })
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Whether a one-shot command starts the demo emulator, whose files must go when a signal
@@ -203,20 +182,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let on_signal = demo_one_shot(&cli);
-    match until_stopped(&rt, on_signal, diagnose(&cli)) {
-        None => return stopped(),
-        Some(Some(code)) => return code,
-        Some(None) => {}
-    }
-    let Some(outcome) = until_stopped(&rt, on_signal, run(cli)) else {
+    let Some(outcome) = until_stopped(&rt, demo_one_shot(&cli), run(&cli)) else {
         return stopped();
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err((e, json)) => {
-            print_error(&e, json);
-            ExitCode::FAILURE
+        Ok(code) => code,
+        Err(e) => {
+            print_error(&e, wants_json(&cli));
+            failure_code(&cli)
         }
     }
 }

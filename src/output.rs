@@ -1,20 +1,23 @@
-//! The print layer: the only place tokscope writes to stdout, stderr or a report file, and it
-//! takes only [`TerminalText`], so nothing unsanitised reaches a terminal or a report.
+//! The print layer: the only place tokscope writes to stdout, stderr, a report file or the
+//! clipboard, and it takes only [`TerminalText`] and [`ClipboardText`], so nothing unsanitised
+//! reaches a terminal, a report or the clipboard.
 //!
 //! Write failures: a closed stdout pipe (`| head`) is the reader's choice and ends output quietly;
 //! any other stdout failure (a full disk, `> /dev/full`) is an error, so the command fails rather
 //! than exiting 0 with nothing written. stderr failures are ignored: there is nowhere left to say
 //! anything, and panicking about it (as `eprintln!` does) would turn a message into exit 101.
 
-// The one place allowed to touch the standard streams (see clippy.toml).
-#![allow(clippy::disallowed_methods)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "the one place allowed to touch the standard streams (see clippy.toml)"
+)]
 
 use std::io::{ErrorKind as IoKind, Write};
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::files::{self, Access, WriteError};
-pub use crate::sanitize::TerminalText;
+pub use crate::sanitize::{ClipboardText, TerminalText};
 
 fn stdout_failed(e: &std::io::Error) -> Error {
     Error::new(
@@ -41,10 +44,18 @@ pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
-/// Write raw bytes of tokscope's own making (the OSC 52 clipboard escape) to stdout.
-pub fn stdout_escape(escape: &str) -> std::io::Result<()> {
+/// The OSC 52 escape that asks the terminal to put `text` on the clipboard. It takes only
+/// [`ClipboardText`], so the payload has passed the clipboard gate.
+pub fn osc52(text: &ClipboardText) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_str().as_bytes());
+    format!("\x1b]52;c;{b64}\x07")
+}
+
+/// Ask the terminal to put `text` on the clipboard (the only raw escape tokscope writes).
+pub fn clipboard(text: &ClipboardText) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(escape.as_bytes())?;
+    out.write_all(osc52(text).as_bytes())?;
     out.flush()
 }
 

@@ -113,7 +113,7 @@ pub fn json_report(d: &Diagnosis, system: &SystemInfo, now: i64) -> Value {
 
 /// A table cell: one line (outside line breaks and controls made visible), pipes escaped.
 fn cell(s: &str) -> String {
-    sanitize(&s.replace('\n', " ")).replace('|', "\\|")
+    sanitize(s).replace('|', "\\|")
 }
 
 /// Pretty JSON whose strings carry no raw control or bidi character.
@@ -124,7 +124,7 @@ fn pretty(v: &Map<String, Value>) -> String {
 pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
     let mut out = String::new();
     let os = match &system.pretty_name {
-        Some(p) => format!("{} {} ({p})", system.os, system.arch),
+        Some(p) => format!("{} {} ({})", system.os, system.arch, sanitize(p)),
         None => format!("{} {}", system.os, system.arch),
     };
     let _ = writeln!(out, "# tokscope support report\n");
@@ -141,13 +141,13 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
             let from = if ep.detected_from.is_empty() {
                 "the default".to_string()
             } else {
-                ep.detected_from.join(", ")
+                sanitize(&ep.detected_from.join(", ")).into_owned()
             };
             let _ = writeln!(
                 out,
                 "- endpoint: {} at `{}` (from {from})",
                 ep.flavour.name(),
-                sanitize(&ep.url)
+                sanitize(ep.url.display().as_str())
             );
             let who = crate::inspect::identity_label(ep, d.jwt.as_ref());
             let _ = writeln!(out, "- identity: {}", sanitize(&who));
@@ -224,7 +224,7 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
     let _ = writeln!(out, "- tokscope {}", system.version);
     let _ = writeln!(out, "- OS: {} {}", system.os, system.arch);
     if let Some(p) = &system.pretty_name {
-        let _ = writeln!(out, "- distribution: {p}");
+        let _ = writeln!(out, "- distribution: {}", sanitize(p));
     }
     out
 }

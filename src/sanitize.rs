@@ -1,31 +1,65 @@
-//! The one sanitiser for text that reaches a terminal, and `TerminalText`, the only thing the
-//! print layer (`crate::output`) accepts.
+//! The output gate: the one sanitiser for text that leaves tokscope, and the types that can only
+//! be made through it. `TerminalText` is the only thing the print layer (`crate::output`) takes
+//! (terminal, reports, the fleet summary); `ClipboardText` is the only thing the clipboard
+//! writer takes.
 //!
-//! Tokens, endpoints, proxies and ARM gateways are outside tokscope's control, and its output is
-//! read on shared screens: an escape sequence in a claim could write the clipboard (OSC 52), set
-//! the window title, clear the screen or move the cursor, and a bidi override can make a line read
-//! differently from what it says. Every character that could do any of that is written out as a
-//! visible, inert `\u{…}` instead; everything else, non-ASCII letters included, is kept.
+//! Tokens, endpoints, proxies, ARM gateways and other machines' doctor results are outside
+//! tokscope's control, and its output is read on shared screens and pasted into shells and
+//! tickets: an escape sequence in a claim could write the clipboard (OSC 52), set the window
+//! title, clear the screen, move the cursor or end a bracketed paste (`ESC [201~`); a bidi
+//! override can make a line read differently from what it says; a line break inside one field
+//! can forge the next line of the output; an invisible character can make two different values
+//! look the same. Every such character is written out as a visible, inert `\u{…}` instead;
+//! everything else, non-ASCII letters included, is kept. Known secrets are removed on the way
+//! (`crate::vault`).
 
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use crate::net::redact_known;
+use crate::vault::redact_known;
 
-/// Characters that act on a terminal or on how text is ordered rather than being text:
-/// C0 controls, DEL, C1 controls (which some terminals obey even UTF-8 encoded), and Unicode's
-/// format controls that reorder, hide or break lines (bidi embeddings, overrides, isolates and
-/// marks; line and paragraph separators; the deprecated shaping controls; interlinear
-/// annotations). Zero-width joiners and soft hyphens are ordinary text and stay.
+/// Characters that act on a terminal or on how text is ordered rather than being text, or that
+/// are invisible on their own: C0 controls, DEL, C1 controls (which some terminals obey even
+/// UTF-8 encoded), Unicode's format controls that reorder, hide or break lines (bidi
+/// embeddings, overrides, isolates and marks; line and paragraph separators; the deprecated
+/// shaping controls; interlinear annotations), and the characters that show as nothing (zero
+/// width space, word joiner and the invisible operators, the byte-order mark, the Mongolian
+/// vowel separator, tag characters). Zero-width joiners and soft hyphens are ordinary text in
+/// many scripts and emoji and stay, except in values compared for security ([`exact`]).
 pub fn is_unsafe(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{1f}'
         | '\u{7f}'..='\u{9f}'
         | '\u{61c}'
+        | '\u{180e}'
+        | '\u{200b}'
         | '\u{200e}' | '\u{200f}'
         | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}'
         | '\u{2066}'..='\u{206f}'
-        | '\u{fff9}'..='\u{fffb}')
+        | '\u{feff}'
+        | '\u{fff9}'..='\u{fffb}'
+        | '\u{e0001}'
+        | '\u{e0020}'..='\u{e007f}')
+}
+
+/// What else hides in a value that is compared for security (an audience, an issuer): joiners,
+/// soft hyphens, variation selectors, fillers and every space but the ASCII one, so that
+/// "aud is X, not X" cannot happen.
+fn is_hidden_in_exact(c: char) -> bool {
+    matches!(c,
+        '\u{a0}'
+        | '\u{ad}'
+        | '\u{34f}'
+        | '\u{115f}' | '\u{1160}'
+        | '\u{17b4}' | '\u{17b5}'
+        | '\u{180b}'..='\u{180f}'
+        | '\u{2000}'..='\u{200d}'
+        | '\u{202f}' | '\u{205f}'
+        | '\u{3000}' | '\u{3164}'
+        | '\u{fe00}'..='\u{fe0f}'
+        | '\u{ffa0}'
+        | '\u{e0100}'..='\u{e01ef}')
 }
 
 /// Which of tokscope's own layout characters may pass in multi-line text.
@@ -54,6 +88,27 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     escape_with(s, |_| false)
 }
 
+/// [`sanitize`] as an owned string: a field from outside inside a line of tokscope's own, so
+/// that a line break in it cannot start a line of its own (a forged `holder` line, a fake row).
+pub fn one_line(s: &str) -> String {
+    sanitize(s).into_owned()
+}
+
+/// A value compared for security (an audience, an issuer), on one line, with every character
+/// that could hide a difference shown as `\u{…}` too.
+pub fn exact(s: &str) -> String {
+    sanitize(s)
+        .chars()
+        .fold(String::with_capacity(s.len()), |mut out, c| {
+            if is_hidden_in_exact(c) {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            } else {
+                out.push(c);
+            }
+            out
+        })
+}
+
 /// Like [`sanitize`] but keeps line feeds and tabs, for whole multi-line outputs.
 pub fn sanitize_lines(s: &str) -> Cow<'_, str> {
     escape_with(s, is_layout)
@@ -75,8 +130,10 @@ pub fn sanitize_json(json: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
         if is_unsafe(c) && !is_layout(c) {
-            // Every unsafe character is in the Basic Multilingual Plane: one escape suffices.
-            let _ = write!(out, "\\u{:04x}", c as u32);
+            // JSON escapes UTF-16 units: a tag character takes two.
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                let _ = write!(out, "\\u{:04x}", unit);
+            }
         } else {
             out.push(c);
         }
@@ -84,9 +141,52 @@ pub fn sanitize_json(json: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `json` with the run's secrets removed, and still JSON: a short secret is replaced where it
+/// stands as a whole word, which may be a bare number (`"status":400` with a secret `400`);
+/// then the document is redacted value by value instead, the number becoming a string.
+fn redact_json(json: &str) -> String {
+    let redacted = redact_known(json);
+    if redacted == json || serde_json::from_str::<serde::de::IgnoredAny>(&redacted).is_ok() {
+        return redacted;
+    }
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(json) else {
+        return redacted;
+    };
+    let value = redact_value(value);
+    let out = if json.contains('\n') {
+        serde_json::to_string_pretty(&value)
+    } else {
+        serde_json::to_string(&value)
+    };
+    out.unwrap_or(redacted)
+}
+
+fn redact_value(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => Value::String(redact_known(&s)),
+        Value::Number(n) => {
+            let text = n.to_string();
+            let shown = redact_known(&text);
+            if shown == text {
+                Value::Number(n)
+            } else {
+                Value::String(shown)
+            }
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(redact_value).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (redact_known(&k), redact_value(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// Text that is safe to write to a terminal or into a report. It can only be made by
 /// sanitising, so every path to the screen or a report file goes through [`sanitize`], and
-/// through [`crate::net::redact_known`], so no secret this run holds is printed even when a
+/// through [`crate::vault::redact_known`], so no secret this run holds is printed even when a
 /// server echoed it into a field tokscope shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TerminalText(String);
@@ -108,7 +208,7 @@ impl TerminalText {
 
     /// A serialised JSON document (or NDJSON line).
     pub fn json(s: &str) -> Self {
-        Self(sanitize_json(&redact_known(s)).into_owned())
+        Self(sanitize_json(&redact_json(s)).into_owned())
     }
 
     /// Append human-readable text (line feeds and tabs kept).
@@ -128,6 +228,83 @@ impl TerminalText {
 
     pub fn trim_end(&self) -> &str {
         self.0.trim_end()
+    }
+}
+
+/// What the clipboard gate did to a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Copied {
+    /// The value was one line of plain text and is copied as it is.
+    AsIs,
+    /// The value held line breaks, controls, bidi or invisible characters (or a secret of this
+    /// run): it is copied as one inert line, with them written as `\u{…}`.
+    MadeInert,
+}
+
+/// Text for the clipboard (the OSC 52 escape `crate::output::clipboard` writes, the only way
+/// tokscope copies). Made only here, so a payload always is one line without C0, C1, DEL, bidi,
+/// line-break or invisible characters: pasted into a shell, it cannot end a bracketed paste
+/// (`ESC [201~`), run a second line or read differently from what it is.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClipboardText {
+    text: String,
+    copied: Copied,
+}
+
+impl ClipboardText {
+    fn inert(raw: &str, text: String) -> Self {
+        let copied = if text == raw {
+            Copied::AsIs
+        } else {
+            Copied::MadeInert
+        };
+        Self { text, copied }
+    }
+
+    /// A value from outside (a claim): known secrets removed, made one inert line.
+    pub fn value(raw: &str) -> Self {
+        Self::inert(raw, one_line(&redact_known(raw)))
+    }
+
+    /// A JSON value, on one line (no layout to carry a line break), with every unsafe
+    /// character escaped the JSON way so that it still parses to the same value.
+    pub fn json(value: &serde_json::Value) -> Self {
+        let compact = serde_json::to_string(value).unwrap_or_default();
+        let text = sanitize_json(&redact_json(&compact)).into_owned();
+        Self::inert(&compact, text)
+    }
+
+    /// The token the user confirmed to copy: not redacted (it is what was asked for), and made
+    /// inert all the same, since it came from the endpoint.
+    pub fn revealed_token(raw: &str) -> Self {
+        Self::inert(raw, one_line(raw))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn copied(&self) -> Copied {
+        self.copied
+    }
+}
+
+impl std::ops::Deref for ClipboardText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+/// The payload may be the token: only its size is shown.
+impl std::fmt::Debug for ClipboardText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ClipboardText({} bytes, {:?})",
+            self.text.len(),
+            self.copied
+        )
     }
 }
 
@@ -162,6 +339,37 @@ mod tests {
         let safe = sanitize_json(&raw);
         assert!(!safe.chars().any(|c| is_unsafe(c) && c != '\n'));
         assert_eq!(serde_json::from_str::<serde_json::Value>(&safe).unwrap(), v);
+    }
+
+    #[test]
+    fn clipboard_payloads_are_one_inert_line() {
+        let c = ClipboardText::value("x\n\x1b[201~\nrm -rf ~\u{9b}\u{202e}");
+        assert_eq!(c.copied(), Copied::MadeInert);
+        assert!(!c.chars().any(is_unsafe), "{}", c.as_str());
+        let plain = ClipboardText::value("https://management.azure.com/");
+        assert_eq!(plain.copied(), Copied::AsIs);
+        let v = serde_json::json!({"k": "a\n\u{85}\u{2066}\x1b[201~"});
+        let j = ClipboardText::json(&v);
+        assert!(!j.chars().any(is_unsafe), "{}", j.as_str());
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&j).unwrap(), v);
+    }
+
+    #[test]
+    fn json_stays_json_when_a_short_secret_is_a_number() {
+        crate::vault::keep_header("4071");
+        let shown = TerminalText::json(r#"{"status":4071,"message":"sent 4071","n":[4071]}"#);
+        let v: serde_json::Value = serde_json::from_str(shown.as_str()).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"status": "<secret removed>", "message": "sent <secret removed>", "n": ["<secret removed>"]})
+        );
+    }
+
+    #[test]
+    fn invisible_characters_are_shown() {
+        assert_eq!(sanitize("aud\u{200b}"), "aud\\u{200b}");
+        assert_eq!(exact("a\u{200d}b\u{a0}c"), "a\\u{200d}b\\u{a0}c");
+        assert_eq!(sanitize_json("\"\u{e0041}\""), "\"\\udb40\\udc41\"");
     }
 
     #[test]

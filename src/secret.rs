@@ -1,40 +1,66 @@
-//! The access token as a secret: it prints as a fingerprint, never as itself.
+//! Tokens and header secrets as types: they print as a fingerprint or not at all, and creating
+//! one registers it with `crate::vault`, so no output shows it even when a server echoes it.
 
 use std::fmt;
 
-use crate::net::redact::{remember, SecretKind};
+use crate::vault::{self, InUse};
 
-/// A bearer token. `Debug` and `Display` show only `sha256:` and 12 hex digits of its hash,
-/// so a token that ends up in a log line, a panic message or a report stays a secret.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AccessToken(String);
+/// A bearer token (an access token, or a service-account token sent as an assertion). `Debug`
+/// and `Display` show only `sha256:` and 12 hex digits of its hash, so a token that ends up in a
+/// log line, a panic message or a report stays a secret.
+#[derive(Clone)]
+pub struct AccessToken {
+    raw: String,
+    /// Keeps the token and its signature registered while any clone of it lives.
+    _in_use: InUse,
+}
+
+impl PartialEq for AccessToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw == other.raw
+    }
+}
+
+impl Eq for AccessToken {}
 
 impl AccessToken {
+    /// Register `raw` (and its signature) for as long as it is held or valid; the expiry is
+    /// the JWT's `exp`, if it is a JWT.
     pub fn new(raw: impl Into<String>) -> Self {
         let raw = raw.into();
-        remember(SecretKind::Token, &raw);
-        if let Some(sig) = raw.rsplit('.').next().filter(|s| s.len() < raw.len()) {
-            remember(SecretKind::Token, sig);
+        let exp = crate::token::decode(&raw)
+            .ok()
+            .and_then(|jwt| jwt.claim_i64("exp"));
+        Self::expiring(raw, exp)
+    }
+
+    /// Like [`AccessToken::new`], with the expiry the endpoint gave (for opaque tokens).
+    pub fn expiring(raw: impl Into<String>, expires_at: Option<i64>) -> Self {
+        let raw = raw.into();
+        let signature = raw.rsplit('.').next().filter(|s| s.len() < raw.len());
+        let in_use = vault::keep_token(&raw, signature.as_slice(), expires_at);
+        Self {
+            raw,
+            _in_use: in_use,
         }
-        Self(raw)
     }
 
     /// `sha256:` and the first 12 hex digits of the token's SHA-256.
     pub fn fingerprint(&self) -> String {
-        fingerprint_of(&self.0)
+        fingerprint_of(&self.raw)
     }
 
     /// The raw token. Call only where the user asked to see or send it.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.raw
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.raw.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.raw.is_empty()
     }
 }
 
@@ -83,7 +109,7 @@ pub struct HeaderSecret(String);
 impl HeaderSecret {
     pub fn new(raw: impl Into<String>) -> Self {
         let raw = raw.into();
-        remember(SecretKind::Header, &raw);
+        vault::keep_header(&raw);
         Self(raw)
     }
 

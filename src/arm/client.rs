@@ -1,6 +1,7 @@
 //! The HTTP side of ARM: one base URL, bearer tokens only over HTTPS (or to loopback), bounded
 //! retries of 429 and 5xx, and a record of every request for display.
 
+use crate::display_url::DisplayUrl;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,8 +35,9 @@ fn retryable(status: u16) -> bool {
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestRecord {
     pub method: &'static str,
-    /// Full URL with api-version (no secrets: the token travels in a header).
-    pub url: String,
+    /// Full URL with api-version, in its display form (the token travels in a header; userinfo
+    /// and key-like query values from `--arm-url` or a `nextLink` are not shown).
+    pub url: DisplayUrl,
     /// None when nothing answered.
     pub status: Option<u16>,
     pub latency_ms: u64,
@@ -213,7 +215,7 @@ impl Client {
         if !self.same_origin(url) {
             return Err(Error::new(
                 ErrorKind::Arm,
-                format!("refusing to send the token to {url}: it is not on {}", self.base()),
+                format!("refusing to send the token to {}: it is not on {}", DisplayUrl::of(url), DisplayUrl::of(self.base())),
                 "ARM's nextLink should stay on the ARM host; report the answer that pointed elsewhere",
             ));
         }
@@ -233,7 +235,7 @@ impl Client {
                     self.record(
                         RequestRecord {
                             method: "GET",
-                            url: url.to_string(),
+                            url: DisplayUrl::of(url),
                             status: None,
                             latency_ms: crate::duration::millis(started.elapsed()),
                             request_ids: RequestIds::default(),
@@ -249,7 +251,7 @@ impl Client {
             self.record(
                 RequestRecord {
                     method: "GET",
-                    url: url.to_string(),
+                    url: DisplayUrl::of(url),
                     status: Some(status),
                     latency_ms: crate::duration::millis(started.elapsed()),
                     request_ids,
@@ -337,7 +339,7 @@ fn parse_base(base: &str) -> Result<reqwest::Url> {
 
 pub(crate) fn transport_error(what: &str, e: &reqwest::Error) -> Error {
     transport::error(
-        what,
+        DisplayUrl::of(what).as_str(),
         e,
         &transport::Advice::plain(
             "try again; if it persists, check the network path (proxy, firewall) to it",

@@ -1,6 +1,7 @@
 //! Which subscription to list: the flag, the VM's instance metadata, the token's own ARM ids,
 //! or the first subscription ARM shows the identity — in that order, saying which one it was.
 
+use crate::display_url::DisplayUrl;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -94,7 +95,7 @@ async fn from_instance_metadata(
         .await;
     let mut rec = RequestRecord {
         method: "GET",
-        url: url.clone(),
+        url: DisplayUrl::of(&url),
         status: None,
         latency_ms: 0,
         request_ids: crate::error::RequestIds::default(),

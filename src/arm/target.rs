@@ -39,7 +39,11 @@ impl Target {
         timeout: Duration,
     ) -> Result<Self> {
         let base = match (arm_url, &emulator) {
-            (Some(url), _) => url.to_string(),
+            (Some(url), _) => {
+                // A credential inside --arm-url is a secret of this run from now on.
+                crate::display_url::keep_credentials(url);
+                url.to_string()
+            }
             (None, Some(emu)) => emu.clone(),
             (None, None) => cloud.base_url().to_string(),
         };

@@ -1,5 +1,6 @@
 //! The VM list of a subscription or resource group, every page of it, and power states on request.
 
+use crate::display_url::DisplayUrl;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -135,10 +136,13 @@ pub async fn list_vms(
                 if !client.same_origin(s) {
                     return Err(Error::new(
                         ErrorKind::Arm,
-                        format!("ARM's nextLink points at another host: {s}"),
+                        format!(
+                            "ARM's nextLink points at another host: {}",
+                            DisplayUrl::of(s)
+                        ),
                         format!(
                             "refused, so the token stays with {}; report the request ids",
-                            client.base()
+                            DisplayUrl::of(client.base())
                         ),
                     ));
                 }

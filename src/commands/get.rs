@@ -8,6 +8,7 @@ use crate::cli::GetArgs;
 use crate::endpoint::workload::Federated;
 use crate::endpoint::{Endpoint, Fetched};
 use crate::error::Result;
+use crate::sanitize::one_line;
 use crate::session::Session;
 use crate::token::{self, claims, Jwt};
 
@@ -101,11 +102,11 @@ pub fn federated_json(fed: &Federated, show_token: bool, now: i64) -> Value {
 pub fn federated_text(fed: &Federated, access: Option<&Jwt>, now: i64) -> String {
     let t = &fed.file.token;
     let mut out = String::new();
-    let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".into());
+    let or_none = |v: &Option<String>| v.as_deref().map_or_else(|| "(none)".into(), one_line);
     let _ = writeln!(
         out,
         "service-account token (AZURE_FEDERATED_TOKEN_FILE {}, {}{})",
-        fed.file.path.display(),
+        one_line(&fed.file.path.display().to_string()),
         fed.file.contents.fingerprint(),
         fed.file
             .mode
@@ -120,7 +121,11 @@ pub fn federated_text(fed: &Federated, access: Option<&Jwt>, now: i64) -> String
         or_none(&t.namespace),
         or_none(&t.service_account)
     );
-    let _ = writeln!(out, "  audience         {}", t.audiences.join(", "));
+    let _ = writeln!(
+        out,
+        "  audience         {}",
+        one_line(&t.audiences.join(", "))
+    );
     if let Some(iat) = t.issued_at {
         let _ = writeln!(
             out,
@@ -157,7 +162,7 @@ pub fn federated_text(fed: &Federated, access: Option<&Jwt>, now: i64) -> String
         );
     }
     for w in t.warnings(now) {
-        let _ = writeln!(out, "  warning          {w}");
+        let _ = writeln!(out, "  warning          {}", one_line(&w));
     }
     let aud = access
         .map(claims::audiences)
@@ -167,9 +172,10 @@ pub fn federated_text(fed: &Federated, access: Option<&Jwt>, now: i64) -> String
         out,
         "\nchain  service-account token ({}) → Entra {} (tenant {}, client {}) → access token ({aud})",
         or_none(&t.subject),
-        fed.inputs.authority,
-        fed.inputs.tenant,
-        fed.inputs.client_id
+        one_line(&fed.inputs.authority),
+        one_line(&fed.inputs.tenant),
+        one_line(&fed.inputs.client_id),
+        aud = one_line(&aud),
     );
     out
 }
@@ -180,7 +186,7 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
     let from = if ep.detected_from.is_empty() {
         "default".to_string()
     } else {
-        ep.detected_from.join(", ")
+        one_line(&ep.detected_from.join(", "))
     };
     let _ = writeln!(
         out,
@@ -188,19 +194,19 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
         ep.flavour.name(),
         ep.flavour.describe()
     );
-    let _ = writeln!(out, "endpoint  {}", ep.url);
+    let _ = writeln!(out, "endpoint  {}", one_line(ep.url.display()));
     let _ = writeln!(
         out,
         "identity  {}",
-        crate::sanitize::sanitize(&crate::inspect::identity_label(ep, t.jwt.as_ref().ok()))
+        one_line(&crate::inspect::identity_label(ep, t.jwt.as_ref().ok()))
     );
-    let _ = writeln!(out, "resource  {resource}");
+    let _ = writeln!(out, "resource  {}", one_line(resource));
     let _ = writeln!(
         out,
         "token     {} ({} chars, {})",
         t.access_token.fingerprint(),
         t.access_token.len(),
-        t.token_type
+        one_line(&t.token_type)
     );
     let forms = claims::time_forms(t.expires_on, now);
     let _ = writeln!(
@@ -227,13 +233,13 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
     let _ = writeln!(
         out,
         "holder    {}",
-        crate::sanitize::sanitize(&seen.facts.identity.to_string())
+        one_line(&seen.facts.identity.to_string())
     );
     if let Some(owner) = &seen.facts.owner {
-        let _ = writeln!(out, "owner     {}", crate::sanitize::sanitize(owner));
+        let _ = writeln!(out, "owner     {}", one_line(owner));
     }
     for w in &seen.warnings {
-        let _ = writeln!(out, "warning   {}", crate::sanitize::sanitize(w));
+        let _ = writeln!(out, "warning   {}", one_line(w));
     }
     if let Ok(jwt) = &t.jwt {
         let _ = writeln!(out);
@@ -243,13 +249,13 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
         let _ = writeln!(
             out,
             "\naccess_token (secret, shown because of --show-token):\n{}",
-            t.access_token.expose()
+            one_line(t.access_token.expose())
         );
         if let Some(fed) = &f.federated {
             let _ = writeln!(
                 out,
                 "\nclient_assertion (the service-account token; secret, shown because of --show-token):\n{}",
-                fed.file.contents.expose()
+                one_line(fed.file.contents.expose())
             );
         }
     }
@@ -258,7 +264,7 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
 
 pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<String> {
     if args.show_token {
-        crate::net::reveal_tokens();
+        crate::vault::reveal_tokens();
     }
     let f = setup.client.fetch(&setup.endpoint, resource).await?;
     let now = chrono::Utc::now().timestamp();

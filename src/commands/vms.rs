@@ -66,8 +66,18 @@ pub fn success_json(o: &Outcome) -> Value {
 pub fn human(o: &Outcome, power_state: bool) -> String {
     let mut out = String::new();
     let s = &o.subscription;
-    let _ = writeln!(out, "subscription  {} (from {})", s.id, s.source.describe());
-    let _ = writeln!(out, "token         {} for {}", o.fingerprint, o.audience);
+    let _ = writeln!(
+        out,
+        "subscription  {} (from {})",
+        sanitize(&s.id),
+        s.source.describe()
+    );
+    let _ = writeln!(
+        out,
+        "token         {} for {}",
+        o.fingerprint,
+        crate::sanitize::exact(&o.audience)
+    );
     for n in o.token_note.iter().chain(&s.notes) {
         let _ = writeln!(out, "note          {}", sanitize(n));
     }

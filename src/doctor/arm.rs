@@ -53,7 +53,8 @@ pub async fn arm_check(i: Inputs<'_>) -> Finding {
         }
     };
     let client = &i.target.client;
-    let base = client.base();
+    let shown_base = crate::display_url::DisplayUrl::of(client.base());
+    let base = shown_base.as_str();
     let discovery = i.target.discovery(None, i.env, i.overrides, ep.flavour);
     let prefix = note.map_or(String::new(), |n| format!("{n}; "));
     let subscription = match arm::discover_subscription(client, &fetched.token, &discovery).await {

@@ -15,6 +15,7 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use super::Status;
+use crate::sanitize::one_line;
 
 /// The `schema` this version writes and reads.
 pub const SCHEMA: u64 = 1;
@@ -58,11 +59,23 @@ fn status_from(s: &str) -> Option<Status> {
     }
 }
 
+/// The longest field taken from a machine's result; the rest is cut, so one machine cannot
+/// widen every row of the table.
+const FIELD_MAX_CHARS: usize = 400;
+
+/// A machine's answer is hostile input: every field read from it comes through here, as one
+/// line (line breaks and controls shown as `\u{…}`, so no field can add a row, a summary line
+/// or a hint) and of bounded length.
+fn field(s: &str) -> String {
+    let line = one_line(s);
+    match line.char_indices().nth(FIELD_MAX_CHARS) {
+        Some((i, _)) => format!("{}…", line.get(..i).unwrap_or_default()),
+        None => line,
+    }
+}
+
 fn text_of(v: &Value, key: &str) -> String {
-    v.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
+    field(v.get(key).and_then(Value::as_str).unwrap_or_default())
 }
 
 /// One record (a parsed JSON value) as a machine; `fallback` names it when the record does not.
@@ -71,7 +84,7 @@ pub fn machine_from(v: &Value, fallback: &str) -> Machine {
         .iter()
         .map(|k| text_of(v, k))
         .find(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| fallback.to_string());
+        .unwrap_or_else(|| field(fallback));
     let unreadable = |why: String| Machine {
         name: name.clone(),
         checks: Vec::new(),
@@ -137,7 +150,7 @@ pub fn parse(text: &str, source: &str) -> Vec<Machine> {
         machines.push(match serde_json::from_str::<Value>(line) {
             Ok(v) => machine_from(&v, &fallback),
             Err(e) => Machine {
-                name: fallback,
+                name: field(&fallback),
                 checks: Vec::new(),
                 error: Some(format!("not JSON: {e}")),
             },
@@ -145,7 +158,7 @@ pub fn parse(text: &str, source: &str) -> Vec<Machine> {
     }
     if machines.is_empty() {
         machines.push(Machine {
-            name: stem.to_string(),
+            name: field(stem),
             checks: Vec::new(),
             error: Some("empty: the doctor printed nothing".to_string()),
         });

@@ -2,6 +2,7 @@
 //! `.well-known/openid-configuration` names a `jwks_uri`, which serves the JWKS.
 //! The network half of signature checking; `token::verify` does the pure half.
 
+use crate::display_url::DisplayUrl;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -42,7 +43,7 @@ pub async fn fetch_keys(openid_url: &str, timeout: Duration) -> Result<KeySet> {
         .ok_or_else(|| {
             Error::new(
                 ErrorKind::BadResponse,
-                format!("{openid_url} names no jwks_uri"),
+                format!("{} names no jwks_uri", DisplayUrl::of(openid_url)),
                 "check --authority: it should be the tenant's issuer host",
             )
         })?
@@ -52,6 +53,7 @@ pub async fn fetch_keys(openid_url: &str, timeout: Duration) -> Result<KeySet> {
 }
 
 async fn get_json(url: &str, timeout: Duration) -> Result<Value> {
+    let shown = DisplayUrl::of(url);
     let mut builder = reqwest::Client::builder()
         // Keys come from the URL the user (or the configuration) named, nowhere else.
         .redirect(reqwest::redirect::Policy::none())
@@ -65,7 +67,7 @@ async fn get_json(url: &str, timeout: Duration) -> Result<Value> {
     let unreachable = |why: String| {
         Error::new(
             ErrorKind::Connect,
-            format!("cannot fetch {url}: {why}"),
+            format!("cannot fetch {shown}: {why}"),
             "this machine may be offline or behind a proxy; the signature can be checked elsewhere",
         )
     };
@@ -85,7 +87,7 @@ async fn get_json(url: &str, timeout: Duration) -> Result<Value> {
         BodyEnd::TooLarge => {
             return Err(Error::new(
                 ErrorKind::BadResponse,
-                format!("{url} answered more than 1 MiB"),
+                format!("{shown} answered more than 1 MiB"),
                 "check --authority: it should be the tenant's issuer host",
             ))
         }
@@ -94,7 +96,7 @@ async fn get_json(url: &str, timeout: Duration) -> Result<Value> {
     serde_json::from_slice::<Value>(&answer.body).map_err(|e| {
         Error::new(
             ErrorKind::BadResponse,
-            format!("{url} did not answer JSON: {e}"),
+            format!("{shown} did not answer JSON: {e}"),
             "check --authority: it should be the tenant's issuer host",
         )
     })

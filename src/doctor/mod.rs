@@ -173,7 +173,7 @@ pub async fn diagnose(
     let imds = endpoint::detect::imds_host(env, overrides);
     let mut local_urls = vec![imds.as_str()];
     if let Ok(ep) = &detected {
-        local_urls.push(ep.url.as_str());
+        local_urls.push(ep.url.expose());
     }
     let mut checks = vec![
         environment::environment(env, overrides, &detected, opts.demo),

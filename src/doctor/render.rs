@@ -5,6 +5,7 @@ use std::fmt::Write;
 use serde_json::{json, Value};
 
 use super::{Check, Diagnosis};
+use crate::sanitize::one_line;
 use crate::text::{wrap_words, LongWords};
 
 /// Width of the wrapped evidence and hint column.
@@ -24,19 +25,21 @@ pub fn summary_line(d: &Diagnosis) -> String {
 }
 
 /// One check per block: `STATUS  name  evidence`, hint beneath, all text wrapped in one column.
+/// Evidence and hints quote what endpoints answered: each is made one line before it is
+/// wrapped, so a line break in it cannot forge a check or a hint.
 pub fn checks_text(checks: &[Check]) -> String {
     let name_width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
     let indent = " ".repeat(2 + 4 + 2 + name_width + 2);
     let mut out = String::new();
     for c in checks {
         let mut first = true;
-        for line in wrap_words(&c.evidence, TEXT_WIDTH, LongWords::Keep) {
+        for line in wrap_words(&one_line(&c.evidence), TEXT_WIDTH, LongWords::Keep) {
             if first {
                 let _ = writeln!(
                     out,
                     "  {}  {:name_width$}  {line}",
                     c.status.label(),
-                    c.name
+                    one_line(&c.name)
                 );
                 first = false;
             } else {
@@ -44,7 +47,7 @@ pub fn checks_text(checks: &[Check]) -> String {
             }
         }
         if !c.hint.is_empty() {
-            for (i, line) in wrap_words(&c.hint, TEXT_WIDTH - 6, LongWords::Keep)
+            for (i, line) in wrap_words(&one_line(&c.hint), TEXT_WIDTH - 6, LongWords::Keep)
                 .into_iter()
                 .enumerate()
             {
@@ -58,9 +61,14 @@ pub fn checks_text(checks: &[Check]) -> String {
 
 pub fn human(d: &Diagnosis) -> String {
     let mut out = String::new();
-    let _ = write!(out, "tokscope doctor · resource {}", d.resource);
+    let _ = write!(out, "tokscope doctor · resource {}", one_line(&d.resource));
     if let Some(ep) = &d.endpoint {
-        let _ = write!(out, " · {} at {}", ep.flavour.name(), ep.url);
+        let _ = write!(
+            out,
+            " · {} at {}",
+            ep.flavour.name(),
+            one_line(ep.url.display())
+        );
     }
     let _ = writeln!(out, "\n");
     out.push_str(&checks_text(&d.checks));
@@ -68,7 +76,7 @@ pub fn human(d: &Diagnosis) -> String {
         let _ = writeln!(out);
     }
     for w in &d.warnings {
-        let _ = writeln!(out, "warning   {}", crate::sanitize::sanitize(w));
+        let _ = writeln!(out, "warning   {}", one_line(w));
     }
     let _ = writeln!(out, "\n{}", summary_line(d));
     out

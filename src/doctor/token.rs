@@ -1,6 +1,7 @@
 //! Checks that talk to the endpoint and read its token: reachability, the token itself,
 //! its claims, the clocks, and its signature.
 
+use crate::display_url::DisplayUrl;
 use std::time::{Duration, Instant};
 
 use super::{Check, Options};
@@ -42,7 +43,7 @@ pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Fi
     let connected = if ep.flavour == Flavour::Azcli {
         None
     } else {
-        match connect(&ep.url).await {
+        match connect(ep.url.expose()).await {
             Ok(c) => Some(c),
             Err(check) => {
                 f.checks.push(check);
@@ -124,7 +125,7 @@ async fn connect(url: &str) -> Result<String, Check> {
     let Some((host, port)) = host_port(url) else {
         return Err(Check::fail(
             ENDPOINT,
-            format!("{url} is not a URL with a host"),
+            format!("{} is not a URL with a host", DisplayUrl::of(url)),
             "check the endpoint variable or --endpoint",
         ));
     };

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::workload::{self, WorkloadInputs};
 use super::{Endpoint, Flavour, Identity};
+use crate::display_url::{DisplayUrl, PrivateUrl};
 use crate::error::{Error, Result};
 use crate::flavour::{Detect, UrlSource, Wire};
 use crate::secret::HeaderSecret;
@@ -203,7 +204,10 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
             Some(f) => (f, vec!["--endpoint".to_string()]),
             None => {
                 return Err(Error::config(
-                    format!("cannot tell which kind of endpoint {url} is"),
+                    format!(
+                        "cannot tell which kind of endpoint {} is",
+                        DisplayUrl::of(url)
+                    ),
                     format!("add --flavour ({})", Flavour::names()),
                 ))
             }
@@ -284,7 +288,7 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
     }
     Ok(Endpoint {
         flavour,
-        url,
+        url: PrivateUrl::new(url),
         secret,
         thumbprint,
         detected_from,
@@ -421,7 +425,7 @@ mod tests {
         ]);
         let ep = detect(&e, &Overrides::default()).unwrap();
         assert_eq!(
-            ep.url,
+            ep.url.expose(),
             "https://login.microsoftonline.com/t1/oauth2/v2.0/token"
         );
         let e2 = env(&[
@@ -432,7 +436,7 @@ mod tests {
         ]);
         let ep = detect(&e2, &Overrides::default()).unwrap();
         assert_eq!(
-            ep.url,
+            ep.url.expose(),
             "https://login.microsoftonline.us/t1/oauth2/v2.0/token"
         );
         assert_eq!(ep.identity, Identity::ClientId("c".into()));
@@ -442,7 +446,10 @@ mod tests {
     fn imds_host_is_one_setting() {
         let e = env(&[("AZURE_POD_IDENTITY_AUTHORITY_HOST", "http://127.0.0.1:9/")]);
         let ep = detect(&e, &Overrides::default()).unwrap();
-        assert_eq!(ep.url, "http://127.0.0.1:9/metadata/identity/oauth2/token");
+        assert_eq!(
+            ep.url.expose(),
+            "http://127.0.0.1:9/metadata/identity/oauth2/token"
+        );
         assert_eq!(imds_host(&e, &Overrides::default()), "http://127.0.0.1:9");
         let ov = Overrides {
             endpoint: Some("127.0.0.1:7".into()),
@@ -450,7 +457,7 @@ mod tests {
         };
         assert_eq!(imds_host(&e, &ov), "http://127.0.0.1:7");
         assert_eq!(
-            detect(&e, &ov).unwrap().url,
+            detect(&e, &ov).unwrap().url.expose(),
             "http://127.0.0.1:7/metadata/identity/oauth2/token"
         );
         assert_eq!(
@@ -464,7 +471,7 @@ mod tests {
         };
         assert_eq!(imds_host(&e, &custom), "http://127.0.0.1:8080");
         assert_eq!(
-            detect(&e, &custom).unwrap().url,
+            detect(&e, &custom).unwrap().url.expose(),
             "http://127.0.0.1:8080/metadata/identity/oauth2/token"
         );
     }

@@ -20,6 +20,7 @@ pub use crate::net::RetryPolicy;
 pub use detect::{detect, EnvSnapshot, Overrides};
 pub use response::{ExpirySource, TokenResponse};
 
+use crate::display_url::PrivateUrl;
 use crate::error::{Error, ErrorKind, Result};
 use crate::net as http;
 pub use crate::net::is_loopback_url;
@@ -52,7 +53,8 @@ impl std::fmt::Display for Identity {
 #[derive(Debug, Clone)]
 pub struct Endpoint {
     pub flavour: Flavour,
-    pub url: String,
+    /// Shown only in its display form (no userinfo, secret-like query values masked).
+    pub url: PrivateUrl,
     pub secret: Option<HeaderSecret>,
     /// Service Fabric's server certificate thumbprint.
     pub thumbprint: Option<String>,
@@ -296,10 +298,10 @@ impl TokenClient {
     /// Service Fabric over HTTPS: a client that trusts only the pinned certificate.
     fn client_for(&self, ep: &Endpoint) -> Result<reqwest::Client> {
         let Some(var) = ep.flavour.spec().thumbprint_var else {
-            return self.local_for(&ep.url);
+            return self.local_for(ep.url.expose());
         };
-        if !ep.url.starts_with("https://") {
-            return self.local_for(&ep.url);
+        if !ep.url.expose().starts_with("https://") {
+            return self.local_for(ep.url.expose());
         }
         let thumb = ep.thumbprint.as_deref().ok_or_else(|| {
             Error::config(
@@ -376,7 +378,7 @@ fn server_date(answer: &http::Answer) -> Option<i64> {
 
 /// Secrets (the App Service header) travel over plain HTTP only to loopback.
 fn check_transport(ep: &Endpoint) -> Result<()> {
-    let url = reqwest::Url::parse(&ep.url).map_err(|e| {
+    let url = reqwest::Url::parse(ep.url.expose()).map_err(|e| {
         Error::config(
             format!("{} is not a valid URL: {e}", ep.url),
             "pass a URL such as http://127.0.0.1:50342/oauth2/token",
@@ -390,7 +392,7 @@ fn check_transport(ep: &Endpoint) -> Result<()> {
     }
     // Arc's key, read after the challenge, is a secret as much as IDENTITY_HEADER is.
     let carries_secret = ep.secret.is_some() || ep.flavour.spec().secret != Secret::None;
-    if carries_secret && url.scheme() == "http" && !is_loopback_url(&ep.url) {
+    if carries_secret && url.scheme() == "http" && !is_loopback_url(ep.url.expose()) {
         return Err(Error::config(
             format!("{} would receive the identity secret over plain HTTP to a non-loopback host", ep.url),
             "refused: the platform's endpoints are on 127.0.0.1 or localhost; check IDENTITY_ENDPOINT",
@@ -425,7 +427,7 @@ fn transport_error(ep: &Endpoint, e: &reqwest::Error) -> Error {
         ep.why()
     );
     transport::error(
-        &ep.url,
+        ep.url.display().as_str(),
         e,
         &transport::Advice {
             timeout: &timeout,

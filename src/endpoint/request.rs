@@ -62,7 +62,7 @@ pub fn build(ep: &Endpoint, resource: &str) -> Result<Call> {
     Ok(match spec.wire {
         Wire::Query { api_version } => Call {
             method: Method::Get,
-            url: ep.url.clone(),
+            url: ep.url.expose().to_string(),
             query: [("api-version", api_version.to_string())]
                 .into_iter()
                 .chain(params)
@@ -72,7 +72,7 @@ pub fn build(ep: &Endpoint, resource: &str) -> Result<Call> {
         },
         Wire::Form => Call {
             method: Method::Post,
-            url: ep.url.clone(),
+            url: ep.url.expose().to_string(),
             query: Vec::new(),
             headers,
             form: params,

@@ -200,16 +200,16 @@ pub fn parse_success(body: &[u8], received_at: i64) -> Result<TokenResponse, Err
             ))
         }
     };
-    if let Some(exp) = jwt_exp {
-        if expiry_source != ExpirySource::JwtExp
-            && exp.saturating_sub(expires_on).saturating_abs() > 1
-        {
-            warnings.push(format!(
-                "the endpoint's expiry and the token's exp differ by {}",
-                crate::token::claims::duration(exp.saturating_sub(expires_on))
-            ));
+    let (expires_on, expiry_source) = match jwt_exp {
+        Some(exp) if expiry_source != ExpirySource::JwtExp => {
+            let issued = jwt
+                .as_ref()
+                .ok()
+                .and_then(|j| j.claim_i64("iat").or_else(|| j.claim_i64("nbf")));
+            weigh_expiry(expires_on, expiry_source, exp, issued, &mut warnings)
         }
-    }
+        _ => (expires_on, expiry_source),
+    };
     Ok(TokenResponse {
         access_token,
         token_type: string_field(&m, &["token_type", "tokenType"])
@@ -224,6 +224,45 @@ pub fn parse_success(body: &[u8], received_at: i64) -> Result<TokenResponse, Err
         warnings,
         jwt,
     })
+}
+
+/// The endpoint's expiry against the token's own `exp`. A small difference is only noted. One
+/// larger than the token's whole lifetime (`exp` minus `iat`, or `nbf`) cannot be a clock or
+/// rounding matter: the endpoint's field is misread or wrong (a date string in a form read
+/// as another year), and the signed `exp` is what the resource will enforce, so it wins.
+fn weigh_expiry(
+    endpoint: i64,
+    source: ExpirySource,
+    exp: i64,
+    issued: Option<i64>,
+    warnings: &mut Vec<String>,
+) -> (i64, ExpirySource) {
+    let gap = exp.saturating_sub(endpoint);
+    if gap.saturating_abs() <= 1 {
+        return (endpoint, source);
+    }
+    let field = match source {
+        ExpirySource::ExpiresIn => "expires_in",
+        ExpirySource::ExpiresOn | ExpirySource::JwtExp => "expires_on",
+    };
+    let lifetime = issued.map(|i| exp.saturating_sub(i)).filter(|l| *l > 0);
+    match lifetime {
+        Some(life) if gap.saturating_abs() > life => {
+            warnings.push(format!(
+                "the endpoint's {field} is {} away from the token's exp, more than the token's whole lifetime ({}): {field} is wrong, so the expiry shown is the token's exp",
+                crate::token::claims::duration(gap.saturating_abs()),
+                crate::token::claims::duration(life)
+            ));
+            (exp, ExpirySource::JwtExp)
+        }
+        _ => {
+            warnings.push(format!(
+                "the endpoint's expiry and the token's exp differ by {}",
+                crate::token::claims::duration(gap)
+            ));
+            (endpoint, source)
+        }
+    }
 }
 
 /// An error answer in any shape, with the service's own code and a next step.

@@ -1,6 +1,7 @@
 //! AKS workload identity: the pod's service-account token, read from AZURE_FEDERATED_TOKEN_FILE
 //! on every fetch, exchanged at Entra's v2 token endpoint the way azure-identity sends it.
 
+use crate::display_url::DisplayUrl;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -285,7 +286,7 @@ pub async fn fetch(tc: &TokenClient, inputs: &WorkloadInputs, resource: &str) ->
 
 fn transport_error(url: &str, e: &reqwest::Error) -> Error {
     transport::error(
-        &format!("Entra at {url}"),
+        &format!("Entra at {}", DisplayUrl::of(url)),
         e,
         &transport::Advice::plain(
             "raise --timeout, or check the pod's egress to the authority host",

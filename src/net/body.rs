@@ -63,5 +63,35 @@ pub fn redact_tokens(s: &str) -> String {
 /// Cut at a character boundary, with known secrets and anything shaped like a JWT removed so
 /// that no error leaks one.
 pub(crate) fn clip(s: &str, max: usize) -> String {
-    super::redact::redact_outside(s, max)
+    redact_outside(s, max)
+}
+
+/// Text from outside (an error field, a body), ready for any output: the run's secrets
+/// (`crate::vault`) and anything shaped like a JWT removed, whitespace runs folded, cut to `max`
+/// characters.
+pub fn redact_outside(s: &str, max: usize) -> String {
+    let folded = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let s = redact_tokens(&crate::vault::redact_known(&folded));
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", s.get(..i).unwrap_or_default()),
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_text_loses_secrets_tokens_and_breaks() {
+        crate::vault::keep_header("hdr-secret-5d0e7b");
+        assert_eq!(
+            redact_outside(
+                "a\n b   hdr-secret-5d0e7b eyJhbGciOiJSUzI1NiJ9.eyJ4IjoxfQ.c2ln",
+                60
+            ),
+            "a b <secret removed> <token removed>"
+        );
+        assert_eq!(redact_outside("abcdef", 3), "abc…");
+    }
 }

@@ -86,7 +86,7 @@ impl ServiceAccountToken {
         if !self.audiences.iter().any(|a| a == EXCHANGE_AUDIENCE) {
             out.push(format!(
                 "its audience is {}, not {EXCHANGE_AUDIENCE}: Entra finds no federated credential for it (AADSTS700212); the file is not the webhook's projected token",
-                if self.audiences.is_empty() { "missing".to_string() } else { self.audiences.join(", ") }
+                if self.audiences.is_empty() { "missing".to_string() } else { crate::sanitize::exact(&self.audiences.join(", ")) }
             ));
         }
         match self.issuer.as_deref() {
@@ -97,7 +97,7 @@ impl ServiceAccountToken {
             Some(iss) if iss.contains("kubernetes.default.svc") => out.push(format!(
                 "its issuer {iss} is the cluster's internal default: the OIDC issuer is not enabled (AKS: az aks update --enable-oidc-issuer), so Entra cannot fetch its keys"
             )),
-            Some(iss) if !iss.starts_with("https://") && !crate::net::is_loopback_url(iss) => out.push(format!(
+            Some(iss) if !iss.starts_with("https://") && !crate::loopback::is_loopback_url(iss) => out.push(format!(
                 "its issuer {iss} is not https: Entra fetches the issuer's discovery document over https only"
             )),
             Some(_) => {}

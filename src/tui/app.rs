@@ -12,8 +12,10 @@ use super::keys::Edit;
 use crate::arm::listing::Outcome;
 use crate::arm::RequestRecord;
 use crate::assets::Preset;
+use crate::display_url::DisplayUrl;
 use crate::endpoint::{Endpoint, Fetched, Flavour};
 use crate::error::Error;
+use crate::sanitize::{ClipboardText, Copied};
 use crate::token::{self, claims, Jwt};
 use crate::watch::Timeline;
 
@@ -32,6 +34,9 @@ const LONG_NOTE_SECONDS: i64 = 30;
 pub const REVEAL_SECONDS: i64 = 30;
 /// What a copy did: asked the terminal, which may or may not pass it to the clipboard.
 const OSC52_SENT: &str = "sent to the terminal's clipboard via OSC 52 (in tmux: set-clipboard on)";
+/// What a copy says when the clipboard gate changed the value.
+const MADE_INERT: &str =
+    "held line breaks or control characters: copied as one line, with them written as \\u{…},";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -64,8 +69,8 @@ pub enum Effect {
     },
     /// Stop the running user fetch (its retries too).
     CancelFetch,
-    /// Put this text on the clipboard through OSC 52.
-    Copy(String),
+    /// Put this text on the clipboard through OSC 52 (only gated text: see `ClipboardText`).
+    Copy(ClipboardText),
     /// Write the token to a new file only the user can read.
     WriteTokenFile,
     /// List the VMs through ARM, with a token for ARM (fetched for it when `resource` is not).
@@ -181,8 +186,8 @@ impl Scroll {
     }
 
     fn by(&mut self, delta: i32) {
-        let to = (i32::from(self.offset) + delta).clamp(0, i32::from(u16::MAX));
-        self.to(to as u16);
+        let to = step(usize::from(self.offset), delta);
+        self.to(u16::try_from(to).unwrap_or(u16::MAX));
         if delta < 0 {
             self.follow_end = false;
         }
@@ -226,6 +231,16 @@ pub struct TokenPanel {
     first_field: Option<u16>,
 }
 
+/// An index moved by a signed number of rows, stopping at zero (the caller caps the top).
+fn step(index: usize, delta: i32) -> usize {
+    let by = usize::try_from(delta.unsigned_abs()).unwrap_or(usize::MAX);
+    if delta < 0 {
+        index.saturating_sub(by)
+    } else {
+        index.saturating_add(by)
+    }
+}
+
 impl TokenPanel {
     /// Move the selection, scrolling so that it stays on screen.
     fn select(&mut self, field: usize, count: usize) {
@@ -233,7 +248,7 @@ impl TokenPanel {
         let Some(first) = self.first_field else {
             return;
         };
-        let line = first.saturating_add(self.field as u16);
+        let line = first.saturating_add(u16::try_from(self.field).unwrap_or(u16::MAX));
         let page = self.scroll.page.max(2) - 1;
         if line < self.scroll.offset {
             self.scroll.to(line);
@@ -287,6 +302,11 @@ pub struct WatchPanel {
 }
 
 impl WatchPanel {
+    /// The interval in seconds as a time offset (saturating: a huge interval is "never").
+    fn interval_s(&self) -> i64 {
+        i64::try_from(self.interval).unwrap_or(i64::MAX)
+    }
+
     fn new(resource: &str, now: i64) -> Self {
         Self {
             on: false,
@@ -414,7 +434,7 @@ pub struct App {
     /// Plain ASCII glyphs, for terminals and locales without them.
     pub ascii: bool,
     pub flavour: Flavour,
-    pub endpoint_url: String,
+    pub endpoint_url: DisplayUrl,
     /// What chose the endpoint (env vars, flags), as `get` says it.
     pub detected_from: Vec<String>,
     pub endpoint_notes: Vec<String>,
@@ -472,7 +492,7 @@ impl App {
             no_color: false,
             ascii: false,
             flavour: endpoint.flavour,
-            endpoint_url: endpoint.url.clone(),
+            endpoint_url: endpoint.url.display().clone(),
             detected_from: endpoint.detected_from.clone(),
             endpoint_notes: endpoint.notes.clone(),
             identity: crate::inspect::identity_label(endpoint, None),
@@ -795,12 +815,12 @@ impl App {
             .is_none_or(|c| c.fetched.token.access_token != f.token.access_token)
     }
 
-    fn claims_json(&self) -> Option<String> {
+    fn claims_json(&self) -> Option<ClipboardText> {
         let jwt = match &self.pasted {
             Some(p) => &p.jwt,
             None => self.current.as_ref()?.jwt.as_ref().ok()?,
         };
-        serde_json::to_string_pretty(&token::jwt_json(jwt)).ok()
+        Some(ClipboardText::json(&token::jwt_json(jwt)))
     }
 
     /// Lifetime used, 0.0 to 1.0, and seconds left, on the endpoint's clock when its Date
@@ -883,13 +903,13 @@ impl App {
 
     fn move_by(&mut self, delta: i32) {
         if self.focus == Focus::Resources && self.tab != Tab::Arm && self.list_shown {
-            let last = self.resources.len().saturating_sub(1) as i32;
-            self.selected = (self.selected as i32 + delta).clamp(0, last) as usize;
+            let last = self.resources.len().saturating_sub(1);
+            self.selected = step(self.selected, delta).min(last);
             return;
         }
         if self.tab == Tab::Token {
             let count = self.fields().len();
-            let to = (self.token.field as i32 + delta).max(0) as usize;
+            let to = step(self.token.field, delta);
             self.token.select(to, count);
             return;
         }
@@ -940,7 +960,7 @@ pub fn update(app: &mut App, action: Action) {
             }
             if app.watch.on && !app.watch.in_flight && now >= app.watch.next_at {
                 app.watch.in_flight = true;
-                app.watch.next_at = now + app.watch.interval as i64;
+                app.watch.next_at = now.saturating_add(app.watch.interval_s());
                 app.effects.push(Effect::Fetch {
                     kind: FetchKind::Poll,
                     resource: app.resource.clone(),
@@ -1059,7 +1079,10 @@ pub fn update(app: &mut App, action: Action) {
             };
             app.watch.interval = next.clamp(MIN_INTERVAL, MAX_INTERVAL);
             // Bring the next poll in line with the new interval.
-            app.watch.next_at = app.watch.next_at.min(app.now + app.watch.interval as i64);
+            app.watch.next_at = app
+                .watch
+                .next_at
+                .min(app.now.saturating_add(app.watch.interval_s()));
             app.note(format!("watch interval {} s", app.watch.interval));
         }
         Action::StartInput => app.mode = Mode::Input(LineEditor::default()),
@@ -1106,11 +1129,14 @@ pub fn update(app: &mut App, action: Action) {
             match fields.get(app.token.field) {
                 Some((name, v)) => {
                     let text = match v {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
+                        serde_json::Value::String(s) => ClipboardText::value(s),
+                        other => ClipboardText::json(other),
+                    };
+                    let msg = match text.copied() {
+                        Copied::AsIs => format!("{name} {OSC52_SENT}"),
+                        Copied::MadeInert => format!("{name} {MADE_INERT} {OSC52_SENT}"),
                     };
                     app.effects.push(Effect::Copy(text));
-                    let msg = format!("{name} {OSC52_SENT}");
                     app.log(LogLevel::Info, msg.clone());
                     app.note(msg);
                 }
@@ -1121,7 +1147,7 @@ pub fn update(app: &mut App, action: Action) {
             Some(j) => {
                 app.effects.push(Effect::Copy(j));
                 // OSC 52 is a request to the terminal; nothing reports whether it obeyed.
-                let msg = format!("claims {OSC52_SENT}");
+                let msg = format!("claims, as one line of JSON, {OSC52_SENT}");
                 app.log(LogLevel::Info, msg.clone());
                 app.note(msg);
             }
@@ -1137,8 +1163,8 @@ pub fn update(app: &mut App, action: Action) {
         Action::ConfirmCopyToken => {
             app.mode = Mode::Normal;
             if let Some(c) = &app.current {
-                let raw = c.fetched.token.access_token.expose().to_string();
-                app.effects.push(Effect::Copy(raw));
+                let text = ClipboardText::revealed_token(c.fetched.token.access_token.expose());
+                app.effects.push(Effect::Copy(text));
                 app.log(LogLevel::Warn, format!("token {OSC52_SENT}"));
                 app.long_note(format!(
                     "token {OSC52_SENT}: a secret, clear it after use; nothing arrived? y then f writes a file"

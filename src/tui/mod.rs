@@ -1,13 +1,6 @@
 //! The terminal UI: state (`app`), what can happen (`action`), keys (`keys`, `event`), pure
 //! drawing (`ui`), and the terminal guard. `run` wires them to the terminal and to tokio tasks.
 
-#![allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_sign_loss,
-    clippy::cast_possible_wrap,
-    reason = "terminal geometry: counts of rows, columns and list items, far below u16::MAX"
-)]
-
 pub mod action;
 pub mod app;
 pub mod editor;
@@ -20,7 +13,6 @@ pub mod ui;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
 use tokio::sync::mpsc::{self, UnboundedSender};
 
 use crate::arm::listing::{self, Request};
@@ -300,7 +292,7 @@ fn run_effect(
             }
         }
         Effect::Copy(text) => {
-            if let Err(e) = osc52_copy(&text) {
+            if let Err(e) = crate::output::clipboard(&text) {
                 app.log(LogLevel::Error, format!("copy failed: {e}"));
             }
         }
@@ -309,12 +301,4 @@ fn run_effect(
     }
 }
 
-/// The OSC 52 escape that asks the terminal to put `text` on the clipboard.
-pub fn osc52(text: &str) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-    format!("\x1b]52;c;{b64}\x07")
-}
-
-fn osc52_copy(text: &str) -> std::io::Result<()> {
-    crate::output::stdout_escape(&osc52(text))
-}
+pub use crate::output::osc52;

@@ -63,8 +63,10 @@ pub async fn markdown(inputs: &ReportInputs, resource: &str, session: &str) -> S
     }
 }
 
+/// One line of the report: it quotes what endpoints and ARM answered, so a line break in it is
+/// made visible rather than starting a line of its own.
 fn line(out: &mut String, text: impl AsRef<str>) {
-    out.push_str(text.as_ref());
+    out.push_str(&crate::sanitize::one_line(text.as_ref()));
     out.push('\n');
 }
 
@@ -73,7 +75,8 @@ fn line(out: &mut String, text: impl AsRef<str>) {
 /// token itself.
 pub fn session_story(app: &App) -> String {
     let mut out = String::new();
-    line(&mut out, "## What this session saw\n");
+    line(&mut out, "## What this session saw");
+    line(&mut out, "");
     let from = if app.detected_from.is_empty() {
         "the IMDS default".to_string()
     } else {

@@ -22,7 +22,7 @@ const LABEL_W: usize = 14;
 
 pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
     let (fixed, body) = content(app, t, area.width as usize);
-    let fixed_h = (fixed.len() as u16).min(area.height);
+    let fixed_h = u16::try_from(fixed.len()).map_or(area.height, |h| h.min(area.height));
     let [top, rest] =
         Layout::vertical([Constraint::Length(fixed_h), Constraint::Min(0)]).areas(area);
     f.render_widget(Paragraph::new(fixed), top);

@@ -39,7 +39,13 @@ pub fn lines(t: &Theme) -> Vec<Line<'static>> {
 /// Draw the overlay scrolled by `scroll`; returns how far it can scroll.
 pub fn draw(t: &Theme, f: &mut Frame, area: Rect, scroll: u16) -> usize {
     let all = lines(t);
-    let popup = centered(area, 76, all.len() as u16 + 2);
+    let popup = centered(
+        area,
+        76,
+        u16::try_from(all.len())
+            .unwrap_or(u16::MAX)
+            .saturating_add(2),
+    );
     let inner_h = popup.height.saturating_sub(2) as usize;
     let max = all.len().saturating_sub(inner_h);
     let start = (scroll as usize).min(max);

@@ -41,8 +41,9 @@ pub(super) struct PanelDrawn {
 /// The status line's rows: one, or more when a message needs them to be read whole.
 fn status_rows(app: &App, width: u16) -> u16 {
     let w = (width as usize).saturating_sub(2).max(1);
-    app.active_note()
-        .map_or(1, |n| text::wrap_text(n, w).len().clamp(1, 3) as u16)
+    app.active_note().map_or(1, |n| {
+        u16::try_from(text::wrap_text(n, w).len().clamp(1, 3)).unwrap_or(3)
+    })
 }
 
 fn screen(app: &App, area: Rect) -> [Rect; 4] {
@@ -74,9 +75,9 @@ fn list_width(app: &App, width: u16) -> u16 {
             }
         })
         .max()
-        .unwrap_or(0) as u16
-        // Two borders, the highlight symbol, the active mark and its space.
-        + 6;
+        .unwrap_or(0);
+    // Two borders, the highlight symbol, the active mark and its space.
+    let longest = u16::try_from(longest).unwrap_or(u16::MAX).saturating_add(6);
     longest.clamp(24, (width / 3).max(24))
 }
 
@@ -239,7 +240,7 @@ fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     let room = w.saturating_sub(lead.chars().count() + tail.chars().count());
     let top = format!(
         "{lead}{}{tail}",
-        clip_middle(&app.endpoint_url, room.max(12))
+        clip_middle(app.endpoint_url.as_str(), room.max(12))
     );
     f.render_widget(Paragraph::new(clip(&top, w)).style(t.title_bar()), title);
 

@@ -15,6 +15,11 @@ pub fn ascii_bar(share: f64, width: usize) -> String {
     } else {
         0.0
     };
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "share is within 0..=1, so the rounded product is within 0..=width"
+    )]
     let filled = ((share * width as f64).round() as usize).min(width);
     format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
 }

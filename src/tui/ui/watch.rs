@@ -86,7 +86,8 @@ pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDraw
         let last = format!("{} ms", lat.last().copied().unwrap_or(0));
         sparkline(t, f, latency, "latency", &last, &lat);
         let life = lifetime_series(app);
-        let last = claims::duration(life.last().copied().unwrap_or(0) as i64);
+        let last =
+            claims::duration(i64::try_from(life.last().copied().unwrap_or(0)).unwrap_or(i64::MAX));
         sparkline(t, f, lifetime, "life left", &last, &life);
     }
     draw_table(app, t, f, table)
@@ -101,7 +102,8 @@ fn lifetime_series(app: &App) -> Vec<u64> {
     app.watch
         .timeline
         .events()
-        .map(|e| e.expires_in_s.unwrap_or(0).max(0) as u64)
+        // Already expired is no life left.
+        .map(|e| u64::try_from(e.expires_in_s.unwrap_or(0)).unwrap_or(0))
         .collect()
 }
 

@@ -1,0 +1,249 @@
+//! The secrets of this run, kept so that no output ever shows one, whatever a server echoes back.
+//!
+//! Every secret tokscope reads, sends or receives is registered here: header secrets
+//! (IDENTITY_HEADER, MSI_SECRET, `--secret`, Arc's key, a password or key inside an endpoint
+//! URL) and tokens with their signatures (access tokens, service-account tokens sent as
+//! assertions). [`redact_known`], which every output passes through (`sanitize::TerminalText`,
+//! the clipboard) and every error field from outside too, replaces them all.
+//!
+//! A secret stays registered for the life of the process. The only ones ever dropped, to keep
+//! memory bounded through a long watch, are tokens that have expired and that nothing in the
+//! process holds any more; a header secret is never dropped. Secrets too short to be told from
+//! ordinary text by a substring search are still redacted, as whole words.
+//!
+//! This module uses nothing of the crate, so anything (errors, the sanitiser, the network layer)
+//! may use it without a cycle.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+
+/// What a registered secret is: tokens can be revealed on request, header secrets never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    Token,
+    Header,
+}
+
+/// A secret shorter than this is replaced only where it stands as a whole word: a substring
+/// search for two or three characters would also hit ordinary words.
+const WHOLE_WORD_BELOW: usize = 6;
+/// How many secrets may be kept before the first sweep for expired, unheld tokens.
+const FIRST_SWEEP: usize = 256;
+/// A token counts as expired this long after its expiry, for clocks that disagree.
+const EXPIRY_GRACE_SECS: i64 = 300;
+
+struct Entry {
+    kind: SecretKind,
+    value: String,
+    /// Unix seconds after which the secret is no longer valid; `None` for never (header
+    /// secrets, tokens without a known expiry).
+    expires_at: Option<i64>,
+    /// The holder's handle: while a value holding the secret lives, the secret is in use.
+    holder: Option<Weak<()>>,
+}
+
+impl Entry {
+    fn evictable(&self, now: i64) -> bool {
+        self.kind == SecretKind::Token
+            && self
+                .expires_at
+                .is_some_and(|at| at.saturating_add(EXPIRY_GRACE_SECS) < now)
+            && self.holder.as_ref().is_some_and(|h| h.strong_count() == 0)
+    }
+}
+
+struct Vault {
+    /// Longest first, so a whole token is replaced before its signature is.
+    entries: Vec<Entry>,
+    sweep_at: usize,
+}
+
+static VAULT: Mutex<Vault> = Mutex::new(Vault {
+    entries: Vec::new(),
+    sweep_at: FIRST_SWEEP,
+});
+/// Set when the user asked to see the token (`--show-token`, the TUI's confirmed copy).
+static TOKENS_REVEALED: AtomicBool = AtomicBool::new(false);
+
+/// Keeps the token secrets registered with it in use: while one clone of it lives, the vault
+/// never drops them, expired or not.
+#[derive(Debug, Clone)]
+pub struct InUse(#[allow(dead_code, reason = "held for its strong count only")] Arc<()>);
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn insert(vault: &mut Vault, entry: Entry) {
+    if entry.value.is_empty() {
+        return;
+    }
+    if let Some(old) = vault.entries.iter_mut().find(|e| e.value == entry.value) {
+        // Seen again: the strongest claim wins (a header secret stays one; a new holder or a
+        // later expiry keeps the token).
+        if entry.kind == SecretKind::Header {
+            old.kind = SecretKind::Header;
+        }
+        old.expires_at = match (old.expires_at, entry.expires_at) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            _ => None,
+        };
+        if entry.holder.is_some() {
+            old.holder = entry.holder;
+        }
+        return;
+    }
+    if vault.entries.len() >= vault.sweep_at {
+        let now = now_secs();
+        vault.entries.retain(|e| !e.evictable(now));
+        // What is left is all in use: sweep again only once as many more have come.
+        vault.sweep_at = (vault.entries.len().saturating_mul(2)).max(FIRST_SWEEP);
+    }
+    let at = vault
+        .entries
+        .partition_point(|e| e.value.len() >= entry.value.len());
+    vault.entries.insert(at, entry);
+}
+
+/// Register a header secret (or any credential that is not a token) for the life of the process.
+pub fn keep_header(raw: &str) {
+    let mut vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
+    insert(
+        &mut vault,
+        Entry {
+            kind: SecretKind::Header,
+            value: raw.to_string(),
+            expires_at: None,
+            holder: None,
+        },
+    );
+}
+
+/// Register a token and the parts of it that are secrets too (its signature). They stay
+/// registered while the returned [`InUse`] (or a clone) lives, and after that until they expire.
+pub fn keep_token(raw: &str, parts: &[&str], expires_at: Option<i64>) -> InUse {
+    let handle = Arc::new(());
+    let mut vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
+    for value in std::iter::once(raw).chain(parts.iter().copied()) {
+        insert(
+            &mut vault,
+            Entry {
+                kind: SecretKind::Token,
+                value: value.to_string(),
+                expires_at,
+                holder: Some(Arc::downgrade(&handle)),
+            },
+        );
+    }
+    InUse(handle)
+}
+
+/// How many secrets are registered (for tests of the bound).
+pub fn len() -> usize {
+    VAULT
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entries
+        .len()
+}
+
+/// The user asked to see the token: outputs stop replacing tokens (header secrets stay hidden).
+pub fn reveal_tokens() {
+    TOKENS_REVEALED.store(true, Ordering::SeqCst);
+}
+
+/// A character that continues a word: a short secret next to one is part of something longer.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '-'
+}
+
+/// Replace `secret` in `text` where it stands as a whole word.
+fn replace_whole_words(text: &str, secret: &str, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    // The character of `text` just before `rest`.
+    let mut prev: Option<char> = None;
+    while let Some(i) = rest.find(secret) {
+        let (before, tail) = rest.split_at(i);
+        let after = tail.get(secret.len()..).unwrap_or("");
+        let left = before.chars().next_back().or(prev);
+        let whole = left.is_none_or(|c| !is_word_char(c))
+            && after.chars().next().is_none_or(|c| !is_word_char(c));
+        out.push_str(before);
+        out.push_str(if whole { with } else { secret });
+        prev = secret.chars().next_back();
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Replace every secret this run holds wherever it appears in `s`.
+pub fn redact_known(s: &str) -> String {
+    let vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
+    let reveal = TOKENS_REVEALED.load(Ordering::SeqCst);
+    let mut out = s.to_string();
+    for entry in &vault.entries {
+        let with = match entry.kind {
+            SecretKind::Token if reveal => continue,
+            SecretKind::Token => "<token removed>",
+            SecretKind::Header => "<secret removed>",
+        };
+        if !out.contains(entry.value.as_str()) {
+            continue;
+        }
+        out = if entry.value.chars().count() < WHOLE_WORD_BELOW {
+            replace_whole_words(&out, &entry.value, with)
+        } else {
+            out.replace(entry.value.as_str(), with)
+        };
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_secrets_are_replaced_anywhere() {
+        keep_header("hdr-secret-8c1f2a");
+        assert_eq!(
+            redact_known("echo: xhdr-secret-8c1f2ay"),
+            "echo: x<secret removed>y"
+        );
+    }
+
+    #[test]
+    fn short_secrets_are_replaced_as_whole_words() {
+        keep_header("q7Z");
+        assert_eq!(
+            redact_known("q7Z, \"q7Z\" q7Z=1 xq7Z q7Zx a-q7Z"),
+            "<secret removed>, \"<secret removed>\" <secret removed>=1 xq7Z q7Zx a-q7Z"
+        );
+    }
+
+    #[test]
+    fn expired_unheld_tokens_go_held_and_header_secrets_stay() {
+        keep_header("never-forgotten-header");
+        let held = keep_token("kept-expired-token-value", &[], Some(1));
+        let expiring = "gone-expired-token-value";
+        drop(keep_token(expiring, &[], Some(1)));
+        let valid = "unheld-valid-token-value";
+        drop(keep_token(valid, &[], Some(i64::MAX / 2)));
+        for i in 0..FIRST_SWEEP * 3 {
+            drop(keep_token(&format!("filler-token-{i:06}"), &[], Some(1)));
+        }
+        let shown = redact_known(&format!(
+            "never-forgotten-header kept-expired-token-value {expiring} {valid}"
+        ));
+        assert_eq!(
+            shown,
+            format!("<secret removed> <token removed> {expiring} <token removed>")
+        );
+        assert!(len() < FIRST_SWEEP * 3, "the vault grew to {}", len());
+        drop(held);
+    }
+}
