@@ -326,7 +326,8 @@ pub struct EmulateArgs {
     /// Seconds the demo cluster's service-account tokens live; the file is rewritten at 80 %.
     #[arg(long, value_name = "SECS", default_value_t = 3600)]
     pub sa_lifetime: i64,
-    /// Folder for the demo pod's token file (a temporary one by default).
+    /// Folder for the demo pod's token file (a private temporary one by default): made 0700 if
+    /// missing; an existing one must be yours and writable by you alone.
     #[arg(long, value_name = "DIR")]
     pub sa_token_dir: Option<PathBuf>,
     /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud|no-metadata,
@@ -346,7 +347,8 @@ pub struct EmulateArgs {
     /// localhost, 127.0.0.1 and ::1; the exports say how each client trusts the CA.
     #[arg(long)]
     pub tls: bool,
-    /// Where --tls writes the CA certificate (PEM) [default: a temporary file, removed at exit].
+    /// Where --tls writes the CA certificate (PEM): a new file, or one of yours nobody else can
+    /// write (never through a link) [default: in a private temporary folder, removed at exit].
     #[arg(long, value_name = "FILE", requires = "tls")]
     pub ca_out: Option<PathBuf>,
 }

@@ -11,6 +11,7 @@ pub mod duration;
 pub mod emulator;
 pub mod endpoint;
 pub mod error;
+pub mod files;
 pub mod flavour;
 pub mod inspect;
 pub mod loopback;
@@ -26,9 +27,11 @@ pub mod tui;
 pub mod vault;
 pub mod watch;
 
-/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the
-/// future is first polled, so a signal that comes before the first poll still stops the command
-/// gracefully instead of killing it. Call it inside the runtime.
+/// Resolves on Ctrl-C, SIGTERM or SIGHUP (a closed SSH session or terminal window). The
+/// handlers are installed when this is called, not when the future is first polled, so a
+/// signal that comes before the first poll still stops the command gracefully instead of
+/// killing it: what it made (the demo emulator's files, the terminal's state) is cleaned up as
+/// it drops. Call it inside the runtime.
 pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
@@ -38,16 +41,18 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
                 Some(mut s) => {
                     s.recv().await;
                 }
-                // Not installed: only the other signal stops the command.
+                // Not installed: only the other signals stop the command.
                 None => std::future::pending::<()>().await,
             }
         }
         let interrupt = signal(SignalKind::interrupt()).ok();
         let terminate = signal(SignalKind::terminate()).ok();
+        let hangup = signal(SignalKind::hangup()).ok();
         async move {
             tokio::select! {
                 _ = next(interrupt) => {},
                 _ = next(terminate) => {},
+                _ = next(hangup) => {},
             }
         }
     }

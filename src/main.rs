@@ -83,8 +83,14 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
             emit(&vms::run(&s.session, &cli.resource, a).await?, a.json)?;
         }
         Some(Command::Watch(a)) => {
-            let s = setup().await?;
-            watch::run(&s.session, &cli.resource, a).await?;
+            // Listening from before the setup: a signal while the --demo emulator starts (and
+            // writes its files) ends the command cleanly too.
+            let mut stop = Box::pin(tokscope::shutdown_signal());
+            let s = tokio::select! {
+                s = setup() => s?,
+                () = &mut stop => return Ok(ExitCode::SUCCESS),
+            };
+            watch::run(&s.session, &cli.resource, a, stop).await?;
         }
         Some(Command::Get(a)) => {
             let s = setup().await?;
@@ -105,6 +111,43 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether a one-shot command starts the demo emulator, whose files must go when a signal
+/// stops it. The UI, watch and the emulator stop on a signal by themselves; the others keep the
+/// default (a blocking read of stdin, as `decode` and `--summarize -` do, must stay
+/// interruptible).
+fn demo_one_shot(cli: &Cli) -> bool {
+    cli.demo
+        && match &cli.command {
+            Some(Command::Get(_) | Command::Vms(_) | Command::Report(_)) => true,
+            Some(Command::Doctor(a)) => a.summarize.is_empty(),
+            _ => false,
+        }
+}
+
+/// Run `work` to its end; with `on_signal`, drop it instead when Ctrl-C, SIGTERM or SIGHUP
+/// comes (None), so that a --demo emulator removes its files then too.
+fn until_stopped<T>(
+    rt: &tokio::runtime::Runtime,
+    on_signal: bool,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    if !on_signal {
+        return Some(rt.block_on(work));
+    }
+    rt.block_on(async {
+        let signal = tokscope::shutdown_signal();
+        tokio::select! {
+            out = work => Some(out),
+            () = signal => None,
+        }
+    })
+}
+
+fn stopped() -> ExitCode {
+    output::note("error: stopped by a signal before the command finished");
+    ExitCode::from(130)
 }
 
 fn main() -> ExitCode {
@@ -139,7 +182,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(&cli)) {
+    let Some(outcome) = until_stopped(&rt, demo_one_shot(&cli), run(&cli)) else {
+        return stopped();
+    };
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             print_error(&e, wants_json(&cli));

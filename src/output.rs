@@ -16,6 +16,7 @@ use std::io::{ErrorKind as IoKind, Write};
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::{self, Access, WriteError};
 pub use crate::sanitize::{ClipboardText, TerminalText};
 
 fn stdout_failed(e: &std::io::Error) -> Error {
@@ -70,16 +71,14 @@ pub fn note(s: &str) {
     stderr_line(&TerminalText::text(s));
 }
 
-/// Write a report (or any text file the user asked for) through the same sanitiser.
-pub fn write_file(path: &Path, text: &TerminalText) -> std::io::Result<()> {
-    std::fs::write(path, text.as_str())
+/// Write a report (or any text file the user asked for) through the same sanitiser, and the
+/// file gate: a file already there is replaced only when it is the user's own (see
+/// `files::replace`), never through a link.
+pub fn write_file(path: &Path, text: &TerminalText) -> std::result::Result<(), WriteError> {
+    files::replace(path, text.as_str().as_bytes(), Access::Shared)
 }
 
 /// Create-new variant for files that must not overwrite anything.
-pub fn write_new_file(path: &Path, text: &TerminalText) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    f.write_all(text.as_str().as_bytes())
+pub fn write_new_file(path: &Path, text: &TerminalText) -> std::result::Result<(), WriteError> {
+    files::create_new(path, text.as_str().as_bytes(), Access::Shared)
 }

@@ -33,9 +33,12 @@ pub fn system_info() -> SystemInfo {
         version: env!("CARGO_PKG_VERSION"),
         os: std::env::consts::OS,
         arch: std::env::consts::ARCH,
-        pretty_name: std::fs::read_to_string("/etc/os-release")
-            .ok()
-            .and_then(|text| pretty_name(&text)),
+        pretty_name: crate::files::read_text(
+            std::path::Path::new("/etc/os-release"),
+            crate::files::ReadRule::new(64 * 1024),
+        )
+        .ok()
+        .and_then(|text| pretty_name(&text)),
     }
 }
 

@@ -64,6 +64,9 @@ impl RequestRecord {
 /// Where records of one operation go, besides the client's own history.
 pub(crate) type Recorder = Mutex<Vec<RequestRecord>>;
 
+/// Time allowed for each ARM request when the caller names none.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// An ARM client bound to one base URL. Cheap to clone; clones share the request history.
 #[derive(Clone)]
 pub struct Client {
@@ -89,8 +92,15 @@ impl Client {
     /// A client for `base` (e.g. `https://management.azure.com`). Plain `http://` is refused
     /// unless the host is loopback: the bearer token must not cross a network in clear text.
     pub fn new(base: &str) -> Result<Self> {
+        Self::with_timeout(base, DEFAULT_TIMEOUT)
+    }
+
+    /// [`Client::new`], with `timeout` for each request from connecting to the answer's last
+    /// byte (`--timeout`): an ARM (or a proxy) that never answers costs that long, no more.
+    pub fn with_timeout(base: &str, timeout: Duration) -> Result<Self> {
         let base = parse_base(base)?;
-        let (connect, total) = (Duration::from_secs(10), Duration::from_secs(60));
+        let total = timeout.max(Duration::from_secs(1));
+        let connect = Duration::from_secs(10).min(total);
         // The emulator on loopback is reached directly; the real ARM may need the user's proxy.
         let http = if is_loopback_url(base.as_str()) {
             local_client(connect, total, None)?
@@ -104,7 +114,11 @@ impl Client {
                 .build()
                 .map_err(build_error)?
         };
-        let imds = local_client(Duration::from_secs(2), Duration::from_secs(5), None)?;
+        let imds = local_client(
+            Duration::from_secs(2).min(total),
+            Duration::from_secs(5).min(total),
+            None,
+        )?;
         Ok(Self {
             http,
             imds,

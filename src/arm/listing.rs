@@ -52,6 +52,7 @@ pub fn plan(session: &Session, request: &Request, resource: &str) -> Result<Plan
         request.cloud,
         request.arm_url.as_deref(),
         session.demo_url.clone(),
+        session.client.timeout(),
     )?;
     let (resource, token_note) = target.token_resource(resource);
     let discovery = target.discovery(

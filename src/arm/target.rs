@@ -1,6 +1,8 @@
 //! Where ARM calls go and which token they need, from `--cloud`, `--arm-url` and `--demo`.
 //! `tokscope vms` and `tokscope doctor --arm` both start here, so they never disagree.
 
+use std::time::Duration;
+
 use super::{is_arm_audience, Client, Cloud, Discovery};
 use crate::endpoint::detect::imds_host;
 use crate::endpoint::{EnvSnapshot, Flavour, Overrides};
@@ -28,8 +30,14 @@ impl std::fmt::Debug for Target {
 
 impl Target {
     /// `arm_url` wins, then the demo emulator, then the cloud's own ARM. Checking the URL here
-    /// (plain http only to loopback) happens before anything goes on the network.
-    pub fn new(cloud: Cloud, arm_url: Option<&str>, emulator: Option<String>) -> Result<Self> {
+    /// (plain http only to loopback) happens before anything goes on the network. `timeout` is
+    /// each request's (`--timeout`).
+    pub fn new(
+        cloud: Cloud,
+        arm_url: Option<&str>,
+        emulator: Option<String>,
+        timeout: Duration,
+    ) -> Result<Self> {
         let base = match (arm_url, &emulator) {
             (Some(url), _) => {
                 // A credential inside --arm-url is a secret of this run from now on.
@@ -39,7 +47,7 @@ impl Target {
             (None, Some(emu)) => emu.clone(),
             (None, None) => cloud.base_url().to_string(),
         };
-        let mut client = Client::new(&base)?;
+        let mut client = Client::with_timeout(&base, timeout)?;
         // The demo's ARM is the emulator, which takes public-cloud tokens whatever --cloud says.
         let cloud = if emulator.is_some() && arm_url.is_none() {
             Cloud::Public
@@ -108,22 +116,24 @@ impl Target {
 mod tests {
     use super::*;
 
+    const T: Duration = Duration::from_secs(5);
+
     #[test]
     fn arm_url_wins_and_demo_takes_public_tokens() {
-        let t = Target::new(Cloud::China, Some("http://127.0.0.1:9"), None).unwrap();
+        let t = Target::new(Cloud::China, Some("http://127.0.0.1:9"), None, T).unwrap();
         assert_eq!(t.client.base(), "http://127.0.0.1:9");
         assert_eq!(t.audience(), Cloud::China.audience());
-        let t = Target::new(Cloud::China, None, Some("http://127.0.0.1:8".into())).unwrap();
+        let t = Target::new(Cloud::China, None, Some("http://127.0.0.1:8".into()), T).unwrap();
         assert_eq!(t.client.base(), "http://127.0.0.1:8");
         assert_eq!(t.cloud, Cloud::Public);
-        let t = Target::new(Cloud::Usgov, None, None).unwrap();
+        let t = Target::new(Cloud::Usgov, None, None, T).unwrap();
         assert_eq!(t.client.base(), Cloud::Usgov.base_url());
-        assert!(Target::new(Cloud::Public, Some("http://example.invalid"), None).is_err());
+        assert!(Target::new(Cloud::Public, Some("http://example.invalid"), None, T).is_err());
     }
 
     #[test]
     fn other_resources_are_swapped_for_arms() {
-        let t = Target::new(Cloud::Public, None, None).unwrap();
+        let t = Target::new(Cloud::Public, None, None, T).unwrap();
         let (r, note) = t.token_resource("https://management.azure.com");
         assert_eq!(r, "https://management.azure.com");
         assert!(note.is_none());

@@ -9,6 +9,7 @@ use crate::doctor::{self, fleet, render, Diagnosis};
 use crate::emulator::Running;
 use crate::endpoint::{EnvSnapshot, Overrides, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::{self, ReadRule};
 
 use super::setup;
 
@@ -56,7 +57,12 @@ pub async fn diagnosis(
         .or_else(|| p.emulator.as_ref().map(Running::base_url));
     let arm = if args.arm {
         let emulator = p.emulator.as_ref().map(Running::base_url);
-        Some(Target::new(args.cloud, args.arm_url.as_deref(), emulator)?)
+        Some(Target::new(
+            args.cloud,
+            args.arm_url.as_deref(),
+            emulator,
+            p.client.timeout(),
+        )?)
     } else {
         None
     };
@@ -73,23 +79,26 @@ pub async fn diagnosis(
 const SUMMARIZE_FILE_MAX: u64 = 16 * 1024 * 1024;
 
 fn read_result(path: &Path) -> Result<String> {
-    let cannot = |e: std::io::Error| {
+    let hint = "give files written by `tokscope doctor --json` (or scripts/fleet-doctor.sh)";
+    if path != Path::new("-") {
+        // Through the file gate: regular files only, never a FIFO waited on, at most the cap.
+        return files::read_text(path, ReadRule::new(SUMMARIZE_FILE_MAX))
+            .map_err(|e| e.to_error("the doctor result", path, hint));
+    }
+    let cannot = |why: String| {
         Error::new(
             ErrorKind::Io,
-            format!("cannot read {}: {e}", path.display()),
-            "give files written by `tokscope doctor --json` (or scripts/fleet-doctor.sh)",
+            format!("cannot read the doctor results on standard input: {why}"),
+            hint,
         )
     };
     let mut text = String::new();
-    if path == Path::new("-") {
-        std::io::stdin()
-            .take(SUMMARIZE_FILE_MAX)
-            .read_to_string(&mut text)
-            .map_err(cannot)?;
-    } else {
-        std::fs::File::open(path)
-            .and_then(|f| f.take(SUMMARIZE_FILE_MAX).read_to_string(&mut text))
-            .map_err(cannot)?;
+    std::io::stdin()
+        .take(SUMMARIZE_FILE_MAX + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| cannot(e.to_string()))?;
+    if text.len() as u64 > SUMMARIZE_FILE_MAX {
+        return Err(cannot(format!("more than {SUMMARIZE_FILE_MAX} bytes")));
     }
     Ok(text)
 }

@@ -58,6 +58,9 @@ pub fn config(args: &EmulateArgs) -> Result<emulator::Config> {
 }
 
 pub async fn run(args: &EmulateArgs) -> Result<()> {
+    // Installed before anything is written, so that a signal that comes as soon as the banner
+    // is read (or while the emulator starts) still stops it cleanly, its files removed.
+    let stop = crate::shutdown_signal();
     let running = emulator::start(config(args)?, SocketAddr::new(args.bind, args.port)).await?;
     if !emulator::guard::is_loopback(args.bind) {
         output::note(&format!(
@@ -81,6 +84,6 @@ pub async fn run(args: &EmulateArgs) -> Result<()> {
         t = running.admin_token(),
     );
     output::stdout_line(&TerminalText::text(&banner))?;
-    crate::shutdown_signal().await;
+    stop.await;
     Ok(())
 }

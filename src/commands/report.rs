@@ -1,7 +1,7 @@
 //! `tokscope report`: the doctor's findings and the decoded token, for a support ticket.
 
 use crate::cli::{EndpointArgs, ReportArgs};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::output::{self, TerminalText};
 use crate::report;
 
@@ -22,10 +22,10 @@ pub async fn run(
         report::Format::Md => TerminalText::text(&text),
     };
     output::write_file(path, &safe).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!("cannot write {}: {e}", path.display()),
-            "choose a writable path with -o, or leave -o out to print the report",
+        e.to_error(
+            "the report",
+            path,
+            "choose a new path with -o (or a file of yours nobody else can write), or leave -o out to print the report",
         )
     })?;
     output::note(&format!(

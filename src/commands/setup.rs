@@ -11,6 +11,7 @@ use crate::endpoint::{
     self, ClientOptions, EnvSnapshot, Flavour, Identity, Overrides, RetryPolicy, TokenClient,
 };
 use crate::error::Result;
+use crate::files::{self, ReadRule};
 use crate::flavour::Demo;
 use crate::secret::HeaderSecret;
 use crate::session::Session;
@@ -125,18 +126,9 @@ pub fn header_secret(args: &EndpointArgs) -> Result<Option<HeaderSecret>> {
             "give a readable file holding only the header secret",
         )
     };
-    let mut raw = String::new();
-    std::io::Read::read_to_string(
-        &mut std::io::Read::take(
-            std::fs::File::open(path).map_err(|e| cannot(e.to_string()))?,
-            MAX_SECRET_FILE_BYTES + 1,
-        ),
-        &mut raw,
-    )
-    .map_err(|e| cannot(e.to_string()))?;
-    if raw.len() as u64 > MAX_SECRET_FILE_BYTES {
-        return Err(cannot(format!("more than {MAX_SECRET_FILE_BYTES} bytes")));
-    }
+    // Through the file gate: a FIFO or device is refused at once, not waited on or streamed.
+    let raw = files::read_text(path, ReadRule::new(MAX_SECRET_FILE_BYTES))
+        .map_err(|e| cannot(e.to_string()))?;
     let secret = raw.trim();
     if secret.is_empty() {
         return Err(cannot("the file is empty".into()));

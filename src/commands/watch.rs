@@ -102,9 +102,15 @@ fn emit(text: &str, json: bool) -> Result<()> {
     })
 }
 
-/// Poll until `--count` or Ctrl-C/SIGTERM, then print the summary. Failed polls are events, not
-/// a failure of the command: the summary counts them.
-pub async fn run(setup: &Session, resource: &str, args: &WatchArgs) -> Result<()> {
+/// Poll until `--count` or `stop` (the caller's `shutdown_signal`: Ctrl-C, SIGTERM, SIGHUP), then
+/// print the summary. Failed polls are events, not a failure of the command: the summary counts
+/// them.
+pub async fn run(
+    setup: &Session,
+    resource: &str,
+    args: &WatchArgs,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<()> {
     let real_imds = setup.demo_url.is_none() && setup.endpoint.flavour == Flavour::Imds;
     if real_imds && args.interval < IMDS_GENTLE_INTERVAL {
         output::note(&format!(
@@ -122,7 +128,6 @@ pub async fn run(setup: &Session, resource: &str, args: &WatchArgs) -> Result<()
         ));
     }
     let mut timeline = Timeline::default();
-    let stop = crate::shutdown_signal();
     tokio::pin!(stop);
     let mut polls = 0u64;
     loop {

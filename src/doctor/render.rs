@@ -84,10 +84,14 @@ pub fn human(d: &Diagnosis) -> String {
 
 /// This machine's name as the kernel has it (a pod's name in Kubernetes), for fleet summaries.
 pub fn host_name() -> Option<String> {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
+    // A host name is at most 64 bytes; the gate reads /proc's size-0 file up to the cap.
+    crate::files::read_text(
+        std::path::Path::new("/proc/sys/kernel/hostname"),
+        crate::files::ReadRule::new(256),
+    )
+    .ok()
+    .map(|h| h.trim().to_string())
+    .filter(|h| !h.is_empty())
 }
 
 /// `doctor --json`, a versioned contract: `schema` changes only when a field is removed or

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use super::guard::same_secret;
 use super::mint::random_hex;
 use super::ARC_KEYS_MAX;
+use crate::files;
 
 struct Outstanding {
     key: String,
@@ -87,22 +88,16 @@ impl ArcKeys {
 
 fn remove(o: &Outstanding) {
     // Already gone (a user cleaned the folder) is as good as removed.
-    let _ = std::fs::remove_file(&o.path);
+    files::remove_file(&o.path);
 }
 
-/// The key folder and file are readable by their owner only, as the Arc agent's are by root.
+/// The key folder and file are readable by their owner only, as the Arc agent's are by root;
+/// the folder is ours and nobody else can write it, the file is new (see `files`).
 fn write_private(dir: &Path, path: &Path, key: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    let mut open = std::fs::OpenOptions::new();
-    open.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-        builder.mode(0o700);
-        open.mode(0o600);
-    }
-    builder.create(dir)?;
-    open.open(path)?.write_all(key.as_bytes())
+    let refused = |e: files::WriteError| match e {
+        files::WriteError::Io(e) => e,
+        other => std::io::Error::other(format!("{}: {other}", dir.display())),
+    };
+    files::private_dir(dir).map_err(refused)?;
+    files::create_new(path, key.as_bytes(), files::Access::Private).map_err(refused)
 }

@@ -123,6 +123,9 @@ pub struct Config {
     pub arc_key_ttl: Duration,
     /// A connection that has not sent a whole request head within this time is closed.
     pub header_read_timeout: Duration,
+    /// A request whose body has not wholly arrived this long after its head fails, and its
+    /// connection closes: a client dripping a body cannot hold a connection for longer.
+    pub body_read_timeout: Duration,
     /// Connections served at once; further ones wait in the listen backlog.
     pub max_connections: usize,
     /// Seconds the demo cluster's service-account tokens live (rotated at 80 %).
@@ -161,6 +164,7 @@ impl Default for Config {
             allow_remote: false,
             arc_key_ttl: Duration::from_secs(60),
             header_read_timeout: Duration::from_secs(15),
+            body_read_timeout: Duration::from_secs(15),
             max_connections: 256,
             sa_lifetime: 3600,
             workload_faults: Vec::new(),
@@ -299,7 +303,7 @@ impl Drop for Running {
         self.sweeper.abort();
         self.rotator.abort();
         if self.shared.cluster.owned {
-            let _ = std::fs::remove_dir_all(&self.shared.cluster.dir);
+            crate::files::remove_tree(&self.shared.cluster.dir);
         }
         match self.shared.arc_keys.lock() {
             Ok(mut k) => k.clear(),
@@ -307,7 +311,7 @@ impl Drop for Running {
         }
         // The folder exists only once an Arc client was challenged; nothing to do otherwise.
         if self.shared.config.arc_key_dir_owned {
-            let _ = std::fs::remove_dir_all(&self.shared.config.arc_key_dir);
+            crate::files::remove_tree(&self.shared.config.arc_key_dir);
         }
     }
 }
@@ -483,19 +487,26 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         .map_err(|e| Error::new(ErrorKind::Io, e.to_string(), "try again"))?;
     let limits = serve::Limits {
         header_read_timeout: config.header_read_timeout,
+        body_read_timeout: config.body_read_timeout,
         max_connections: config.max_connections,
     };
-    let (sa_dir, sa_owned) = match &config.sa_token_dir {
-        Some(d) => (d.clone(), false),
-        None => (
-            std::env::temp_dir().join(format!(
-                "tokscope-wi-{}-{}",
-                std::process::id(),
-                mint::random_hex(4)
-            )),
-            true,
-        ),
+    // A new private folder (never one planted under a guessed name). Until `Running` exists
+    // to remove it at stop, the folder removes itself should the start fail (a refused
+    // --ca-out), so a failed start leaves nothing behind either.
+    let (sa_dir, sa_folder) = match &config.sa_token_dir {
+        Some(d) => (d.clone(), None),
+        None => {
+            let folder = crate::files::TempFolder::new("tokscope-wi").map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot make a private folder for the demo pod's token: {e}"),
+                    "check that the temporary folder is writable",
+                )
+            })?;
+            (folder.path().to_path_buf(), Some(folder))
+        }
     };
+    let sa_owned = sa_folder.is_some();
     let shared = Arc::new(Shared {
         cluster: workload::Cluster {
             dir: sa_dir,
@@ -548,6 +559,8 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
     ));
     let sweeper = tokio::spawn(sweep_arc_keys(shared.clone()));
     let rotator = tokio::spawn(workload::rotate(shared.clone()));
+    // From here `Running` removes the folder when it stops.
+    let _ = sa_folder.map(crate::files::TempFolder::into_path);
     Ok(Running {
         addr,
         shared,

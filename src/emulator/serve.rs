@@ -1,10 +1,16 @@
 //! The emulator's accept loop. axum's own `serve` has no header read timeout and no limit on
 //! connections, so a client dripping header bytes could hold a socket forever and a thousand
-//! of them exhaust the process's file descriptors; here both are bounded. With `--tls` each
-//! connection's TLS handshake runs in that connection's task, under the same limits.
+//! of them exhaust the process's file descriptors; here both are bounded. A request's body has
+//! a deadline too, counted from its head ([`Deadline`]): a client dripping a body one byte at
+//! a time holds its slot that long at most, whatever the pace, so slow clients cannot keep
+//! every slot and starve the others. With `--tls` each connection's TLS handshake runs in that
+//! connection's task, under the same limits.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
@@ -22,7 +28,60 @@ use tower::ServiceExt;
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub header_read_timeout: Duration,
+    /// The whole body must have arrived this long after the head.
+    pub body_read_timeout: Duration,
     pub max_connections: usize,
+}
+
+/// A request body that must end by a deadline: past it, reading fails (the handler answers an
+/// error and the connection closes), however steadily the client kept sending.
+pub struct Deadline {
+    inner: hyper::body::Incoming,
+    deadline: tokio::time::Instant,
+    /// Made on the first read that needs it: most requests (a GET) have no body to wait for.
+    expiry: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl Deadline {
+    fn new(inner: hyper::body::Incoming, within: Duration) -> Self {
+        Self {
+            inner,
+            deadline: tokio::time::Instant::now() + within,
+            expiry: None,
+        }
+    }
+}
+
+impl hyper::body::Body for Deadline {
+    type Data = hyper::body::Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        if self.inner.is_end_stream() {
+            return Poll::Ready(None);
+        }
+        let deadline = self.deadline;
+        let expiry = self
+            .expiry
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if expiry.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err("the request body did not arrive in time".into())));
+        }
+        Pin::new(&mut self.inner)
+            .poll_frame(cx)
+            .map_err(|e| Box::new(e) as Self::Error)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// The connections being served, counted apart from the semaphore, whose permits also
@@ -87,9 +146,11 @@ pub async fn serve(
         };
         let service =
             app.clone()
-                .map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
-                    req.extensions_mut().insert(ConnectInfo(peer));
-                    req
+                .map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
+                    let (mut head, body) = req.into_parts();
+                    head.extensions.insert(ConnectInfo(peer));
+                    let body = Deadline::new(body, limits.body_read_timeout);
+                    axum::http::Request::from_parts(head, body)
                 });
         let slot = Slot::new(permit, counter.clone());
         let tls = tls.clone();

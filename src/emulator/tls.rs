@@ -17,6 +17,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::TlsAcceptor;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::files;
 
 /// The names the server certificate is valid for: every way a local client spells loopback.
 const SERVER_NAMES: &[&str] = &["localhost", "127.0.0.1", "::1"];
@@ -130,47 +131,51 @@ fn name(common_name: &str) -> DistinguishedName {
     dn
 }
 
-/// The CA certificate on disk for clients to trust; removed when dropped if the emulator chose
-/// the place itself.
+/// The CA certificate on disk for clients to trust. Written through the file gate: at
+/// `--ca-out` only as a new file or over a file of ours nobody else can write (never through a
+/// link, never into another user's file, who could swap in their own CA), else in a private
+/// temporary folder removed when this is dropped.
 pub struct CaFile {
     pub path: PathBuf,
-    owned: bool,
+    /// The private folder holding a CA file the emulator placed itself.
+    _folder: Option<files::TempFolder>,
 }
 
 impl CaFile {
-    /// Write `pem` to `path`, or to a fresh file in the temp folder when `path` is None.
+    /// Write `pem` to `path`, or into a new private temporary folder when `path` is None.
     pub fn write(pem: &str, path: Option<&Path>) -> Result<Self> {
-        let (path, owned) = match path {
-            Some(p) => (p.to_path_buf(), false),
-            None => (
-                std::env::temp_dir().join(format!(
-                    "tokscope-emulator-ca-{}-{}.pem",
-                    std::process::id(),
-                    super::mint::random_hex(4)
-                )),
-                true,
-            ),
+        let (path, folder) = match path {
+            Some(p) => (p.to_path_buf(), None),
+            None => {
+                let folder = files::TempFolder::new("tokscope-emulator-ca").map_err(|e| {
+                    Error::new(
+                        ErrorKind::Io,
+                        format!("cannot make a private folder for the CA certificate: {e}"),
+                        "check that the temporary folder is writable, or choose --ca-out",
+                    )
+                })?;
+                (folder.path().join("ca.pem"), Some(folder))
+            }
         };
-        std::fs::write(&path, pem).map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!("cannot write the CA certificate to {}: {e}", path.display()),
-                "choose a writable --ca-out path",
+        files::replace(&path, pem.as_bytes(), files::Access::Shared).map_err(|e| {
+            e.to_error(
+                "the CA certificate to",
+                &path,
+                "choose a --ca-out path that does not exist yet, in a folder of yours",
             )
         })?;
-        Ok(Self { path, owned })
-    }
-}
-
-impl Drop for CaFile {
-    fn drop(&mut self) {
-        if self.owned {
-            let _ = std::fs::remove_file(&self.path);
-        }
+        Ok(Self {
+            path,
+            _folder: folder,
+        })
     }
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "tests look at what was written directly"
+)]
 mod tests {
     use super::*;
 

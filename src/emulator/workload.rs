@@ -13,6 +13,7 @@ use serde_json::{json, Map};
 
 use super::mint::{self, Twist, Wanted};
 use super::Shared;
+use crate::files;
 use crate::token::service_account::{EXCHANGE_AUDIENCE, MAX_ASSERTION_LIFETIME, ROTATION_SHARE};
 
 /// One way to break the chain, each answered by Entra's own code.
@@ -198,14 +199,20 @@ fn capitalise(s: &str) -> String {
 
 /// Publish a token the way kubelet's atomic writer does: into a fresh timestamped folder, then
 /// `..data` swapped to it by a rename, with the file itself a stable link through `..data`.
+/// Folders and the file are made through the file gate: private, new, never through a link.
 pub fn publish(dir: &Path, token: &str, generation: u64) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    let refused = |e: files::WriteError| match e {
+        files::WriteError::Io(e) => e,
+        other => std::io::Error::other(other.to_string()),
+    };
+    files::private_dir(dir).map_err(refused)?;
     let gen_dir = format!("..{generation}");
     let target = dir.join(&gen_dir);
-    std::fs::create_dir_all(&target)?;
-    std::fs::write(target.join(TOKEN_NAME), token)?;
+    files::private_dir(&target).map_err(refused)?;
+    let file = target.join(TOKEN_NAME);
+    files::create_new(&file, token.as_bytes(), files::Access::Private).map_err(refused)?;
     let tmp = dir.join("..data_tmp");
-    let _ = std::fs::remove_file(&tmp);
+    files::remove_file(&tmp);
     std::os::unix::fs::symlink(&gen_dir, &tmp)?;
     std::fs::rename(&tmp, dir.join("..data"))?;
     let link = dir.join(TOKEN_NAME);
@@ -213,7 +220,7 @@ pub fn publish(dir: &Path, token: &str, generation: u64) -> std::io::Result<()> 
         std::os::unix::fs::symlink(format!("..data/{TOKEN_NAME}"), &link)?;
     }
     if generation > 0 {
-        let _ = std::fs::remove_dir_all(dir.join(format!("..{}", generation - 1)));
+        files::remove_tree(&dir.join(format!("..{}", generation - 1)));
     }
     Ok(())
 }

@@ -1,10 +1,10 @@
 //! Azure Arc's challenge: a 401 names a key file, whose contents prove the caller can read it.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::{self, ReadError, ReadRule};
 use crate::sanitize::sanitize;
 
 /// Where the Arc agent writes its key files; the SDKs refuse a realm anywhere else.
@@ -51,52 +51,27 @@ fn check_realm(realm: &str, key_dir: &Path) -> bool {
     exact(key_dir) || std::fs::canonicalize(key_dir).is_ok_and(|d| exact(&d))
 }
 
-/// Open without following a symlink and without waiting (a FIFO opens at once, then is refused),
-/// check with fstat that it is a regular file of at most 4096 bytes, read at most 4097.
+/// Read through the file gate, without following a link: a FIFO opens at once and is refused,
+/// as is anything but a regular file of at most 4096 bytes.
 fn read_key_file(realm: &str) -> Result<String> {
-    let mut open = std::fs::OpenOptions::new();
-    open.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        open.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    }
-    let file = open.open(realm).map_err(|e| {
-        if e.raw_os_error() == Some(libc::ELOOP) {
-            arc_error(
-                format!("the Arc key file {} is a symbolic link", sanitize(realm)),
-                "refused for safety: the agent writes real key files; check that IDENTITY_ENDPOINT is the Arc agent",
-            )
-        } else {
-            cannot_read(realm, e)
-        }
-    })?;
-    let meta = file.metadata().map_err(|e| cannot_read(realm, e))?;
-    if !meta.is_file() {
-        return Err(arc_error(
+    let raw = files::read(Path::new(realm), ReadRule::no_links(MAX_KEY_BYTES)).map_err(|e| match e {
+        ReadError::Symlink => arc_error(
+            format!("the Arc key file {} is a symbolic link", sanitize(realm)),
+            "refused for safety: the agent writes real key files; check that IDENTITY_ENDPOINT is the Arc agent",
+        ),
+        ReadError::NotRegular(_) => arc_error(
             format!("the Arc key file {} is not a regular file", sanitize(realm)),
             "refused for safety: a FIFO, device or folder is never read; check that IDENTITY_ENDPOINT is the Arc agent",
-        ));
-    }
-    let too_big = |n: u64| {
-        arc_error(
+        ),
+        ReadError::TooLarge(max) => arc_error(
             format!(
-                "the Arc key file {} is {n} bytes or more, more than {MAX_KEY_BYTES}",
+                "the Arc key file {} is larger than {max} bytes",
                 sanitize(realm)
             ),
             "refused for safety: a real key file is small; check the Arc agent",
-        )
-    };
-    if meta.len() > MAX_KEY_BYTES {
-        return Err(too_big(meta.len()));
-    }
-    let mut raw = Vec::new();
-    file.take(MAX_KEY_BYTES + 1)
-        .read_to_end(&mut raw)
-        .map_err(|e| cannot_read(realm, e))?;
-    if raw.len() as u64 > MAX_KEY_BYTES {
-        return Err(too_big(raw.len() as u64));
-    }
+        ),
+        other => cannot_read(realm, other),
+    })?;
     let key = String::from_utf8(raw)
         .map_err(|_| cannot_read(realm, "it is not text"))?
         .trim()

@@ -158,6 +158,11 @@ impl Default for ClientOptions {
 }
 
 impl TokenClient {
+    /// Time allowed for each request (`--timeout`); ARM clients take the same.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     pub fn new(opts: ClientOptions) -> Result<Self> {
         Ok(Self {
             http: Lazy::default(),

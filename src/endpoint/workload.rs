@@ -2,12 +2,12 @@
 //! on every fetch, exchanged at Entra's v2 token endpoint the way azure-identity sends it.
 
 use crate::display_url::DisplayUrl;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::{entra, response, Fetched, Flavour, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::{self, ReadError, ReadRule};
 use crate::net as http;
 use crate::net::{transport, Retries};
 use crate::secret::AccessToken;
@@ -88,60 +88,37 @@ fn file_error(path: &Path, what: impl std::fmt::Display, hint: impl Into<String>
 
 /// Read the token file. Symlinks are followed on purpose: kubelet's atomic writer publishes a
 /// projected token as `token → ..data/token` and swaps `..data` on every rotation, so refusing
-/// links would refuse every real pod. What keeps this safe instead: the target must be a regular
-/// file (a FIFO or device could block or stream forever), no larger than a cap, checked again on
-/// the opened handle, read under the caller's timeout, and its contents must decode as a JWT
-/// before anything is sent — a variable pointed at another file never puts that file on the wire.
+/// links would refuse every real pod. What keeps this safe instead: the file gate opens it
+/// without blocking and reads it only if the opened file is a regular one within the cap, all
+/// under the caller's timeout, and its contents must decode as a JWT before anything is sent —
+/// a variable pointed at another file never puts that file on the wire.
 fn read_blocking(path: &Path) -> Result<TokenFile> {
     use std::os::unix::fs::MetadataExt;
     let not_found_hint = "the workload-identity webhook mounts the token only into pods labelled azure.workload.identity/use: \"true\" (and not into containers listed in azure.workload.identity/skip-containers); read the path from AZURE_FEDERATED_TOKEN_FILE, never a hard-coded one: it moved to /var/run/secrets/azure/wi/token/azure-identity-token in webhook v1.6";
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => file_error(path, "no such file", not_found_hint),
-        std::io::ErrorKind::PermissionDenied => file_error(
-            path,
-            "permission denied",
-            "the file is not readable by this user (Kubernetes 1.18 wrote it 0600): run as its owner or set the pod's securityContext.fsGroup (e.g. 65534)",
-        ),
-        _ => file_error(path, e, "check the path and the volume mount"),
-    })?;
-    if !meta.is_file() {
-        return Err(file_error(
-            path,
-            "is not a regular file",
-            "point AZURE_FEDERATED_TOKEN_FILE (or --token-file) at the projected service-account token file",
-        ));
-    }
-    if meta.len() > TOKEN_FILE_CAP {
-        return Err(file_error(
-            path,
-            format!("is {} bytes, more than a service-account token", meta.len()),
-            "point AZURE_FEDERATED_TOKEN_FILE at the projected service-account token file",
-        ));
-    }
+    let wrong_file =
+        "point AZURE_FEDERATED_TOKEN_FILE (or --token-file) at the projected service-account token file";
+    let (raw, opened) = files::read_with_metadata(path, ReadRule::new(TOKEN_FILE_CAP)).map_err(
+        |e| match e.io_kind() {
+            Some(std::io::ErrorKind::NotFound) => file_error(path, "no such file", not_found_hint),
+            Some(std::io::ErrorKind::PermissionDenied) => file_error(
+                path,
+                "permission denied",
+                "the file is not readable by this user (Kubernetes 1.18 wrote it 0600): run as its owner or set the pod's securityContext.fsGroup (e.g. 65534)",
+            ),
+            _ => match e {
+                ReadError::NotRegular(kind) => {
+                    file_error(path, format!("is {kind}, not a regular file"), wrong_file)
+                }
+                ReadError::TooLarge(max) => file_error(
+                    path,
+                    format!("is larger than {max} bytes, more than a service-account token"),
+                    wrong_file,
+                ),
+                other => file_error(path, other, "check the path and the volume mount"),
+            },
+        },
+    )?;
     let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let file = std::fs::File::open(&resolved)
-        .map_err(|e| file_error(path, e, "check the file's permissions"))?;
-    let opened = file
-        .metadata()
-        .map_err(|e| file_error(path, e, "try again"))?;
-    if !opened.is_file() {
-        return Err(file_error(
-            path,
-            "changed into something other than a regular file while it was opened",
-            "try again",
-        ));
-    }
-    let mut raw = Vec::new();
-    file.take(TOKEN_FILE_CAP + 1)
-        .read_to_end(&mut raw)
-        .map_err(|e| file_error(path, e, "try again"))?;
-    if raw.len() as u64 > TOKEN_FILE_CAP {
-        return Err(file_error(
-            path,
-            "grew past the size of a service-account token while it was read",
-            "point AZURE_FEDERATED_TOKEN_FILE at the projected service-account token file",
-        ));
-    }
     let text = String::from_utf8(raw).map_err(|_| {
         file_error(
             path,

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock};
 
 use crate::error::{Error, Result};
+use crate::files::{self, ReadRule};
 
 /// The variables read, in order, when `--ca-file` is not given.
 pub const CA_VARS: &[&str] = &[
@@ -62,10 +63,14 @@ pub fn chosen(flag: Option<&Path>, var: impl Fn(&str) -> Option<String>) -> Vec<
     out
 }
 
-/// Read a PEM bundle of one or more CA certificates.
+/// Largest CA bundle read: a distribution's whole bundle is about 220 KB.
+pub const MAX_CA_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Read a PEM bundle of one or more CA certificates, through the file gate: a FIFO or device
+/// (`/dev/zero`) is refused at once, a file above [`MAX_CA_FILE_BYTES`] too.
 pub fn load(source: &str, path: &Path) -> Result<ExtraRoots> {
     let hint = format!("{source} must name a readable PEM file of CA certificates");
-    let pem = std::fs::read(path).map_err(|e| {
+    let pem = files::read(path, ReadRule::new(MAX_CA_FILE_BYTES)).map_err(|e| {
         Error::config(
             format!("cannot read the CA file {} ({source}): {e}", path.display()),
             hint.clone(),
@@ -94,17 +99,28 @@ pub fn load(source: &str, path: &Path) -> Result<ExtraRoots> {
 }
 
 /// Trust the CA files named by `--ca-file` or the environment, if any. Call before any client
-/// is built: clients built earlier keep the roots they had. A file that is not there is an
-/// error now; its contents are read with the first HTTPS client (see [`apply`]).
+/// is built: clients built earlier keep the roots they had. A file that is not there, or not a
+/// regular file, is an error now (the type only: nothing is opened, so a FIFO cannot block);
+/// its contents are read through the file gate with the first HTTPS client (see [`apply`]).
 pub fn install(flag: Option<&Path>) -> Result<()> {
     let named = chosen(flag, |k| std::env::var(k).ok());
     for (source, path) in &named {
-        std::fs::metadata(path).map_err(|e| {
+        let hint = format!("{source} must name a readable PEM file of CA certificates");
+        let meta = std::fs::metadata(path).map_err(|e| {
             Error::config(
                 format!("cannot read the CA file {} ({source}): {e}", path.display()),
-                format!("{source} must name a readable PEM file of CA certificates"),
+                hint.clone(),
             )
         })?;
+        if !meta.is_file() {
+            return Err(Error::config(
+                format!(
+                    "cannot read the CA file {} ({source}): it is not a regular file (a FIFO, device or folder is never read)",
+                    path.display()
+                ),
+                hint,
+            ));
+        }
     }
     PENDING
         .lock()
@@ -153,6 +169,10 @@ pub fn apply(builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder> 
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::disallowed_methods,
+    reason = "tests write their fixtures directly"
+)]
 mod tests {
     use super::*;
 

@@ -82,11 +82,17 @@ pub async fn run<S>(
 where
     S: std::ops::Deref<Target = Session>,
 {
+    // Installed first, so that a signal while the session starts (with --demo, while the
+    // emulator writes its files) also ends the UI through the guard and the drops.
+    let mut shutdown = Box::pin(crate::shutdown_signal());
     let mut guard = terminal::TerminalGuard::enter().map_err(io_error)?;
     guard.terminal.draw(ui::draw_starting).map_err(io_error)?;
     // On an error the guard drops here, before the error is printed.
-    let started = start.await?;
-    run_in(guard, &started, resource, arm).await
+    let started = tokio::select! {
+        started = start => started?,
+        () = &mut shutdown => return Ok("stopped before the session started".to_string()),
+    };
+    run_in(guard, &started, resource, arm, shutdown).await
 }
 
 async fn run_in(
@@ -94,6 +100,7 @@ async fn run_in(
     setup: &Session,
     resource: &str,
     arm: Request,
+    mut shutdown: std::pin::Pin<Box<impl std::future::Future<Output = ()>>>,
 ) -> Result<String> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let retry_tx = tx.clone();
@@ -110,8 +117,6 @@ async fn run_in(
 
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel();
     event::spawn_input_thread(ev_tx);
-    let shutdown = crate::shutdown_signal();
-    tokio::pin!(shutdown);
     let mut dirty = true;
     let mut fetch_task: Option<tokio::task::JoinHandle<()>> = None;
     loop {
@@ -176,7 +181,7 @@ async fn run_in(
                 }
             }
             _ = tokio::time::sleep(until_next_second()) => {}
-            _ = &mut shutdown => update(&mut app, Action::Quit),
+            _ = shutdown.as_mut() => update(&mut app, Action::Quit),
         }
         let n = now();
         if n != app.now {

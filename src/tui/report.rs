@@ -4,7 +4,6 @@
 //! in the temp directory when the current one does not take it. Neither part carries the
 //! token: fingerprints only.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -12,6 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::doctor;
 use crate::endpoint::{EnvSnapshot, Overrides, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::{self, Access, WriteError};
 use crate::report::{self, Format};
 use crate::session::Session;
 use crate::token::claims;
@@ -277,7 +277,7 @@ pub fn default_dirs() -> Vec<PathBuf> {
 }
 
 /// Create `name` (or `name-2` … when taken: nothing is overwritten) in `dir`.
-fn create_in(dir: &Path, name: &str, text: &str) -> std::io::Result<PathBuf> {
+fn create_in(dir: &Path, name: &str, text: &str) -> std::result::Result<PathBuf, WriteError> {
     let stem = name.trim_end_matches(".md");
     let mut last = None;
     for n in 1..=9 {
@@ -289,11 +289,13 @@ fn create_in(dir: &Path, name: &str, text: &str) -> std::io::Result<PathBuf> {
         let path = dir.join(file);
         match crate::output::write_new_file(&path, &crate::output::TerminalText::text(text)) {
             Ok(()) => return Ok(path),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(WriteError::Io(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                last = Some(WriteError::Io(e))
+            }
             Err(e) => return Err(e),
         }
     }
-    Err(last.unwrap_or_else(|| std::io::Error::other("no free file name")))
+    Err(last.unwrap_or_else(|| WriteError::Io(std::io::Error::other("no free file name"))))
 }
 
 /// Write the report into the first of `dirs` that takes it; the path written.
@@ -333,26 +335,20 @@ pub async fn save(
         })?
 }
 
-/// Write the token to a new file only its owner can read, for terminals that ignore OSC 52.
+/// Write the token to a new file only its owner can read, in a new folder only its owner can
+/// enter (under `dir`), for terminals that ignore OSC 52. Both stay for the user to read.
 pub fn write_secret_file(dir: &Path, raw: &str) -> Result<PathBuf> {
+    let hint =
+        "copy it with y in a terminal that supports OSC 52, or use `tokscope get --show-token`";
+    let folder = files::TempFolder::new_in(dir, "tokscope-token")
+        .map_err(|e| files::WriteError::Io(e).to_error("the token file's folder in", dir, hint))?;
     let name = format!("tokscope-token-{}.txt", Utc::now().format("%Y%m%dT%H%M%SZ"));
-    let path = dir.join(name);
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let written = opts
-        .open(&path)
-        .and_then(|mut f| f.write_all(raw.as_bytes()));
-    match written {
-        Ok(()) => Ok(path),
-        Err(e) => Err(Error::new(
-            ErrorKind::Io,
-            format!("cannot write the token file in {}: {e}", dir.display()),
-            "copy it with y in a terminal that supports OSC 52, or use `tokscope get --show-token`",
-        )),
+    let path = folder.path().join(name);
+    match files::create_new(&path, raw.as_bytes(), Access::Private) {
+        Ok(()) => {
+            let _ = folder.into_path();
+            Ok(path)
+        }
+        Err(e) => Err(e.to_error("the token file", &path, hint)),
     }
 }

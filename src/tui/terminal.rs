@@ -1,11 +1,6 @@
 //! Taking over the terminal and always giving it back: on drop, on panic, on signals
-//! (the runner turns SIGTERM and Ctrl-C into a normal exit, which drops the guard), and for
+//! (the runner turns SIGTERM, SIGHUP and Ctrl-C into a normal exit, which drops the guard), and for
 //! a while on Ctrl-Z.
-
-#![allow(
-    clippy::disallowed_methods,
-    reason = "the terminal backend owns stdout while the UI runs; what it draws is the cell buffer, which `ui::draw` has passed through the sanitiser"
-)]
 
 use std::io::{self, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,6 +10,16 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::{cursor, event, execute, terminal};
 use ratatui::Terminal;
 
+/// Standard output for the terminal backend, which owns it while the UI runs; what it draws is
+/// the cell buffer, which `ui::draw` has passed through the sanitiser.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the UI's backend writes the sanitised cell buffer to the terminal"
+)]
+fn terminal_stdout() -> Stdout {
+    io::stdout()
+}
+
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static HOOK: Once = Once::new();
 
@@ -23,12 +28,12 @@ pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let _ = terminal::disable_raw_mode();
         let _ = execute!(
-            io::stdout(),
+            terminal_stdout(),
             event::DisableBracketedPaste,
             terminal::LeaveAlternateScreen,
             cursor::Show
         );
-        let _ = io::stdout().flush();
+        let _ = terminal_stdout().flush();
     }
 }
 
@@ -37,7 +42,7 @@ fn take() -> io::Result<()> {
     terminal::enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     if let Err(e) = execute!(
-        io::stdout(),
+        terminal_stdout(),
         terminal::EnterAlternateScreen,
         cursor::Hide,
         event::EnableBracketedPaste
@@ -63,7 +68,7 @@ impl TerminalGuard {
             }));
         });
         take()?;
-        match Terminal::new(CrosstermBackend::new(io::stdout())) {
+        match Terminal::new(CrosstermBackend::new(terminal_stdout())) {
             Ok(terminal) => Ok(Self { terminal }),
             Err(e) => {
                 restore();

@@ -269,6 +269,7 @@ async fn unreachable_endpoint_fails_and_skips_the_rest() {
                 Cloud::Public,
                 Some(&format!("http://127.0.0.1:{port}")),
                 None,
+                Duration::from_secs(15),
             )
             .unwrap(),
         ),
@@ -452,7 +453,9 @@ async fn diagnose_arm(run: &Running, resource: &str, arm_url: &str) -> Diagnosis
     let opts = doctor::Options {
         resource: resource.into(),
         authority: Some(run.base_url()),
-        arm: Some(Target::new(Cloud::Public, Some(arm_url), None).unwrap()),
+        arm: Some(
+            Target::new(Cloud::Public, Some(arm_url), None, Duration::from_secs(15)).unwrap(),
+        ),
         demo: false,
     };
     doctor::diagnose(&imds_env(run, &[]), &Overrides::default(), &client(), &opts).await

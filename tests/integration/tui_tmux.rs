@@ -250,41 +250,53 @@ fn panic_restores_the_terminal() {
     assert!(!s.alternate_screen_on(), "the alternate screen was left on");
 }
 
+/// SIGTERM, and SIGHUP as a closed SSH session sends it: the terminal is given back and the
+/// demo emulator's files are removed.
 #[test]
-fn sigterm_restores_the_terminal() {
+fn sigterm_and_sighup_restore_the_terminal_and_remove_the_demo_files() {
     if !tmux_ready("the TUI SIGTERM test") {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let pidfile = dir.path().join("pid");
-    let inner = format!(
-        "echo $$ > {}; exec {} --demo",
-        quote(pidfile.to_str().unwrap()),
-        quote(BIN)
-    );
-    let cmd = format!(
-        "sh -c {}; echo STTY:$(stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'); sleep 60",
-        quote(&inner)
-    );
-    let s = Session::start("term", &cmd);
-    s.wait_for("the token view", |sc| sc.contains("expires in"));
-    let pid = std::fs::read_to_string(&pidfile).unwrap();
-    let ok = Command::new("kill")
-        .args(["-TERM", pid.trim()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok);
-    let screen = s.wait_for("the shell after SIGTERM", |sc| sc.contains("STTY:"));
-    assert!(
-        screen.contains("STTY:icanon"),
-        "raw mode left on:\n{screen}"
-    );
-    assert!(
-        screen.contains("tokscope: https://management.azure.com/"),
-        "{screen}"
-    );
-    assert!(!s.alternate_screen_on());
+    for signal in ["TERM", "HUP"] {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let inner = format!(
+            "echo $$ > {}; TMPDIR={} exec {} --demo",
+            quote(pidfile.to_str().unwrap()),
+            quote(tmp.path().to_str().unwrap()),
+            quote(BIN)
+        );
+        let cmd = format!(
+            "sh -c {}; echo STTY:$(stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'); sleep 60",
+            quote(&inner)
+        );
+        let s = Session::start("term", &cmd);
+        s.wait_for("the token view", |sc| sc.contains("expires in"));
+        assert!(
+            std::fs::read_dir(tmp.path()).unwrap().next().is_some(),
+            "the demo wrote no files"
+        );
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        let ok = Command::new("kill")
+            .args([&format!("-{signal}"), pid.trim()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+        let screen = s.wait_for("the shell after the signal", |sc| sc.contains("STTY:"));
+        assert!(
+            screen.contains("STTY:icanon"),
+            "SIG{signal}: raw mode left on:\n{screen}"
+        );
+        assert!(
+            screen.contains("tokscope: https://management.azure.com/"),
+            "SIG{signal}: {screen}"
+        );
+        assert!(!s.alternate_screen_on(), "SIG{signal}");
+        let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert!(left.is_empty(), "SIG{signal} left {left:?}");
+    }
 }
 
 #[test]
