@@ -71,7 +71,9 @@ start_emulator() {
 
 venv_python() {
   . scripts/interop-env.sh
-  echo "$(interop_venv tests/interop/requirements.txt)/bin/python"
+  local venv
+  venv=$(interop_venv tests/interop/requirements.txt) || return 1
+  echo "$venv/bin/python"
 }
 
 # --- sections ---------------------------------------------------------------------------

@@ -16,8 +16,10 @@ interop_venv() {
     echo "== making $dir from $req" >&2
     rm -rf "$dir"
     mkdir -p "$interop_cache"
-    python3 -m venv "$dir" >&2
-    "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2
+    # Called inside $(...), where set -e does not hold: every step checks its own failure.
+    python3 -m venv "$dir" >&2 || { echo "cannot make a venv in $dir (python3-venv?)" >&2; return 1; }
+    "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$req" >&2 \
+      || { echo "cannot install $req into $dir" >&2; return 1; }
     touch "$dir/.complete"
   fi
   echo "$dir"

@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 
 . scripts/interop-env.sh
 # azure-identity and MSAL in one venv; the Azure CLI (large) in its own.
-TOKSCOPE_PYTHON="$(interop_venv tests/interop/requirements.txt)/bin/python"
-TOKSCOPE_AZ="$(interop_venv tests/interop/requirements-az.txt)/bin/az"
-export TOKSCOPE_PYTHON TOKSCOPE_AZ
+py_venv=$(interop_venv tests/interop/requirements.txt)
+az_venv=$(interop_venv tests/interop/requirements-az.txt)
+export TOKSCOPE_PYTHON="$py_venv/bin/python" TOKSCOPE_AZ="$az_venv/bin/az"
 
 # The JavaScript clients: installed from the lock file, again only when it changed.
 node_dir=tests/interop/node

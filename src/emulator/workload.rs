@@ -208,6 +208,8 @@ pub fn publish(dir: &Path, token: &str, generation: u64) -> std::io::Result<()> 
     files::private_dir(dir).map_err(refused)?;
     let gen_dir = format!("..{generation}");
     let target = dir.join(&gen_dir);
+    // A folder the user named outlives the emulator: an earlier run's generation may be there.
+    files::remove_tree(&target);
     files::private_dir(&target).map_err(refused)?;
     let file = target.join(TOKEN_NAME);
     files::create_new(&file, token.as_bytes(), files::Access::Private).map_err(refused)?;

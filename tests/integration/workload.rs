@@ -539,3 +539,19 @@ async fn the_ui_shows_the_chain_and_the_files_rotation() {
     assert!(screen.contains(", rotates in"), "{screen}");
     assert!(!common::contains_jwt(&screen));
 }
+
+/// A token folder the user named (`emulate --sa-token-dir`) outlives the emulator: a second run
+/// publishes into it again, over the first run's generation, as kubelet would.
+#[test]
+fn a_second_run_publishes_into_the_same_token_folder() {
+    use tokscope::emulator::workload::publish;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("tokens");
+    publish(&dir, "first", 0).unwrap();
+    publish(&dir, "second", 0).unwrap();
+    let link = dir.join("azure-identity-token");
+    let read = std::fs::read_to_string(&link).unwrap_or_else(|e| panic!("{link:?}: {e}"));
+    assert_eq!(read, "second");
+    publish(&dir, "third", 1).unwrap();
+    assert_eq!(std::fs::read_to_string(&link).unwrap(), "third");
+}
