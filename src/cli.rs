@@ -250,7 +250,8 @@ pub struct ReportArgs {
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// Time between polls: 30s, 1s, 500ms, 2m.
+    /// Time between polls: 30s, 1s, 500ms, 2m. 0ms polls back to back, for a loopback endpoint
+    /// only (a soak test against `tokscope emulate`).
     #[arg(long, default_value = "30s", value_parser = crate::duration::parse_interval)]
     pub interval: std::time::Duration,
     /// Stop after this many polls (default: until Ctrl-C).

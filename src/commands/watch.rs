@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::cli::WatchArgs;
 use crate::endpoint::Flavour;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::{self, TerminalText};
 use crate::session::Session;
 use crate::token::claims::{duration, relative, utc_string};
@@ -105,6 +105,15 @@ fn emit(text: &str, json: bool) -> Result<()> {
 /// Poll until `--count` or Ctrl-C/SIGTERM, then print the summary. Failed polls are events, not
 /// a failure of the command: the summary counts them.
 pub async fn run(setup: &Session, resource: &str, args: &WatchArgs) -> Result<()> {
+    if args.interval.is_zero() && !crate::net::loopback::is_loopback_url(&setup.endpoint.url) {
+        return Err(Error::config(
+            format!(
+                "--interval 0ms polls back to back, and {} is not on this machine",
+                setup.endpoint.url
+            ),
+            "give a real interval (e.g. 30s); back-to-back polling is for a loopback endpoint such as tokscope emulate",
+        ));
+    }
     let real_imds = setup.demo_url.is_none() && setup.endpoint.flavour == Flavour::Imds;
     if real_imds && args.interval < IMDS_GENTLE_INTERVAL {
         output::note(&format!(
@@ -140,6 +149,11 @@ pub async fn run(setup: &Session, resource: &str, args: &WatchArgs) -> Result<()
         polls += 1;
         if args.count.is_some_and(|n| polls >= n) {
             break;
+        }
+        if args.interval.is_zero() {
+            // Back to back, but a signal still gets its turn between polls.
+            tokio::task::yield_now().await;
+            continue;
         }
         tokio::select! {
             _ = tokio::time::sleep(args.interval) => {},
