@@ -58,6 +58,22 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The command line of this process, or clap's own exit (help, version, a usage error).
+///
+/// `Cli::parse()` would drop the command definition afterwards: several hundred allocations
+/// (every global option is copied into every command), freed one by one, which took longer than
+/// decoding a token. The definition is left to the end of the process instead.
+pub fn parse() -> Cli {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut matches = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .unwrap_or_else(|e| e.exit());
+    let cli = <Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut matches)
+        .unwrap_or_else(|e| e.format(&mut command).exit());
+    std::mem::forget(command);
+    cli
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct EndpointArgs {
     /// Token endpoint URL; for IMDS the host (e.g. http://127.0.0.1:50342), like AZURE_POD_IDENTITY_AUTHORITY_HOST.
@@ -126,7 +142,10 @@ pub struct EndpointArgs {
     pub arc_key_dir: Option<PathBuf>,
 }
 
+/// Each command's own arguments are added only when that command is the one run (`defer`):
+/// the other commands' definitions are never built.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Fetch a token and show what it says.
     #[command(after_help = "Examples:\n  \

@@ -1,7 +1,5 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use tokscope::cli::{Cli, Command};
 use tokscope::color::{self, Layout};
 use tokscope::commands::{completions, decode, doctor, emulate, get, report, setup, vms, watch};
@@ -39,16 +37,23 @@ fn print_error(e: &Error, json: bool) {
     output::stderr_line(&TerminalText::text(&format!("error: {e}")));
 }
 
+/// Commands that need neither the network nor an async runtime, run without starting either:
+/// `decode` is a whole process, so its start-up is most of its time. None for other commands.
+fn run_offline(command: Option<&Command>) -> Option<Result<(), (Error, bool)>> {
+    Some(match command? {
+        Command::Decode(a) => decode::run(a)
+            .map_err(|e| (e, a.json))
+            .and_then(|out| emit(&out, a.json).map_err(|e| (e, false))),
+        Command::Completions(a) => emit(&completions::run(a), false).map_err(|e| (e, false)),
+        _ => return None,
+    })
+}
+
 async fn run(cli: Cli) -> Result<(), (Error, bool)> {
     match &cli.command {
-        Some(Command::Decode(a)) => {
-            let out = decode::run(a).map_err(|e| (e, a.json))?;
-            emit(&out, a.json).map_err(|e| (e, false))?;
-        }
+        // Run before the runtime starts: see `run_offline`.
+        Some(Command::Decode(_) | Command::Completions(_)) => {}
         Some(Command::Emulate(a)) => emulate::run(a).await.map_err(|e| (e, false))?,
-        Some(Command::Completions(a)) => {
-            emit(&completions::run(a), false).map_err(|e| (e, false))?
-        }
         // Doctor and report set their own exit codes: see `diagnose`.
         Some(Command::Doctor(_) | Command::Report(_)) => {}
         Some(Command::Vms(a)) => {
@@ -129,8 +134,17 @@ async fn diagnose(cli: &Cli) -> Option<ExitCode> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = tokscope::cli::parse();
     color::set(cli.color);
+    if let Some(outcome) = run_offline(cli.command.as_ref()) {
+        return match outcome {
+            Ok(()) => ExitCode::SUCCESS,
+            Err((e, json)) => {
+                print_error(&e, json);
+                ExitCode::FAILURE
+            }
+        };
+    }
     // Before any client exists: every HTTPS client adds these roots to the system's.
     if let Err(e) = tokscope::net::trust::install(cli.endpoint.ca_file.as_deref()) {
         print_error(&e, false);
@@ -142,7 +156,6 @@ fn main() -> ExitCode {
         cli.command,
         Some(
             Command::Get(_)
-                | Command::Decode(_)
                 | Command::Vms(_)
                 | Command::Doctor(_)
                 | Command::Report(_)
