@@ -142,10 +142,7 @@ pub struct EndpointArgs {
     pub arc_key_dir: Option<PathBuf>,
 }
 
-/// Each command's own arguments are added only when that command is the one run (`defer`):
-/// the other commands' definitions are never built.
 #[derive(Debug, Subcommand)]
-#[command(defer = true)]
 pub enum Command {
     /// Fetch a token and show what it says.
     #[command(after_help = "Examples:\n  \
