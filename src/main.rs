@@ -154,12 +154,7 @@ fn main() -> ExitCode {
     // starts faster. The UI, watch and the emulator serve or poll while the user waits.
     let one_shot = matches!(
         cli.command,
-        Some(
-            Command::Get(_)
-                | Command::Vms(_)
-                | Command::Doctor(_)
-                | Command::Report(_)
-        )
+        Some(Command::Get(_) | Command::Vms(_) | Command::Doctor(_) | Command::Report(_))
     );
     let mut builder = if one_shot {
         tokio::runtime::Builder::new_current_thread()
