@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures tokscope's performance targets on this machine, loopback only.
 #
-#   scripts/bench.sh                 machine, build, size, get, startup, throughput, decode, tui
+#   scripts/bench.sh                 machine, build, size, get, startup, soak, throughput, decode, tui
 #   scripts/bench.sh get throughput  only those sections
 #   scripts/bench.sh optlevel        opt-level "s" against 3: size, get and decode (slow: two LTO builds)
 #   scripts/bench.sh dist            the portable binary (scripts/dist.sh) against the native one: size, start-up
