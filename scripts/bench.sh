@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Measures tokscope's performance targets on this machine, loopback only.
 #
-#   scripts/bench.sh                 machine, build, size, get, startup, throughput, decode, tui
+#   scripts/bench.sh                 machine, build, size, get, startup, soak, throughput, decode, tui
 #   scripts/bench.sh get throughput  only those sections
 #   scripts/bench.sh optlevel        opt-level "s" against 3: size, get and decode (slow: two LTO builds)
 #   scripts/bench.sh dist            the portable binary (scripts/dist.sh) against the native one: size, start-up
+#   scripts/bench.sh startup         decode against jwt-cli, get against curl: whole processes, side by side
+#   scripts/bench.sh soak            watch's memory over 100,000 back-to-back polls
 #
 # Every request goes to an emulator this script starts on 127.0.0.1; nothing leaves the machine.
 # Raw results (hyperfine JSON, wrk and criterion output) go to $BENCH_OUT (default target/bench).
-# Needs hyperfine and wrk (apt-get install -y hyperfine wrk), curl and python3.
+# Needs hyperfine and wrk (apt-get install -y hyperfine wrk), curl and python3; `startup`
+# installs jwt-cli (and hyperfine, when the system's is older than 1.17) with cargo into
+# $BENCH_CACHE (default ~/.cache/tokscope-bench) the first time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +31,33 @@ unset IDENTITY_ENDPOINT IDENTITY_HEADER IDENTITY_SERVER_THUMBPRINT IMDS_ENDPOINT
 # loopback port, so that a mistake here fails fast instead of leaving the machine.
 export AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:9
 export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+
+# Peers and tools from crates.io, built once into a cache outside the checkout.
+CACHE=${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/tokscope-bench}
+JWT_CLI_VERSION=6.2.0
+HYPERFINE_VERSION=1.20.0
+STARTUP_RUNS=${BENCH_STARTUP_RUNS:-1000}
+SOAK_POLLS=${BENCH_SOAK_POLLS:-100000}
+
+# The path of a crate's binary at a pinned version, installed into the cache the first time.
+cached_tool() { # $1: crate, $2: version, $3: binary
+  local root="$CACHE/$1-$2"
+  if [ ! -x "$root/bin/$3" ]; then
+    echo "bench: installing $1 $2 into $root (once)" >&2
+    cargo install --locked --quiet "$1@$2" --root "$root" --target-dir "$CACHE/build" >&2
+  fi
+  echo "$root/bin/$3"
+}
+
+# hyperfine that can give each run a file on stdin (--input, hyperfine 1.17 and later): the
+# system's when it can, else a pinned one from the cache.
+hyperfine_with_input() {
+  if command -v hyperfine >/dev/null && hyperfine --help | grep -q -- '--input'; then
+    command -v hyperfine
+  else
+    cached_tool hyperfine "$HYPERFINE_VERSION" hyperfine
+  fi
+}
 
 need() {
   command -v "$1" >/dev/null || { echo "bench: $1 is missing ($2)" >&2; exit 2; }
@@ -101,7 +132,7 @@ section_size() {
   syms=$(readelf -S "$BIN" 2>/dev/null | grep -c '\.symtab' || true)
   printf '%s: %d bytes (%s MiB), %s\n' "$BIN" "$bytes" "$(awk "BEGIN { printf \"%.2f\", $bytes / 1048576 }")" \
     "$([ "$syms" = 0 ] && echo 'stripped (no .symtab)' || echo 'NOT stripped')"
-  printf 'target <= 6 MiB: %s\n' "$([ "$bytes" -le 6291456 ] && echo met || echo missed)"
+  printf 'target < 7 MiB: %s\n' "$([ "$bytes" -lt 7340032 ] && echo met || echo missed)"
 }
 
 # hyperfine over tokscope, the seed's curl+python pipeline and azure-identity, for the
@@ -301,40 +332,131 @@ for name, r in results.items():
 PY
 }
 
-# Start-up: `tokscope get --json` against bare curl of the same IMDS request, in one hyperfine
-# run (-N: no shell between them), with /bin/true as the floor of starting any process.
+# Start-up, whole processes side by side, one hyperfine run per pair (-N: no shell in between),
+# with /bin/true as the floor of starting any process:
+# - `tokscope decode --json` against jwt-cli's `jwt decode --json` on the same emulator token,
+#   given on stdin from a file (hyperfine --input), never on a command line;
+# - `tokscope get --json` against bare curl of the same IMDS request, and against curl piped
+#   into python's json module (through sh, which that pipeline needs).
 section_startup() {
-  need hyperfine "apt-get install -y hyperfine"
   [ -x "$BIN" ] || section_build
-  heading "start-up: tokscope get --json vs bare curl ($RUNS runs, 5 warm-up, no shell)"
+  local hf jwt runs=$STARTUP_RUNS
+  hf=$(hyperfine_with_input)
+  jwt=$(cached_tool jwt-cli "$JWT_CLI_VERSION" jwt)
   start_emulator
   local imds="$BASE/metadata/identity/oauth2/token?api-version=2018-02-01&resource=$ARM"
-  AZURE_POD_IDENTITY_AUTHORITY_HOST=$BASE hyperfine -N --style basic --warmup 5 --runs "$RUNS" \
+  local tokfile=$OUT/startup-token.txt extract=$OUT/extract-token.py
+  (umask 077 && "$BIN" get --json --show-token |
+    python3 -c 'import sys, json; print(json.load(sys.stdin)["token"]["access_token"])' >"$tokfile")
+  printf 'import json, sys\nassert json.load(sys.stdin)["access_token"]\n' >"$extract"
+  # Both decoders must read the same claims, or the race means nothing.
+  "$BIN" decode --json <"$tokfile" >"$OUT/startup-tokscope.json"
+  "$jwt" decode --json - <"$tokfile" >"$OUT/startup-jwt.json"
+  python3 - "$OUT/startup-tokscope.json" "$OUT/startup-jwt.json" <<'PY'
+import json, sys
+ours, theirs = (json.load(open(p)) for p in sys.argv[1:])
+if ours["jwt"]["claims"] != theirs["payload"] or ours["jwt"]["header"] != theirs["header"]:
+    sys.exit("bench: tokscope and jwt-cli decoded different claims")
+PY
+  rm -f "$OUT/startup-tokscope.json" "$OUT/startup-jwt.json"
+
+  heading "start-up: tokscope decode --json vs jwt-cli $JWT_CLI_VERSION ($runs runs, 50 warm-up, no shell)"
+  "$hf" -N --style basic --warmup 50 --runs "$runs" --input "$tokfile" \
+    --export-json "$OUT/startup-decode.json" \
+    -n "tokscope decode --json" "$BIN decode --json" \
+    -n "jwt decode --json" "$jwt decode --json -" \
+    -n "/bin/true" "/bin/true" \
+    >"$OUT/startup-decode.log"
+  rm -f "$tokfile"
+  startup_table "$OUT/startup-decode.json" "jwt decode --json" "tokscope decode --json" 1.0
+
+  heading "start-up: tokscope get --json vs bare curl ($runs runs, 50 warm-up, no shell)"
+  "$hf" -N --style basic --warmup 50 --runs "$runs" \
     --export-json "$OUT/startup.json" \
     -n "tokscope get --json" "$BIN get --json" \
     -n "curl" "curl -s -H Metadata:true $imds" \
+    -n "curl | python3 json" "sh -c 'curl -s -H Metadata:true \"$imds\" | python3 $extract'" \
     -n "/bin/true" "/bin/true" \
     >"$OUT/startup.log"
   stop_emulator
-  python3 - "$OUT/startup.json" <<'PY'
+  startup_table "$OUT/startup.json" "curl" "tokscope get --json" 0.5
+}
+
+# The medians of one hyperfine export as a table of ratios to the peer, and the verdict.
+startup_table() { # $1: hyperfine JSON, $2: the peer, $3: tokscope's command, $4: target ratio
+  python3 - "$@" <<'PY'
 import json, sys
-results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
-base = results["curl"]["median"]
-print(f"{'command':22} {'median ms':>10} {'mean ms':>9} {'± ms':>7} {'vs curl':>8}")
+path, peer, ours, target = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+results = {r["command"]: r for r in json.load(open(path))["results"]}
+base = results[peer]["median"]
+print(f"{'command':24} {'median ms':>10} {'mean ms':>9} {'± ms':>7} {'vs ' + peer:>22}")
 for name, r in results.items():
-    print(f"{name:22} {r['median']*1e3:10.2f} {r['mean']*1e3:9.2f} {r['stddev']*1e3:7.2f} {r['median']/base:7.2f}x")
-ratio = results["tokscope get --json"]["median"] / base
-print(f"target get --json <= 0.5x bare curl: {ratio:.2f}x, {'met' if ratio <= 0.5 else 'missed'}")
+    print(f"{name:24} {r['median']*1e3:10.3f} {r['mean']*1e3:9.3f} {r['stddev']*1e3:7.3f} {r['median']/base:21.2f}x")
+ratio = results[ours]["median"] / base
+print(f"target {ours} <= {target}x {peer}: {ratio:.2f}x, {'met' if ratio <= target else 'missed'}")
 PY
+}
+
+# `watch` polling the loopback emulator back to back (--interval 0ms) SOAK_POLLS times, its
+# resident memory read from /proc at a tenth of the polls and at the end: the growth between the
+# two must stay under 1 MiB (the timeline keeps 500 events and 10,000 latencies, whatever the run's
+# length). The emulator's memory is shown too.
+section_soak() {
+  [ -x "$BIN" ] || section_build
+  heading "watch soak: $SOAK_POLLS polls back to back against the loopback emulator"
+  start_emulator
+  python3 - "$BIN" "$BASE" "$SOAK_POLLS" "$EMU_PID" <<'PY'
+import signal, subprocess, sys, time
+binary, base, polls, emulator = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+
+def memory(pid):
+    fields = {}
+    for line in open(f"/proc/{pid}/status"):
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0])
+    return fields
+
+# No --count: the process must still be alive when the last sample is read; SIGTERM ends it,
+# and it answers with its summary line.
+watch = subprocess.Popen(
+    [binary, "--endpoint", base, "--flavour", "imds", "watch", "--interval", "0ms", "--json"],
+    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+marks, samples, errors, seen = (polls // 10, polls), {}, 0, 0
+started = time.monotonic()
+for line in watch.stdout:
+    seen += 1
+    errors += '"event":"error"' in line
+    if seen in marks:
+        samples[seen] = (memory(watch.pid), memory(emulator), time.monotonic() - started)
+        if seen == polls:
+            break
+watch.send_signal(signal.SIGTERM)
+summary = watch.stdout.read().strip().splitlines()
+watch.wait()
+if len(samples) != 2:
+    sys.exit(f"bench: watch stopped after {seen} polls")
+if errors:
+    sys.exit(f"bench: {errors} polls failed, so the figure means nothing")
+print(f"{'polls':>8} {'watch VmRSS KiB':>16} {'VmHWM KiB':>10} {'emulator VmRSS KiB':>19} {'seconds':>8}")
+for n, (ours, emu, secs) in samples.items():
+    print(f"{n:>8} {ours['VmRSS']:>16} {ours['VmHWM']:>10} {emu['VmRSS']:>19} {secs:>8.1f}")
+first, last = (samples[m][0]["VmRSS"] for m in marks)
+growth = last - first
+print(f"last line after SIGTERM: {summary[-1] if summary else '(none)'}")
+print(f"{polls / samples[polls][2]:.0f} polls/s; watch RSS growth from poll {marks[0]} to {polls}: {growth} KiB")
+print(f"target RSS growth < 1 MiB over {polls} polls: {'met' if growth < 1024 else 'missed'}")
+PY
+  stop_emulator
 }
 
 # --- main -------------------------------------------------------------------------------
 
 sections=("$@")
-[ ${#sections[@]} -eq 0 ] && sections=(machine build size get startup throughput decode tui)
+[ ${#sections[@]} -eq 0 ] && sections=(machine build size get startup soak throughput decode tui)
 for s in "${sections[@]}"; do
   case "$s" in
-    machine | build | size | get | startup | throughput | decode | optlevel | tui | dist) "section_$s" ;;
-    *) echo "bench: unknown section $s (machine build size get startup throughput decode optlevel tui dist)" >&2; exit 2 ;;
+    machine | build | size | get | startup | soak | throughput | decode | optlevel | tui | dist) "section_$s" ;;
+    *) echo "bench: unknown section $s (machine build size get startup soak throughput decode optlevel tui dist)" >&2; exit 2 ;;
   esac
 done

@@ -58,6 +58,22 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The command line of this process, or clap's own exit (help, version, a usage error).
+///
+/// `Cli::parse()` would drop the command definition afterwards: several hundred allocations
+/// (every global option is copied into every command), freed one by one, which took longer than
+/// decoding a token. The definition is left to the end of the process instead.
+pub fn parse() -> Cli {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut matches = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .unwrap_or_else(|e| e.exit());
+    let cli = <Cli as clap::FromArgMatches>::from_arg_matches_mut(&mut matches)
+        .unwrap_or_else(|e| e.format(&mut command).exit());
+    std::mem::forget(command);
+    cli
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct EndpointArgs {
     /// Token endpoint URL; for IMDS the host (e.g. http://127.0.0.1:50342), like AZURE_POD_IDENTITY_AUTHORITY_HOST.
@@ -250,7 +266,8 @@ pub struct ReportArgs {
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// Time between polls: 30s, 1s, 500ms, 2m.
+    /// Time between polls: 30s, 1s, 500ms, 2m. 0ms polls back to back, for a loopback endpoint
+    /// only (a soak test against `tokscope emulate`).
     #[arg(long, default_value = "30s", value_parser = crate::duration::parse_interval)]
     pub interval: std::time::Duration,
     /// Stop after this many polls (default: until Ctrl-C).

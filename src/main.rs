@@ -1,11 +1,11 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use futures_util::FutureExt as _;
 
 use tokscope::cli::{Cli, Command};
 use tokscope::color::{self, Layout};
 use tokscope::commands::{completions, decode, doctor, emulate, get, report, setup, vms, watch};
-use tokscope::error::Error;
+use tokscope::error::{Error, ErrorKind};
 use tokscope::output::{self, TerminalText};
 
 /// A command's output on stdout, sanitised as JSON or as text. A closed pipe (`| head`) is the
@@ -61,8 +61,21 @@ fn failure_code(cli: &Cli) -> ExitCode {
     }
 }
 
+/// Commands that touch neither the network nor a server, and await nothing: they run without
+/// an async runtime or the trust store. `decode` is a whole process, so start-up is most of it.
+fn offline(cli: &Cli) -> bool {
+    matches!(
+        cli.command,
+        Some(Command::Decode(_) | Command::Completions(_))
+    )
+}
+
 /// The one dispatch: each command runs, prints what it made and says how to exit.
 async fn run(cli: &Cli) -> Result<ExitCode, Error> {
+    if !offline(cli) {
+        // Before any client exists: every HTTPS client adds these roots to the system's.
+        tokscope::net::trust::install(cli.endpoint.ca_file.as_deref())?;
+    }
     let setup = || setup::setup(&cli.endpoint, cli.demo, setup::demo_config);
     match &cli.command {
         Some(Command::Decode(a)) => emit(&decode::run(a)?, a.json)?,
@@ -150,40 +163,43 @@ fn stopped() -> ExitCode {
     ExitCode::from(130)
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    color::set(cli.color);
-    // Before any client exists: every HTTPS client adds these roots to the system's.
-    if let Err(e) = tokscope::net::trust::install(cli.endpoint.ca_file.as_deref()) {
-        print_error(&e, false);
-        return ExitCode::FAILURE;
-    }
-    // One-shot commands make a request or a few, one after another: one thread is enough and
-    // starts faster. The UI, watch and the emulator serve or poll while the user waits.
-    let one_shot = matches!(
-        cli.command,
-        Some(
-            Command::Get(_)
-                | Command::Decode(_)
-                | Command::Vms(_)
-                | Command::Doctor(_)
-                | Command::Report(_)
-        )
-    );
-    let mut builder = if one_shot {
-        tokio::runtime::Builder::new_current_thread()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-    };
-    let rt = match builder.enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            output::note(&format!("error: cannot start the async runtime: {e}"));
-            return ExitCode::FAILURE;
+/// The runtime a command needs: none offline, one thread for one-shot commands (a request or
+/// a few, one after another, start faster), threads for the UI, watch and the emulator, which
+/// serve or poll while the user waits.
+fn runtime(cli: &Cli) -> std::io::Result<Option<tokio::runtime::Runtime>> {
+    let mut builder = match cli.command {
+        Some(Command::Decode(_) | Command::Completions(_)) => return Ok(None),
+        Some(Command::Get(_) | Command::Vms(_) | Command::Doctor(_) | Command::Report(_)) => {
+            tokio::runtime::Builder::new_current_thread()
+        }
+        Some(Command::Watch(_) | Command::Emulate(_)) | None => {
+            tokio::runtime::Builder::new_multi_thread()
         }
     };
-    let Some(outcome) = until_stopped(&rt, demo_one_shot(&cli), run(&cli)) else {
-        return stopped();
+    builder.enable_all().build().map(Some)
+}
+
+fn main() -> ExitCode {
+    let cli = tokscope::cli::parse();
+    color::set(cli.color);
+    let outcome = match runtime(&cli) {
+        // An offline command awaits nothing, so its future is done at the first poll.
+        Ok(None) => run(&cli).now_or_never().unwrap_or_else(|| {
+            Err(Error::new(
+                ErrorKind::Io,
+                "an offline command waited for something",
+                "report this as a bug in tokscope",
+            ))
+        }),
+        Ok(Some(rt)) => match until_stopped(&rt, demo_one_shot(&cli), run(&cli)) {
+            Some(outcome) => outcome,
+            None => return stopped(),
+        },
+        Err(e) => Err(Error::new(
+            ErrorKind::Io,
+            format!("cannot start the async runtime: {e}"),
+            "the system refused threads or file descriptors; check ulimit -n and -u",
+        )),
     };
     match outcome {
         Ok(code) => code,

@@ -67,8 +67,14 @@ fn is_layout(c: char) -> bool {
     c == '\n' || c == '\t'
 }
 
+/// Printable ASCII (space to `~`) holds no unsafe character: most output is only that, and
+/// this byte scan is a fraction of the cost of classifying every character.
+fn printable_ascii(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' '..=b'~'))
+}
+
 fn escape_with(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !s.chars().any(|c| is_unsafe(c) && !keep(c)) {
+    if printable_ascii(s) || !s.chars().any(|c| is_unsafe(c) && !keep(c)) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -124,7 +130,7 @@ pub fn sanitize_cell(symbol: &str) -> Option<&'static str> {
 /// and the other format controls; serde already escapes C0) written as a `\uXXXX` escape.
 /// The parsed value is identical; only the bytes on the terminal are inert.
 pub fn sanitize_json(json: &str) -> Cow<'_, str> {
-    if !json.chars().any(|c| is_unsafe(c) && !is_layout(c)) {
+    if printable_ascii(json) || !json.chars().any(|c| is_unsafe(c) && !is_layout(c)) {
         return Cow::Borrowed(json);
     }
     let mut out = String::with_capacity(json.len() + 16);
@@ -322,6 +328,18 @@ mod tests {
         assert_eq!(sanitize("evil\u{202e}txt.exe"), "evil\\u{202e}txt.exe");
         assert_eq!(sanitize("\u{2066}a\u{2069}"), "\\u{2066}a\\u{2069}");
         assert_eq!(sanitize_lines("a\nb\tc\rd"), "a\nb\tc\\u{d}d");
+    }
+
+    #[test]
+    fn the_printable_ascii_shortcut_holds_no_unsafe_character() {
+        for b in 0u8..=0x7f {
+            let c = char::from(b);
+            if printable_ascii(c.encode_utf8(&mut [0; 4])) {
+                assert!(!is_unsafe(c), "{b:#x} skips the check but is unsafe");
+            }
+        }
+        // Every non-ASCII character goes the long way, the C1 controls included.
+        assert!(!printable_ascii("\u{85}") && !printable_ascii("é"));
     }
 
     #[test]

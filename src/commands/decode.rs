@@ -2,9 +2,11 @@
 
 use std::io::{IsTerminal, Read};
 
+use serde::Serialize;
+
 use crate::cli::DecodeArgs;
 use crate::error::{Error, ErrorKind, Result};
-use crate::token::{self, claims, jwt::MAX_TOKEN_BYTES};
+use crate::token::{self, claims, jwt::MAX_TOKEN_BYTES, JwtParts};
 
 fn read_input(arg: Option<&str>) -> Result<String> {
     match arg {
@@ -47,20 +49,41 @@ fn token_from_json(input: &str) -> Option<String> {
     .find_map(|t| t.as_str().map(str::to_string))
 }
 
+/// `decode --json`: `{"ok":true,"jwt":{"header","claims"},"times",["warnings"]}`.
+#[derive(Serialize)]
+struct DecodeJson<'a> {
+    ok: bool,
+    jwt: JwtParts<'a>,
+    times: serde_json::Value,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    warnings: &'a [&'a str],
+}
+
 pub fn run(args: &DecodeArgs) -> Result<String> {
     let input = read_input(args.token.as_deref())?;
     let input = token_from_json(&input).unwrap_or(input);
     let jwt = token::decode(&input)?;
     let now = chrono::Utc::now().timestamp();
     if args.json {
-        let mut v = serde_json::json!({"ok": true, "jwt": token::jwt_json(&jwt), "times": claims::times_json(&jwt, now)});
-        if let (true, Some(map)) = (jwt.is_unsigned(), v.as_object_mut()) {
-            map.insert(
-                "warnings".into(),
-                serde_json::json!([token::jwt::UNSIGNED_WARNING]),
-            );
-        }
-        return Ok(v.to_string());
+        let warnings: &[&str] = if jwt.is_unsigned() {
+            &[token::jwt::UNSIGNED_WARNING]
+        } else {
+            &[]
+        };
+        let out = DecodeJson {
+            ok: true,
+            jwt: JwtParts::from(&jwt),
+            times: claims::times_json(&jwt, now),
+            warnings,
+        };
+        // Only string-keyed maps and plain values: serde_json has nothing to refuse here.
+        return serde_json::to_string(&out).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidToken,
+                format!("cannot write the decoded token as JSON: {e}"),
+                "decode without --json to see it as text",
+            )
+        });
     }
     Ok(super::render::jwt_text(&jwt, now))
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::cli::WatchArgs;
 use crate::endpoint::Flavour;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::{self, TerminalText};
 use crate::session::Session;
 use crate::token::claims::{duration, relative, utc_string};
@@ -111,6 +111,15 @@ pub async fn run(
     args: &WatchArgs,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
+    if args.interval.is_zero() && !crate::loopback::is_loopback_url(setup.endpoint.url.expose()) {
+        return Err(Error::config(
+            format!(
+                "--interval 0ms polls back to back, and {} is not on this machine",
+                setup.endpoint.url
+            ),
+            "give a real interval (e.g. 30s); back-to-back polling is for a loopback endpoint such as tokscope emulate",
+        ));
+    }
     let real_imds = setup.demo_url.is_none() && setup.endpoint.flavour == Flavour::Imds;
     if real_imds && args.interval < IMDS_GENTLE_INTERVAL {
         output::note(&format!(
@@ -145,6 +154,11 @@ pub async fn run(
         polls += 1;
         if args.count.is_some_and(|n| polls >= n) {
             break;
+        }
+        if args.interval.is_zero() {
+            // Back to back, but a signal still gets its turn between polls.
+            tokio::task::yield_now().await;
+            continue;
         }
         tokio::select! {
             _ = tokio::time::sleep(args.interval) => {},

@@ -20,3 +20,20 @@ impl From<JwtError> for Error {
 pub fn jwt_json(jwt: &Jwt) -> serde_json::Value {
     serde_json::json!({ "header": jwt.header, "claims": jwt.claims })
 }
+
+/// [`jwt_json`]'s shape, borrowed from the token: serialised straight into an output without
+/// first copying every claim into a new `Value`.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct JwtParts<'a> {
+    pub header: &'a serde_json::Map<String, serde_json::Value>,
+    pub claims: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+impl<'a> From<&'a Jwt> for JwtParts<'a> {
+    fn from(jwt: &'a Jwt) -> Self {
+        Self {
+            header: &jwt.header,
+            claims: &jwt.claims,
+        }
+    }
+}

@@ -41,5 +41,6 @@ mod tui_update;
 mod verify;
 mod warnings;
 mod watch;
+mod watch_back_to_back;
 mod workload;
 mod workload_interop;
