@@ -47,7 +47,13 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
         }
         let interrupt = signal(SignalKind::interrupt()).ok();
         let terminate = signal(SignalKind::terminate()).ok();
-        let hangup = signal(SignalKind::hangup()).ok();
+        // Under `nohup` (SIGHUP ignored) a closed session must not stop the command: tokio's
+        // handler would replace the inherited ignore, so it is installed only when not ignored.
+        let hangup = if hangup_ignored() {
+            None
+        } else {
+            signal(SignalKind::hangup()).ok()
+        };
         async move {
             tokio::select! {
                 _ = next(interrupt) => {},
@@ -60,4 +66,15 @@ pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     async {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// Whether this process inherited SIGHUP as ignored (as `nohup` starts a command).
+#[cfg(unix)]
+fn hangup_ignored() -> bool {
+    let mut old = std::mem::MaybeUninit::<libc::sigaction>::zeroed();
+    // SAFETY: a null new action only reads the current one into `old`, which is zeroed memory
+    // of the right type; nothing is changed.
+    let read = unsafe { libc::sigaction(libc::SIGHUP, std::ptr::null(), old.as_mut_ptr()) };
+    // SAFETY: `old` was zero-initialised and, on success, filled in by sigaction.
+    read == 0 && unsafe { old.assume_init() }.sa_sigaction == libc::SIG_IGN
 }

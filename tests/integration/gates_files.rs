@@ -133,7 +133,16 @@ async fn fifos_devices_and_huge_files_named_as_ca_or_secret_files_fail_at_once()
 
 /// `tokscope emulate …` with its temporary folder in `tmp`, up to the end of its banner.
 async fn emulate(args: &[&str], tmp: &Path) -> (tokio::process::Child, String) {
-    let mut child = tokscope_async()
+    emulate_from(tokscope_async(), args, tmp).await
+}
+
+/// [`emulate`] from a command the caller has prepared (its signal dispositions, say).
+async fn emulate_from(
+    mut cmd: tokio::process::Command,
+    args: &[&str],
+    tmp: &Path,
+) -> (tokio::process::Child, String) {
+    let mut child = cmd
         .arg("emulate")
         .args(["--port", "0"])
         .args(args)
@@ -786,5 +795,46 @@ fn files_are_opened_only_through_the_gate() {
     assert!(
         outside.is_empty(),
         "files opened around the gate (allow(clippy::disallowed_methods)): {outside:?}"
+    );
+}
+
+/// SIGHUP's bits in a process's ignored and caught signal masks (/proc/PID/status).
+fn hangup_disposition(pid: u32) -> (bool, bool) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let mask = |name: &str| {
+        let hex = status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap()
+            .trim();
+        u64::from_str_radix(hex, 16).unwrap() & 1 == 1
+    };
+    (mask("SigIgn:"), mask("SigCgt:"))
+}
+
+/// Started by `nohup` (SIGHUP ignored), tokscope keeps ignoring it: a closed session does not
+/// stop a command the user meant to outlive it. Started normally, it catches SIGHUP to clean up.
+#[tokio::test]
+async fn a_hangup_ignored_by_nohup_stays_ignored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (child, _) = emulate(&[], tmp.path()).await;
+    let pid = child.id().unwrap();
+    assert_eq!(hangup_disposition(pid), (false, true), "caught normally");
+    drop(child);
+
+    let mut nohup = tokscope_async();
+    // SAFETY: between fork and exec only the async-signal-safe signal() is called.
+    unsafe {
+        nohup.pre_exec(|| {
+            libc::signal(libc::SIGHUP, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let (child, _) = emulate_from(nohup, &[], tmp.path()).await;
+    let pid = child.id().unwrap();
+    assert_eq!(
+        hangup_disposition(pid),
+        (true, false),
+        "ignored under nohup"
     );
 }
