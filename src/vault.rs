@@ -38,8 +38,9 @@ struct Entry {
     /// Unix seconds after which the secret is no longer valid; `None` for never (header
     /// secrets, tokens without a known expiry).
     expires_at: Option<i64>,
-    /// The holder's handle: while a value holding the secret lives, the secret is in use.
-    holder: Option<Weak<()>>,
+    /// Every live registration's handle: while any value holding the secret lives, it is in use
+    /// (the same cached token comes back on every poll, each time with a handle of its own).
+    holders: Vec<Weak<()>>,
 }
 
 impl Entry {
@@ -48,7 +49,8 @@ impl Entry {
             && self
                 .expires_at
                 .is_some_and(|at| at.saturating_add(EXPIRY_GRACE_SECS) < now)
-            && self.holder.as_ref().is_some_and(|h| h.strong_count() == 0)
+            && !self.holders.is_empty()
+            && self.holders.iter().all(|h| h.strong_count() == 0)
     }
 }
 
@@ -62,7 +64,8 @@ static VAULT: Mutex<Vault> = Mutex::new(Vault {
     entries: Vec::new(),
     sweep_at: FIRST_SWEEP,
 });
-/// Set when the user asked to see the token (`--show-token`, the TUI's confirmed copy).
+/// Set when the user asked to see the token (`get --show-token`); the UI reveals through
+/// `ClipboardText::revealed_token` instead.
 static TOKENS_REVEALED: AtomicBool = AtomicBool::new(false);
 
 /// Keeps the token secrets registered with it in use: while one clone of it lives, the vault
@@ -81,8 +84,8 @@ fn insert(vault: &mut Vault, entry: Entry) {
         return;
     }
     if let Some(old) = vault.entries.iter_mut().find(|e| e.value == entry.value) {
-        // Seen again: the strongest claim wins (a header secret stays one; a new holder or a
-        // later expiry keeps the token).
+        // Seen again: the strongest claim wins (a header secret stays one; every live holder
+        // and the later expiry keep the token).
         if entry.kind == SecretKind::Header {
             old.kind = SecretKind::Header;
         }
@@ -90,9 +93,8 @@ fn insert(vault: &mut Vault, entry: Entry) {
             (Some(a), Some(b)) => Some(a.max(b)),
             _ => None,
         };
-        if entry.holder.is_some() {
-            old.holder = entry.holder;
-        }
+        old.holders.retain(|h| h.strong_count() > 0);
+        old.holders.extend(entry.holders);
         return;
     }
     if vault.entries.len() >= vault.sweep_at {
@@ -116,7 +118,7 @@ pub fn keep_header(raw: &str) {
             kind: SecretKind::Header,
             value: raw.to_string(),
             expires_at: None,
-            holder: None,
+            holders: Vec::new(),
         },
     );
 }
@@ -133,7 +135,7 @@ pub fn keep_token(raw: &str, parts: &[&str], expires_at: Option<i64>) -> InUse {
                 kind: SecretKind::Token,
                 value: value.to_string(),
                 expires_at,
-                holder: Some(Arc::downgrade(&handle)),
+                holders: vec![Arc::downgrade(&handle)],
             },
         );
     }
@@ -245,5 +247,18 @@ mod tests {
         );
         assert!(len() < FIRST_SWEEP * 3, "the vault grew to {}", len());
         drop(held);
+    }
+
+    /// The same cached token comes back poll after poll: the first registration's holder keeps
+    /// it however many later ones have come and gone.
+    #[test]
+    fn an_earlier_holder_keeps_a_token_registered_again() {
+        let first = keep_token("re-registered-token-value", &[], Some(1));
+        drop(keep_token("re-registered-token-value", &[], Some(1)));
+        for i in 0..FIRST_SWEEP * 3 {
+            drop(keep_token(&format!("other-filler-{i:06}"), &[], Some(1)));
+        }
+        assert_eq!(redact_known("re-registered-token-value"), "<token removed>");
+        drop(first);
     }
 }
