@@ -141,16 +141,28 @@ fn percent_decoded(name: &str) -> String {
         .map_or_else(|| name.to_string(), |(k, _)| k.into_owned())
 }
 
-/// The credentials a URL carries (its userinfo's password and the secret-like query values),
-/// raw and decoded, for the vault.
+/// A user name at least this long is taken for a credential (an API key or token given as the
+/// user name alone, as `https://TOKEN@host` does).
+const USER_NAME_AS_SECRET: usize = 16;
+
+/// The credentials a URL carries (its userinfo, user name and password alike, since a token is
+/// often given as the user name alone, and the secret-like query values), raw and decoded, for
+/// the vault.
 fn credentials(raw: &str) -> Vec<String> {
     let (base, query) = split_query(raw);
     let mut found = Vec::new();
     if let Some((from, to)) = userinfo_span(base) {
         let userinfo = base.get(from..to.saturating_sub(1)).unwrap_or_default();
-        if let Some((_, password)) = userinfo.split_once(':') {
-            found.push(password.to_string());
-            found.push(percent_decoded(password));
+        let (user, password) = match userinfo.split_once(':') {
+            Some((user, password)) => (user, Some(password)),
+            None => (userinfo, None),
+        };
+        // A user name is a secret when it is token-like: a short one ("admin") would hide
+        // ordinary words wherever it stands alone.
+        let token_like = (user.len() >= USER_NAME_AS_SECRET).then_some(user);
+        for part in password.into_iter().chain(token_like) {
+            found.push(part.to_string());
+            found.push(percent_decoded(part));
         }
     }
     for pair in query.unwrap_or_default().split('&') {

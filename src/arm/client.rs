@@ -306,9 +306,12 @@ fn audience_for(base: &reqwest::Url) -> &'static str {
 }
 
 fn parse_base(base: &str) -> Result<reqwest::Url> {
+    // Only ever shown in its display form: an --arm-url may carry credentials.
+    crate::display_url::keep_credentials(base);
+    let shown = crate::display_url::DisplayUrl::of(base);
     let url = reqwest::Url::parse(base.trim()).map_err(|e| {
         Error::config(
-            format!("{base} is not a valid URL: {e}"),
+            format!("{shown} is not a valid URL: {e}"),
             "pass an ARM URL such as https://management.azure.com",
         )
     })?;
@@ -317,20 +320,20 @@ fn parse_base(base: &str) -> Result<reqwest::Url> {
         "http" if is_loopback_url(url.as_str()) => {}
         "http" => {
             return Err(Error::config(
-                format!("refusing to send a bearer token over plain HTTP to {base}"),
+                format!("refusing to send a bearer token over plain HTTP to {shown}"),
                 "use https://, or http:// only to a loopback address (127.0.0.1, ::1, localhost) such as the tokscope emulator",
             ))
         }
         other => {
             return Err(Error::config(
-                format!("{base} is a {other}: URL, not http(s)"),
+                format!("{shown} is a {other}: URL, not http(s)"),
                 "pass an ARM URL such as https://management.azure.com",
             ))
         }
     }
     if url.query().is_some() || url.host_str().is_none() {
         return Err(Error::config(
-            format!("{base} should be a host with no query, like https://management.azure.com"),
+            format!("{shown} should be a host with no query, like https://management.azure.com"),
             "drop the path's query part",
         ));
     }

@@ -763,3 +763,17 @@ mod every_field {
         }
     }
 }
+
+/// A token given as a URL's user name alone (`https://TOKEN@host`) is a credential too: refused
+/// or unreachable, an ARM URL is shown without it.
+#[test]
+fn a_token_as_the_user_name_of_an_arm_url_is_never_shown() {
+    let secret = "tok3nGivenAsTheUserName0123";
+    for host in ["example.com", "127.0.0.1:9"] {
+        let arm = format!("http://{secret}@{host}");
+        let (_, out, err) =
+            common::tokscope(&["--demo", "vms", "--arm-url", &arm, "--timeout", "5"], &[]);
+        assert!(!out.contains(secret) && !err.contains(secret), "{out}{err}");
+        assert!(err.contains(host.split(':').next().unwrap()), "{err}");
+    }
+}
