@@ -109,18 +109,30 @@ fn insert(vault: &mut Vault, entry: Entry) {
     vault.entries.insert(at, entry);
 }
 
-/// Register a header secret (or any credential that is not a token) for the life of the process.
+/// Register a header secret (or any credential that is not a token) for the life of the process,
+/// as given and as it reads inside a JSON string (`"` and `\` escaped), so that JSON output, which
+/// is redacted as text, loses it too.
 pub fn keep_header(raw: &str) {
     let mut vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
-    insert(
-        &mut vault,
-        Entry {
-            kind: SecretKind::Header,
-            value: raw.to_string(),
-            expires_at: None,
-            holders: Vec::new(),
-        },
-    );
+    let escaped = json_escaped(raw);
+    for value in std::iter::once(raw).chain(escaped.as_deref()) {
+        insert(
+            &mut vault,
+            Entry {
+                kind: SecretKind::Header,
+                value: value.to_string(),
+                expires_at: None,
+                holders: Vec::new(),
+            },
+        );
+    }
+}
+
+/// `raw` as it stands between the quotes of a JSON string, when that differs from `raw`.
+fn json_escaped(raw: &str) -> Option<String> {
+    let quoted = serde_json::to_string(raw).ok()?;
+    let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
+    (inner != raw).then(|| inner.to_string())
 }
 
 /// Register a token and the parts of it that are secrets too (its signature). They stay
@@ -260,5 +272,16 @@ mod tests {
         }
         assert_eq!(redact_known("re-registered-token-value"), "<token removed>");
         drop(first);
+    }
+
+    /// A secret with a quote or a backslash reads differently inside JSON text.
+    #[test]
+    fn a_secret_is_removed_from_json_text_too() {
+        keep_header("pa\"ss\\word-1");
+        let json = serde_json::json!({"message": "echo pa\"ss\\word-1 back"}).to_string();
+        assert_eq!(
+            redact_known(&json),
+            r#"{"message":"echo <secret removed> back"}"#
+        );
     }
 }
