@@ -777,3 +777,33 @@ fn a_token_as_the_user_name_of_an_arm_url_is_never_shown() {
         assert!(err.contains(host.split(':').next().unwrap()), "{err}");
     }
 }
+
+/// A secret of the run that a hostile endpoint echoes into the token's claims never reaches the
+/// screen: not whole in a short claim, not in pieces where a long one is cut in the middle, not
+/// in the identity card.
+#[test]
+fn the_screen_never_shows_a_secret_echoed_into_a_claim() {
+    const ECHOED: &str = "hdr-echoed-into-claims-6e1b";
+    tokscope::vault::keep_header(ECHOED);
+    let mut app = tui_fixture::app();
+    let exp = NOW + 3540;
+    let long = format!("{}{ECHOED}{}", "a".repeat(120), "z".repeat(120));
+    let raw = jwt(
+        &json!({"aud": ARM, "exp": exp, "iat": NOW - 360, "oid": ECHOED, "echo": ECHOED, "long": long}),
+        "c2lnbmF0dXJl",
+    );
+    update(&mut app, Action::Refetch);
+    app.effects.clear();
+    deliver(
+        &mut app,
+        FetchKind::User,
+        NOW - 60,
+        Ok(fetched(&raw, exp, NOW - 60)),
+    );
+    update(&mut app, Action::Tick(NOW));
+    for (w, h) in [(80, 24), (200, 60)] {
+        let screen = tui_fixture::render(&app, w, h);
+        assert!(!screen.contains("hdr-echoed"), "{screen}");
+        assert!(screen.contains("<secret removed>"), "{screen}");
+    }
+}

@@ -24,8 +24,14 @@ pub fn ascii_bar(share: f64, width: usize) -> String {
     format!("[{}{}]", "#".repeat(filled), ".".repeat(width - filled))
 }
 
+// Text from outside reaches the screen fitted by `clip`, `clip_middle`, `wrap_value` or
+// `wrap_text`: each first removes the run's secrets (the vault), before any cut could leave a
+// recognisable piece of one. The revealed token is drawn with `wrap_chars`, on purpose.
+
 /// Cut to `width` characters, with an ellipsis when cut.
 pub fn clip(s: &str, width: usize) -> String {
+    let s = crate::vault::redact_known(s);
+    let s = s.as_str();
     if s.chars().count() <= width {
         return s.to_string();
     }
@@ -40,6 +46,8 @@ pub fn clip(s: &str, width: usize) -> String {
     reason = "head + tail < n, both within the text"
 )]
 pub fn clip_middle(s: &str, width: usize) -> String {
+    let s = crate::vault::redact_known(s);
+    let s = s.as_str();
     let n = s.chars().count();
     if n <= width {
         return s.to_string();
@@ -63,6 +71,7 @@ pub fn clip_middle(s: &str, width: usize) -> String {
     reason = "the loop keeps start + width within the text"
 )]
 pub fn wrap_value(s: &str, width: usize) -> Vec<String> {
+    let s = crate::vault::redact_known(s);
     let width = width.max(1);
     let chars: Vec<char> = s.chars().collect();
     let mut out = Vec::new();
@@ -88,8 +97,9 @@ pub fn wrap_value(s: &str, width: usize) -> Vec<String> {
 
 /// Wrap text at spaces, and any word longer than a line at `-` or `/`.
 pub fn wrap_text(s: &str, width: usize) -> Vec<String> {
+    let s = crate::vault::redact_known(s);
     let mut out = Vec::new();
-    for line in wrap_words(s, width, LongWords::Keep) {
+    for line in wrap_words(&s, width, LongWords::Keep) {
         if line.chars().count() > width {
             out.extend(wrap_value(&line, width));
         } else {
