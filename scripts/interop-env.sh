@@ -1,6 +1,6 @@
 # Sourced by scripts/test.sh and scripts/bench.sh: the official Python clients, each from a pinned
 # requirements file (tests/interop/requirements*.txt, every package at an exact version, as
-# package-lock.json does for node), in a venv under the user's cache rather than the checkout.
+# package-lock.json pins node's, though without hashes), in a venv under the user's cache rather than the checkout.
 # A venv is keyed by its file's contents and the Python version, so a fresh clone or a second run
 # on the same machine reuses it, and changing a pin makes a new one.
 

@@ -283,8 +283,12 @@ pub fn create_new(path: &Path, bytes: &[u8], access: Access) -> Result<(), Write
     #[cfg(not(unix))]
     let _ = access;
     let mut file = open.open(path)?;
-    file.write_all(bytes)?;
-    file.flush()?;
+    // The file is new and ours: half of it is worse than none, so a failed write removes it.
+    if let Err(e) = file.write_all(bytes).and_then(|()| file.flush()) {
+        drop(file);
+        remove_file(path);
+        return Err(e.into());
+    }
     Ok(())
 }
 

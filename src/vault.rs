@@ -27,6 +27,8 @@ pub enum SecretKind {
 /// A secret shorter than this is replaced only where it stands as a whole word: a substring
 /// search for two or three characters would also hit ordinary words.
 const WHOLE_WORD_BELOW: usize = 6;
+/// Token values (and signatures) shorter than this are not kept: see `keep_token`.
+const SHORTEST_TOKEN: usize = 16;
 /// How many secrets may be kept before the first sweep for expired, unheld tokens.
 const FIRST_SWEEP: usize = 256;
 /// A token counts as expired this long after its expiry, for clocks that disagree.
@@ -140,7 +142,14 @@ fn json_escaped(raw: &str) -> Option<String> {
 pub fn keep_token(raw: &str, parts: &[&str], expires_at: Option<i64>) -> InUse {
     let handle = Arc::new(());
     let mut vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
-    for value in std::iter::once(raw).chain(parts.iter().copied()) {
+    // A usable bearer token (or signature) is hundreds of characters; a few characters given as
+    // one (a pasted `0`, a test's `sig`) are no secret, and hiding them as whole words would
+    // blank ordinary text (`v1.0`) on every screen.
+    let long_enough = |v: &&str| v.len() >= SHORTEST_TOKEN;
+    for value in std::iter::once(raw)
+        .chain(parts.iter().copied())
+        .filter(long_enough)
+    {
         insert(
             &mut vault,
             Entry {

@@ -36,7 +36,7 @@ pub const REVEAL_SECONDS: i64 = 30;
 const OSC52_SENT: &str = "sent to the terminal's clipboard via OSC 52 (in tmux: set-clipboard on)";
 /// What a copy says when the clipboard gate changed the value.
 const MADE_INERT: &str =
-    "held line breaks or control characters: copied as one line, with them written as \\u{…},";
+    "held line breaks, control characters or a secret of this run: copied as one line, with them written as \\u{…} and the secret removed,";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {

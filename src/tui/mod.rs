@@ -300,5 +300,3 @@ fn run_effect(
         Effect::Repaint | Effect::Suspend | Effect::CancelFetch => {}
     }
 }
-
-pub use crate::output::osc52;

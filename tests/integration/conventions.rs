@@ -2,7 +2,7 @@
 //! `--help`, shell completions, man pages that match the parser, and `--color`.
 //!
 //! The man pages in assets/man/ are generated from the clap definitions; this test fails when
-//! they are stale and rewrites them with `TOKSCOPE_UPDATE_ASSETS=1 cargo test --test conventions`.
+//! they are stale and rewrites them with `TOKSCOPE_UPDATE_ASSETS=1 cargo test --test integration conventions::`.
 
 use crate::common::*;
 
@@ -72,7 +72,7 @@ fn man_pages_match_the_parser() {
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| {
             panic!(
-                "{}: {e}; run TOKSCOPE_UPDATE_ASSETS=1 cargo test --test conventions",
+                "{}: {e}; run TOKSCOPE_UPDATE_ASSETS=1 cargo test --test integration conventions::",
                 dir.display()
             )
         })
@@ -83,13 +83,13 @@ fn man_pages_match_the_parser() {
     let expected: Vec<String> = pages.iter().map(|(n, _)| n.clone()).collect();
     assert_eq!(
         on_disk, expected,
-        "assets/man/ has other pages than the commands; run TOKSCOPE_UPDATE_ASSETS=1 cargo test --test conventions"
+        "assets/man/ has other pages than the commands; run TOKSCOPE_UPDATE_ASSETS=1 cargo test --test integration conventions::"
     );
     for (name, text) in &pages {
         let current = std::fs::read_to_string(dir.join(name)).unwrap();
         assert!(
             current == *text,
-            "assets/man/{name} is stale; run TOKSCOPE_UPDATE_ASSETS=1 cargo test --test conventions"
+            "assets/man/{name} is stale; run TOKSCOPE_UPDATE_ASSETS=1 cargo test --test integration conventions::"
         );
     }
 }

@@ -2,7 +2,7 @@
 //! UI's tests check, the `get`, `doctor` and `watch` examples from runs against the emulator,
 //! and its exit-code table is checked against the commands.
 //!
-//! `TOKSCOPE_UPDATE_ASSETS=1 cargo test --test readme` rewrites the generated blocks.
+//! `TOKSCOPE_UPDATE_ASSETS=1 cargo test --test integration readme::` rewrites the generated blocks.
 
 use crate::common::*;
 
@@ -88,7 +88,7 @@ fn readme_shows_the_first_screen() {
     }
     assert!(
         block_body(&readme, "demo-screen") == screen,
-        "README.md's first screen differs from the snapshot; run TOKSCOPE_UPDATE_ASSETS=1 cargo test --test readme"
+        "README.md's first screen differs from the snapshot; run TOKSCOPE_UPDATE_ASSETS=1 cargo test --test integration readme::"
     );
     // Right under the two commands at the top.
     let top = readme.find("./scripts/test.sh").unwrap();
@@ -189,7 +189,7 @@ fn readme_names_every_flavour_as_detection_does() {
     } else {
         assert!(
             readme[start..end] == table,
-            "README.md's detection table differs from the flavour table; run TOKSCOPE_UPDATE_ASSETS=1 cargo test --test readme"
+            "README.md's detection table differs from the flavour table; run TOKSCOPE_UPDATE_ASSETS=1 cargo test --test integration readme::"
         );
     }
     let names: Vec<&str> = Flavour::ALL.iter().map(|f| f.name()).collect();
@@ -226,7 +226,7 @@ fn readme_examples_match_real_runs() {
         assert_eq!(
             shape(shown),
             shape(&real),
-            "README.md's {name} no longer looks like the real output; run TOKSCOPE_UPDATE_ASSETS=1 cargo test --test readme\n{real}"
+            "README.md's {name} no longer looks like the real output; run TOKSCOPE_UPDATE_ASSETS=1 cargo test --test integration readme::\n{real}"
         );
     }
     if changed {
