@@ -316,7 +316,7 @@ fn environment_conflicts_are_named() {
     assert!(c.evidence.contains("appservice"));
     assert!(!c.evidence.contains("secret-value"));
 
-    let c = check(&[("IDENTITY_HEADER", "h")]);
+    let c = check(&[("IDENTITY_HEADER", "orphan-header-3b8d")]);
     assert_eq!(c.status, Status::Warn);
     let c = check(&[]);
     assert_eq!(c.status, Status::Pass);
