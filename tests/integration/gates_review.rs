@@ -1,0 +1,152 @@
+//! An independent attack on the gates with vectors of its own: credentials a URL carries in
+//! forms the display form did not expect (a password holding `?` or `#`, the `Basic` header the
+//! HTTP client makes of userinfo, query names a lenient server reads as `sig`), and more. Each
+//! test runs the real binary against a hostile server on 127.0.0.1 and checks the raw bytes.
+
+use crate::common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::process::Stdio;
+
+/// A server on 127.0.0.1:0 that answers every request with HTTP 400 and a JSON error whose
+/// description echoes every request header, as a debugging proxy might. Returns the address.
+fn header_echo_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut echoed = Vec::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    echoed.push(line.trim_end().to_string());
+                }
+                let body = serde_json::json!({
+                    "error": "bad_request",
+                    "error_description": format!("got {}", echoed.join("; ")),
+                })
+                .to_string();
+                let mut out = stream;
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 400 X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    addr
+}
+
+/// The binary's stdout and stderr together, raw, with IMDS and every remote at closed loopback ports.
+fn run(args: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
+    let out = common::tokscope_command()
+        .envs(env.iter().copied())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
+    let mut all = out.stdout;
+    all.extend_from_slice(&out.stderr);
+    all
+}
+
+fn assert_absent(what: &str, bytes: &[u8], secrets: &[&str]) {
+    let text = String::from_utf8_lossy(bytes);
+    for s in secrets {
+        assert!(!text.contains(s), "{what}: {s:?} leaked in {text}");
+    }
+}
+
+const OUTPUTS: &[&[&str]] = &[
+    &["get", "--timeout", "3"],
+    &["get", "--json", "--timeout", "3"],
+    &["doctor", "--authority", common::DEAD_IMDS, "--timeout", "3"],
+    &[
+        "doctor",
+        "--json",
+        "--authority",
+        common::DEAD_IMDS,
+        "--timeout",
+        "3",
+    ],
+];
+
+#[test]
+fn a_password_holding_a_query_or_fragment_mark_is_never_shown() {
+    let addr = header_echo_server();
+    for raw in [
+        format!("http://u:pa?ss-Q7w1e9@{addr}/msi/token"),
+        format!("http://u:pa#ss-Q7w1e9@{addr}/msi/token"),
+    ] {
+        for args in OUTPUTS {
+            let all = run(
+                args,
+                &[
+                    ("IDENTITY_ENDPOINT", &raw),
+                    ("IDENTITY_HEADER", "hdr-5b1d09e7"),
+                ],
+            );
+            assert_absent(
+                &format!("{raw} {args:?}"),
+                &all,
+                &["Q7w1e9", "pa?ss", "u:pa"],
+            );
+        }
+    }
+}
+
+#[test]
+fn the_basic_header_made_of_userinfo_is_not_echoed() {
+    use base64::Engine as _;
+    let addr = header_echo_server();
+    let raw = format!("http://us%65r:Pw-3c9e2a71@{addr}/msi/token");
+    let sent = base64::engine::general_purpose::STANDARD.encode("user:Pw-3c9e2a71");
+    for args in OUTPUTS {
+        let all = run(
+            args,
+            &[
+                ("IDENTITY_ENDPOINT", &raw),
+                ("IDENTITY_HEADER", "hdr-5b1d09e7"),
+            ],
+        );
+        assert!(
+            String::from_utf8_lossy(&all).contains("Basic"),
+            "the server echoed no Authorization header: {}",
+            String::from_utf8_lossy(&all)
+        );
+        assert_absent(
+            &format!("{args:?}"),
+            &all,
+            &[&sent, "Pw-3c9e2a71", "hdr-5b1d09e7"],
+        );
+    }
+}
+
+#[test]
+fn query_names_a_lenient_server_reads_as_sig_are_masked() {
+    let addr = header_echo_server();
+    let raw = format!(
+        "http://{addr}/msi/token?api-version=2019-08-01&%00sig=Sv1a0f&sig%00=Sv2b1e&sig%20=Sv3c2d&sig[]=Sv4d3c&sig.=Sv5e4b"
+    );
+    for args in OUTPUTS {
+        let all = run(
+            args,
+            &[
+                ("IDENTITY_ENDPOINT", &raw),
+                ("IDENTITY_HEADER", "hdr-5b1d09e7"),
+            ],
+        );
+        assert_absent(
+            &format!("{args:?}"),
+            &all,
+            &["Sv1a0f", "Sv2b1e", "Sv3c2d", "Sv4d3c", "Sv5e4b"],
+        );
+    }
+}
