@@ -109,6 +109,29 @@ pub fn exact(s: &str) -> String {
         })
 }
 
+/// Markdown's inline syntax: what, inside a line of a report, could start raw HTML (an
+/// `<!--` that hides the rest of the report once rendered, an `<img>` that calls out to a
+/// server when the ticket is viewed), a link or image, a code span, emphasis, a table cell, an
+/// entity or a heading.
+const MARKDOWN_ACTIVE: &[char] = &[
+    '\\', '`', '*', '_', '[', ']', '<', '>', '!', '|', '~', '&', '#',
+];
+
+/// One field from outside inside a line of a markdown report: on one line ([`sanitize`]) and
+/// with every character markdown would act on escaped with a backslash, so that the rendered
+/// report shows the field as the text it is (CommonMark renders `\<` as `<`).
+pub fn markdown_inline(s: &str) -> String {
+    let line = sanitize(s);
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        if MARKDOWN_ACTIVE.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Like [`sanitize`] but keeps line feeds and tabs, for whole multi-line outputs.
 pub fn sanitize_lines(s: &str) -> Cow<'_, str> {
     escape_with(s, is_layout)
@@ -370,6 +393,14 @@ mod tests {
         assert_eq!(sanitize("aud\u{200b}"), "aud\\u{200b}");
         assert_eq!(exact("a\u{200d}b\u{a0}c"), "a\\u{200d}b\\u{a0}c");
         assert_eq!(sanitize_json("\"\u{e0041}\""), "\"\\udb40\\udc41\"");
+    }
+
+    #[test]
+    fn markdown_fields_render_as_text() {
+        assert_eq!(
+            markdown_inline("a|b`c <!-- ![i](u) [l](j) &amp; # h\n"),
+            "a\\|b\\`c \\<\\!-- \\!\\[i\\](u) \\[l\\](j) \\&amp; \\# h\\\\u{a}"
+        );
     }
 
     #[test]

@@ -150,3 +150,116 @@ fn query_names_a_lenient_server_reads_as_sig_are_masked() {
         );
     }
 }
+
+/// A server on 127.0.0.1:0 that answers every request with this access token (App Service's
+/// answer shape) and an `x-ms-request-id` of the caller's choosing. Returns the address.
+fn token_server(access_token: String, request_id: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let access_token = access_token.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                }
+                let body = serde_json::json!({
+                    "access_token": access_token,
+                    "expires_on": (chrono::Utc::now().timestamp() + 3600).to_string(),
+                    "resource": common::ARM,
+                    "token_type": "Bearer",
+                })
+                .to_string();
+                let mut out = stream;
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-ms-request-id: {request_id}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    addr
+}
+
+fn jwt(claims: &serde_json::Value) -> String {
+    use tokscope::token::jwt::encode_part;
+    let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": "k<!--"});
+    format!(
+        "{}.{}.c2lnbmF0dXJl",
+        encode_part(&header),
+        encode_part(claims)
+    )
+}
+
+/// Where `needle` stands in `text` without a backslash before it: markdown would act on it.
+fn unescaped(text: &str, needle: &str) -> bool {
+    text.match_indices(needle)
+        .any(|(i, _)| i == 0 || text.as_bytes()[i - 1] != b'\\')
+}
+
+/// The report outside its fenced JSON blocks (inside them markdown is inert).
+fn outside_fences(md: &str) -> String {
+    md.split("```").step_by(2).collect::<Vec<_>>().join("\n")
+}
+
+#[test]
+fn markdown_in_a_claim_stays_text_in_the_report() {
+    let now = chrono::Utc::now().timestamp();
+    let payload = "x` <!-- hidden <img src=http://127.0.0.1:9/beacon> ![i](http://127.0.0.1:9/i.png) [fix](http://127.0.0.1:9/fix) | y";
+    let token = jwt(&serde_json::json!({
+        "aud": format!("{}{payload}", common::ARM),
+        "iss": format!("https://sts.windows.net/t/{payload}"),
+        "tid": "t",
+        "oid": payload,
+        "appid": payload,
+        "xms_mirid": format!("/subscriptions/s/{payload}"),
+        "exp": now + 3600,
+        "iat": now,
+        "nbf": now,
+    }));
+    let addr = token_server(token, "rid` <!-- [r](http://127.0.0.1:9/r)");
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.md");
+    let endpoint = format!("http://{addr}/msi/token?x=`<img src=http://127.0.0.1:9/u>");
+    run(
+        &[
+            "report",
+            "-o",
+            report.to_str().unwrap(),
+            "--authority",
+            common::DEAD_IMDS,
+            "--timeout",
+            "3",
+        ],
+        &[
+            ("IDENTITY_ENDPOINT", &endpoint),
+            ("IDENTITY_HEADER", "hdr-5b1d09e7"),
+        ],
+    );
+    let md = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        md.contains("hidden"),
+        "the claim is not in the report: {md}"
+    );
+    let text = outside_fences(&md);
+    for needle in ["<!--", "<img", "![", "[fix]", "[r]", "`", "|"] {
+        // Backticks and pipes are tokscope's own in fixed places: count those from outside only.
+        if needle == "`" || needle == "|" {
+            assert!(
+                !unescaped(&text, &format!("x{needle}"))
+                    && !unescaped(&text, &format!("d{needle}")),
+                "{needle:?} from outside acts in {md}"
+            );
+            continue;
+        }
+        assert!(
+            !unescaped(&text, needle),
+            "{needle:?} acts in the report: {md}"
+        );
+    }
+}
