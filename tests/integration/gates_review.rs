@@ -263,3 +263,29 @@ fn markdown_in_a_claim_stays_text_in_the_report() {
         );
     }
 }
+
+#[test]
+fn markdown_in_an_error_stays_text_in_the_ui_report() {
+    use crate::tui_fixture::{self, NOW};
+    use tokscope::error::{Error, ErrorKind};
+    use tokscope::tui::action::FetchKind;
+    let payload = "x` <!-- hidden <img src=http://127.0.0.1:9/beacon> ![i](http://127.0.0.1:9/i.png) [fix](http://127.0.0.1:9/fix)";
+    let mut app = tui_fixture::app();
+    let mut e = Error::new(ErrorKind::Endpoint, payload, "h")
+        .with_status(400)
+        .with_code(Some(payload.into()));
+    e.request_ids = vec![("x-ms-request-id".into(), payload.into())].into();
+    tui_fixture::deliver(&mut app, FetchKind::User, NOW, Err(e));
+    let story = tokscope::tui::report::session_story(&app);
+    assert!(
+        story.contains("hidden"),
+        "the error is not in the story: {story}"
+    );
+    for needle in ["<!--", "<img", "![", "[fix]", "x`"] {
+        assert!(
+            !unescaped(&story, needle),
+            "{needle:?} acts in the story: {story}"
+        );
+    }
+    assert!(story.starts_with("## What this session saw\n"), "{story}");
+}
