@@ -107,18 +107,69 @@ fn insert(vault: &mut Vault, entry: Entry) {
     vault.entries.insert(at, entry);
 }
 
-/// Register a header secret (or any credential that is not a token) for the life of the process.
+/// The forms in which a server that echoes a secret commonly writes it, besides the secret
+/// itself: percent-encoded (as a URL or a form carries it, with upper- or lower-case hex, a
+/// space as `+` or `%20`) and escaped inside a JSON string (with `/` escaped or not, non-ASCII
+/// as `\uXXXX` or not). A secret made only of letters, digits and `-._~` has no other form.
+fn encoded_forms(raw: &str) -> Vec<String> {
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+    let percent = |upper: bool, plus: bool| {
+        raw.bytes().fold(String::new(), |mut out, b| {
+            match b {
+                b if unreserved(b) => out.push(char::from(b)),
+                b' ' if plus => out.push('+'),
+                b if upper => out.push_str(&format!("%{b:02X}")),
+                b => out.push_str(&format!("%{b:02x}")),
+            }
+            out
+        })
+    };
+    let json = |slash: bool, ascii: bool| {
+        raw.chars().fold(String::new(), |mut out, c| {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '/' if slash => out.push_str("\\/"),
+                c if u32::from(c) < 0x20 || (ascii && !c.is_ascii()) => {
+                    for unit in c.encode_utf16(&mut [0; 2]) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+            out
+        })
+    };
+    let mut forms = vec![
+        percent(true, false),
+        percent(false, false),
+        percent(true, true),
+        json(false, false),
+        json(true, false),
+        json(false, true),
+        json(true, true),
+    ];
+    forms.sort();
+    forms.dedup();
+    forms.retain(|f| f != raw);
+    forms
+}
+
+/// Register a header secret (or any credential that is not a token) for the life of the
+/// process, with the forms a server's echo may give it.
 pub fn keep_header(raw: &str) {
     let mut vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
-    insert(
-        &mut vault,
-        Entry {
-            kind: SecretKind::Header,
-            value: raw.to_string(),
-            expires_at: None,
-            holder: None,
-        },
-    );
+    for value in std::iter::once(raw.to_string()).chain(encoded_forms(raw)) {
+        insert(
+            &mut vault,
+            Entry {
+                kind: SecretKind::Header,
+                value,
+                expires_at: None,
+                holder: None,
+            },
+        );
+    }
 }
 
 /// Register a token and the parts of it that are secrets too (its signature). They stay
@@ -214,6 +265,24 @@ mod tests {
             redact_known("echo: xhdr-secret-8c1f2ay"),
             "echo: x<secret removed>y"
         );
+    }
+
+    #[test]
+    fn a_header_secret_echoed_encoded_is_replaced() {
+        keep_header("s3cr/et+K\"é y");
+        for echo in [
+            "s3cr%2Fet%2BK%22%C3%A9%20y",
+            "s3cr%2fet%2bK%22%c3%a9%20y",
+            "s3cr%2Fet%2BK%22%C3%A9+y",
+            "s3cr\\/et+K\\\"\\u00e9 y",
+            "s3cr/et+K\\\"é y",
+        ] {
+            assert_eq!(
+                redact_known(&format!("got {echo}!")),
+                "got <secret removed>!",
+                "{echo}"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,11 @@ use std::process::Stdio;
 /// A server on 127.0.0.1:0 that answers every request with HTTP 400 and a JSON error whose
 /// description echoes every request header, as a debugging proxy might. Returns the address.
 fn header_echo_server() -> String {
+    encoding_echo_server(|line| line.to_string())
+}
+
+/// [`header_echo_server`] writing each echoed line in the form `encode` gives it.
+fn encoding_echo_server(encode: fn(&str) -> String) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     std::thread::spawn(move || {
@@ -24,7 +29,7 @@ fn header_echo_server() -> String {
                     if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
                         break;
                     }
-                    echoed.push(line.trim_end().to_string());
+                    echoed.push(encode(line.trim_end()));
                 }
                 let body = serde_json::json!({
                     "error": "bad_request",
@@ -288,4 +293,52 @@ fn markdown_in_an_error_stays_text_in_the_ui_report() {
         );
     }
     assert!(story.starts_with("## What this session saw\n"), "{story}");
+}
+
+#[test]
+fn a_header_secret_echoed_percent_or_json_escaped_is_not_shown() {
+    let secret = "Hs/9+k\"q\\é z";
+    let percent: fn(&str) -> String =
+        |line| url::form_urlencoded::byte_serialize(line.as_bytes()).collect();
+    let json_escaped: fn(&str) -> String = |line| {
+        let quoted = serde_json::to_string(line).unwrap();
+        quoted[1..quoted.len() - 1].replace('/', "\\/")
+    };
+    let ascii_json: fn(&str) -> String = |line| {
+        let quoted = serde_json::to_string(line).unwrap();
+        quoted[1..quoted.len() - 1]
+            .chars()
+            .map(|c| {
+                if c.is_ascii() {
+                    c.to_string()
+                } else {
+                    format!("\\u{:04x}", c as u32)
+                }
+            })
+            .collect()
+    };
+    for encode in [percent, json_escaped, ascii_json] {
+        let addr = encoding_echo_server(encode);
+        let shown = encode(secret);
+        let endpoint = format!("http://{addr}/msi/token");
+        for args in OUTPUTS {
+            let all = run(
+                args,
+                &[
+                    ("IDENTITY_ENDPOINT", &endpoint),
+                    ("IDENTITY_HEADER", secret),
+                ],
+            );
+            assert!(
+                String::from_utf8_lossy(&all).contains("removed"),
+                "nothing echoed: {}",
+                String::from_utf8_lossy(&all)
+            );
+            assert_absent(
+                &format!("{args:?} {shown}"),
+                &all,
+                &[&shown, "9+k", "9%2Bk"],
+            );
+        }
+    }
 }
