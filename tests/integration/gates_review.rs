@@ -342,3 +342,79 @@ fn a_header_secret_echoed_percent_or_json_escaped_is_not_shown() {
         }
     }
 }
+
+/// A client that pipelines thousands of requests on one connection, with a small receive
+/// buffer, and never reads an answer: the emulator's writes block on the full socket.
+/// Holds the connection until `hold` has passed or the emulator closes it.
+async fn pipeline_without_reading(addr: std::net::SocketAddr, hold: std::time::Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let Ok(mut stream) = socket.connect(addr).await else {
+        return;
+    };
+    let one = format!(
+        "GET /nothing-here HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
+        addr.port()
+    );
+    let many = one.repeat(20_000);
+    let (mut read, mut write) = stream.split();
+    let writing = async {
+        let _ = write.write_all(many.as_bytes()).await;
+        std::future::pending::<()>().await;
+    };
+    // Reading only to see the close: a zero-byte peek would consume nothing, so wait on a
+    // read the emulator's close ends; the answers themselves are never drained before that.
+    let closed = async {
+        tokio::time::sleep(hold).await;
+        let _ = read.read(&mut [0u8; 1]).await;
+    };
+    tokio::select! {
+        () = writing => {}
+        () = closed => {}
+    }
+}
+
+#[tokio::test]
+async fn clients_that_pipeline_and_never_read_cannot_hold_every_slot() {
+    use std::time::Duration;
+    use tokscope::emulator::Config;
+    const GUARD: Duration = Duration::from_secs(60);
+    let run = common::emulator_with(Config {
+        header_read_timeout: Duration::from_secs(1),
+        body_read_timeout: Duration::from_secs(1),
+        connection_lifetime: Duration::from_secs(2),
+        max_connections: 4,
+        ..Config::default()
+    })
+    .await;
+    let addr = run.addr;
+    let hogs: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(pipeline_without_reading(addr, GUARD)))
+        .collect();
+    let full = async {
+        while run.open_connections() < 4 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(GUARD, full)
+        .await
+        .expect("the pipelining clients never filled the slots");
+    let served = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+        .get(format!(
+            "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/",
+            run.base_url()
+        ))
+        .header("Metadata", "true")
+        .send()
+        .await
+        .expect("a normal request was not served beside clients that never read");
+    assert_eq!(served.status(), 200);
+    for hog in hogs {
+        hog.abort();
+    }
+}
