@@ -418,3 +418,44 @@ async fn clients_that_pipeline_and_never_read_cannot_hold_every_slot() {
         hog.abort();
     }
 }
+
+#[test]
+fn a_machine_cannot_pass_for_another_in_the_fleet_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = |machine: &str, status: &str| {
+        serde_json::json!({"schema": 1, "ok": true, "machine": machine,
+            "checks": [{"name": "token", "status": status, "evidence": "e", "hint": ""}]})
+        .to_string()
+    };
+    let mut files = Vec::new();
+    for (i, (machine, status)) in [
+        ("web-1", "fail"),
+        ("web-1\u{a0}", "pass"),
+        ("web-1\u{200d}", "pass"),
+        ("web-1\u{3000}", "pass"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let path = dir.path().join(format!("{i}.json"));
+        std::fs::write(&path, record(machine, status)).unwrap();
+        files.push(path.to_str().unwrap().to_string());
+    }
+    let mut args = vec!["doctor", "--summarize"];
+    args.extend(files.iter().map(String::as_str));
+    let all = run(&args, &[]);
+    let text = String::from_utf8_lossy(&all);
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("web")).collect();
+    assert_eq!(rows.len(), 4, "{text}");
+    let looks_like = |row: &str| row.split("  ").next().unwrap_or("").trim_end().to_string();
+    let names: Vec<String> = rows.iter().map(|r| looks_like(r)).collect();
+    for (i, a) in names.iter().enumerate() {
+        assert!(
+            a.is_ascii() || a.contains("\\u{"),
+            "row {i} names its machine with a character that passes for ASCII: {a:?}\n{text}"
+        );
+        for b in &names[i + 1..] {
+            assert_ne!(a, b, "two rows read the same:\n{text}");
+        }
+    }
+}
