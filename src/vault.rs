@@ -231,6 +231,38 @@ fn replace_whole_words(text: &str, secret: &str, with: &str) -> String {
     out
 }
 
+/// Where in `s` (byte ranges, possibly overlapping) a secret this run holds appears, by the
+/// same rules as [`redact_known`]; tokens are left out when the user asked to see them or
+/// `tokens_shown` says the caller shows one on request. For outputs that cannot be rewritten as
+/// text, only masked in place (the terminal UI's cell grid).
+pub fn known_spans(s: &str, tokens_shown: bool) -> Vec<(usize, usize)> {
+    let vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
+    let skip_tokens = tokens_shown || TOKENS_REVEALED.load(Ordering::SeqCst);
+    let mut spans = Vec::new();
+    for entry in &vault.entries {
+        if entry.kind == SecretKind::Token && skip_tokens {
+            continue;
+        }
+        let secret = entry.value.as_str();
+        let short = secret.chars().count() < WHOLE_WORD_BELOW;
+        for (at, _) in s.match_indices(secret) {
+            let end = at + secret.len();
+            let whole = !short
+                || (s
+                    .get(..at)
+                    .and_then(|b| b.chars().next_back())
+                    .is_none_or(|c| !is_word_char(c))
+                    && s.get(end..)
+                        .and_then(|a| a.chars().next())
+                        .is_none_or(|c| !is_word_char(c)));
+            if whole {
+                spans.push((at, end));
+            }
+        }
+    }
+    spans
+}
+
 /// Replace every secret this run holds wherever it appears in `s`.
 pub fn redact_known(s: &str) -> String {
     let vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
@@ -283,6 +315,16 @@ mod tests {
                 "{echo}"
             );
         }
+    }
+
+    #[test]
+    fn spans_follow_the_redaction_rules() {
+        keep_header("Sp4n-secret-1");
+        keep_header("k9Q");
+        let s = "a Sp4n-secret-1 k9Q xk9Q";
+        let mut spans = known_spans(s, false);
+        spans.sort_unstable();
+        assert_eq!(spans, vec![(2, 15), (16, 19)]);
     }
 
     #[test]

@@ -459,3 +459,44 @@ fn a_machine_cannot_pass_for_another_in_the_fleet_summary() {
         }
     }
 }
+
+#[test]
+fn a_header_secret_a_claim_echoes_is_masked_on_the_ui_screen() {
+    use crate::tui_fixture::{self, NOW};
+    use tokscope::tui::action::{Action, FetchKind};
+    use tokscope::tui::app::update;
+    // The secret this run sends (registered as every header secret is), and an old token's
+    // signature, both echoed by the endpoint into the new token's claims.
+    let secret = tokscope::secret::HeaderSecret::new("Hdr-7e6d5c4b3a".to_string());
+    let old =
+        tokscope::secret::AccessToken::new(tui_fixture::jwt(common::ARM, NOW - 7200, NOW + 600, 9));
+    let old_signature = old.expose().rsplit('.').next().unwrap().to_string();
+    let echo = format!("echo {} {old_signature}", "Hdr-7e6d5c4b3a");
+    let exp = NOW + 3600;
+    let raw = jwt(&serde_json::json!({
+        "aud": common::ARM, "iss": "https://sts.windows.net/t/", "tid": "t",
+        "oid": echo, "appid": echo, "name": echo, "exp": exp, "iat": NOW - 60, "nbf": NOW - 60,
+    }));
+    let mut app = tui_fixture::app();
+    tui_fixture::deliver(
+        &mut app,
+        FetchKind::User,
+        NOW,
+        Ok(tui_fixture::fetched(&raw, exp, NOW)),
+    );
+    update(&mut app, Action::Tick(NOW));
+    let screen = tui_fixture::render(&app, 200, 60);
+    assert!(
+        screen.contains("echo"),
+        "the claim is not on screen:\n{screen}"
+    );
+    assert!(
+        !screen.contains("Hdr-7e6d5c4b3a"),
+        "the header secret is on screen:\n{screen}"
+    );
+    assert!(
+        !screen.contains(&old_signature[..16]),
+        "an old token's signature is on screen:\n{screen}"
+    );
+    drop((secret, old));
+}

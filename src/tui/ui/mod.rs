@@ -148,7 +148,7 @@ pub fn draw(app: &App, f: &mut Frame) -> Drawn {
     if app.ascii {
         theme::asciify(f.buffer_mut());
     }
-    make_cells_inert(f);
+    make_cells_inert(f, app.revealed());
     drawn
 }
 
@@ -198,11 +198,40 @@ fn draw_screen(app: &App, f: &mut Frame) -> Drawn {
     }
 }
 
-/// Every cell through the one terminal sanitiser, whatever the widgets let through.
-fn make_cells_inert(f: &mut Frame) {
-    for cell in f.buffer_mut().content.iter_mut() {
+/// Every cell through the one terminal sanitiser, whatever the widgets let through; and every
+/// row through the vault, so that a secret of this run that a claim, an error or a log line
+/// echoes is masked on screen as it is in every other output (tokens stay visible only while
+/// the user has revealed one).
+fn make_cells_inert(f: &mut Frame, tokens_shown: bool) {
+    let buffer = f.buffer_mut();
+    for cell in buffer.content.iter_mut() {
         if let Some(stand_in) = crate::sanitize::sanitize_cell(cell.symbol()) {
             cell.set_symbol(stand_in);
+        }
+    }
+    let width = usize::from(buffer.area.width).max(1);
+    for row in buffer.content.chunks_mut(width) {
+        mask_secrets(row, tokens_shown);
+    }
+}
+
+/// What a masked cell shows.
+const MASK: &str = "*";
+
+/// Mask the cells of `row` that show a secret of this run.
+fn mask_secrets(row: &mut [ratatui::buffer::Cell], tokens_shown: bool) {
+    let mut text = String::new();
+    // The byte where each cell's symbol starts in `text`.
+    let mut starts = Vec::with_capacity(row.len());
+    for cell in row.iter() {
+        starts.push(text.len());
+        text.push_str(cell.symbol());
+    }
+    for (from, to) in crate::vault::known_spans(&text, tokens_shown) {
+        for (cell, start) in row.iter_mut().zip(&starts) {
+            if (from..to).contains(start) {
+                cell.set_symbol(MASK);
+            }
         }
     }
 }
