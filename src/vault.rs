@@ -108,8 +108,9 @@ fn insert(vault: &mut Vault, entry: Entry) {
 }
 
 /// The forms in which a server that echoes a secret commonly writes it, besides the secret
-/// itself: percent-encoded (as a URL or a form carries it, with upper- or lower-case hex, a
-/// space as `+` or `%20`) and escaped inside a JSON string (with `/` escaped or not, non-ASCII
+/// itself: with its whitespace runs folded (as outside text is shown), percent-encoded (as a
+/// URL or a form carries it, with upper- or lower-case hex, a space as `+` or `%20`) and
+/// escaped inside a JSON string (with `/` escaped or not, non-ASCII
 /// as `\uXXXX` or not). A secret made only of letters, digits and `-._~` has no other form.
 fn encoded_forms(raw: &str) -> Vec<String> {
     let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
@@ -141,6 +142,8 @@ fn encoded_forms(raw: &str) -> Vec<String> {
         })
     };
     let mut forms = vec![
+        // Outside text is shown with whitespace runs folded to one space (`net::body`).
+        raw.split_whitespace().collect::<Vec<_>>().join(" "),
         percent(true, false),
         percent(false, false),
         percent(true, true),

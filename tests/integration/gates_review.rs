@@ -500,3 +500,28 @@ fn a_header_secret_a_claim_echoes_is_masked_on_the_ui_screen() {
     );
     drop((secret, old));
 }
+
+#[test]
+fn a_header_secret_holding_whitespace_is_not_shown_folded() {
+    let addr = header_echo_server();
+    let endpoint = format!("http://{addr}/msi/token");
+    let secret = "Hs  two\tspaces-9z";
+    for args in OUTPUTS {
+        let all = run(
+            args,
+            &[
+                ("IDENTITY_ENDPOINT", &endpoint),
+                ("IDENTITY_HEADER", secret),
+            ],
+        );
+        assert!(
+            String::from_utf8_lossy(&all).contains("removed"),
+            "nothing echoed"
+        );
+        assert_absent(
+            &format!("{args:?}"),
+            &all,
+            &["two spaces-9z", "spaces-9z", "two\tspaces"],
+        );
+    }
+}
