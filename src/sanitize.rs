@@ -41,6 +41,25 @@ pub fn is_unsafe(c: char) -> bool {
         | '\u{fff9}'..='\u{fffb}'
         | '\u{e0001}'
         | '\u{e0020}'..='\u{e007f}')
+        || is_other_format_control(c)
+}
+
+/// The rest of Unicode's format controls (category Cf, as of Unicode 16) but the joiners and
+/// the soft hyphen: number and abbreviation marks that fold into the text around them, and the
+/// hieroglyph, shorthand and musical format controls, which show as nothing at all and would
+/// make "aud is X, not X" readable again.
+fn is_other_format_control(c: char) -> bool {
+    matches!(c,
+        '\u{600}'..='\u{605}'
+        | '\u{6dd}'
+        | '\u{70f}'
+        | '\u{890}'..='\u{891}'
+        | '\u{8e2}'
+        | '\u{110bd}'
+        | '\u{110cd}'
+        | '\u{13430}'..='\u{1345f}'
+        | '\u{1bca0}'..='\u{1bca3}'
+        | '\u{1d173}'..='\u{1d17a}')
 }
 
 /// What else hides in a value that is compared for security (an audience, an issuer): joiners,
@@ -56,6 +75,7 @@ fn is_hidden_in_exact(c: char) -> bool {
         | '\u{180b}'..='\u{180f}'
         | '\u{2000}'..='\u{200d}'
         | '\u{202f}' | '\u{205f}'
+        | '\u{2800}'
         | '\u{3000}' | '\u{3164}'
         | '\u{fe00}'..='\u{fe0f}'
         | '\u{ffa0}'
@@ -401,6 +421,23 @@ mod tests {
             markdown_inline("a|b`c <!-- ![i](u) [l](j) &amp; # h\n"),
             "a\\|b\\`c \\<\\!-- \\!\\[i\\](u) \\[l\\](j) \\&amp; \\# h\\\\u{a}"
         );
+    }
+
+    #[test]
+    fn every_format_control_is_shown() {
+        for c in [
+            '\u{1d173}',
+            '\u{1bca0}',
+            '\u{13430}',
+            '\u{600}',
+            '\u{110bd}',
+        ] {
+            assert_eq!(
+                sanitize(&format!("a{c}")),
+                format!("a\\u{{{:x}}}", c as u32)
+            );
+        }
+        assert_eq!(exact("a\u{2800}"), "a\\u{2800}");
     }
 
     #[test]

@@ -525,3 +525,35 @@ fn a_header_secret_holding_whitespace_is_not_shown_folded() {
         );
     }
 }
+
+#[test]
+fn a_format_control_outside_the_usual_blocks_cannot_hide_in_the_audience() {
+    let now = chrono::Utc::now().timestamp();
+    for hidden in ['\u{1d173}', '\u{1bca0}', '\u{13430}', '\u{110bd}'] {
+        let token = jwt(&serde_json::json!({
+            "aud": format!("{}{hidden}", common::ARM),
+            "iss": "https://sts.windows.net/t/", "tid": "t",
+            "exp": now + 3600, "iat": now, "nbf": now,
+        }));
+        let addr = token_server(token, "rid");
+        let endpoint = format!("http://{addr}/msi/token");
+        for args in [
+            &["get", "--timeout", "3"][..],
+            &["get", "--json", "--timeout", "3"],
+        ] {
+            let all = run(
+                args,
+                &[
+                    ("IDENTITY_ENDPOINT", &endpoint),
+                    ("IDENTITY_HEADER", "hdr-5b1d09e7"),
+                ],
+            );
+            let text = String::from_utf8_lossy(&all);
+            assert!(
+                !text.contains(hidden),
+                "{args:?}: U+{:04X} reached the output raw:\n{text}",
+                hidden as u32
+            );
+        }
+    }
+}
