@@ -27,6 +27,10 @@ pub enum SecretKind {
 /// A secret shorter than this is replaced only where it stands as a whole word: a substring
 /// search for two or three characters would also hit ordinary words.
 const WHOLE_WORD_BELOW: usize = 6;
+/// A token, or a part of one, shorter than this is not kept: no bearer token or signature is
+/// that short, and keeping what a broken or hostile endpoint sent as one (`"x.y.1"`) would only
+/// mask ordinary words and digits in every output.
+const TOKEN_MIN_CHARS: usize = 16;
 /// How many secrets may be kept before the first sweep for expired, unheld tokens.
 const FIRST_SWEEP: usize = 256;
 /// A token counts as expired this long after its expiry, for clocks that disagree.
@@ -181,6 +185,9 @@ pub fn keep_token(raw: &str, parts: &[&str], expires_at: Option<i64>) -> InUse {
     let handle = Arc::new(());
     let mut vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
     for value in std::iter::once(raw).chain(parts.iter().copied()) {
+        if value.chars().count() < TOKEN_MIN_CHARS {
+            continue;
+        }
         insert(
             &mut vault,
             Entry {
@@ -266,6 +273,22 @@ pub fn known_spans(s: &str, tokens_shown: bool) -> Vec<(usize, usize)> {
     spans
 }
 
+/// The header secrets (never tokens) long enough that a piece of [`PIECE_CHARS`] of them is
+/// itself telling: for outputs that may clip or wrap a value mid-secret (the terminal UI's
+/// cells), which mask every such piece.
+pub fn header_secrets() -> Vec<String> {
+    let vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
+    vault
+        .entries
+        .iter()
+        .filter(|e| e.kind == SecretKind::Header && e.value.chars().count() >= PIECE_CHARS)
+        .map(|e| e.value.clone())
+        .collect()
+}
+
+/// How many characters of a header secret count as a piece of it (see [`header_secrets`]).
+pub const PIECE_CHARS: usize = 8;
+
 /// Replace every secret this run holds wherever it appears in `s`.
 pub fn redact_known(s: &str) -> String {
     let vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
@@ -318,6 +341,12 @@ mod tests {
                 "{echo}"
             );
         }
+    }
+
+    #[test]
+    fn a_token_too_short_to_be_one_is_not_kept() {
+        let _held = keep_token("a.b.7", &["7"], None);
+        assert_eq!(redact_known("7 passed"), "7 passed");
     }
 
     #[test]

@@ -557,3 +557,42 @@ fn a_format_control_outside_the_usual_blocks_cannot_hide_in_the_audience() {
         }
     }
 }
+
+#[test]
+fn a_clipped_or_wrapped_claim_shows_no_piece_of_a_secret() {
+    use crate::tui_fixture::{self, NOW};
+    use tokscope::tui::action::{Action, FetchKind};
+    use tokscope::tui::app::update;
+    let secret_text = "Hdr-0a1b2c3d4e5f6a7b8c9d";
+    let _secret = tokscope::secret::HeaderSecret::new(secret_text.to_string());
+    let exp = NOW + 3600;
+    let mut leaks = Vec::new();
+    for pad in 100..240 {
+        let echo = format!("{}{secret_text}", "p".repeat(pad));
+        let raw = jwt(&serde_json::json!({
+            "aud": common::ARM, "iss": "https://sts.windows.net/t/", "tid": "t",
+            "oid": echo, "name": echo, "exp": exp, "iat": NOW - 60, "nbf": NOW - 60,
+        }));
+        let mut app = tui_fixture::app();
+        tui_fixture::deliver(
+            &mut app,
+            FetchKind::User,
+            NOW,
+            Ok(tui_fixture::fetched(&raw, exp, NOW)),
+        );
+        update(&mut app, Action::Tick(NOW));
+        let screen = tui_fixture::render(&app, 200, 60);
+        // Any 10 characters of the secret in a row is a piece of it.
+        for w in secret_text.as_bytes().windows(10) {
+            let piece = std::str::from_utf8(w).unwrap();
+            if screen.contains(piece) {
+                leaks.push(format!("pad {pad}: {piece}"));
+                break;
+            }
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "pieces of the secret on screen: {leaks:?}"
+    );
+}

@@ -210,8 +210,37 @@ fn make_cells_inert(f: &mut Frame, tokens_shown: bool) {
         }
     }
     let width = usize::from(buffer.area.width).max(1);
+    let header_secrets = crate::vault::header_secrets();
     for row in buffer.content.chunks_mut(width) {
         mask_secrets(row, tokens_shown);
+        mask_pieces(row, &header_secrets);
+    }
+}
+
+/// Mask every run of `vault::PIECE_CHARS` cells that is a piece of a header secret: a value
+/// clipped (`…`) or wrapped in the middle of a secret shows only part of it, which the whole
+/// match in [`mask_secrets`] cannot see.
+fn mask_pieces(row: &mut [ratatui::buffer::Cell], header_secrets: &[String]) {
+    let n = crate::vault::PIECE_CHARS;
+    if header_secrets.is_empty() {
+        return;
+    }
+    let symbols: Vec<String> = row.iter().map(|c| c.symbol().to_string()).collect();
+    let mut masked = vec![false; row.len()];
+    for (start, window) in symbols.windows(n).enumerate() {
+        let piece: String = window.concat();
+        if piece.chars().count() == n && header_secrets.iter().any(|s| s.contains(&piece)) {
+            masked
+                .iter_mut()
+                .skip(start)
+                .take(n)
+                .for_each(|m| *m = true);
+        }
+    }
+    for (cell, hide) in row.iter_mut().zip(masked) {
+        if hide {
+            cell.set_symbol(MASK);
+        }
     }
 }
 
