@@ -10,9 +10,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// Query parameter names whose value is a credential, matched on the lower-cased name: exact
-/// names, and any name containing one of [`SECRET_NAME_PARTS`].
-const SECRET_NAMES: &[&str] = &["code", "sig", "key", "pwd", "pass", "auth", "sas", "se_sig"];
+/// Query parameter names whose value is a credential, matched on the name as a server may read
+/// it ([`normalised_name`]): exact names, and any name containing one of [`SECRET_NAME_PARTS`].
+const SECRET_NAMES: &[&str] = &["code", "sig", "key", "pwd", "pass", "auth", "sas"];
 const SECRET_NAME_PARTS: &[&str] = &[
     "secret",
     "token",
@@ -20,31 +20,39 @@ const SECRET_NAME_PARTS: &[&str] = &[
     "password",
     "passwd",
     "apikey",
-    "api_key",
-    "api-key",
     "credential",
     "assertion",
-    "access_key",
     "accesskey",
     "sharedkey",
     "private",
 ];
 /// Paging cursors, which name a place in a list and grant nothing: shown, since support needs
 /// them (ARM's `$skiptoken` in a `nextLink`).
-const CURSOR_NAMES: &[&str] = &["$skiptoken", "skiptoken", "continuationtoken", "$skip"];
+const CURSOR_NAMES: &[&str] = &["skiptoken", "continuationtoken", "skip"];
 /// What a masked value shows instead.
 const MASK: &str = "***";
 
+/// A query name as a lenient server may read it: decoded, lower-cased, and with everything but
+/// letters and digits dropped, so that `SIG`, `%73ig`, `sig[]`, `sig%00`, `sig ` and `x-Api_Key`
+/// are all seen for what they name.
+fn normalised_name(name: &str) -> String {
+    percent_decoded(name)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 fn is_secret_name(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
+    let name = normalised_name(name);
     if CURSOR_NAMES.contains(&name.as_str()) {
         return false;
     }
     SECRET_NAMES.contains(&name.as_str())
         || SECRET_NAME_PARTS.iter().any(|p| name.contains(p))
-        // `subscription-key`, `x-functions-key`, `sv_sig`.
+        // `subscription-key`, `x-functions-key`, `sv_sig`, `se_sig`.
         || name.ends_with("key")
-        || name.ends_with("_sig")
+        || name.ends_with("sig")
 }
 
 /// A URL as tokscope shows it. Made only by [`DisplayUrl::of`], which drops userinfo and masks
@@ -95,35 +103,47 @@ fn split_query(raw: &str) -> (&str, Option<&str>) {
 }
 
 /// The authority's userinfo (`user:password@`), if the URL has one: found on the text itself,
-/// so that a URL the parser refuses is shown without it too.
-fn userinfo_span(base: &str) -> Option<(usize, usize)> {
-    let start = base.find("://").map_or(0, |i| i + 3);
-    let authority_end = base
-        .get(start..)?
-        .find('/')
-        .map_or(base.len(), |i| start + i);
-    let at = base.get(start..authority_end)?.rfind('@')?;
+/// so that a URL the parser refuses is shown without it too. A URL that parses has the
+/// userinfo the parser sees; one that does not (a password holding a raw `?` or `#`, which ends
+/// the authority early) loses everything up to the last `@` before the path, so that no piece
+/// of a password is shown in the error that names the URL.
+fn userinfo_span(raw: &str) -> Option<(usize, usize)> {
+    let scheme_end = raw.find("://");
+    let start = scheme_end.map_or(0, |i| i + 3);
+    let rest = raw.get(start..)?;
+    // Without a scheme the parser reads `user:pw@host` as scheme `user`: only the text counts.
+    let parsed = scheme_end.and_then(|_| url::Url::parse(raw).ok());
+    let authority_end = match &parsed {
+        Some(_) => rest.find(['/', '\\', '?', '#']),
+        None => rest.find(['/', '\\']),
+    }
+    .map_or(raw.len(), |i| start + i);
+    if parsed.is_some_and(|u| u.username().is_empty() && u.password().is_none()) {
+        return None;
+    }
+    let at = raw.get(start..authority_end)?.rfind('@')?;
     Some((start, start + at + 1))
 }
 
 /// The display form of `raw` (see the module comment). The fragment is dropped as well: it
 /// is never sent, and is where implicit-grant tokens travel.
 pub fn display_form(raw: &str) -> String {
-    let (base, query) = split_query(raw);
-    let mut out = match userinfo_span(base) {
+    let without_userinfo = match userinfo_span(raw) {
         Some((from, to)) => format!(
             "{}{}",
-            base.get(..from).unwrap_or_default(),
-            base.get(to..).unwrap_or_default()
+            raw.get(..from).unwrap_or_default(),
+            raw.get(to..).unwrap_or_default()
         ),
-        None => base.to_string(),
+        None => raw.to_string(),
     };
+    let (base, query) = split_query(&without_userinfo);
+    let mut out = base.to_string();
     if let Some(query) = query {
         out.push('?');
         let pairs: Vec<String> = query
             .split('&')
             .map(|pair| match pair.split_once('=') {
-                Some((name, _)) if is_secret_name(&percent_decoded(name)) => {
+                Some((name, _)) if is_secret_name(name) => {
                     format!("{name}={MASK}")
                 }
                 _ => pair.to_string(),
@@ -149,10 +169,9 @@ const USER_NAME_AS_SECRET: usize = 16;
 /// often given as the user name alone, and the secret-like query values), raw and decoded, for
 /// the vault.
 fn credentials(raw: &str) -> Vec<String> {
-    let (base, query) = split_query(raw);
     let mut found = Vec::new();
-    if let Some((from, to)) = userinfo_span(base) {
-        let userinfo = base.get(from..to.saturating_sub(1)).unwrap_or_default();
+    if let Some((from, to)) = userinfo_span(raw) {
+        let userinfo = raw.get(from..to.saturating_sub(1)).unwrap_or_default();
         let (user, password) = match userinfo.split_once(':') {
             Some((user, password)) => (user, Some(password)),
             None => (userinfo, None),
@@ -164,10 +183,14 @@ fn credentials(raw: &str) -> Vec<String> {
             found.push(part.to_string());
             found.push(percent_decoded(part));
         }
+        // The HTTP client sends userinfo as `Authorization: Basic base64(user:password)`:
+        // a server that echoes its request headers echoes the credential in that form.
+        found.push(basic_credential(user, password.unwrap_or_default()));
     }
+    let (_, query) = split_query(raw);
     for pair in query.unwrap_or_default().split('&') {
         if let Some((name, value)) = pair.split_once('=') {
-            if is_secret_name(&percent_decoded(name)) {
+            if is_secret_name(name) {
                 found.push(value.to_string());
                 found.push(percent_decoded(value));
             }
@@ -175,6 +198,13 @@ fn credentials(raw: &str) -> Vec<String> {
     }
     found.retain(|s| !s.is_empty());
     found
+}
+
+/// The `Basic` credential an HTTP client makes of a URL's userinfo (RFC 7617), as sent.
+fn basic_credential(user: &str, password: &str) -> String {
+    use base64::Engine as _;
+    let pair = format!("{}:{}", percent_decoded(user), percent_decoded(password));
+    base64::engine::general_purpose::STANDARD.encode(pair.as_bytes())
 }
 
 /// Register the credentials `raw` carries with the vault, for the life of the process.
@@ -255,6 +285,40 @@ mod tests {
         assert_eq!(
             display_form("http://127.0.0.1:40342/metadata/identity/oauth2/token"),
             "http://127.0.0.1:40342/metadata/identity/oauth2/token"
+        );
+    }
+
+    #[test]
+    fn a_password_that_ends_the_authority_early_is_not_shown() {
+        for raw in [
+            "http://u:pa?ss-Q1x9@127.0.0.1:1/msi/token",
+            "http://u:pa#ss-Q1x9@127.0.0.1:1/msi/token",
+        ] {
+            assert_eq!(display_form(raw), "http://127.0.0.1:1/msi/token", "{raw}");
+        }
+        // A query that holds an `@` in a URL that parses is a query, not userinfo.
+        assert_eq!(
+            display_form("http://127.0.0.1:1?mail=a@b/c"),
+            "http://127.0.0.1:1?mail=a@b/c"
+        );
+    }
+
+    #[test]
+    fn query_names_are_read_as_a_lenient_server_reads_them() {
+        assert_eq!(
+            display_form("http://h/x?%00sig=A&sig%00=B&sig%20=C&sig[]=D&sig.=E&SIG=F&Sv_Sig=G&api-version=1"),
+            "http://h/x?%00sig=***&sig%00=***&sig%20=***&sig[]=***&sig.=***&SIG=***&Sv_Sig=***&api-version=1"
+        );
+    }
+
+    #[test]
+    fn the_basic_credential_made_of_userinfo_is_a_secret() {
+        let _ = PrivateUrl::new("http://us%65r:Pw-77e0c4@127.0.0.1:1/x");
+        use base64::Engine as _;
+        let sent = base64::engine::general_purpose::STANDARD.encode("user:Pw-77e0c4");
+        assert_eq!(
+            crate::vault::redact_known(&format!("authorization=Basic {sent}")),
+            "authorization=Basic <secret removed>"
         );
     }
 

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use serde_json::{json, Map, Value};
 
 use crate::doctor::{render, Diagnosis};
-use crate::sanitize::{sanitize, sanitize_json};
+use crate::sanitize::sanitize_json;
 use crate::token::claims::{time_claims, utc_string, TimeForms};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -111,9 +111,9 @@ pub fn json_report(d: &Diagnosis, system: &SystemInfo, now: i64) -> Value {
     out
 }
 
-/// A table cell: one line (outside line breaks and controls made visible), pipes escaped.
+/// A field in a line or table cell of the report: one line, markdown's syntax inert.
 fn cell(s: &str) -> String {
-    sanitize(s).replace('|', "\\|")
+    crate::sanitize::markdown_inline(s)
 }
 
 /// Pretty JSON whose strings carry no raw control or bidi character.
@@ -124,7 +124,7 @@ fn pretty(v: &Map<String, Value>) -> String {
 pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
     let mut out = String::new();
     let os = match &system.pretty_name {
-        Some(p) => format!("{} {} ({})", system.os, system.arch, sanitize(p)),
+        Some(p) => format!("{} {} ({})", system.os, system.arch, cell(p)),
         None => format!("{} {}", system.os, system.arch),
     };
     let _ = writeln!(out, "# tokscope support report\n");
@@ -135,22 +135,22 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
         system.version
     );
     let _ = writeln!(out, "## Summary\n");
-    let _ = writeln!(out, "- resource: `{}`", sanitize(&d.resource));
+    let _ = writeln!(out, "- resource: {}", cell(&d.resource));
     match &d.endpoint {
         Some(ep) => {
             let from = if ep.detected_from.is_empty() {
                 "the default".to_string()
             } else {
-                sanitize(&ep.detected_from.join(", ")).into_owned()
+                cell(&ep.detected_from.join(", "))
             };
             let _ = writeln!(
                 out,
-                "- endpoint: {} at `{}` (from {from})",
+                "- endpoint: {} at {} (from {from})",
                 ep.flavour.name(),
-                sanitize(ep.url.display().as_str())
+                cell(ep.url.display().as_str())
             );
             let who = crate::inspect::identity_label(ep, d.jwt.as_ref());
-            let _ = writeln!(out, "- identity: {}", sanitize(&who));
+            let _ = writeln!(out, "- identity: {}", cell(&who));
         }
         None => {
             let _ = writeln!(out, "- endpoint: none detected");
@@ -217,14 +217,14 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
         let _ = writeln!(out, "None seen.");
     }
     for (k, v) in &d.request_ids {
-        let _ = writeln!(out, "- {}: `{}`", sanitize(k), sanitize(v));
+        let _ = writeln!(out, "- {}: {}", cell(k), cell(v));
     }
 
     let _ = writeln!(out, "\n## System\n");
     let _ = writeln!(out, "- tokscope {}", system.version);
     let _ = writeln!(out, "- OS: {} {}", system.os, system.arch);
     if let Some(p) = &system.pretty_name {
-        let _ = writeln!(out, "- distribution: {}", sanitize(p));
+        let _ = writeln!(out, "- distribution: {}", cell(p));
     }
     out
 }
@@ -245,7 +245,7 @@ fn service_account_md(out: &mut String, sa: &crate::doctor::workload::FileFacts,
     };
     let _ = writeln!(
         out,
-        "\n## Service-account token\n\nThe assertion exchanged at Entra, from `{}` (`{}`); the token itself is not included.\n",
+        "\n## Service-account token\n\nThe assertion exchanged at Entra, from {} (`{}`); the token itself is not included.\n",
         cell(&sa.path.display().to_string()),
         sa.fingerprint
     );

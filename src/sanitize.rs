@@ -41,6 +41,25 @@ pub fn is_unsafe(c: char) -> bool {
         | '\u{fff9}'..='\u{fffb}'
         | '\u{e0001}'
         | '\u{e0020}'..='\u{e007f}')
+        || is_other_format_control(c)
+}
+
+/// The rest of Unicode's format controls (category Cf, as of Unicode 16) but the joiners and
+/// the soft hyphen: number and abbreviation marks that fold into the text around them, and the
+/// hieroglyph, shorthand and musical format controls, which show as nothing at all and would
+/// make "aud is X, not X" readable again.
+fn is_other_format_control(c: char) -> bool {
+    matches!(c,
+        '\u{600}'..='\u{605}'
+        | '\u{6dd}'
+        | '\u{70f}'
+        | '\u{890}'..='\u{891}'
+        | '\u{8e2}'
+        | '\u{110bd}'
+        | '\u{110cd}'
+        | '\u{13430}'..='\u{1343f}'
+        | '\u{1bca0}'..='\u{1bca3}'
+        | '\u{1d173}'..='\u{1d17a}')
 }
 
 /// What else hides in a value that is compared for security (an audience, an issuer): joiners,
@@ -56,6 +75,7 @@ fn is_hidden_in_exact(c: char) -> bool {
         | '\u{180b}'..='\u{180f}'
         | '\u{2000}'..='\u{200d}'
         | '\u{202f}' | '\u{205f}'
+        | '\u{2800}'
         | '\u{3000}' | '\u{3164}'
         | '\u{fe00}'..='\u{fe0f}'
         | '\u{ffa0}'
@@ -113,6 +133,29 @@ pub fn exact(s: &str) -> String {
             }
             out
         })
+}
+
+/// Markdown's inline syntax: what, inside a line of a report, could start raw HTML (an
+/// `<!--` that hides the rest of the report once rendered, an `<img>` that calls out to a
+/// server when the ticket is viewed), a link or image, a code span, emphasis, a table cell, an
+/// entity or a heading.
+const MARKDOWN_ACTIVE: &[char] = &[
+    '\\', '`', '*', '_', '[', ']', '<', '>', '!', '|', '~', '&', '#',
+];
+
+/// One field from outside inside a line of a markdown report: on one line ([`sanitize`]) and
+/// with every character markdown would act on escaped with a backslash, so that the rendered
+/// report shows the field as the text it is (CommonMark renders `\<` as `<`).
+pub fn markdown_inline(s: &str) -> String {
+    let line = sanitize(s);
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        if MARKDOWN_ACTIVE.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Like [`sanitize`] but keeps line feeds and tabs, for whole multi-line outputs.
@@ -388,6 +431,31 @@ mod tests {
         assert_eq!(sanitize("aud\u{200b}"), "aud\\u{200b}");
         assert_eq!(exact("a\u{200d}b\u{a0}c"), "a\\u{200d}b\\u{a0}c");
         assert_eq!(sanitize_json("\"\u{e0041}\""), "\"\\udb40\\udc41\"");
+    }
+
+    #[test]
+    fn markdown_fields_render_as_text() {
+        assert_eq!(
+            markdown_inline("a|b`c <!-- ![i](u) [l](j) &amp; # h\n"),
+            "a\\|b\\`c \\<\\!-- \\!\\[i\\](u) \\[l\\](j) \\&amp; \\# h\\\\u{a}"
+        );
+    }
+
+    #[test]
+    fn every_format_control_is_shown() {
+        for c in [
+            '\u{1d173}',
+            '\u{1bca0}',
+            '\u{13430}',
+            '\u{600}',
+            '\u{110bd}',
+        ] {
+            assert_eq!(
+                sanitize(&format!("a{c}")),
+                format!("a\\u{{{:x}}}", c as u32)
+            );
+        }
+        assert_eq!(exact("a\u{2800}"), "a\\u{2800}");
     }
 
     #[test]

@@ -27,8 +27,10 @@ pub enum SecretKind {
 /// A secret shorter than this is replaced only where it stands as a whole word: a substring
 /// search for two or three characters would also hit ordinary words.
 const WHOLE_WORD_BELOW: usize = 6;
-/// Token values (and signatures) shorter than this are not kept: see `keep_token`.
-const SHORTEST_TOKEN: usize = 16;
+/// A token, or a part of one, shorter than this is not kept: no bearer token or signature is
+/// that short, and keeping what a broken or hostile endpoint sent as one (`"x.y.1"`) would only
+/// mask ordinary words and digits in every output.
+const TOKEN_MIN_CHARS: usize = 16;
 /// How many secrets may be kept before the first sweep for expired, unheld tokens.
 const FIRST_SWEEP: usize = 256;
 /// A token counts as expired this long after its expiry, for clocks that disagree.
@@ -111,18 +113,67 @@ fn insert(vault: &mut Vault, entry: Entry) {
     vault.entries.insert(at, entry);
 }
 
-/// Register a header secret (or any credential that is not a token) for the life of the process,
-/// as given and as it reads inside a JSON string (`"` and `\` escaped), so that JSON output, which
-/// is redacted as text, loses it too.
+/// The forms in which a server that echoes a secret commonly writes it, besides the secret
+/// itself: with its whitespace runs folded (as outside text is shown), percent-encoded (as a
+/// URL or a form carries it, with upper- or lower-case hex, a space as `+` or `%20`) and
+/// escaped inside a JSON string (with `/` escaped or not, non-ASCII
+/// as `\uXXXX` or not). A secret made only of letters, digits and `-._~` has no other form.
+fn encoded_forms(raw: &str) -> Vec<String> {
+    let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+    let percent = |upper: bool, plus: bool| {
+        raw.bytes().fold(String::new(), |mut out, b| {
+            match b {
+                b if unreserved(b) => out.push(char::from(b)),
+                b' ' if plus => out.push('+'),
+                b if upper => out.push_str(&format!("%{b:02X}")),
+                b => out.push_str(&format!("%{b:02x}")),
+            }
+            out
+        })
+    };
+    let json = |slash: bool, ascii: bool| {
+        raw.chars().fold(String::new(), |mut out, c| {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '/' if slash => out.push_str("\\/"),
+                c if u32::from(c) < 0x20 || (ascii && !c.is_ascii()) => {
+                    for unit in c.encode_utf16(&mut [0; 2]) {
+                        out.push_str(&format!("\\u{unit:04x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+            out
+        })
+    };
+    let mut forms = vec![
+        // Outside text is shown with whitespace runs folded to one space (`net::body`).
+        raw.split_whitespace().collect::<Vec<_>>().join(" "),
+        percent(true, false),
+        percent(false, false),
+        percent(true, true),
+        json(false, false),
+        json(true, false),
+        json(false, true),
+        json(true, true),
+    ];
+    forms.sort();
+    forms.dedup();
+    forms.retain(|f| f != raw);
+    forms
+}
+
+/// Register a header secret (or any credential that is not a token) for the life of the
+/// process, with the forms a server's echo may give it.
 pub fn keep_header(raw: &str) {
     let mut vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
-    let escaped = json_escaped(raw);
-    for value in std::iter::once(raw).chain(escaped.as_deref()) {
+    for value in std::iter::once(raw.to_string()).chain(encoded_forms(raw)) {
         insert(
             &mut vault,
             Entry {
                 kind: SecretKind::Header,
-                value: value.to_string(),
+                value,
                 expires_at: None,
                 holders: Vec::new(),
             },
@@ -130,26 +181,15 @@ pub fn keep_header(raw: &str) {
     }
 }
 
-/// `raw` as it stands between the quotes of a JSON string, when that differs from `raw`.
-fn json_escaped(raw: &str) -> Option<String> {
-    let quoted = serde_json::to_string(raw).ok()?;
-    let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
-    (inner != raw).then(|| inner.to_string())
-}
-
 /// Register a token and the parts of it that are secrets too (its signature). They stay
 /// registered while the returned [`InUse`] (or a clone) lives, and after that until they expire.
 pub fn keep_token(raw: &str, parts: &[&str], expires_at: Option<i64>) -> InUse {
     let handle = Arc::new(());
     let mut vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
-    // A usable bearer token (or signature) is hundreds of characters; a few characters given as
-    // one (a pasted `0`, a test's `sig`) are no secret, and hiding them as whole words would
-    // blank ordinary text (`v1.0`) on every screen.
-    let long_enough = |v: &&str| v.len() >= SHORTEST_TOKEN;
-    for value in std::iter::once(raw)
-        .chain(parts.iter().copied())
-        .filter(long_enough)
-    {
+    for value in std::iter::once(raw).chain(parts.iter().copied()) {
+        if value.chars().count() < TOKEN_MIN_CHARS {
+            continue;
+        }
         insert(
             &mut vault,
             Entry {
@@ -203,6 +243,54 @@ fn replace_whole_words(text: &str, secret: &str, with: &str) -> String {
     out
 }
 
+/// Where in `s` (byte ranges, possibly overlapping) a secret this run holds appears, by the
+/// same rules as [`redact_known`]; tokens are left out when the user asked to see them or
+/// `tokens_shown` says the caller shows one on request. For outputs that cannot be rewritten as
+/// text, only masked in place (the terminal UI's cell grid).
+pub fn known_spans(s: &str, tokens_shown: bool) -> Vec<(usize, usize)> {
+    let vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
+    let skip_tokens = tokens_shown || TOKENS_REVEALED.load(Ordering::SeqCst);
+    let mut spans = Vec::new();
+    for entry in &vault.entries {
+        if entry.kind == SecretKind::Token && skip_tokens {
+            continue;
+        }
+        let secret = entry.value.as_str();
+        let short = secret.chars().count() < WHOLE_WORD_BELOW;
+        for (at, _) in s.match_indices(secret) {
+            let end = at + secret.len();
+            let whole = !short
+                || (s
+                    .get(..at)
+                    .and_then(|b| b.chars().next_back())
+                    .is_none_or(|c| !is_word_char(c))
+                    && s.get(end..)
+                        .and_then(|a| a.chars().next())
+                        .is_none_or(|c| !is_word_char(c)));
+            if whole {
+                spans.push((at, end));
+            }
+        }
+    }
+    spans
+}
+
+/// The header secrets (never tokens) long enough that a piece of [`PIECE_CHARS`] of them is
+/// itself telling: for outputs that may clip or wrap a value mid-secret (the terminal UI's
+/// cells), which mask every such piece.
+pub fn header_secrets() -> Vec<String> {
+    let vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
+    vault
+        .entries
+        .iter()
+        .filter(|e| e.kind == SecretKind::Header && e.value.chars().count() >= PIECE_CHARS)
+        .map(|e| e.value.clone())
+        .collect()
+}
+
+/// How many characters of a header secret count as a piece of it (see [`header_secrets`]).
+pub const PIECE_CHARS: usize = 8;
+
 /// Replace every secret this run holds wherever it appears in `s`.
 pub fn redact_known(s: &str) -> String {
     let vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
@@ -237,6 +325,40 @@ mod tests {
             redact_known("echo: xhdr-secret-8c1f2ay"),
             "echo: x<secret removed>y"
         );
+    }
+
+    #[test]
+    fn a_header_secret_echoed_encoded_is_replaced() {
+        keep_header("s3cr/et+K\"é y");
+        for echo in [
+            "s3cr%2Fet%2BK%22%C3%A9%20y",
+            "s3cr%2fet%2bK%22%c3%a9%20y",
+            "s3cr%2Fet%2BK%22%C3%A9+y",
+            "s3cr\\/et+K\\\"\\u00e9 y",
+            "s3cr/et+K\\\"é y",
+        ] {
+            assert_eq!(
+                redact_known(&format!("got {echo}!")),
+                "got <secret removed>!",
+                "{echo}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_too_short_to_be_one_is_not_kept() {
+        let _held = keep_token("a.b.7", &["7"], None);
+        assert_eq!(redact_known("7 passed"), "7 passed");
+    }
+
+    #[test]
+    fn spans_follow_the_redaction_rules() {
+        keep_header("Sp4n-secret-1");
+        keep_header("k9Q");
+        let s = "a Sp4n-secret-1 k9Q xk9Q";
+        let mut spans = known_spans(s, false);
+        spans.sort_unstable();
+        assert_eq!(spans, vec![(2, 15), (16, 19)]);
     }
 
     #[test]

@@ -78,13 +78,22 @@ fn text_of(v: &Value, key: &str) -> String {
     field(v.get(key).and_then(Value::as_str).unwrap_or_default())
 }
 
+/// A machine's name tells its row from the others': shown the way values compared for
+/// security are ([`crate::sanitize::exact`]), so that `web-1` followed by a no-break space or a
+/// joiner cannot pass for `web-1`.
+fn name_of(v: &Value, key: &str) -> String {
+    field(&crate::sanitize::exact(
+        v.get(key).and_then(Value::as_str).unwrap_or_default(),
+    ))
+}
+
 /// One record (a parsed JSON value) as a machine; `fallback` names it when the record does not.
 pub fn machine_from(v: &Value, fallback: &str) -> Machine {
     let name = ["machine", "host"]
         .iter()
-        .map(|k| text_of(v, k))
+        .map(|k| name_of(v, k))
         .find(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| field(fallback));
+        .unwrap_or_else(|| field(&crate::sanitize::exact(fallback)));
     let unreadable = |why: String| Machine {
         name: name.clone(),
         checks: Vec::new(),

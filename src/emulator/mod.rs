@@ -128,6 +128,10 @@ pub struct Config {
     pub body_read_timeout: Duration,
     /// Connections served at once; further ones wait in the listen backlog.
     pub max_connections: usize,
+    /// How long one connection is served: then it is closed after the answer in flight (which
+    /// gets `header_read_timeout` more to be written), so a client that pipelines requests and
+    /// never reads the answers cannot hold its slot for ever.
+    pub connection_lifetime: Duration,
     /// Seconds the demo cluster's service-account tokens live (rotated at 80 %).
     pub sa_lifetime: i64,
     /// Ways to break the workload-identity chain.
@@ -166,6 +170,7 @@ impl Default for Config {
             header_read_timeout: Duration::from_secs(15),
             body_read_timeout: Duration::from_secs(15),
             max_connections: 256,
+            connection_lifetime: Duration::from_secs(60),
             sa_lifetime: 3600,
             workload_faults: Vec::new(),
             sa_token_dir: None,
@@ -489,6 +494,7 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         header_read_timeout: config.header_read_timeout,
         body_read_timeout: config.body_read_timeout,
         max_connections: config.max_connections,
+        connection_lifetime: config.connection_lifetime,
     };
     // A new private folder (never one planted under a guessed name). Until `Running` exists
     // to remove it at stop, the folder removes itself should the start fail (a refused

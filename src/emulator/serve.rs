@@ -4,7 +4,8 @@
 //! a deadline too, counted from its head ([`Deadline`]): a client dripping a body one byte at
 //! a time holds its slot that long at most, whatever the pace, so slow clients cannot keep
 //! every slot and starve the others. With `--tls` each connection's TLS handshake runs in that
-//! connection's task, under the same limits.
+//! connection's task, under the same limits. A connection's whole life is bounded as well, so
+//! that one blocked writing answers to a client that never reads them is let go.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -31,6 +32,8 @@ pub struct Limits {
     /// The whole body must have arrived this long after the head.
     pub body_read_timeout: Duration,
     pub max_connections: usize,
+    /// A connection is wound down this long after it was accepted (see [`serve_one`]).
+    pub connection_lifetime: Duration,
 }
 
 /// A request body that must end by a deadline: past it, reading fails (the handler answers an
@@ -193,7 +196,16 @@ where
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
     // A connection that fails (reset, timed out, malformed) concerns that client only.
-    let _ = http
-        .serve_connection(TokioIo::new(io), TowerToHyperService::new(service))
-        .await;
+    let connection = http.serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
+    tokio::pin!(connection);
+    // The head and body deadlines bound reading; writing has none in hyper, and a client that
+    // pipelines requests without reading the answers leaves the connection blocked on a full
+    // socket for ever. So every connection has a lifetime: at its end it finishes the answer
+    // in flight and closes, and one that cannot finish within a head's time is dropped.
+    tokio::select! {
+        _ = connection.as_mut() => return,
+        () = tokio::time::sleep(limits.connection_lifetime) => {}
+    }
+    connection.as_mut().graceful_shutdown();
+    let _ = tokio::time::timeout(limits.header_read_timeout, connection).await;
 }

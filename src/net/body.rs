@@ -70,7 +70,10 @@ pub(crate) fn clip(s: &str, max: usize) -> String {
 /// (`crate::vault`) and anything shaped like a JWT removed, whitespace runs folded, cut to `max`
 /// characters.
 pub fn redact_outside(s: &str, max: usize) -> String {
-    let folded = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Secrets go before whitespace is folded, so that one holding a run of spaces or a tab
+    // still matches; the vault knows their folded forms too.
+    let redacted = crate::vault::redact_known(s);
+    let folded = redacted.split_whitespace().collect::<Vec<_>>().join(" ");
     let s = redact_tokens(&crate::vault::redact_known(&folded));
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", s.get(..i).unwrap_or_default()),

@@ -63,10 +63,21 @@ pub async fn markdown(inputs: &ReportInputs, resource: &str, session: &str) -> S
     }
 }
 
-/// One line of the report: it quotes what endpoints and ARM answered, so a line break in it is
-/// made visible rather than starting a line of its own.
+/// One line of the report: it quotes what endpoints and ARM answered, so everything after the
+/// line's own heading or list marker goes through the markdown gate: a line break in it is
+/// made visible rather than starting a line of its own, and HTML, links and code spans in it
+/// stay text.
 fn line(out: &mut String, text: impl AsRef<str>) {
-    out.push_str(&crate::sanitize::one_line(text.as_ref()));
+    let text = text.as_ref();
+    let body = text.trim_start_matches(' ');
+    let indent = text.len() - body.len();
+    let (marker, rest) = ["## ", "- "]
+        .iter()
+        .find_map(|m| body.strip_prefix(m).map(|rest| (*m, rest)))
+        .unwrap_or(("", body));
+    out.push_str(&" ".repeat(indent));
+    out.push_str(marker);
+    out.push_str(&crate::sanitize::markdown_inline(rest));
     out.push('\n');
 }
 
@@ -85,20 +96,20 @@ pub fn session_story(app: &App) -> String {
     line(
         &mut out,
         format!(
-            "- endpoint: {} at `{}` (from {from}), identity {}",
+            "- endpoint: {} at {} (from {from}), identity {}",
             app.flavour.name(),
             app.endpoint_url,
             app.identity
         ),
     );
-    line(&mut out, format!("- resource: `{}`", app.resource));
+    line(&mut out, format!("- resource: {}", app.resource));
     match &app.current {
         Some(c) => {
             let t = &c.fetched.token;
             line(
                 &mut out,
                 format!(
-                    "- token held: `{}` ({} chars), fetched {} UTC in {} ms{}, expires {} UTC ({})",
+                    "- token held: {} ({} chars), fetched {} UTC in {} ms{}, expires {} UTC ({})",
                     t.access_token.fingerprint(),
                     t.access_token.len(),
                     claims::utc_string(c.fetched.received_at),
@@ -125,7 +136,7 @@ pub fn session_story(app: &App) -> String {
                     ),
                 );
                 if let Some(o) = &f.owner {
-                    line(&mut out, format!("- owning resource: `{}`", o.id));
+                    line(&mut out, format!("- owning resource: {}", o.id));
                 }
             }
             for w in app.warnings() {
@@ -138,7 +149,7 @@ pub fn session_story(app: &App) -> String {
         line(
             &mut out,
             format!(
-                "- a fetch of `{}` was still running ({} s, {} retries)",
+                "- a fetch of {} was still running ({} s, {} retries)",
                 f.resource,
                 app.now - f.started,
                 f.retries
@@ -148,7 +159,7 @@ pub fn session_story(app: &App) -> String {
     match &app.last_fetch {
         Some((at, Ok(fp))) => line(
             &mut out,
-            format!("- last fetch: {} UTC, got `{fp}`", claims::utc_string(*at)),
+            format!("- last fetch: {} UTC, got {fp}", claims::utc_string(*at)),
         ),
         Some((at, Err(e))) => {
             line(
@@ -156,7 +167,7 @@ pub fn session_story(app: &App) -> String {
                 format!("- last fetch: {} UTC, failed: {e}", claims::utc_string(*at)),
             );
             for (k, v) in &e.request_ids {
-                line(&mut out, format!("  - {k}: `{v}`"));
+                line(&mut out, format!("  - {k}: {v}"));
             }
         }
         None => line(&mut out, "- last fetch: none finished"),
@@ -184,7 +195,7 @@ fn arm_story(app: &App, out: &mut String) {
         Ok(o) => line(
             out,
             format!(
-                "- ARM at {} UTC: {} VMs in {} pages of subscription `{}` (from {})",
+                "- ARM at {} UTC: {} VMs in {} pages of subscription {} (from {})",
                 claims::utc_string(a.at),
                 o.list.vms.len(),
                 o.list.pages,
@@ -199,7 +210,7 @@ fn arm_story(app: &App, out: &mut String) {
             );
             line(out, format!("  - what to do: {}", e.hint));
             for (k, v) in &e.request_ids {
-                line(out, format!("  - {k}: `{v}`"));
+                line(out, format!("  - {k}: {v}"));
             }
         }
     }
@@ -209,7 +220,7 @@ fn arm_story(app: &App, out: &mut String) {
     if !a.requests.is_empty() {
         line(out, "  - requests, with their ids:");
         for r in &a.requests {
-            line(out, format!("    - `{}`", r.line()));
+            line(out, format!("    - {}", r.line()));
         }
     }
 }
@@ -224,7 +235,7 @@ fn watch_story(app: &App, out: &mut String) {
     line(
         out,
         format!(
-            "- watch of `{}`{}: {} polls, {} refreshes, {} errors, {} retries ({} polls recovered), latency p50 {} ms, p95 {} ms, max {} ms",
+            "- watch of {}{}: {} polls, {} refreshes, {} errors, {} retries ({} polls recovered), latency p50 {} ms, p95 {} ms, max {} ms",
             w.resource,
             if w.on { " (running)" } else { "" },
             s.polls,

@@ -27,6 +27,7 @@ mod flavours;
 mod fleet;
 mod gates_files;
 mod gates_output;
+mod gates_review;
 mod harness;
 mod interop;
 mod properties;

@@ -151,7 +151,7 @@ async fn the_report_after_an_arm_403_carries_the_failure_and_its_request_ids() {
     {
         assert!(text.contains(v.as_str()), "request id {v} missing:\n{text}");
     }
-    assert!(text.contains("token held: `sha256:"), "{text}");
+    assert!(text.contains("token held: sha256:"), "{text}");
     assert!(!text.contains("token held: none"), "{text}");
     assert!(!common::has_jwt(&text), "a token in the report:\n{text}");
 }

@@ -381,7 +381,7 @@ fn p_writes_one_report_at_a_time_and_shows_the_path() {
     let reports: Vec<_> = arm_effects(&app);
     assert!(
         matches!(reports.as_slice(), [Effect::WriteReport { resource, session }]
-            if resource == ARM && session.contains("token held: `sha256:")),
+            if resource == ARM && session.contains("token held: sha256:")),
         "{reports:?}"
     );
     press(&mut app, KeyCode::Char('p'));

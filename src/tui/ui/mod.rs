@@ -148,7 +148,7 @@ pub fn draw(app: &App, f: &mut Frame) -> Drawn {
     if app.ascii {
         theme::asciify(f.buffer_mut());
     }
-    make_cells_inert(f);
+    make_cells_inert(f, app.revealed());
     drawn
 }
 
@@ -198,11 +198,69 @@ fn draw_screen(app: &App, f: &mut Frame) -> Drawn {
     }
 }
 
-/// Every cell through the one terminal sanitiser, whatever the widgets let through.
-fn make_cells_inert(f: &mut Frame) {
-    for cell in f.buffer_mut().content.iter_mut() {
+/// Every cell through the one terminal sanitiser, whatever the widgets let through; and every
+/// row through the vault, so that a secret of this run that a claim, an error or a log line
+/// echoes is masked on screen as it is in every other output (tokens stay visible only while
+/// the user has revealed one).
+fn make_cells_inert(f: &mut Frame, tokens_shown: bool) {
+    let buffer = f.buffer_mut();
+    for cell in buffer.content.iter_mut() {
         if let Some(stand_in) = crate::sanitize::sanitize_cell(cell.symbol()) {
             cell.set_symbol(stand_in);
+        }
+    }
+    let width = usize::from(buffer.area.width).max(1);
+    let header_secrets = crate::vault::header_secrets();
+    for row in buffer.content.chunks_mut(width) {
+        mask_secrets(row, tokens_shown);
+        mask_pieces(row, &header_secrets);
+    }
+}
+
+/// Mask every run of `vault::PIECE_CHARS` cells that is a piece of a header secret: a value
+/// clipped (`…`) or wrapped in the middle of a secret shows only part of it, which the whole
+/// match in [`mask_secrets`] cannot see.
+fn mask_pieces(row: &mut [ratatui::buffer::Cell], header_secrets: &[String]) {
+    let n = crate::vault::PIECE_CHARS;
+    if header_secrets.is_empty() {
+        return;
+    }
+    let symbols: Vec<String> = row.iter().map(|c| c.symbol().to_string()).collect();
+    let mut masked = vec![false; row.len()];
+    for (start, window) in symbols.windows(n).enumerate() {
+        let piece: String = window.concat();
+        if piece.chars().count() == n && header_secrets.iter().any(|s| s.contains(&piece)) {
+            masked
+                .iter_mut()
+                .skip(start)
+                .take(n)
+                .for_each(|m| *m = true);
+        }
+    }
+    for (cell, hide) in row.iter_mut().zip(masked) {
+        if hide {
+            cell.set_symbol(MASK);
+        }
+    }
+}
+
+/// What a masked cell shows.
+const MASK: &str = "*";
+
+/// Mask the cells of `row` that show a secret of this run.
+fn mask_secrets(row: &mut [ratatui::buffer::Cell], tokens_shown: bool) {
+    let mut text = String::new();
+    // The byte where each cell's symbol starts in `text`.
+    let mut starts = Vec::with_capacity(row.len());
+    for cell in row.iter() {
+        starts.push(text.len());
+        text.push_str(cell.symbol());
+    }
+    for (from, to) in crate::vault::known_spans(&text, tokens_shown) {
+        for (cell, start) in row.iter_mut().zip(&starts) {
+            if (from..to).contains(start) {
+                cell.set_symbol(MASK);
+            }
         }
     }
 }

@@ -25,8 +25,10 @@ pub fn ascii_bar(share: f64, width: usize) -> String {
 }
 
 // Text from outside reaches the screen fitted by `clip`, `clip_middle`, `wrap_value` or
-// `wrap_text`: each first removes the run's secrets (the vault), before any cut could leave a
-// recognisable piece of one. The revealed token is drawn with `wrap_chars`, on purpose.
+// `wrap_text`: each first removes the run's secrets (the vault), before a cut could leave a piece
+// of one that no later check recognises (a token's signature cut in the middle). The frame's own
+// gate (`ui::make_cells_inert`) then checks every row of cells. The revealed token is drawn with
+// `wrap_chars`, on purpose.
 
 /// Cut to `width` characters, with an ellipsis when cut.
 pub fn clip(s: &str, width: usize) -> String {
