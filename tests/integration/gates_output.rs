@@ -5,13 +5,11 @@
 
 use crate::common;
 
+use crate::attack::Request;
 use crate::tui_fixture;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use base64::Engine as _;
 use serde_json::{json, Value};
@@ -59,66 +57,16 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
-struct Request {
-    headers: Vec<(String, String)>,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map_or("", |(_, v)| v.as_str())
-    }
-}
-
-/// Serve HTTP/1.1 on 127.0.0.1:0, one answer per connection, `answer(request, n)` with `n`
-/// counting requests from 0. Returns `http://127.0.0.1:PORT`.
+/// A hostile endpoint on 127.0.0.1 (the attack module's server) that answers the n-th request
+/// (from 0) with what `answer` gives it: a status and a JSON body.
 fn hostile_server(
     answer: impl Fn(&Request, usize) -> (u16, Value) + Send + Sync + 'static,
 ) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let answer = Arc::new(answer);
-    let count = Arc::new(AtomicUsize::new(0));
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let (answer, count) = (answer.clone(), count.clone());
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut first = String::new();
-                if reader.read_line(&mut first).is_err() {
-                    return;
-                }
-                let mut headers = Vec::new();
-                let mut body_len = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some((k, v)) = line.trim_end().split_once(':') {
-                        if k.eq_ignore_ascii_case("content-length") {
-                            body_len = v.trim().parse().unwrap_or(0);
-                        }
-                        headers.push((k.to_string(), v.trim().to_string()));
-                    }
-                }
-                let mut body = vec![0u8; body_len];
-                let _ = reader.read_exact(&mut body);
-                let n = count.fetch_add(1, Ordering::SeqCst);
-                let (status, v) = answer(&Request { headers }, n);
-                let body = v.to_string();
-                let mut out = stream;
-                let _ = write!(
-                    out,
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            });
-        }
-    });
-    base
+    let count = AtomicUsize::new(0);
+    crate::attack::hostile_server(move |r| {
+        let (status, body) = answer(r, count.fetch_add(1, Ordering::SeqCst));
+        crate::attack::json_answer(status, body)
+    })
 }
 
 /// A JWT with these claims and this signature (not a valid one: nothing here verifies it).
@@ -301,7 +249,7 @@ fn after_a_hundred_tokens_the_header_and_the_first_signature_stay_hidden() {
             None => {
                 let echo = format!(
                     "header was {} sig {first_signature} token {first}",
-                    r.header("x-identity-header")
+                    r.header("x-identity-header").unwrap_or_default()
                 );
                 (400, json!({"error": {"code": "Echo", "message": echo}}))
             }
@@ -338,8 +286,8 @@ fn a_three_character_secret_is_never_echoed() {
     let base = hostile_server(|r, _| {
         let echo = format!(
             "header was {}; sent \"{}\"",
-            r.header("x-identity-header"),
-            r.header("x-identity-header")
+            r.header("x-identity-header").unwrap_or_default(),
+            r.header("x-identity-header").unwrap_or_default()
         );
         (400, json!({"error": {"code": echo, "message": echo}}))
     });
@@ -368,7 +316,10 @@ fn a_short_numeric_secret_leaves_json_output_parseable() {
     // The secret is also the answer's status: redacted as a bare number, the JSON must still parse.
     const HEADER: &str = "400";
     let base = hostile_server(|r, _| {
-        let echo = format!("header was {}", r.header("x-identity-header"));
+        let echo = format!(
+            "header was {}",
+            r.header("x-identity-header").unwrap_or_default()
+        );
         (400, json!({"error": {"code": echo, "message": echo}}))
     });
     let url = format!("{base}/msi/token");
