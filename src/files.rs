@@ -412,6 +412,30 @@ pub fn private_dir(path: &Path) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// Point the link `at` to `target` in one step, as kubelet's atomic writer swaps `..data`: a new
+/// link is made beside it under a name of our own, then renamed over it, so a reader sees the
+/// old target or the new one, never none. Only links are made and replaced: never a file.
+#[cfg(unix)]
+pub fn swap_link(target: &Path, at: &Path) -> std::io::Result<()> {
+    let folder = at.parent().unwrap_or_else(|| Path::new("."));
+    let name = at
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let beside = folder.join(format!(".{name}.{}.tmp", random_name_part()));
+    std::os::unix::fs::symlink(target, &beside)?;
+    std::fs::rename(&beside, at).inspect_err(|_| remove_file(&beside))
+}
+
+/// Make the link `at` to `target` unless something is there already (kept as it is).
+#[cfg(unix)]
+pub fn ensure_link(target: &Path, at: &Path) -> std::io::Result<()> {
+    match std::os::unix::fs::symlink(target, at) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
+    }
+}
+
 /// Remove a file tokscope wrote; already gone is as good as removed.
 pub fn remove_file(path: &Path) {
     let _ = std::fs::remove_file(path);

@@ -213,14 +213,11 @@ pub fn publish(dir: &Path, token: &str, generation: u64) -> std::io::Result<()> 
     files::private_dir(&target).map_err(refused)?;
     let file = target.join(TOKEN_NAME);
     files::create_new(&file, token.as_bytes(), files::Access::Private).map_err(refused)?;
-    let tmp = dir.join("..data_tmp");
-    files::remove_file(&tmp);
-    std::os::unix::fs::symlink(&gen_dir, &tmp)?;
-    std::fs::rename(&tmp, dir.join("..data"))?;
-    let link = dir.join(TOKEN_NAME);
-    if std::fs::symlink_metadata(&link).is_err() {
-        std::os::unix::fs::symlink(format!("..data/{TOKEN_NAME}"), &link)?;
-    }
+    files::swap_link(Path::new(&gen_dir), &dir.join("..data"))?;
+    files::ensure_link(
+        Path::new(&format!("..data/{TOKEN_NAME}")),
+        &dir.join(TOKEN_NAME),
+    )?;
     if generation > 0 {
         files::remove_tree(&dir.join(format!("..{}", generation - 1)));
     }
