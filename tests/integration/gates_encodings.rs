@@ -1,5 +1,5 @@
-//! An independent attack on the gates with vectors of its own: credentials a URL carries in
-//! forms the display form did not expect (a password holding `?` or `#`, the `Basic` header the
+//! The gates against secrets and text in the forms servers and clients re-encode them: credentials
+//! a URL carries in unusual forms (a password holding `?` or `#`, the `Basic` header the
 //! HTTP client makes of userinfo, query names a lenient server reads as `sig`), and more. Each
 //! test runs the real binary against a hostile server on 127.0.0.1 and checks the raw bytes.
 
