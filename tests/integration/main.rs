@@ -25,6 +25,7 @@ mod emulator_tls;
 mod endpoints;
 mod flavours;
 mod fleet;
+mod gates_echo_forms;
 mod gates_files;
 mod gates_output;
 mod gates_review;

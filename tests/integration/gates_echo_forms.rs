@@ -1,0 +1,102 @@
+//! Echoes of a header secret in forms a byte-exact search misses: a server that upper-cases
+//! what it logs, and one that wraps its error text at a fixed width, splitting the secret across
+//! lines. The real binary runs against a hostile server on 127.0.0.1; the raw output is checked.
+
+use crate::common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::process::Stdio;
+
+/// A server on 127.0.0.1:0 that answers every request with HTTP 400 and a JSON error whose
+/// description is the request head as `reshape` gives it. Returns the address.
+fn echo_server(reshape: fn(&str) -> String) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                let body = serde_json::json!({
+                    "error": "bad_request",
+                    "error_description": reshape(&head),
+                })
+                .to_string();
+                let mut out = stream;
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 400 X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    addr
+}
+
+/// Every 16 characters, a line break: the secret is split wherever it falls.
+fn wrapped(head: &str) -> String {
+    let chars: Vec<char> = head.chars().collect();
+    chars
+        .chunks(16)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_header_secret_echoed_upper_cased_or_wrapped_is_not_shown() {
+    let secret = "Hdr5ecretValue42xyzQ";
+    let reshapes: [fn(&str) -> String; 2] = [|h| h.to_uppercase(), wrapped];
+    for reshape in reshapes {
+        let addr = echo_server(reshape);
+        let endpoint = format!("http://{addr}/msi/token");
+        for args in [
+            &["get", "--timeout", "3"][..],
+            &["get", "--json", "--timeout", "3"],
+            &[
+                "doctor",
+                "--json",
+                "--authority",
+                common::DEAD_IMDS,
+                "--timeout",
+                "3",
+            ],
+        ] {
+            let out = common::tokscope_command()
+                .env("IDENTITY_ENDPOINT", &endpoint)
+                .env("IDENTITY_HEADER", secret)
+                .args(args)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
+            let mut all = out.stdout;
+            all.extend_from_slice(&out.stderr);
+            let text = String::from_utf8_lossy(&all);
+            assert!(text.contains("removed"), "{args:?}: nothing echoed: {text}");
+            // Without case and whitespace, no 8 characters of the secret in a row remain.
+            let squeezed: String = text
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '\\')
+                .flat_map(char::to_lowercase)
+                .collect();
+            let lower = secret.to_lowercase();
+            for i in 0..=lower.len() - 8 {
+                let piece = &lower[i..i + 8];
+                assert!(
+                    !squeezed.contains(piece),
+                    "{args:?}: {piece:?} shown in {text}"
+                );
+            }
+        }
+    }
+}
