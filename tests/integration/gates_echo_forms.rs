@@ -100,3 +100,46 @@ fn a_header_secret_echoed_upper_cased_or_wrapped_is_not_shown() {
         }
     }
 }
+
+/// Endpoint URLs whose credential only a parser that reads `\` as `/`, or `;` as a query
+/// separator, finds: none of it is printed, in any output, though the request goes out.
+#[test]
+fn credentials_behind_backslashes_or_semicolons_are_not_shown() {
+    let closed = common::DEAD_IMDS.trim_start_matches("http://");
+    for (endpoint, secret) in [
+        (format!(r"http:\\u:PWbk7q@{closed}/msi/token"), "PWbk7q"),
+        (format!(r"http:/\u:PWbk7q@{closed}/msi/token"), "PWbk7q"),
+        (
+            format!("http://{closed}/msi/token?x=1;sig=SGsemi7q"),
+            "SGsemi7q",
+        ),
+    ] {
+        for args in [
+            &["get", "--timeout", "3"][..],
+            &["get", "--json", "--timeout", "3"],
+            &["doctor", "--authority", common::DEAD_IMDS, "--timeout", "3"],
+            &[
+                "doctor",
+                "--json",
+                "--authority",
+                common::DEAD_IMDS,
+                "--timeout",
+                "3",
+            ],
+        ] {
+            let out = common::tokscope_command()
+                .env("IDENTITY_ENDPOINT", &endpoint)
+                .env("IDENTITY_HEADER", "hdr-value-0123456789")
+                .args(args)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
+            let mut all = out.stdout;
+            all.extend_from_slice(&out.stderr);
+            let text = String::from_utf8_lossy(&all);
+            assert!(text.contains("127.0.0.1"), "{args:?}: {text}");
+            assert!(!text.contains(secret), "{endpoint} {args:?}: {text}");
+        }
+    }
+}
