@@ -143,3 +143,65 @@ fn credentials_behind_backslashes_or_semicolons_are_not_shown() {
         }
     }
 }
+
+/// An ARM that echoes the request head, with the bearer token, wrapped at 64 columns: no piece
+/// of the token's signature is shown, though each line holds only part of the token.
+#[test]
+fn a_token_echoed_wrapped_by_arm_is_not_shown() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            let _ = seen_tx.send(head.clone());
+            let chars: Vec<char> = head.chars().collect();
+            let wrapped = chars
+                .chunks(64)
+                .map(|c| c.iter().collect::<String>())
+                .collect::<Vec<_>>()
+                .join("\n");
+            let body = serde_json::json!({
+                "error": {"code": "InvalidAuthenticationToken", "message": wrapped},
+            })
+            .to_string();
+            let mut out = stream;
+            let _ = write!(
+                out,
+                "HTTP/1.1 401 X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let arm = format!("http://{addr}");
+    let out = common::tokscope_command()
+        .args(["--demo", "vms", "--arm-url", &arm, "--timeout", "5"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(101), "panicked");
+    let mut all = out.stdout;
+    all.extend_from_slice(&out.stderr);
+    let text = String::from_utf8_lossy(&all);
+    let head = seen_rx.try_recv().unwrap();
+    let token = head
+        .lines()
+        .find_map(|l| l.strip_prefix("authorization: Bearer "))
+        .unwrap()
+        .trim();
+    let signature = token.rsplit('.').next().unwrap();
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(text.contains("removed"), "nothing echoed: {text}");
+    for i in 0..=signature.len() - 12 {
+        let piece = &signature[i..i + 12];
+        assert!(!squeezed.contains(piece), "{piece:?} shown in {text}");
+    }
+}
