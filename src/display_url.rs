@@ -161,7 +161,7 @@ pub fn display_form(raw: &str) -> String {
         None => raw.to_string(),
     };
     let (base, query) = split_query(&without_userinfo);
-    let mut out = base.to_string();
+    let mut out = masked_path_parameters(base);
     if let Some(query) = query {
         out.push('?');
         // Each pair is followed by the separator the query had there, kept as it was.
@@ -181,6 +181,35 @@ pub fn display_form(raw: &str) -> String {
         }
     }
     out
+}
+
+/// The parameters path segments carry after `;` (`/token;sig=…`, read by servers that take
+/// matrix or session parameters, as `;jsessionid=` is), as (name, value).
+fn path_parameters(path: &str) -> impl Iterator<Item = (&str, &str)> {
+    path.split('/')
+        .flat_map(|segment| segment.split(';').skip(1))
+        .filter_map(|pair| pair.split_once('='))
+}
+
+/// `path` with the values of its secret-like path parameters masked.
+fn masked_path_parameters(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            let mut pieces = segment.split(';');
+            let mut out = pieces.next().unwrap_or_default().to_string();
+            for pair in pieces {
+                out.push(';');
+                match pair.split_once('=') {
+                    Some((name, _)) if is_secret_name(name) => {
+                        out.push_str(&format!("{name}={MASK}"))
+                    }
+                    _ => out.push_str(pair),
+                }
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// `name` with `%XX` escapes and `+` decoded, so that `%73ig` is seen as `sig`.
@@ -216,13 +245,13 @@ fn credentials(raw: &str) -> Vec<String> {
         // a server that echoes its request headers echoes the credential in that form.
         found.push(basic_credential(user, password.unwrap_or_default()));
     }
-    let (_, query) = split_query(raw);
-    for pair in query_pairs(query.unwrap_or_default()) {
-        if let Some((name, value)) = pair.split_once('=') {
-            if is_secret_name(name) {
-                found.push(value.to_string());
-                found.push(percent_decoded(value));
-            }
+    let (base, query) = split_query(raw);
+    let query_parameters =
+        query_pairs(query.unwrap_or_default()).filter_map(|pair| pair.split_once('='));
+    for (name, value) in path_parameters(base).chain(query_parameters) {
+        if is_secret_name(name) {
+            found.push(value.to_string());
+            found.push(percent_decoded(value));
         }
     }
     found.retain(|s| !s.is_empty());
@@ -334,6 +363,13 @@ mod tests {
         assert!(credentials("http://h/t?x=1;Sig=S1x")
             .iter()
             .any(|c| c == "S1x"));
+        assert_eq!(
+            display_form("http://127.0.0.1:9/a;v=1/token;SIG=P1x;b=2?q=1"),
+            "http://127.0.0.1:9/a;v=1/token;SIG=***;b=2?q=1"
+        );
+        assert!(credentials("http://h/t;jsessionid=J1x;code=C1x")
+            .iter()
+            .any(|c| c == "C1x"));
     }
 
     #[test]

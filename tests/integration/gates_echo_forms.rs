@@ -101,8 +101,9 @@ fn a_header_secret_echoed_upper_cased_or_wrapped_is_not_shown() {
     }
 }
 
-/// Endpoint URLs whose credential only a parser that reads `\` as `/`, or `;` as a query
-/// separator, finds: none of it is printed, in any output, though the request goes out.
+/// Endpoint URLs whose credential only a parser that reads `\` as `/`, `;` as a query
+/// separator or `;name=value` in a path segment as a parameter, finds: none of it is printed,
+/// in any output, though the request goes out.
 #[test]
 fn credentials_behind_backslashes_or_semicolons_are_not_shown() {
     let closed = common::DEAD_IMDS.trim_start_matches("http://");
@@ -112,6 +113,10 @@ fn credentials_behind_backslashes_or_semicolons_are_not_shown() {
         (
             format!("http://{closed}/msi/token?x=1;sig=SGsemi7q"),
             "SGsemi7q",
+        ),
+        (
+            format!("http://{closed}/msi/token;sig=SGpath7q"),
+            "SGpath7q",
         ),
     ] {
         for args in [
