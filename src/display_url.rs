@@ -102,14 +102,38 @@ fn split_query(raw: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// Where the authority starts when `raw` begins with a scheme and its slashes: after `scheme:`
+/// and the run of `/` or `\\` that follows, since the parser takes `http:\\host` and `http:/\\host`
+/// for `http://host` as a browser does.
+fn scheme_end(raw: &str) -> Option<usize> {
+    let colon = raw.find(':')?;
+    let scheme = raw.get(..colon)?;
+    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let slashes = raw
+        .get(colon + 1..)?
+        .chars()
+        .take_while(|c| matches!(c, '/' | '\\'))
+        .count();
+    (is_scheme && slashes > 0).then_some(colon + 1 + slashes)
+}
+
+/// The pairs of a query, split where a lenient server splits them: on `&` and on `;` (as
+/// older form parsers do), so that `?x=1;sig=…` is seen to carry a `sig`.
+fn query_pairs(query: &str) -> impl Iterator<Item = &str> {
+    query.split(['&', ';'])
+}
+
 /// The authority's userinfo (`user:password@`), if the URL has one: found on the text itself,
 /// so that a URL the parser refuses is shown without it too. A URL that parses has the
 /// userinfo the parser sees; one that does not (a password holding a raw `?` or `#`, which ends
 /// the authority early) loses everything up to the last `@` before the path, so that no piece
 /// of a password is shown in the error that names the URL.
 fn userinfo_span(raw: &str) -> Option<(usize, usize)> {
-    let scheme_end = raw.find("://");
-    let start = scheme_end.map_or(0, |i| i + 3);
+    let scheme_end = scheme_end(raw);
+    let start = scheme_end.unwrap_or(0);
     let rest = raw.get(start..)?;
     // Without a scheme the parser reads `user:pw@host` as scheme `user`: only the text counts.
     let parsed = scheme_end.and_then(|_| url::Url::parse(raw).ok());
@@ -137,21 +161,55 @@ pub fn display_form(raw: &str) -> String {
         None => raw.to_string(),
     };
     let (base, query) = split_query(&without_userinfo);
-    let mut out = base.to_string();
+    let mut out = masked_path_parameters(base);
     if let Some(query) = query {
         out.push('?');
-        let pairs: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
+        // Each pair is followed by the separator the query had there, kept as it was.
+        let mut rest = query;
+        for pair in query_pairs(query) {
+            match pair.split_once('=') {
                 Some((name, _)) if is_secret_name(name) => {
-                    format!("{name}={MASK}")
+                    out.push_str(&format!("{name}={MASK}"));
                 }
-                _ => pair.to_string(),
-            })
-            .collect();
-        out.push_str(&pairs.join("&"));
+                _ => out.push_str(pair),
+            }
+            rest = rest.get(pair.len()..).unwrap_or_default();
+            if let Some(separator) = rest.chars().next() {
+                out.push(separator);
+                rest = rest.get(separator.len_utf8()..).unwrap_or_default();
+            }
+        }
     }
     out
+}
+
+/// The parameters path segments carry after `;` (`/token;sig=…`, read by servers that take
+/// matrix or session parameters, as `;jsessionid=` is), as (name, value).
+fn path_parameters(path: &str) -> impl Iterator<Item = (&str, &str)> {
+    path.split('/')
+        .flat_map(|segment| segment.split(';').skip(1))
+        .filter_map(|pair| pair.split_once('='))
+}
+
+/// `path` with the values of its secret-like path parameters masked.
+fn masked_path_parameters(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            let mut pieces = segment.split(';');
+            let mut out = pieces.next().unwrap_or_default().to_string();
+            for pair in pieces {
+                out.push(';');
+                match pair.split_once('=') {
+                    Some((name, _)) if is_secret_name(name) => {
+                        out.push_str(&format!("{name}={MASK}"))
+                    }
+                    _ => out.push_str(pair),
+                }
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// `name` with `%XX` escapes and `+` decoded, so that `%73ig` is seen as `sig`.
@@ -187,13 +245,13 @@ fn credentials(raw: &str) -> Vec<String> {
         // a server that echoes its request headers echoes the credential in that form.
         found.push(basic_credential(user, password.unwrap_or_default()));
     }
-    let (_, query) = split_query(raw);
-    for pair in query.unwrap_or_default().split('&') {
-        if let Some((name, value)) = pair.split_once('=') {
-            if is_secret_name(name) {
-                found.push(value.to_string());
-                found.push(percent_decoded(value));
-            }
+    let (base, query) = split_query(raw);
+    let query_parameters =
+        query_pairs(query.unwrap_or_default()).filter_map(|pair| pair.split_once('='));
+    for (name, value) in path_parameters(base).chain(query_parameters) {
+        if is_secret_name(name) {
+            found.push(value.to_string());
+            found.push(percent_decoded(value));
         }
     }
     found.retain(|s| !s.is_empty());
@@ -286,6 +344,32 @@ mod tests {
             display_form("http://127.0.0.1:40342/metadata/identity/oauth2/token"),
             "http://127.0.0.1:40342/metadata/identity/oauth2/token"
         );
+    }
+
+    #[test]
+    fn backslashes_after_the_scheme_and_semicolon_pairs_are_seen() {
+        for raw in [
+            r"http:\\u:PW1x@127.0.0.1:9/msi/token",
+            r"http:/\u:PW1x@127.0.0.1:9/msi/token",
+            r"HTTP:\/u:PW1x@127.0.0.1:9/msi/token",
+        ] {
+            assert!(!display_form(raw).contains("PW1x"), "{raw}");
+            assert!(credentials(raw).iter().any(|c| c == "PW1x"), "{raw}");
+        }
+        assert_eq!(
+            display_form("http://127.0.0.1:9/t?x=1;sig=S1x&a=2;b"),
+            "http://127.0.0.1:9/t?x=1;sig=***&a=2;b"
+        );
+        assert!(credentials("http://h/t?x=1;Sig=S1x")
+            .iter()
+            .any(|c| c == "S1x"));
+        assert_eq!(
+            display_form("http://127.0.0.1:9/a;v=1/token;SIG=P1x;b=2?q=1"),
+            "http://127.0.0.1:9/a;v=1/token;SIG=***;b=2?q=1"
+        );
+        assert!(credentials("http://h/t;jsessionid=J1x;code=C1x")
+            .iter()
+            .any(|c| c == "C1x"));
     }
 
     #[test]

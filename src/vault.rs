@@ -257,6 +257,10 @@ pub fn known_spans(s: &str, tokens_shown: bool) -> Vec<(usize, usize)> {
         }
         let secret = entry.value.as_str();
         let short = secret.chars().count() < WHOLE_WORD_BELOW;
+        if entry.kind == SecretKind::Header && !short {
+            spans.extend(loose_matches(s, secret));
+            continue;
+        }
         for (at, _) in s.match_indices(secret) {
             let end = at + secret.len();
             let whole = !short
@@ -291,6 +295,53 @@ pub fn header_secrets() -> Vec<String> {
 /// How many characters of a header secret count as a piece of it (see [`header_secrets`]).
 pub const PIECE_CHARS: usize = 8;
 
+/// Where `secret` (a header secret) appears in `text` the way a server's echo may give it back
+/// besides verbatim: its ASCII letters in the other case (a server that upper-cases what it
+/// logs) and whitespace between any two of its characters (a body wrapped at a fixed width).
+/// Byte ranges in `text`, in order, not overlapping.
+fn loose_matches(text: &str, secret: &str) -> Vec<(usize, usize)> {
+    let wanted: Vec<char> = secret.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut found = Vec::new();
+    let Some(&first) = wanted.first() else {
+        return found;
+    };
+    let mut resume = 0;
+    for (at, c) in text.char_indices() {
+        if at < resume || !c.eq_ignore_ascii_case(&first) {
+            continue;
+        }
+        let mut want = wanted.iter().skip(1).peekable();
+        let mut end = at + c.len_utf8();
+        for (i, t) in text.get(end..).unwrap_or("").char_indices() {
+            let Some(w) = want.peek() else { break };
+            if t.eq_ignore_ascii_case(w) {
+                want.next();
+                end = at + c.len_utf8() + i + t.len_utf8();
+            } else if !t.is_whitespace() {
+                break;
+            }
+        }
+        if want.peek().is_none() {
+            found.push((at, end));
+            resume = end;
+        }
+    }
+    found
+}
+
+/// `text` with every range of `spans` (in order, not overlapping) replaced by `with`.
+fn replace_spans(text: &str, spans: &[(usize, usize)], with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for &(start, end) in spans {
+        out.push_str(text.get(from..start).unwrap_or(""));
+        out.push_str(with);
+        from = end;
+    }
+    out.push_str(text.get(from..).unwrap_or(""));
+    out
+}
+
 /// Replace every secret this run holds wherever it appears in `s`.
 pub fn redact_known(s: &str) -> String {
     let vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
@@ -302,10 +353,18 @@ pub fn redact_known(s: &str) -> String {
             SecretKind::Token => "<token removed>",
             SecretKind::Header => "<secret removed>",
         };
+        let short = entry.value.chars().count() < WHOLE_WORD_BELOW;
+        if entry.kind == SecretKind::Header && !short {
+            let spans = loose_matches(&out, &entry.value);
+            if !spans.is_empty() {
+                out = replace_spans(&out, &spans, with);
+            }
+            continue;
+        }
         if !out.contains(entry.value.as_str()) {
             continue;
         }
-        out = if entry.value.chars().count() < WHOLE_WORD_BELOW {
+        out = if short {
             replace_whole_words(&out, &entry.value, with)
         } else {
             out.replace(entry.value.as_str(), with)
@@ -359,6 +418,22 @@ mod tests {
         let mut spans = known_spans(s, false);
         spans.sort_unstable();
         assert_eq!(spans, vec![(2, 15), (16, 19)]);
+    }
+
+    #[test]
+    fn a_header_secret_echoed_in_the_other_case_or_wrapped_is_replaced() {
+        keep_header("Wr4pped/Secret+Val");
+        for echo in [
+            "x WR4PPED/SECRET+VAL y",
+            "x wr4pped/secret+val y",
+            "x Wr4pped/Se\ncret+Val y",
+            "x Wr4pped/Se\r\n  cret+Val y",
+        ] {
+            let shown = redact_known(echo);
+            assert_eq!(shown, "x <secret removed> y", "{echo:?}");
+            assert_eq!(known_spans(echo, false).len(), 1, "{echo:?}");
+        }
+        assert_eq!(redact_known("Wr4pped/Se-cret+Val"), "Wr4pped/Se-cret+Val");
     }
 
     #[test]

@@ -1,0 +1,212 @@
+//! Echoes of a header secret in forms a byte-exact search misses: a server that upper-cases
+//! what it logs, and one that wraps its error text at a fixed width, splitting the secret across
+//! lines. The real binary runs against a hostile server on 127.0.0.1; the raw output is checked.
+
+use crate::common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::process::Stdio;
+
+/// A server on 127.0.0.1:0 that answers every request with HTTP 400 and a JSON error whose
+/// description is the request head as `reshape` gives it. Returns the address.
+fn echo_server(reshape: fn(&str) -> String) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                let body = serde_json::json!({
+                    "error": "bad_request",
+                    "error_description": reshape(&head),
+                })
+                .to_string();
+                let mut out = stream;
+                let _ = write!(
+                    out,
+                    "HTTP/1.1 400 X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    addr
+}
+
+/// Every 16 characters, a line break: the secret is split wherever it falls.
+fn wrapped(head: &str) -> String {
+    let chars: Vec<char> = head.chars().collect();
+    chars
+        .chunks(16)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_header_secret_echoed_upper_cased_or_wrapped_is_not_shown() {
+    let secret = "Hdr5ecretValue42xyzQ";
+    let reshapes: [fn(&str) -> String; 2] = [|h| h.to_uppercase(), wrapped];
+    for reshape in reshapes {
+        let addr = echo_server(reshape);
+        let endpoint = format!("http://{addr}/msi/token");
+        for args in [
+            &["get", "--timeout", "3"][..],
+            &["get", "--json", "--timeout", "3"],
+            &[
+                "doctor",
+                "--json",
+                "--authority",
+                common::DEAD_IMDS,
+                "--timeout",
+                "3",
+            ],
+        ] {
+            let out = common::tokscope_command()
+                .env("IDENTITY_ENDPOINT", &endpoint)
+                .env("IDENTITY_HEADER", secret)
+                .args(args)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
+            let mut all = out.stdout;
+            all.extend_from_slice(&out.stderr);
+            let text = String::from_utf8_lossy(&all);
+            assert!(text.contains("removed"), "{args:?}: nothing echoed: {text}");
+            // Without case and whitespace, no 8 characters of the secret in a row remain.
+            let squeezed: String = text
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '\\')
+                .flat_map(char::to_lowercase)
+                .collect();
+            let lower = secret.to_lowercase();
+            for i in 0..=lower.len() - 8 {
+                let piece = &lower[i..i + 8];
+                assert!(
+                    !squeezed.contains(piece),
+                    "{args:?}: {piece:?} shown in {text}"
+                );
+            }
+        }
+    }
+}
+
+/// Endpoint URLs whose credential only a parser that reads `\` as `/`, `;` as a query
+/// separator or `;name=value` in a path segment as a parameter, finds: none of it is printed,
+/// in any output, though the request goes out.
+#[test]
+fn credentials_behind_backslashes_or_semicolons_are_not_shown() {
+    let closed = common::DEAD_IMDS.trim_start_matches("http://");
+    for (endpoint, secret) in [
+        (format!(r"http:\\u:PWbk7q@{closed}/msi/token"), "PWbk7q"),
+        (format!(r"http:/\u:PWbk7q@{closed}/msi/token"), "PWbk7q"),
+        (
+            format!("http://{closed}/msi/token?x=1;sig=SGsemi7q"),
+            "SGsemi7q",
+        ),
+        (
+            format!("http://{closed}/msi/token;sig=SGpath7q"),
+            "SGpath7q",
+        ),
+    ] {
+        for args in [
+            &["get", "--timeout", "3"][..],
+            &["get", "--json", "--timeout", "3"],
+            &["doctor", "--authority", common::DEAD_IMDS, "--timeout", "3"],
+            &[
+                "doctor",
+                "--json",
+                "--authority",
+                common::DEAD_IMDS,
+                "--timeout",
+                "3",
+            ],
+        ] {
+            let out = common::tokscope_command()
+                .env("IDENTITY_ENDPOINT", &endpoint)
+                .env("IDENTITY_HEADER", "hdr-value-0123456789")
+                .args(args)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
+            let mut all = out.stdout;
+            all.extend_from_slice(&out.stderr);
+            let text = String::from_utf8_lossy(&all);
+            assert!(text.contains("127.0.0.1"), "{args:?}: {text}");
+            assert!(!text.contains(secret), "{endpoint} {args:?}: {text}");
+        }
+    }
+}
+
+/// An ARM that echoes the request head, with the bearer token, wrapped at 64 columns: no piece
+/// of the token's signature is shown, though each line holds only part of the token.
+#[test]
+fn a_token_echoed_wrapped_by_arm_is_not_shown() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            let _ = seen_tx.send(head.clone());
+            let chars: Vec<char> = head.chars().collect();
+            let wrapped = chars
+                .chunks(64)
+                .map(|c| c.iter().collect::<String>())
+                .collect::<Vec<_>>()
+                .join("\n");
+            let body = serde_json::json!({
+                "error": {"code": "InvalidAuthenticationToken", "message": wrapped},
+            })
+            .to_string();
+            let mut out = stream;
+            let _ = write!(
+                out,
+                "HTTP/1.1 401 X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let arm = format!("http://{addr}");
+    let out = common::tokscope_command()
+        .args(["--demo", "vms", "--arm-url", &arm, "--timeout", "5"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(101), "panicked");
+    let mut all = out.stdout;
+    all.extend_from_slice(&out.stderr);
+    let text = String::from_utf8_lossy(&all);
+    let head = seen_rx.try_recv().unwrap();
+    let token = head
+        .lines()
+        .find_map(|l| l.strip_prefix("authorization: Bearer "))
+        .unwrap()
+        .trim();
+    let signature = token.rsplit('.').next().unwrap();
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(text.contains("removed"), "nothing echoed: {text}");
+    for i in 0..=signature.len() - 12 {
+        let piece = &signature[i..i + 12];
+        assert!(!squeezed.contains(piece), "{piece:?} shown in {text}");
+    }
+}
