@@ -5,12 +5,16 @@
 //! a time holds its slot that long at most, whatever the pace, so slow clients cannot keep
 //! every slot and starve the others. With `--tls` each connection's TLS handshake runs in that
 //! connection's task, under the same limits. A connection's whole life is bounded as well, so
-//! that one blocked writing answers to a client that never reads them is let go.
+//! that one blocked writing answers to a client that never reads them is let go. And when every
+//! slot is taken and another client is at the door, the connection that has waited longest for
+//! a request head gives way ([`Doorway`]): clients dripping header bytes cannot keep the others
+//! out for as long as the head's timeout, however many of them come in waves.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -20,7 +24,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
@@ -120,6 +124,49 @@ impl Drop for Slot {
     }
 }
 
+/// A connection's state as eviction sees it: when it began waiting for its next request head
+/// (milliseconds since the server started), or [`BUSY`] while a request is being answered.
+type HeadWait = Arc<AtomicU64>;
+const BUSY: u64 = u64::MAX;
+/// Waiting for a head this long makes a connection the first to give way to a new client. An
+/// honest client sends its head at once; an idle keep-alive connection may close at any time in
+/// HTTP, and clients open a new one.
+const EVICTABLE_AFTER_MS: u64 = 500;
+
+/// The connections being served, each with its head wait and a bell that tells it to close.
+#[derive(Default)]
+struct Doorway {
+    next: u64,
+    open: HashMap<u64, (HeadWait, Arc<Notify>)>,
+}
+
+impl Doorway {
+    fn enter(&mut self, wait: HeadWait, bell: Arc<Notify>) -> u64 {
+        self.next = self.next.wrapping_add(1);
+        self.open.insert(self.next, (wait, bell));
+        self.next
+    }
+
+    /// Ring the bell of the connection waiting longest for a head, if one has waited long enough.
+    fn make_room(&self, now_ms: u64) {
+        let longest = self
+            .open
+            .values()
+            .map(|(wait, bell)| (wait.load(Ordering::Relaxed), bell))
+            .filter(|(since, _)| {
+                *since != BUSY && now_ms.saturating_sub(*since) >= EVICTABLE_AFTER_MS
+            })
+            .min_by_key(|(since, _)| *since);
+        if let Some((_, bell)) = longest {
+            bell.notify_one();
+        }
+    }
+}
+
+fn millis_since(start: tokio::time::Instant) -> u64 {
+    u64::try_from(start.elapsed().as_millis()).unwrap_or(BUSY - 1)
+}
+
 /// Accept and serve until the task running this is aborted; aborting it also closes every
 /// connection it serves, since they live in its `JoinSet`.
 /// `tls` makes every connection HTTPS.
@@ -131,12 +178,14 @@ pub async fn serve(
     tls: Option<TlsAcceptor>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let doorway = Arc::new(Mutex::new(Doorway::default()));
+    let start = tokio::time::Instant::now();
     let mut connections = JoinSet::new();
     loop {
-        // Waiting for a slot before accepting leaves further clients in the kernel's backlog,
-        // where they cost the process nothing.
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return;
+        let free = match slots.clone().try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            Err(TryAcquireError::NoPermits) => None,
+            Err(TryAcquireError::Closed) => return,
         };
         while connections.try_join_next().is_some() {}
         let (stream, peer) = match listener.accept().await {
@@ -147,30 +196,75 @@ pub async fn serve(
                 continue;
             }
         };
-        let service =
-            app.clone()
-                .map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
-                    let (mut head, body) = req.into_parts();
-                    head.extensions.insert(ConnectInfo(peer));
-                    let body = Deadline::new(body, limits.body_read_timeout);
-                    axum::http::Request::from_parts(head, body)
-                });
+        // Full: the connection waiting longest for a head gives way to this client. While none
+        // can, the loop waits here and further clients stay in the kernel's backlog.
+        let permit = match free {
+            Some(permit) => permit,
+            None => loop {
+                doorway
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .make_room(millis_since(start));
+                // Until a slot frees, ask again as each waiting connection becomes evictable.
+                tokio::select! {
+                    permit = slots.clone().acquire_owned() => match permit {
+                        Ok(permit) => break permit,
+                        Err(_) => return,
+                    },
+                    () = tokio::time::sleep(Duration::from_millis(EVICTABLE_AFTER_MS)) => {}
+                }
+            },
+        };
+        let wait: HeadWait = Arc::new(AtomicU64::new(millis_since(start)));
+        let bell = Arc::new(Notify::new());
+        let id = doorway
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .enter(wait.clone(), bell.clone());
+        let (busy, idle) = (wait.clone(), wait);
+        let service = app
+            .clone()
+            .map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
+                busy.store(BUSY, Ordering::Relaxed);
+                let (mut head, body) = req.into_parts();
+                head.extensions.insert(ConnectInfo(peer));
+                let body = Deadline::new(body, limits.body_read_timeout);
+                axum::http::Request::from_parts(head, body)
+            })
+            .map_response(move |response| {
+                idle.store(millis_since(start), Ordering::Relaxed);
+                response
+            });
         let slot = Slot::new(permit, counter.clone());
         let tls = tls.clone();
+        let doorway = doorway.clone();
         connections.spawn(async move {
             let _slot = slot;
-            match tls {
-                None => serve_one(Box::new(stream), service, limits).await,
-                Some(acceptor) => {
-                    // A handshake is held to the time a request head is: a silent client
-                    // costs one slot for that long at most.
-                    let handshake =
-                        tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream));
-                    if let Ok(Ok(stream)) = handshake.await {
-                        serve_one(Box::new(stream), service, limits).await;
+            let serve = async move {
+                match tls {
+                    None => serve_one(Box::new(stream), service, limits).await,
+                    Some(acceptor) => {
+                        // A handshake is held to the time a request head is: a silent client
+                        // costs one slot for that long at most.
+                        let handshake = tokio::time::timeout(
+                            limits.header_read_timeout,
+                            acceptor.accept(stream),
+                        );
+                        if let Ok(Ok(stream)) = handshake.await {
+                            serve_one(Box::new(stream), service, limits).await;
+                        }
                     }
                 }
+            };
+            tokio::select! {
+                () = serve => {}
+                () = bell.notified() => {}
             }
+            doorway
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .open
+                .remove(&id);
         });
     }
 }

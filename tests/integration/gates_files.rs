@@ -545,6 +545,81 @@ async fn clients_dripping_bodies_are_cut_off_and_cannot_starve_a_normal_one() {
     assert!(run.open_connections() <= 16);
 }
 
+/// Open a connection and drip a request head a byte at a time, never finishing it, until the
+/// server closes it (true) or `limit` passes (false).
+async fn drip_head(addr: SocketAddr, limit: Duration) -> bool {
+    let Ok(mut s) = TcpStream::connect(addr).await else {
+        return true;
+    };
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut head = b"GET /metadata/identity/oauth2/token HTTP/1.1\r\nHost: x\r\nX-Slow: "
+        .iter()
+        .copied()
+        .chain(std::iter::repeat(b'a'));
+    let mut buf = [0u8; 1024];
+    loop {
+        tokio::select! {
+            read = s.read(&mut buf) => match read {
+                Ok(0) | Err(_) => return true,
+                Ok(_) => {}
+            },
+            _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                let byte = [head.next().unwrap_or(b'a')];
+                if s.write_all(&byte).await.is_err() {
+                    return true;
+                }
+            }
+        }
+        if tokio::time::Instant::now() > deadline {
+            return false;
+        }
+    }
+}
+
+/// Clients that drip their request heads hold every slot, with a head timeout far longer than
+/// the test: a normal client is still served, because the connection waiting longest for a
+/// head gives way to it, and no dripper outlives the test.
+#[tokio::test]
+async fn clients_dripping_heads_give_way_to_a_normal_one() {
+    let run = emulator_with(Config {
+        header_read_timeout: Duration::from_secs(600),
+        max_connections: 16,
+        ..Config::default()
+    })
+    .await;
+    let addr = run.addr;
+    // The drippers outlast the request's own limit: only eviction can let it in.
+    let drippers: Vec<_> = (0..16)
+        .map(|_| tokio::spawn(drip_head(addr, GUARD * 3)))
+        .collect();
+    let full = async {
+        while run.open_connections() < 16 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(GUARD, full)
+        .await
+        .expect("the drippers never filled the slots");
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    for _ in 0..3 {
+        let served = http
+            .get(format!(
+                "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/",
+                run.base_url()
+            ))
+            .header("Metadata", "true")
+            .timeout(GUARD)
+            .send()
+            .await
+            .expect("a normal request was kept out by clients dripping heads");
+        assert_eq!(served.status(), 200);
+    }
+    assert!(run.open_connections() <= 16);
+    for d in drippers {
+        d.abort();
+    }
+}
+
 fn have(cmd: &str) -> bool {
     std::process::Command::new("sh")
         .args(["-c", &format!("command -v {cmd}")])
