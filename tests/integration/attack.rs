@@ -146,11 +146,20 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 pub struct Request {
+    /// The request line, as sent (`GET /path HTTP/1.1`).
+    pub line: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
 }
 
 impl Request {
+    /// The request head as lines, the request line first, for servers that echo it.
+    pub fn head_lines(&self) -> Vec<String> {
+        std::iter::once(self.line.clone())
+            .chain(self.headers.iter().map(|(k, v)| format!("{k}: {v}")))
+            .collect()
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -204,7 +213,12 @@ pub fn hostile_server(answer: impl Fn(&Request) -> Answer + Send + Sync + 'stati
                 }
                 let mut body = vec![0u8; body_len];
                 let _ = std::io::Read::read_exact(&mut reader, &mut body);
-                let a = answer(&Request { path, headers });
+                let line = first.trim_end().to_string();
+                let a = answer(&Request {
+                    line,
+                    path,
+                    headers,
+                });
                 let mut out = stream;
                 let mut head = format!(
                     "HTTP/1.1 {} X\r\ncontent-length: {}\r\nconnection: close\r\n",

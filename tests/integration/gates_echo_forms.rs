@@ -4,42 +4,20 @@
 
 use crate::common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::process::Stdio;
 
-/// A server on 127.0.0.1:0 that answers every request with HTTP 400 and a JSON error whose
-/// description is the request head as `reshape` gives it. Returns the address.
+/// A hostile server on 127.0.0.1 (the attack module's) that answers every request with HTTP
+/// 400 and a JSON error whose description is the request head as `reshape` gives it. Returns
+/// the address, without the scheme.
 fn echo_server(reshape: fn(&str) -> String) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut head = String::new();
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    head.push_str(&line);
-                }
-                let body = serde_json::json!({
-                    "error": "bad_request",
-                    "error_description": reshape(&head),
-                })
-                .to_string();
-                let mut out = stream;
-                let _ = write!(
-                    out,
-                    "HTTP/1.1 400 X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            });
-        }
+    let base = crate::attack::hostile_server(move |r| {
+        let head = r.head_lines().join("\r\n");
+        crate::attack::json_answer(
+            400,
+            serde_json::json!({"error": "bad_request", "error_description": reshape(&head)}),
+        )
     });
-    addr
+    base.trim_start_matches("http://").to_string()
 }
 
 /// Every 16 characters, a line break: the secret is split wherever it falls.
@@ -153,40 +131,22 @@ fn credentials_behind_backslashes_or_semicolons_are_not_shown() {
 /// of the token's signature is shown, though each line holds only part of the token.
 #[test]
 fn a_token_echoed_wrapped_by_arm_is_not_shown() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
     let (seen_tx, seen_rx) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut head = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                head.push_str(&line);
-            }
-            let _ = seen_tx.send(head.clone());
-            let chars: Vec<char> = head.chars().collect();
-            let wrapped = chars
-                .chunks(64)
-                .map(|c| c.iter().collect::<String>())
-                .collect::<Vec<_>>()
-                .join("\n");
-            let body = serde_json::json!({
-                "error": {"code": "InvalidAuthenticationToken", "message": wrapped},
-            })
-            .to_string();
-            let mut out = stream;
-            let _ = write!(
-                out,
-                "HTTP/1.1 401 X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
+    let seen_tx = std::sync::Mutex::new(seen_tx);
+    let arm = crate::attack::hostile_server(move |r| {
+        let head = r.head_lines().join("\r\n");
+        let _ = seen_tx.lock().unwrap().send(head.clone());
+        let chars: Vec<char> = head.chars().collect();
+        let wrapped = chars
+            .chunks(64)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n");
+        crate::attack::json_answer(
+            401,
+            serde_json::json!({"error": {"code": "InvalidAuthenticationToken", "message": wrapped}}),
+        )
     });
-    let arm = format!("http://{addr}");
     let out = common::tokscope_command()
         .args(["--demo", "vms", "--arm-url", &arm, "--timeout", "5"])
         .stdin(Stdio::null())

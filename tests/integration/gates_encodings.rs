@@ -5,8 +5,6 @@
 
 use crate::common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::process::Stdio;
 
 /// A server on 127.0.0.1:0 that answers every request with HTTP 400 and a JSON error whose
@@ -15,37 +13,20 @@ fn header_echo_server() -> String {
     encoding_echo_server(|line| line.to_string())
 }
 
-/// [`header_echo_server`] writing each echoed line in the form `encode` gives it.
+/// [`header_echo_server`] writing each echoed line in the form `encode` gives it: the attack
+/// module's hostile server on 127.0.0.1. Returns the address, without the scheme.
 fn encoding_echo_server(encode: fn(&str) -> String) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut echoed = Vec::new();
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    echoed.push(encode(line.trim_end()));
-                }
-                let body = serde_json::json!({
-                    "error": "bad_request",
-                    "error_description": format!("got {}", echoed.join("; ")),
-                })
-                .to_string();
-                let mut out = stream;
-                let _ = write!(
-                    out,
-                    "HTTP/1.1 400 X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            });
-        }
+    let base = crate::attack::hostile_server(move |r| {
+        let echoed: Vec<String> = r.head_lines().iter().map(|l| encode(l)).collect();
+        crate::attack::json_answer(
+            400,
+            serde_json::json!({
+                "error": "bad_request",
+                "error_description": format!("got {}", echoed.join("; ")),
+            }),
+        )
     });
-    addr
+    base.trim_start_matches("http://").to_string()
 }
 
 /// The binary's stdout and stderr together, raw, with IMDS and every remote at closed loopback ports.
@@ -159,36 +140,22 @@ fn query_names_a_lenient_server_reads_as_sig_are_masked() {
 /// A server on 127.0.0.1:0 that answers every request with this access token (App Service's
 /// answer shape) and an `x-ms-request-id` of the caller's choosing. Returns the address.
 fn token_server(access_token: String, request_id: &'static str) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let access_token = access_token.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                }
-                let body = serde_json::json!({
-                    "access_token": access_token,
-                    "expires_on": (chrono::Utc::now().timestamp() + 3600).to_string(),
-                    "resource": common::ARM,
-                    "token_type": "Bearer",
-                })
-                .to_string();
-                let mut out = stream;
-                let _ = write!(
-                    out,
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-ms-request-id: {request_id}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            });
-        }
+    let base = crate::attack::hostile_server(move |_| {
+        let mut answer = crate::attack::json_answer(
+            200,
+            serde_json::json!({
+                "access_token": access_token,
+                "expires_on": (chrono::Utc::now().timestamp() + 3600).to_string(),
+                "resource": common::ARM,
+                "token_type": "Bearer",
+            }),
+        );
+        answer
+            .headers
+            .push(("x-ms-request-id".into(), request_id.into()));
+        answer
     });
-    addr
+    base.trim_start_matches("http://").to_string()
 }
 
 fn jwt(claims: &serde_json::Value) -> String {
