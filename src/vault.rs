@@ -117,7 +117,7 @@ fn insert(vault: &mut Vault, entry: Entry) {
 /// itself: with its whitespace runs folded (as outside text is shown), percent-encoded (as a
 /// URL or a form carries it, with upper- or lower-case hex, a space as `+` or `%20`) and
 /// escaped inside a JSON string (with `/` escaped or not, non-ASCII
-/// as `\uXXXX` or not). A secret made only of letters, digits and `-._~` has no other form.
+/// as `\uXXXX` or not), and inside base64 of something longer (see [`base64_cores`]).
 fn encoded_forms(raw: &str) -> Vec<String> {
     let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
     let percent = |upper: bool, plus: bool| {
@@ -158,10 +158,42 @@ fn encoded_forms(raw: &str) -> Vec<String> {
         json(false, true),
         json(true, true),
     ];
+    forms.extend(base64_cores(raw.as_bytes()));
     forms.sort();
     forms.dedup();
     forms.retain(|f| f != raw);
     forms
+}
+
+/// The characters of a base64 text that `secret` alone decides, wherever it sits in the bytes
+/// encoded: a server that echoes a whole request head, or a `Basic` credential, as base64 puts
+/// the secret at one of three offsets within a 3-byte group, and the characters at its two ends
+/// also carry bits of its neighbours. For each offset and both alphabets (standard and URL-safe),
+/// the run of characters whose 6 bits all come from the secret. Runs shorter than
+/// [`PIECE_CHARS`] are left out: that few characters of base64 turn up by chance.
+fn base64_cores(secret: &[u8]) -> Vec<String> {
+    use base64::Engine as _;
+    let engines = [
+        base64::engine::general_purpose::STANDARD_NO_PAD,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    let mut cores = Vec::new();
+    for offset in 0..3usize {
+        let mut bytes = vec![0u8; offset];
+        bytes.extend_from_slice(secret);
+        // Character i holds bits [6i, 6i + 6): keep those wholly inside the secret's bits.
+        let first = (8 * offset).div_ceil(6);
+        let end = 8 * (offset + secret.len()) / 6;
+        for engine in &engines {
+            let encoded = engine.encode(&bytes);
+            if let Some(core) = encoded.get(first..end) {
+                if core.len() >= PIECE_CHARS {
+                    cores.push(core.to_string());
+                }
+            }
+        }
+    }
+    cores
 }
 
 /// Register a header secret (or any credential that is not a token) for the life of the
@@ -401,6 +433,37 @@ mod tests {
                 "got <secret removed>!",
                 "{echo}"
             );
+        }
+    }
+
+    #[test]
+    fn a_header_secret_inside_base64_of_a_longer_text_is_replaced() {
+        use base64::Engine as _;
+        let secret = "b64-s3cret-Value+/x";
+        keep_header(secret);
+        let engines = [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::URL_SAFE,
+        ];
+        // Three prefixes put the secret at each offset within a 3-byte group.
+        for prefix in ["", "a", "ab"] {
+            let head = format!("GET / HTTP/1.1\r\nX-Identity-Header: {prefix}{secret}\r\n\r\n");
+            for engine in &engines {
+                let echo = engine.encode(&head);
+                let shown = redact_known(&echo);
+                assert!(shown.contains("<secret removed>"), "{prefix:?}: {shown}");
+                for core in base64_cores(secret.as_bytes()) {
+                    assert!(!shown.contains(&core), "{prefix:?}: {shown}");
+                }
+                // Wrapped at 76 columns, as MIME writes it.
+                let wrapped: Vec<String> = echo
+                    .as_bytes()
+                    .chunks(76)
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
+                let shown = redact_known(&wrapped.join("\r\n"));
+                assert!(shown.contains("<secret removed>"), "{prefix:?}: {shown}");
+            }
         }
     }
 

@@ -5,8 +5,6 @@
 
 use crate::common;
 
-use std::process::Stdio;
-
 /// A server on 127.0.0.1:0 that answers every request with HTTP 400 and a JSON error whose
 /// description echoes every request header, as a debugging proxy might. Returns the address.
 fn header_echo_server() -> String {
@@ -31,16 +29,7 @@ fn encoding_echo_server(encode: fn(&str) -> String) -> String {
 
 /// The binary's stdout and stderr together, raw, with IMDS and every remote at closed loopback ports.
 fn run(args: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
-    let out = common::tokscope_command()
-        .envs(env.iter().copied())
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
-    let mut all = out.stdout;
-    all.extend_from_slice(&out.stderr);
-    all
+    common::both_streams(args, env)
 }
 
 fn assert_absent(what: &str, bytes: &[u8], secrets: &[&str]) {
