@@ -14,6 +14,7 @@
 //! This module uses nothing of the crate, so anything (errors, the sanitiser, the network layer)
 //! may use it without a cycle.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
@@ -45,6 +46,10 @@ struct Entry {
     /// Every live registration's handle: while any value holding the secret lives, it is in use
     /// (the same cached token comes back on every poll, each time with a handle of its own).
     holders: Vec<Weak<()>>,
+    /// Whether any [`PIECE_CHARS`] characters of it tell it apart from ordinary text: true for
+    /// header secrets and a token's signature (random), false for a whole token, whose header
+    /// and claims start like every other JWT's (`eyJ0eXAi…`).
+    pieces_tell: bool,
 }
 
 impl Entry {
@@ -208,6 +213,7 @@ pub fn keep_header(raw: &str) {
                 value,
                 expires_at: None,
                 holders: Vec::new(),
+                pieces_tell: true,
             },
         );
     }
@@ -229,6 +235,7 @@ pub fn keep_token(raw: &str, parts: &[&str], expires_at: Option<i64>) -> InUse {
                 value: value.to_string(),
                 expires_at,
                 holders: vec![Arc::downgrade(&handle)],
+                pieces_tell: value != raw,
             },
         );
     }
@@ -311,20 +318,28 @@ pub fn known_spans(s: &str, tokens_shown: bool) -> Vec<(usize, usize)> {
     spans
 }
 
-/// The header secrets (never tokens) long enough that a piece of [`PIECE_CHARS`] of them is
-/// itself telling: for outputs that may clip or wrap a value mid-secret (the terminal UI's
-/// cells), which mask every such piece.
-pub fn header_secrets() -> Vec<String> {
+/// Every run of [`PIECE_CHARS`] characters of a secret whose pieces tell (header secrets and
+/// token signatures; tokens left out when `tokens_shown` or the user revealed them): for outputs
+/// that may clip or wrap a value mid-secret (the terminal UI's cells), which mask every such piece.
+pub fn telling_pieces(tokens_shown: bool) -> HashSet<String> {
     let vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
-    vault
-        .entries
-        .iter()
-        .filter(|e| e.kind == SecretKind::Header && e.value.chars().count() >= PIECE_CHARS)
-        .map(|e| e.value.clone())
-        .collect()
+    let skip_tokens = tokens_shown || TOKENS_REVEALED.load(Ordering::SeqCst);
+    let mut pieces = HashSet::new();
+    for entry in &vault.entries {
+        if !entry.pieces_tell || (entry.kind == SecretKind::Token && skip_tokens) {
+            continue;
+        }
+        let chars: Vec<char> = entry.value.chars().collect();
+        pieces.extend(
+            chars
+                .windows(PIECE_CHARS)
+                .map(|w| w.iter().collect::<String>()),
+        );
+    }
+    pieces
 }
 
-/// How many characters of a header secret count as a piece of it (see [`header_secrets`]).
+/// How many characters of a secret count as a piece of it (see [`telling_pieces`]).
 pub const PIECE_CHARS: usize = 8;
 
 /// Where `secret` (a header secret) appears in `text` the way a server's echo may give it back
