@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser};
 
 use crate::emulator::ExpiresOnFormat;
 use crate::endpoint::Flavour;
@@ -34,8 +34,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub demo: bool,
 
+    /// The endpoint options given before any command (the UI's): read them through
+    /// [`Cli::endpoint`].
     #[command(flatten)]
-    pub endpoint: EndpointArgs,
+    pub endpoint_before: EndpointArgs,
 
     /// Resource (audience) to ask a token for.
     #[arg(long, short, global = true, default_value = DEFAULT_RESOURCE)]
@@ -74,121 +76,280 @@ pub fn parse() -> Cli {
     cli
 }
 
-#[derive(Debug, Clone, Args)]
+/// The options of every command that fetches a token, and of the terminal UI. They are not
+/// clap globals: a global is copied into every command's definition at start-up, which cost
+/// `decode` more time than decoding (see BENCHMARKS.md). Each command that fetches takes them
+/// itself, and the top level takes them for the UI and for `tokscope --flavour X get`.
+#[derive(Debug, Clone, Default, Args)]
 pub struct EndpointArgs {
     /// Token endpoint URL; for IMDS the host (e.g. http://127.0.0.1:50342), like AZURE_POD_IDENTITY_AUTHORITY_HOST.
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
 
     /// Endpoint flavour, instead of detecting it from the environment.
-    #[arg(long, global = true, value_enum)]
+    #[arg(long, value_enum)]
     pub flavour: Option<Flavour>,
 
     /// User-assigned identity, by client (application) id.
-    #[arg(long, global = true, conflicts_with_all = ["object_id", "resource_id"])]
+    #[arg(long, conflicts_with_all = ["object_id", "resource_id"])]
     pub client_id: Option<String>,
 
     /// User-assigned identity, by object (principal) id.
-    #[arg(long, global = true, conflicts_with = "resource_id")]
+    #[arg(long, conflicts_with = "resource_id")]
     pub object_id: Option<String>,
 
     /// User-assigned identity, by ARM resource id.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub resource_id: Option<String>,
 
     /// Workload identity: the service-account token file (else AZURE_FEDERATED_TOKEN_FILE).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
 
     /// Workload identity: the tenant to ask Entra in (else AZURE_TENANT_ID).
-    #[arg(long, global = true, value_name = "TENANT")]
+    #[arg(long, value_name = "TENANT")]
     pub tenant_id: Option<String>,
 
     /// Workload identity: Entra's host (else AZURE_AUTHORITY_HOST, else https://login.microsoftonline.com/).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, value_name = "URL")]
     pub authority_host: Option<String>,
 
     /// Header secret for App Service / Service Fabric when IDENTITY_HEADER or MSI_SECRET is not set.
     /// A command line is visible to every user of the machine (`ps`): prefer --secret-file or
     /// the environment variable.
-    #[arg(
-        long,
-        global = true,
-        hide_env_values = true,
-        conflicts_with = "secret_file"
-    )]
+    #[arg(long, hide_env_values = true, conflicts_with = "secret_file")]
     pub secret: Option<String>,
 
     /// Read the header secret from this file (surrounding whitespace dropped), so it never sits
     /// on the command line where `ps` shows it to every user.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(long, value_name = "PATH")]
     pub secret_file: Option<std::path::PathBuf>,
 
-    /// Longest total time spent retrying (404/410/429/5xx), in seconds; 0 disables retries.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 75)]
-    pub retry_max: u64,
+    /// Longest total time spent retrying (404/410/429/5xx), in seconds; 0 disables retries
+    /// [default: 75].
+    #[arg(long, value_name = "SECS")]
+    pub retry_max: Option<u64>,
 
-    /// Time allowed for each request, in seconds.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 15)]
-    pub timeout: u64,
+    /// Time allowed for each request, in seconds [default: 15].
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
 
     /// Also trust the certificate authorities in this PEM file (e.g. `tokscope emulate --tls`'s CA)
     /// [default: REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE or NODE_EXTRA_CA_CERTS, the first set].
-    #[arg(long, global = true, value_name = "PEM")]
+    #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
 
     /// Folder the Arc agent writes its key files to (only for testing against an emulator).
-    #[arg(long, global = true, hide = true)]
+    #[arg(long, hide = true)]
     pub arc_key_dir: Option<PathBuf>,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Fetch a token and show what it says.
-    #[command(after_help = "Examples:\n  \
-        tokscope get\n  \
-        tokscope get --resource https://vault.azure.net --json | jq .token.expires_on")]
-    Get(GetArgs),
-    /// Decode a token given as an argument or on stdin.
-    #[command(after_help = "Example:\n  \
-        az account get-access-token --query accessToken -o tsv | tokscope decode")]
-    Decode(DecodeArgs),
-    /// Run the endpoint emulator, printing the env exports that point clients at it.
-    ///
-    /// It also prints this run's admin token: /admin/faults takes it in the
-    /// x-tokscope-admin-token header, from loopback only.
-    #[command(
-        after_help = "Example (then paste the export lines it prints into another shell):\n  \
-        tokscope emulate --port 8080 --fault 429:count=2:retry-after=1"
-    )]
-    Emulate(EmulateArgs),
-    /// Check this machine step by step: environment, proxy, endpoint, token, clock, signature.
-    /// Exits 0 when all pass, 1 with warnings, 2 with failures.
-    #[command(after_help = "Examples:\n  \
-        tokscope doctor\n  \
-        tokscope doctor --arm --json > \"$(hostname).json\"\n  \
-        tokscope doctor --summarize results/*.json")]
-    Doctor(DoctorArgs),
-    /// Write a support report (the doctor's findings, the decoded token, the system),
-    /// safe to paste into a ticket: the token itself is never in it.
-    #[command(after_help = "Example:\n  \
-        tokscope report -o ticket.md")]
-    Report(ReportArgs),
-    /// List the subscription's VMs through ARM with the token: shows what the identity may read.
-    #[command(after_help = "Example:\n  \
-        tokscope vms -g my-resource-group --power-state")]
-    Vms(VmsArgs),
-    /// Poll the endpoint and print one event per poll (fetched, unchanged, refreshed, error).
-    #[command(after_help = "Example (a minute, every 5 seconds):\n  \
-        tokscope watch --interval 5s --count 12")]
-    Watch(WatchArgs),
-    /// Print a shell completion script.
-    #[command(after_help = "Examples:\n  \
-        tokscope completions bash > /etc/bash_completion.d/tokscope\n  \
-        tokscope completions zsh > \"${fpath[1]}/_tokscope\"\n  \
-        tokscope completions fish > ~/.config/fish/completions/tokscope.fish\n  \
-        tokscope completions powershell >> $PROFILE")]
-    Completions(CompletionsArgs),
+impl EndpointArgs {
+    /// `--retry-max` as given, or its default.
+    pub fn retry_max_secs(&self) -> u64 {
+        self.retry_max.unwrap_or(75)
+    }
+
+    /// `--timeout` as given, or its default.
+    pub fn timeout_secs(&self) -> u64 {
+        self.timeout.unwrap_or(15)
+    }
+
+    /// These options, given after a command's name, over `before`, given before it: what the
+    /// command's own options set wins. A user-assigned selector and a header secret win as a
+    /// group, so `--client-id A get --object-id B` asks for B alone.
+    fn over(&self, before: &EndpointArgs) -> EndpointArgs {
+        let selects =
+            self.client_id.is_some() || self.object_id.is_some() || self.resource_id.is_some();
+        let selector = if selects { self } else { before };
+        let has_secret = self.secret.is_some() || self.secret_file.is_some();
+        let secret = if has_secret { self } else { before };
+        EndpointArgs {
+            endpoint: self.endpoint.clone().or_else(|| before.endpoint.clone()),
+            flavour: self.flavour.or(before.flavour),
+            client_id: selector.client_id.clone(),
+            object_id: selector.object_id.clone(),
+            resource_id: selector.resource_id.clone(),
+            token_file: self
+                .token_file
+                .clone()
+                .or_else(|| before.token_file.clone()),
+            tenant_id: self.tenant_id.clone().or_else(|| before.tenant_id.clone()),
+            authority_host: (self.authority_host.clone()).or_else(|| before.authority_host.clone()),
+            secret: secret.secret.clone(),
+            secret_file: secret.secret_file.clone(),
+            retry_max: self.retry_max.or(before.retry_max),
+            timeout: self.timeout.or(before.timeout),
+            ca_file: self.ca_file.clone().or_else(|| before.ca_file.clone()),
+            arc_key_dir: (self.arc_key_dir.clone()).or_else(|| before.arc_key_dir.clone()),
+        }
+    }
+}
+
+/// The commands, each built only when it is the one given (clap's `Command::defer`): the whole
+/// definition of every command, help texts and all, would otherwise be made and dropped on
+/// every start, and `decode` is over sooner than that. `about` is what `tokscope --help` lists;
+/// `long_about`, when there is more to say, what `tokscope CMD --help` shows instead.
+macro_rules! commands {
+    ($(
+        $variant:ident($args:ty) {
+            name: $name:literal,
+            about: $about:expr,
+            $(long_about: $long:expr,)?
+            after_help: $after:expr,
+        }
+    )*) => {
+        #[derive(Debug)]
+        pub enum Command {
+            $( #[doc = $about] $variant($args), )*
+        }
+
+        impl clap::Subcommand for Command {
+            fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+                cmd $(
+                    .subcommand(clap::Command::new($name).about($about).defer(|sc| {
+                        // After the options, so that no struct's doc comment replaces them.
+                        <$args as Args>::augment_args(sc)
+                            .about($about)
+                            $(.long_about($long))?
+                            .after_help($after)
+                    }))
+                )*
+            }
+
+            fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+                Self::augment_subcommands(cmd)
+            }
+
+            fn has_subcommand(name: &str) -> bool {
+                matches!(name, $($name)|*)
+            }
+        }
+
+        impl clap::FromArgMatches for Command {
+            fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+                Self::from_arg_matches_mut(&mut matches.clone())
+            }
+
+            fn from_arg_matches_mut(
+                matches: &mut clap::ArgMatches,
+            ) -> Result<Self, clap::Error> {
+                let sub = matches.remove_subcommand();
+                match sub.as_ref().map(|(name, _)| name.as_str()) {
+                    $(Some($name) => Ok(Self::$variant(
+                        <$args as clap::FromArgMatches>::from_arg_matches_mut(
+                            &mut sub.map(|(_, m)| m).unwrap_or_default(),
+                        )?,
+                    )),)*
+                    Some(other) => Err(clap::Error::raw(
+                        clap::error::ErrorKind::InvalidSubcommand,
+                        format!("no command named {other:?}\n"),
+                    )),
+                    None => Err(clap::Error::raw(
+                        clap::error::ErrorKind::MissingSubcommand,
+                        "a command is needed\n",
+                    )),
+                }
+            }
+
+            fn update_from_arg_matches(
+                &mut self,
+                matches: &clap::ArgMatches,
+            ) -> Result<(), clap::Error> {
+                *self = Self::from_arg_matches(matches)?;
+                Ok(())
+            }
+        }
+    };
+}
+
+commands! {
+    Get(GetArgs) {
+        name: "get",
+        about: "Fetch a token and show what it says",
+        after_help: "Examples:\n  \
+            tokscope get\n  \
+            tokscope get --resource https://vault.azure.net --json | jq .token.expires_on",
+    }
+    Decode(DecodeArgs) {
+        name: "decode",
+        about: "Decode a token given as an argument or on stdin",
+        after_help: "Example:\n  \
+            az account get-access-token --query accessToken -o tsv | tokscope decode",
+    }
+    Emulate(EmulateArgs) {
+        name: "emulate",
+        about: "Run the endpoint emulator, printing the env exports that point clients at it",
+        long_about: "Run the endpoint emulator, printing the env exports that point clients at \
+            it.\n\nIt also prints this run's admin token: /admin/faults takes it in the \
+            x-tokscope-admin-token header, from loopback only.",
+        after_help: "Example (then paste the export lines it prints into another shell):\n  \
+            tokscope emulate --port 8080 --fault 429:count=2:retry-after=1",
+    }
+    Doctor(DoctorArgs) {
+        name: "doctor",
+        about: "Check this machine step by step: environment, proxy, endpoint, token, clock, \
+            signature. Exits 0 when all pass, 1 with warnings, 2 with failures",
+        after_help: "Examples:\n  \
+            tokscope doctor\n  \
+            tokscope doctor --arm --json > \"$(hostname).json\"\n  \
+            tokscope doctor --summarize results/*.json",
+    }
+    Report(ReportArgs) {
+        name: "report",
+        about: "Write a support report (the doctor's findings, the decoded token, the system), \
+            safe to paste into a ticket: the token itself is never in it",
+        after_help: "Example:\n  \
+            tokscope report -o ticket.md",
+    }
+    Vms(VmsArgs) {
+        name: "vms",
+        about: "List the subscription's VMs through ARM with the token: shows what the \
+            identity may read",
+        after_help: "Example:\n  \
+            tokscope vms -g my-resource-group --power-state",
+    }
+    Watch(WatchArgs) {
+        name: "watch",
+        about: "Poll the endpoint and print one event per poll (fetched, unchanged, \
+            refreshed, error)",
+        after_help: "Example (a minute, every 5 seconds):\n  \
+            tokscope watch --interval 5s --count 12",
+    }
+    Completions(CompletionsArgs) {
+        name: "completions",
+        about: "Print a shell completion script",
+        after_help: "Examples:\n  \
+            tokscope completions bash > /etc/bash_completion.d/tokscope\n  \
+            tokscope completions zsh > \"${fpath[1]}/_tokscope\"\n  \
+            tokscope completions fish > ~/.config/fish/completions/tokscope.fish\n  \
+            tokscope completions powershell >> $PROFILE",
+    }
+}
+
+impl Command {
+    /// The endpoint options given after the command's name, for the commands that fetch.
+    fn endpoint_args(&self) -> Option<&EndpointArgs> {
+        match self {
+            Command::Get(a) => Some(&a.endpoint),
+            Command::Watch(a) => Some(&a.endpoint),
+            Command::Vms(a) => Some(&a.endpoint),
+            Command::Doctor(a) => Some(&a.endpoint),
+            Command::Report(a) => Some(&a.endpoint),
+            Command::Decode(_) | Command::Emulate(_) | Command::Completions(_) => None,
+        }
+    }
+}
+
+impl Cli {
+    /// The endpoint options in force: those given after the command's name over those given
+    /// before it.
+    pub fn endpoint(&self) -> EndpointArgs {
+        match self.command.as_ref().and_then(Command::endpoint_args) {
+            Some(after) => after.over(&self.endpoint_before),
+            None => self.endpoint_before.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -198,7 +359,7 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// What the doctor checks beyond the defaults.
+// What the doctor checks beyond the defaults.
 #[derive(Debug, Clone, Args)]
 pub struct DiagnoseArgs {
     /// Also check that ARM accepts the token and permits listing VMs.
@@ -228,9 +389,12 @@ pub struct DoctorArgs {
     /// or NDJSON; `-` for stdin) and print one table of machine × check with the problems' hints.
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["arm", "authority"])]
     pub summarize: Vec<PathBuf>,
+    /// Where to ask, and how (the same options the top level takes).
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
 }
 
-/// `Default` is `tokscope vms` with no flags, as the TUI's ARM tab runs it.
+// `Default` is `tokscope vms` with no flags, as the TUI's ARM tab runs it.
 #[derive(Debug, Default, Args)]
 pub struct VmsArgs {
     /// Subscription id; found from instance metadata, the token or ARM when not given.
@@ -251,6 +415,9 @@ pub struct VmsArgs {
     /// Print JSON for scripts.
     #[arg(long)]
     pub json: bool,
+    /// Where to ask, and how (the same options the top level takes).
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -262,6 +429,9 @@ pub struct ReportArgs {
     /// Write the report to this file instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Where to ask, and how (the same options the top level takes).
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
 }
 
 #[derive(Debug, Args)]
@@ -276,6 +446,9 @@ pub struct WatchArgs {
     /// One JSON object per line (NDJSON), then a final {"summary":{…}} line.
     #[arg(long)]
     pub json: bool,
+    /// Where to ask, and how (the same options the top level takes).
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
 }
 
 #[derive(Debug, Args)]
@@ -286,6 +459,9 @@ pub struct GetArgs {
     /// Print the raw access token too. It is a secret: mind your screen and your logs.
     #[arg(long)]
     pub show_token: bool,
+    /// Where to ask, and how (the same options the top level takes).
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
 }
 
 #[derive(Debug, Args)]
@@ -465,3 +641,45 @@ value_enum!(crate::emulator::workload::WorkloadFault {
     BadSignature => "bad-signature": "The token's signature does not check against the issuer's keys (700027)",
     LegacyMismatch => "legacy-mismatch": "The subject mismatch answered as Entra did in 2022: code 70021, one message naming issuer, subject and audience, the trailer after CR LF",
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint_of(argv: &[&str]) -> EndpointArgs {
+        Cli::try_parse_from(argv).map(|c| c.endpoint()).unwrap()
+    }
+
+    #[test]
+    fn endpoint_options_count_before_and_after_the_command() {
+        let before = endpoint_of(&["tokscope", "--flavour", "arc", "--timeout", "3", "get"]);
+        assert_eq!(before.flavour, Some(Flavour::Arc));
+        assert_eq!(before.timeout_secs(), 3);
+        let after = endpoint_of(&["tokscope", "get", "--flavour", "arc", "--timeout", "3"]);
+        assert_eq!(after.flavour, Some(Flavour::Arc));
+        assert_eq!(after.timeout_secs(), 3);
+        // The command's own wins, and a selector wins as a group.
+        let both = endpoint_of(&[
+            "tokscope",
+            "--timeout",
+            "3",
+            "--client-id",
+            "A",
+            "watch",
+            "--timeout",
+            "4",
+            "--object-id",
+            "B",
+        ]);
+        assert_eq!(both.timeout_secs(), 4);
+        assert_eq!((both.client_id, both.object_id), (None, Some("B".into())));
+        let none = endpoint_of(&["tokscope", "doctor"]);
+        assert_eq!((none.retry_max_secs(), none.timeout_secs()), (75, 15));
+    }
+
+    #[test]
+    fn commands_that_fetch_nothing_take_no_endpoint_options() {
+        assert!(Cli::try_parse_from(["tokscope", "decode", "--client-id", "A"]).is_err());
+        assert!(Cli::try_parse_from(["tokscope", "emulate", "--timeout", "3"]).is_err());
+    }
+}

@@ -72,22 +72,23 @@ fn offline(cli: &Cli) -> bool {
 
 /// The one dispatch: each command runs, prints what it made and says how to exit.
 async fn run(cli: &Cli) -> Result<ExitCode, Error> {
+    let endpoint = cli.endpoint();
     if !offline(cli) {
         // Before any client exists: every HTTPS client adds these roots to the system's.
-        tokscope::net::trust::install(cli.endpoint.ca_file.as_deref())?;
+        tokscope::net::trust::install(endpoint.ca_file.as_deref())?;
     }
-    let setup = || setup::setup(&cli.endpoint, cli.demo, setup::demo_config);
+    let setup = || setup::setup(&endpoint, cli.demo, setup::demo_config);
     match &cli.command {
         Some(Command::Decode(a)) => emit(&decode::run(a)?, a.json)?,
         Some(Command::Emulate(a)) => emulate::run(a).await?,
         Some(Command::Completions(a)) => emit(&completions::run(a), false)?,
         Some(Command::Doctor(a)) => {
-            let (text, code) = doctor::run(&cli.endpoint, cli.demo, &cli.resource, a).await?;
+            let (text, code) = doctor::run(&endpoint, cli.demo, &cli.resource, a).await?;
             emit_as(&text, a.json, Layout::Doctor)?;
             return Ok(ExitCode::from(code));
         }
         Some(Command::Report(a)) => {
-            if let Some(text) = report::run(&cli.endpoint, cli.demo, &cli.resource, a).await? {
+            if let Some(text) = report::run(&endpoint, cli.demo, &cli.resource, a).await? {
                 emit_as(&text, wants_json(cli), Layout::Doctor)?;
             }
         }

@@ -90,17 +90,17 @@ pub fn overrides_of(args: &EndpointArgs) -> Result<Overrides> {
 
 /// Retry budget, timeout and Arc key directory as the endpoint flags ask.
 pub fn client_options(args: &EndpointArgs) -> ClientOptions {
-    let retry = if args.retry_max == 0 {
+    let retry = if args.retry_max_secs() == 0 {
         RetryPolicy::none()
     } else {
         RetryPolicy {
-            budget: Duration::from_secs(args.retry_max),
+            budget: Duration::from_secs(args.retry_max_secs()),
             ..RetryPolicy::default()
         }
     };
     let mut opts = ClientOptions {
         retry,
-        timeout: Duration::from_secs(args.timeout.max(1)),
+        timeout: Duration::from_secs(args.timeout_secs().max(1)),
         ..ClientOptions::default()
     };
     if let Some(dir) = &args.arc_key_dir {

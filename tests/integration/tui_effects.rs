@@ -16,7 +16,7 @@ async fn demo(extra: &[&str]) -> setup::Setup {
     let mut argv = vec!["tokscope", "--demo"];
     argv.extend_from_slice(extra);
     let cli = Cli::parse_from(argv);
-    setup::setup(&cli.endpoint, cli.demo, setup::demo_config)
+    setup::setup(&cli.endpoint(), cli.demo, setup::demo_config)
         .await
         .unwrap()
 }

@@ -223,20 +223,9 @@ async fn a_token_from_the_emulator_decodes_in_the_app() {
     use tokscope::cli::EndpointArgs;
     use tokscope::commands::setup;
     let args = EndpointArgs {
-        endpoint: None,
-        flavour: None,
-        client_id: None,
-        object_id: None,
-        resource_id: None,
-        token_file: None,
-        tenant_id: None,
-        authority_host: None,
-        secret: None,
-        secret_file: None,
-        retry_max: 0,
-        timeout: 5,
-        ca_file: None,
-        arc_key_dir: None,
+        retry_max: Some(0),
+        timeout: Some(5),
+        ..EndpointArgs::default()
     };
     let s = setup::setup(&args, true, setup::demo_config).await.unwrap();
     assert!(tokscope::endpoint::is_loopback_url(s.endpoint.url.expose()));
