@@ -314,9 +314,10 @@ impl App {
     fn start_fetch(&mut self, resource: String) {
         if let Some(f) = &self.in_flight {
             let msg = format!(
-                "a fetch of {} is in flight ({} s); Esc cancels it",
+                "a fetch of {} is in flight ({} s); {} cancels it",
                 f.resource,
-                self.now - f.started
+                self.now - f.started,
+                super::keys::key(&Action::Cancel)
             );
             self.note(msg);
             return;
@@ -577,7 +578,10 @@ impl App {
                     let fingerprint = crate::secret::fingerprint_of(token::jwt::clean(text));
                     self.log(
                         LogLevel::Info,
-                        format!("pasted token {fingerprint} decoded (not fetched; Esc closes it)"),
+                        format!(
+                            "pasted token {fingerprint} decoded (not fetched; {} closes it)",
+                            super::keys::key(&Action::Cancel)
+                        ),
                     );
                     self.pasted = Some(Pasted {
                         jwt,

@@ -437,6 +437,15 @@ pub fn edit_for(ev: KeyEvent) -> Option<Edit> {
     find(EDITOR, Key::of(ev)?).map(|b| b.action)
 }
 
+/// The key a hint names for an edit in the prompt.
+pub fn edit_key(edit: Edit) -> String {
+    EDITOR
+        .iter()
+        .find(|b| b.action == edit)
+        .and_then(|b| b.keys.first())
+        .map_or_else(|| "?".to_string(), |k| k.label())
+}
+
 /// The bindings for the key bar on `tab`: that tab's own first, then the common ones.
 pub fn bar_for(tab: Tab) -> impl Iterator<Item = (&'static Binding<Action>, &'static str)> {
     let own = BINDINGS

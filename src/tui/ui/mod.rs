@@ -6,6 +6,8 @@ mod help;
 pub mod text;
 pub mod theme;
 
+use super::action::Action;
+use super::keys::{key, Edit};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
@@ -334,14 +336,23 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         .unwrap_or_else(|| "Custom".into());
     let Some((used, left)) = app.expiry() else {
         let (msg, style) = if app.in_flight.is_some() {
-            (format!(" {name}: fetching… (Esc cancels)"), t.dim())
+            (
+                format!(" {name}: fetching… ({} cancels)", key(&Action::Cancel)),
+                t.dim(),
+            )
         } else if let Some(e) = &app.error {
             (
                 format!(" {name}: fetch failed: {}", e.headline()),
                 t.danger(),
             )
         } else {
-            (format!(" {name}: no token yet (Enter fetches)"), t.dim())
+            (
+                format!(
+                    " {name}: no token yet ({} fetches)",
+                    key(&Action::FetchSelected)
+                ),
+                t.dim(),
+            )
         };
         f.render_widget(
             Paragraph::new(clip(&msg, area.width as usize)).style(style),
@@ -463,14 +474,20 @@ fn draw_resources(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
 )]
 fn prompt_line(t: &Theme, editor: &super::editor::LineEditor, width: usize) -> Line<'static> {
     let label = " resource or token: ";
-    let help = "  Enter · Esc";
+    let help = format!(
+        "  {} · {}",
+        keys::edit_key(Edit::Submit),
+        keys::edit_key(Edit::Cancel)
+    );
     if super::app::looks_like_jwt(&editor.text()) {
         return Line::from(vec![
             Span::styled(label, t.label()),
             Span::styled(
                 format!(
-                    "‹a token, {} chars, hidden› Enter decodes it here · Esc",
-                    editor.len()
+                    "‹a token, {} chars, hidden› {} decodes it here · {}",
+                    editor.len(),
+                    keys::edit_key(Edit::Submit),
+                    keys::edit_key(Edit::Cancel)
                 ),
                 t.warn(),
             ),
@@ -519,9 +536,10 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
                 Line::from(Span::styled(
                     clip(
                         &format!(
-                            " ⟳ fetching {} … {} s{retry} · Esc cancels",
+                            " ⟳ fetching {} … {} s{retry} · {} cancels",
                             fl.resource,
-                            app.now - fl.started
+                            app.now - fl.started,
+                            key(&Action::Cancel)
                         ),
                         w,
                     ),
@@ -554,7 +572,11 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
                 ))
             } else if app.pasted.is_some() {
                 Line::from(Span::styled(
-                    " a pasted token, decoded here only · Esc closes it · r fetches again",
+                    format!(
+                        " a pasted token, decoded here only · {} closes it · {} fetches again",
+                        key(&Action::Cancel),
+                        key(&Action::Refetch)
+                    ),
                     t.dim(),
                 ))
             } else if app.focus == Focus::Resources && app.tab.module().list_takes_keys {

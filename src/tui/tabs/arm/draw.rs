@@ -11,7 +11,9 @@ use crate::arm::listing::Outcome;
 use crate::arm::{self, RequestRecord, Vm};
 use crate::text::LongWords;
 use crate::token::claims;
+use crate::tui::action::Action;
 use crate::tui::app::{App, ArmAnswer};
+use crate::tui::keys::key;
 use crate::tui::tabs::token::error_lines;
 use crate::tui::ui::text::{clip, clock, wrap_value, wrap_words};
 use crate::tui::ui::theme::Theme;
@@ -64,7 +66,7 @@ fn intro(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
     if app.arm.listing_since.is_none() {
         lines.push(Line::from(vec![
             Span::raw("Press "),
-            Span::styled(" v ", t.key()),
+            Span::styled(format!(" {} ", key(&Action::ListVms)), t.key()),
             Span::raw(" to list the VMs this identity can read."),
         ]));
         lines.push(Line::raw(""));

@@ -14,7 +14,9 @@ use crate::error::Error;
 use crate::token::claims::{self, TIME_CLAIMS};
 use crate::token::identity::{self, IdentityFacts};
 use crate::token::Jwt;
+use crate::tui::action::Action;
 use crate::tui::app::{App, Current, Focus};
+use crate::tui::keys::key;
 use crate::tui::ui::text::{clip, datetime, wrap_text, wrap_value};
 use crate::tui::ui::theme::Theme;
 use crate::tui::ui::PanelDrawn;
@@ -42,7 +44,9 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
         f.render_widget(
             Paragraph::new(clip(
                 &format!(
-                    " ⚠ TOKEN VISIBLE — stop screen sharing (hides in {left} s; s or Esc hides it)"
+                    " ⚠ TOKEN VISIBLE — stop screen sharing (hides in {left} s; {} or {} hides it)",
+                    key(&Action::ToggleReveal),
+                    key(&Action::Cancel)
                 ),
                 area.width as usize,
             ))
@@ -97,8 +101,10 @@ fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Option<us
     if let Some(p) = &app.pasted {
         lines.push(Line::styled(
             format!(
-                "PASTED TOKEN {} · {} chars · decoded here, not fetched, not verified (Esc closes)",
-                p.fingerprint, p.chars
+                "PASTED TOKEN {} · {} chars · decoded here, not fetched, not verified ({} closes)",
+                p.fingerprint,
+                p.chars,
+                key(&Action::Cancel)
             ),
             t.warn().add_modifier(Modifier::BOLD),
         ));
@@ -133,11 +139,19 @@ fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Option<us
             }
         }
         None if app.in_flight.is_some() => lines.push(Line::styled(
-            format!("fetching {} … (Esc cancels)", app.resource),
+            format!(
+                "fetching {} … ({} cancels)",
+                app.resource,
+                key(&Action::Cancel)
+            ),
             t.dim(),
         )),
         None if app.error.is_none() => lines.push(Line::styled(
-            "No token yet. Choose a resource and press Enter, or type one with /.",
+            format!(
+                "No token yet. Choose a resource and press {}, or type one with {}.",
+                key(&Action::FetchSelected),
+                key(&Action::StartInput)
+            ),
             t.dim(),
         )),
         None => {}

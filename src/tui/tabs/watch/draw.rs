@@ -2,6 +2,8 @@
 //! of latency and one of the token's remaining lifetime per poll (the refresh is where it
 //! jumps back up), retries as they happen, then the polls, newest first.
 
+use crate::tui::action::Action;
+use crate::tui::keys::{key, pair};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -46,14 +48,23 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
         Line::from(vec![
             Span::styled("● watching ", t.ok().add_modifier(Modifier::BOLD)),
             Span::raw(clip(
-                &format!("every {} s · {next} · +/- change", w.interval),
+                &format!(
+                    "every {} s · {next} · {} change",
+                    w.interval,
+                    pair(&Action::IntervalLonger, &Action::IntervalShorter)
+                ),
                 width.saturating_sub(11),
             )),
         ])
     } else {
         Line::from(vec![
             Span::styled("○ watch off ", t.dim().add_modifier(Modifier::BOLD)),
-            Span::raw(format!("· w polls every {} s · +/- change", w.interval)),
+            Span::raw(format!(
+                "· {} polls every {} s · {} change",
+                key(&Action::ToggleWatch),
+                w.interval,
+                pair(&Action::IntervalLonger, &Action::IntervalShorter)
+            )),
         ])
     };
     f.render_widget(Paragraph::new(line), status);
@@ -137,7 +148,11 @@ fn draw_table(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
     let width = area.width as usize;
     if w.timeline.events().len() == 0 {
         f.render_widget(
-            Paragraph::new("No polls yet. Press w to poll the current resource.").style(t.dim()),
+            Paragraph::new(format!(
+                "No polls yet. Press {} to poll the current resource.",
+                key(&Action::ToggleWatch)
+            ))
+            .style(t.dim()),
             area,
         );
         return PanelDrawn::default();
