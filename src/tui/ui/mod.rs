@@ -210,44 +210,16 @@ fn make_cells_inert(f: &mut Frame, tokens_shown: bool) {
         }
     }
     let width = usize::from(buffer.area.width).max(1);
-    let pieces = crate::vault::telling_pieces(tokens_shown);
     for row in buffer.content.chunks_mut(width) {
         mask_secrets(row, tokens_shown);
-        mask_pieces(row, &pieces);
-    }
-}
-
-/// Mask every run of `vault::PIECE_CHARS` cells that is a piece of a header secret or a token's
-/// signature: a value clipped (`…`) or wrapped in the middle of a secret shows only part of it,
-/// which the whole match in [`mask_secrets`] cannot see.
-fn mask_pieces(row: &mut [ratatui::buffer::Cell], pieces: &std::collections::HashSet<String>) {
-    let n = crate::vault::PIECE_CHARS;
-    if pieces.is_empty() {
-        return;
-    }
-    let symbols: Vec<String> = row.iter().map(|c| c.symbol().to_string()).collect();
-    let mut masked = vec![false; row.len()];
-    for (start, window) in symbols.windows(n).enumerate() {
-        let piece: String = window.concat();
-        if piece.chars().count() == n && pieces.contains(&piece) {
-            masked
-                .iter_mut()
-                .skip(start)
-                .take(n)
-                .for_each(|m| *m = true);
-        }
-    }
-    for (cell, hide) in row.iter_mut().zip(masked) {
-        if hide {
-            cell.set_symbol(MASK);
-        }
     }
 }
 
 /// What a masked cell shows.
 const MASK: &str = "*";
 
-/// Mask the cells of `row` that show a secret of this run.
+/// Mask the cells of `row` that show a secret of this run, or a piece of one (a value clipped
+/// `…` or wrapped in the middle of a secret shows only part of it).
 fn mask_secrets(row: &mut [ratatui::buffer::Cell], tokens_shown: bool) {
     let mut text = String::new();
     // The byte where each cell's symbol starts in `text`.
