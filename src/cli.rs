@@ -466,7 +466,9 @@ pub struct GetArgs {
 
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
-    /// The token, or `-` (or nothing) to read it from stdin.
+    /// The token, or `-` (or nothing) to read it from stdin. A token given here is on the
+    /// command line, where `ps` shows it to every user of the machine while tokscope runs:
+    /// prefer stdin.
     pub token: Option<String>,
     #[arg(long)]
     pub json: bool,

@@ -12,7 +12,10 @@ use serde::Serialize;
 
 /// Query parameter names whose value is a credential, matched on the name as a server may read
 /// it ([`normalised_name`]): exact names, and any name containing one of [`SECRET_NAME_PARTS`].
-const SECRET_NAMES: &[&str] = &["code", "sig", "key", "pwd", "pass", "auth", "sas"];
+const SECRET_NAMES: &[&str] = &[
+    "code", "sig", "key", "pwd", "pass", "auth", "sas", "jwt", "otp", "pin", "access", "cred",
+    "creds", "hmac", "session", "sid",
+];
 const SECRET_NAME_PARTS: &[&str] = &[
     "secret",
     "token",
@@ -25,6 +28,10 @@ const SECRET_NAME_PARTS: &[&str] = &[
     "accesskey",
     "sharedkey",
     "private",
+    "bearer",
+    "session",
+    "hmac",
+    "jwt",
 ];
 /// Paging cursors, which name a place in a list and grant nothing: shown, since support needs
 /// them (ARM's `$skiptoken` in a `nextLink`).
@@ -32,11 +39,11 @@ const CURSOR_NAMES: &[&str] = &["skiptoken", "continuationtoken", "skip"];
 /// What a masked value shows instead.
 const MASK: &str = "***";
 
-/// A query name as a lenient server may read it: decoded, lower-cased, and with everything but
-/// letters and digits dropped, so that `SIG`, `%73ig`, `sig[]`, `sig%00`, `sig ` and `x-Api_Key`
-/// are all seen for what they name.
+/// A query name as a lenient server may read it: decoded (IIS's `%u0073` too), lower-cased, and
+/// with everything but letters and digits dropped, so that `SIG`, `%73ig`, `%u0073ig`, `sig[]`,
+/// `sig%00`, `sig ` and `x-Api_Key` are all seen for what they name.
 fn normalised_name(name: &str) -> String {
-    percent_decoded(name)
+    percent_decoded(&percent_u_decoded(name))
         .chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
@@ -133,25 +140,45 @@ fn query_pairs(query: &str) -> impl Iterator<Item = &str> {
 /// of a password is shown in the error that names the URL.
 fn userinfo_span(raw: &str) -> Option<(usize, usize)> {
     let scheme_end = scheme_end(raw);
-    let start = scheme_end.unwrap_or(0);
-    let rest = raw.get(start..)?;
     // Without a scheme the parser reads `user:pw@host` as scheme `user`: only the text counts.
     let parsed = scheme_end.and_then(|_| url::Url::parse(raw).ok());
-    let authority_end = match &parsed {
-        Some(_) => rest.find(['/', '\\', '?', '#']),
-        None => rest.find(['/', '\\']),
-    }
-    .map_or(raw.len(), |i| start + i);
-    if parsed.is_some_and(|u| u.username().is_empty() && u.password().is_none()) {
+    let Some(url) = parsed else {
+        // A URL the parser refuses is named in an error as it is: everything up to its last
+        // `@`, after whatever looks like a scheme, goes (a password may hold a raw `/`, `?` or
+        // `#`, and junk may stand before the scheme).
+        let start = scheme_end
+            .or_else(|| raw.find("://").map(|i| i + 3))
+            .unwrap_or(0);
+        let at = raw.get(start..)?.rfind('@')?;
+        return Some((start, start + at + 1));
+    };
+    if url.username().is_empty() && url.password().is_none() {
         return None;
     }
+    let start = scheme_end.unwrap_or(0);
+    let rest = raw.get(start..)?;
+    let authority_end = rest
+        .find(['/', '\\', '?', '#'])
+        .map_or(raw.len(), |i| start + i);
     let at = raw.get(start..authority_end)?.rfind('@')?;
     Some((start, start + at + 1))
+}
+
+/// `raw` as a URL parser reads it before anything else (the WHATWG URL standard, which the
+/// `url` crate and the HTTP client follow): without leading and trailing spaces and control
+/// characters, and without any tab or line break inside. ` http://u:pw@host` is a URL with a
+/// password, and is shown as one.
+fn as_parser_reads(raw: &str) -> String {
+    raw.trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect()
 }
 
 /// The display form of `raw` (see the module comment). The fragment is dropped as well: it
 /// is never sent, and is where implicit-grant tokens travel.
 pub fn display_form(raw: &str) -> String {
+    let raw = &as_parser_reads(raw);
     let without_userinfo = match userinfo_span(raw) {
         Some((from, to)) => format!(
             "{}{}",
@@ -168,7 +195,7 @@ pub fn display_form(raw: &str) -> String {
         let mut rest = query;
         for pair in query_pairs(query) {
             match pair.split_once('=') {
-                Some((name, _)) if is_secret_name(name) => {
+                Some((name, value)) if is_secret_name(name) || is_secret_value(value) => {
                     out.push_str(&format!("{name}={MASK}"));
                 }
                 _ => out.push_str(pair),
@@ -212,6 +239,35 @@ fn masked_path_parameters(path: &str) -> String {
         .join("/")
 }
 
+/// `name` with IIS's `%uXXXX` escapes decoded (ASP.NET's `UrlDecode` reads them).
+fn percent_u_decoded(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    while let Some(i) = rest.find("%u") {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        let hex = rest.get(i + 2..i + 6).unwrap_or_default();
+        match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
+            Some(c) if hex.len() == 4 => {
+                out.push(c);
+                rest = rest.get(i + 6..).unwrap_or_default();
+            }
+            _ => {
+                out.push_str("%u");
+                rest = rest.get(i + 2..).unwrap_or_default();
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether a query value is itself a credential whatever its name: a JWT (`eyJ…` in three
+/// parts), which no URL should carry in the clear.
+fn is_secret_value(value: &str) -> bool {
+    let value = percent_decoded(value);
+    value.starts_with("eyJ") && value.split('.').count() >= 2
+}
+
 /// `name` with `%XX` escapes and `+` decoded, so that `%73ig` is seen as `sig`.
 fn percent_decoded(name: &str) -> String {
     url::form_urlencoded::parse(format!("{name}=").as_bytes())
@@ -227,6 +283,7 @@ const USER_NAME_AS_SECRET: usize = 16;
 /// often given as the user name alone, and the secret-like query values), raw and decoded, for
 /// the vault.
 fn credentials(raw: &str) -> Vec<String> {
+    let raw = &as_parser_reads(raw);
     let mut found = Vec::new();
     if let Some((from, to)) = userinfo_span(raw) {
         let userinfo = raw.get(from..to.saturating_sub(1)).unwrap_or_default();
@@ -249,7 +306,7 @@ fn credentials(raw: &str) -> Vec<String> {
     let query_parameters =
         query_pairs(query.unwrap_or_default()).filter_map(|pair| pair.split_once('='));
     for (name, value) in path_parameters(base).chain(query_parameters) {
-        if is_secret_name(name) {
+        if is_secret_name(name) || is_secret_value(value) {
             found.push(value.to_string());
             found.push(percent_decoded(value));
         }
@@ -392,6 +449,38 @@ mod tests {
         assert_eq!(
             display_form("http://h/x?%00sig=A&sig%00=B&sig%20=C&sig[]=D&sig.=E&SIG=F&Sv_Sig=G&api-version=1"),
             "http://h/x?%00sig=***&sig%00=***&sig%20=***&sig[]=***&sig.=***&SIG=***&Sv_Sig=***&api-version=1"
+        );
+    }
+
+    #[test]
+    fn a_url_is_read_as_the_parser_reads_it() {
+        for raw in [
+            " http://user:PwLead1234@127.0.0.1:1/msi/token",
+            "\thttp://user:PwLead1234@127.0.0.1:1/msi/token",
+            "http://user:PwLe\tad1234@127.0.0.1:1/msi/token ",
+        ] {
+            let shown = display_form(raw);
+            assert_eq!(shown, "http://127.0.0.1:1/msi/token", "{raw:?}");
+            assert!(
+                credentials(raw).iter().any(|c| c == "PwLead1234"),
+                "{raw:?}"
+            );
+        }
+        // Refused by the parser, and still shown without the password.
+        for raw in [
+            "http://user:PwL/eak123456@127.0.0.1:1/x",
+            "x http://user:PwLeak123456@127.0.0.1:1/x",
+        ] {
+            let shown = display_form(raw);
+            assert!(!shown.contains("eak123456"), "{raw:?}: {shown}");
+        }
+    }
+
+    #[test]
+    fn more_credential_names_and_a_jwt_anywhere_are_masked() {
+        assert_eq!(
+            display_form("http://h/x?jwt=a&bearer=b&session=c&hmac=d&otp=e&pin=f&access=g&cred=h&%u0073ig=i&t=eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.&api-version=1"),
+            "http://h/x?jwt=***&bearer=***&session=***&hmac=***&otp=***&pin=***&access=***&cred=***&%u0073ig=***&t=***&api-version=1"
         );
     }
 

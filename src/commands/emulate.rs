@@ -72,8 +72,9 @@ pub async fn run(args: &EmulateArgs) -> Result<()> {
     let banner = format!(
         "tokscope emulator on {} (tenant {}, tokens live {} s, renewed {} s before expiry)\n{}\n\
          # ARM (VM list, {} per page): tokscope --endpoint {b} vms --arm-url {b}\n\
-         # Faults while it runs (admin token new each run; loopback callers only):\n\
-         curl -H '{ADMIN_TOKEN_HEADER}: {t}' --data-binary '503:count=1' {b}/admin/faults",
+         # Faults while it runs (admin token new each run; loopback callers only; the header\n\
+         # goes through the shell's own printf and stdin, never a command line `ps` shows):\n\
+         printf '%s\\n' '{ADMIN_TOKEN_HEADER}: {t}' | curl -H @- --data-binary '503:count=1' {b}/admin/faults",
         running.base_url(),
         running.shared.tenant_id(),
         running.shared.config.lifetime,

@@ -114,26 +114,40 @@ const MAX_SECRET_FILE_BYTES: u64 = 4096;
 
 /// The header secret from `--secret` or `--secret-file`, if either is given.
 pub fn header_secret(args: &EndpointArgs) -> Result<Option<HeaderSecret>> {
-    if let Some(s) = &args.secret {
-        return Ok(Some(HeaderSecret::new(s.clone())));
-    }
-    let Some(path) = &args.secret_file else {
-        return Ok(None);
+    let (secret, from) = match (&args.secret, &args.secret_file) {
+        (Some(s), _) => (HeaderSecret::new(s.clone()), "--secret".to_string()),
+        (None, None) => return Ok(None),
+        (None, Some(path)) => {
+            let cannot = |why: String| {
+                crate::error::Error::config(
+                    format!("cannot read --secret-file {}: {why}", path.display()),
+                    "give a readable file holding only the header secret",
+                )
+            };
+            // Through the file gate: a FIFO or device is refused at once, not waited on or streamed.
+            let raw = files::read_text(path, ReadRule::new(MAX_SECRET_FILE_BYTES))
+                .map_err(|e| cannot(e.to_string()))?;
+            let secret = raw.trim();
+            if secret.is_empty() {
+                return Err(cannot("the file is empty".into()));
+            }
+            (
+                HeaderSecret::new(secret),
+                format!("--secret-file {}", path.display()),
+            )
+        }
     };
-    let cannot = |why: String| {
-        crate::error::Error::config(
-            format!("cannot read --secret-file {}: {why}", path.display()),
-            "give a readable file holding only the header secret",
-        )
-    };
-    // Through the file gate: a FIFO or device is refused at once, not waited on or streamed.
-    let raw = files::read_text(path, ReadRule::new(MAX_SECRET_FILE_BYTES))
-        .map_err(|e| cannot(e.to_string()))?;
-    let secret = raw.trim();
-    if secret.is_empty() {
-        return Err(cannot("the file is empty".into()));
+    // Judged after it is registered, so that no message can show it.
+    if secret.expose().chars().any(char::is_control) {
+        return Err(crate::error::Error::config(
+            format!(
+                "the header secret from {from} holds a line break or another control character, \
+                 which no HTTP header value may carry"
+            ),
+            "give the secret alone, on one line (is the file two lines, or in another format?)",
+        ));
     }
-    Ok(Some(HeaderSecret::new(secret)))
+    Ok(Some(secret))
 }
 
 /// `demo_cfg` is called only with `--demo`: an emulator's configuration draws random secrets,

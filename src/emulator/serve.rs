@@ -7,8 +7,9 @@
 //! connection's task, under the same limits. A connection's whole life is bounded as well, so
 //! that one blocked writing answers to a client that never reads them is let go. And when every
 //! slot is taken and another client is at the door, the connection that has waited longest for
-//! a request head gives way ([`Doorway`]): clients dripping header bytes cannot keep the others
-//! out for as long as the head's timeout, however many of them come in waves.
+//! a request head, or for the rest of a request body, gives way ([`Doorway`]): clients dripping
+//! header bytes, or promising a body they never send, cannot keep the others out for as long as
+//! the head's or the body's timeout, however many of them come in waves.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -45,15 +46,18 @@ pub struct Limits {
 pub struct Deadline {
     inner: hyper::body::Incoming,
     deadline: tokio::time::Instant,
+    /// The connection's state for eviction: [`BUSY`] once the whole body is in.
+    wait: HeadWait,
     /// Made on the first read that needs it: most requests (a GET) have no body to wait for.
     expiry: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl Deadline {
-    fn new(inner: hyper::body::Incoming, within: Duration) -> Self {
+    fn new(inner: hyper::body::Incoming, within: Duration, wait: HeadWait) -> Self {
         Self {
             inner,
             deadline: tokio::time::Instant::now() + within,
+            wait,
             expiry: None,
         }
     }
@@ -68,6 +72,7 @@ impl hyper::body::Body for Deadline {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
         if self.inner.is_end_stream() {
+            self.wait.store(BUSY, Ordering::Relaxed);
             return Poll::Ready(None);
         }
         let deadline = self.deadline;
@@ -124,10 +129,12 @@ impl Drop for Slot {
     }
 }
 
-/// A connection's state as eviction sees it: when it began waiting for its next request head
-/// (milliseconds since the server started), or [`BUSY`] while a request is being answered.
+/// A connection's state as eviction sees it: when it began waiting for its next request head,
+/// or (with [`FOR_BODY`] set) for the rest of a request's body, in milliseconds since the server
+/// started; [`BUSY`] while a request whose body is in is being answered.
 type HeadWait = Arc<AtomicU64>;
 const BUSY: u64 = u64::MAX;
+const FOR_BODY: u64 = 1 << 63;
 /// Waiting for a head this long makes a connection the first to give way to a new client. An
 /// honest client sends its head at once; an idle keep-alive connection may close at any time in
 /// HTTP, and clients open a new one.
@@ -147,15 +154,16 @@ impl Doorway {
         self.next
     }
 
-    /// Ring the bell of the connection waiting longest for a head, if one has waited long enough.
+    /// Ring the bell of the connection waiting longest for a head or a body, if one has waited
+    /// long enough.
     fn make_room(&self, now_ms: u64) {
         let longest = self
             .open
             .values()
             .map(|(wait, bell)| (wait.load(Ordering::Relaxed), bell))
-            .filter(|(since, _)| {
-                *since != BUSY && now_ms.saturating_sub(*since) >= EVICTABLE_AFTER_MS
-            })
+            .filter(|(state, _)| *state != BUSY)
+            .map(|(state, bell)| (state & !FOR_BODY, bell))
+            .filter(|(since, _)| now_ms.saturating_sub(*since) >= EVICTABLE_AFTER_MS)
             .min_by_key(|(since, _)| *since);
         if let Some((_, bell)) = longest {
             bell.notify_one();
@@ -225,10 +233,15 @@ pub async fn serve(
         let service = app
             .clone()
             .map_request(move |req: axum::http::Request<hyper::body::Incoming>| {
-                busy.store(BUSY, Ordering::Relaxed);
                 let (mut head, body) = req.into_parts();
+                // Until its body is in, a request holds its slot only as long as nobody waits.
+                let state = match hyper::body::Body::is_end_stream(&body) {
+                    true => BUSY,
+                    false => FOR_BODY | millis_since(start),
+                };
+                busy.store(state, Ordering::Relaxed);
                 head.extensions.insert(ConnectInfo(peer));
-                let body = Deadline::new(body, limits.body_read_timeout);
+                let body = Deadline::new(body, limits.body_read_timeout, busy.clone());
                 axum::http::Request::from_parts(head, body)
             })
             .map_response(move |response| {

@@ -32,6 +32,21 @@ fn echoed_output(endpoint: &str, secret: &str, args: &[&str]) -> String {
     text
 }
 
+/// What `get` and `get --json` print against an echo server reshaping the head with `reshape`.
+fn get_against_echo(
+    reshape: fn(&str) -> String,
+    secret: &str,
+) -> Vec<(&'static [&'static str], String)> {
+    let endpoint = echo_server(reshape);
+    [
+        &["get", "--timeout", "3"][..],
+        &["get", "--json", "--timeout", "3"],
+    ]
+    .into_iter()
+    .map(|args| (args, echoed_output(&endpoint, secret, args)))
+    .collect()
+}
+
 /// Every 16 characters, a line break: the secret is split wherever it falls.
 fn wrapped(head: &str) -> String {
     let chars: Vec<char> = head.chars().collect();
@@ -104,12 +119,7 @@ fn a_header_secret_echoed_inside_base64_is_not_shown() {
         }
     }
     for reshape in reshapes {
-        let endpoint = echo_server(reshape);
-        for args in [
-            &["get", "--timeout", "3"][..],
-            &["get", "--json", "--timeout", "3"],
-        ] {
-            let text = echoed_output(&endpoint, secret, args);
+        for (args, text) in get_against_echo(reshape, secret) {
             for piece in &pieces {
                 assert!(
                     !text.contains(piece.as_str()),
@@ -206,5 +216,42 @@ fn a_token_echoed_wrapped_by_arm_is_not_shown() {
     for i in 0..=signature.len() - 12 {
         let piece = &signature[i..i + 12];
         assert!(!squeezed.contains(piece), "{piece:?} shown in {text}");
+    }
+}
+
+/// An echo with a joiner between every character, or cut one character short: the secret is
+/// still not shown, in any form.
+#[test]
+fn a_header_secret_echoed_with_joiners_or_cut_short_is_not_shown() {
+    let secret = "Jn8vSecretHdr42xyQ";
+    let reshapes: [fn(&str) -> String; 2] = [
+        |h| h.chars().flat_map(|c| [c, '\u{200d}']).collect(),
+        |h| h.replace("Jn8vSecretHdr42xyQ", "Jn8vSecretHdr42xy"),
+    ];
+    for reshape in reshapes {
+        for (args, text) in get_against_echo(reshape, secret) {
+            let visible: String = text.chars().filter(|c| *c != '\u{200d}').collect();
+            assert!(!visible.contains("Jn8vSecr"), "{args:?}: {text}");
+            assert!(!visible.contains("Hdr42xy"), "{args:?}: {text}");
+        }
+    }
+}
+
+/// An endpoint URL with a space before it is still a URL with a password, as the HTTP client
+/// reads it: the password is neither shown nor echoed back in its Basic form.
+#[test]
+fn a_password_in_an_endpoint_url_with_leading_space_is_not_shown() {
+    let endpoint = echo_server(|h| h.to_string());
+    let with_password = format!(
+        " {}",
+        endpoint.replacen("http://", "http://user:PwLead123456@", 1)
+    );
+    for args in [
+        &["get", "--timeout", "3"][..],
+        &["get", "--json", "--timeout", "3"],
+    ] {
+        let text = echoed_output(&with_password, "hdr-secret-0123456789", args);
+        assert!(!text.contains("PwLead123456"), "{args:?}: {text}");
+        assert!(!text.contains("dXNlcjpQd0xl"), "{args:?}: {text}");
     }
 }

@@ -159,7 +159,7 @@ async fn emulate_from(
         while let Some(line) = lines.next_line().await.unwrap() {
             banner.push_str(&line);
             banner.push('\n');
-            if line.starts_with("curl -H") {
+            if line.contains("| curl -H @-") {
                 break;
             }
         }
@@ -589,9 +589,38 @@ async fn clients_dripping_heads_give_way_to_a_normal_one() {
     .await;
     let addr = run.addr;
     // The drippers outlast the request's own limit: only eviction can let it in.
-    let drippers: Vec<_> = (0..16)
+    let drippers = (0..16)
         .map(|_| tokio::spawn(drip_head(addr, GUARD * 3)))
         .collect();
+    normal_clients_are_served_beside(&run, drippers).await;
+}
+
+/// The same with clients that promise a long body and drip it, under a body timeout far longer
+/// than the test: waiting for a body gives way as waiting for a head does.
+#[tokio::test]
+async fn clients_holding_back_a_body_give_way_to_a_normal_one() {
+    let run = emulator_with(Config {
+        body_read_timeout: Duration::from_secs(600),
+        max_connections: 16,
+        ..Config::default()
+    })
+    .await;
+    let addr = run.addr;
+    let head = format!(
+        "POST /oauth2/token HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nMetadata: true\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000000\r\n\r\n",
+        addr.port()
+    );
+    let drippers = (0..16)
+        .map(|_| tokio::spawn(drip_body(addr, head.clone(), GUARD * 3)))
+        .collect();
+    normal_clients_are_served_beside(&run, drippers).await;
+}
+
+/// Once `drippers` hold every slot, three normal requests in a row are each served.
+async fn normal_clients_are_served_beside(
+    run: &tokscope::emulator::Running,
+    drippers: Vec<tokio::task::JoinHandle<bool>>,
+) {
     let full = async {
         while run.open_connections() < 16 {
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -611,7 +640,7 @@ async fn clients_dripping_heads_give_way_to_a_normal_one() {
             .timeout(GUARD)
             .send()
             .await
-            .expect("a normal request was kept out by clients dripping heads");
+            .expect("a normal request was kept out by clients holding their slots");
         assert_eq!(served.status(), 200);
     }
     assert!(run.open_connections() <= 16);
@@ -912,4 +941,27 @@ async fn a_hangup_ignored_by_nohup_stays_ignored() {
         (true, false),
         "ignored under nohup"
     );
+}
+
+/// A secret file of two lines is refused for what it is, without showing either line, instead
+/// of failing later as a broken connection.
+#[test]
+fn a_secret_file_of_two_lines_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secret");
+    std::fs::write(&path, "FirstLine-5ecret\nSecondLine-5ecret\n").unwrap();
+    let (code, out, err) = tokscope(
+        &[
+            "get",
+            "--secret-file",
+            path.to_str().unwrap(),
+            "--timeout",
+            "2",
+        ],
+        &[("IDENTITY_ENDPOINT", "http://127.0.0.1:9/msi/token")],
+    );
+    assert_ne!(code, 0);
+    let all = format!("{out}{err}");
+    assert!(all.contains("line break"), "{all}");
+    assert!(!all.contains("5ecret"), "{all}");
 }
