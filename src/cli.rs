@@ -289,7 +289,8 @@ pub struct GetArgs {
     pub json: bool,
     /// Print the raw access token too. It is a secret: mind your screen and your logs.
     #[arg(long)]
-    pub show_token: bool,    /// Workload identity: an ARM access token (a file holding only the token) that may read the
+    pub show_token: bool,
+    /// Workload identity: an ARM access token (a file holding only the token) that may read the
     /// identity's federated credentials, to compare them with the pod's token when Entra finds
     /// no match, e.g. `az account get-access-token --query accessToken -o tsv > arm.jwt`.
     #[arg(long, value_name = "FILE")]

@@ -63,7 +63,7 @@ pub struct Error {
     /// Findings that explain the failure as data, for scripts (e.g. workload identity's
     /// federated credentials against the presented token).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<serde_json::Value>,
+    pub detail: Option<Box<serde_json::Value>>,
 }
 
 /// Causes of a refused token request that tokscope recognises and advises on.

@@ -76,7 +76,10 @@ pub async fn find_identity(
     let subs = all_pages(
         client,
         token,
-        client.url(&["subscriptions"], &[("api-version", SUBSCRIPTIONS_API_VERSION)]),
+        client.url(
+            &["subscriptions"],
+            &[("api-version", SUBSCRIPTIONS_API_VERSION)],
+        ),
         &ctx,
         &rec,
     )
@@ -104,9 +107,7 @@ pub async fn find_identity(
         {
             let id = text(i, "/id");
             return Ok(Some(IdentityRef {
-                resource_group: super::vms::resource_group_of(&id)
-                    .unwrap_or("")
-                    .to_string(),
+                resource_group: super::vms::resource_group_of(&id).unwrap_or("").to_string(),
                 name: text(i, "/name"),
                 id,
                 subscription: sub,
@@ -124,11 +125,7 @@ pub async fn list_credentials(
 ) -> Result<Vec<Configured>> {
     let rec = Recorder::default();
     let ctx = ErrorContext::for_token(token, Some(&identity.subscription), &client.audience);
-    let mut segments: Vec<&str> = identity
-        .id
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
+    let mut segments: Vec<&str> = identity.id.split('/').filter(|s| !s.is_empty()).collect();
     segments.push("federatedIdentityCredentials");
     let url = client.url(&segments, &[("api-version", MSI_API_VERSION)]);
     let items = all_pages(client, token, url, &ctx, &rec).await?;

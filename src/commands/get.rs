@@ -281,7 +281,11 @@ pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Stri
 /// When Entra found no federated credential for the pod's token: the configured side, read
 /// through ARM when an ARM token was given, compared field by field (the diff and the fix lead
 /// the hint); without ARM access the presented-values hint stays and says so.
-async fn explain_federation(setup: &Session, args: &GetArgs, mut e: crate::error::Error) -> crate::error::Error {
+async fn explain_federation(
+    setup: &Session,
+    args: &GetArgs,
+    mut e: crate::error::Error,
+) -> crate::error::Error {
     use crate::doctor::federation;
     let Some(w) = &setup.endpoint.workload else {
         return e;
@@ -302,11 +306,16 @@ async fn explain_federation(setup: &Session, args: &GetArgs, mut e: crate::error
     ) {
         Ok(r) => r,
         Err(bad) => {
-            e.hint = format!("{} (federated credentials not read: {})", e.hint, bad.message);
+            e.hint = format!(
+                "{} (federated credentials not read: {})",
+                e.hint, bad.message
+            );
             return e;
         }
     };
-    let Ok(file) = crate::endpoint::workload::read_token_file(&w.token_file, setup.client.timeout()).await else {
+    let Ok(file) =
+        crate::endpoint::workload::read_token_file(&w.token_file, setup.client.timeout()).await
+    else {
         return e;
     };
     let f = federation::explain(reader.as_ref(), &w.client_id, &file.token).await;
@@ -315,6 +324,6 @@ async fn explain_federation(setup: &Session, args: &GetArgs, mut e: crate::error
     } else {
         format!("{} ({})", e.hint, f.check.evidence)
     };
-    e.detail = Some(serde_json::json!({ "federation": f.detail }));
+    e.detail = Some(Box::new(serde_json::json!({ "federation": f.detail })));
     e
 }

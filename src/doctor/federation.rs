@@ -164,7 +164,11 @@ pub fn unreadable(why: &str) -> Finding {
 }
 
 /// Read the identity's credentials through ARM and judge them; every failure is a finding.
-pub async fn explain(reader: Option<&ArmReader>, client_id: &str, t: &ServiceAccountToken) -> Finding {
+pub async fn explain(
+    reader: Option<&ArmReader>,
+    client_id: &str,
+    t: &ServiceAccountToken,
+) -> Finding {
     let Some(r) = reader else {
         return unreadable(
             "no ARM access (give --arm-token-file with a token that may read the identity, e.g. from az account get-access-token --query accessToken -o tsv)",

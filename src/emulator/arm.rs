@@ -230,7 +230,11 @@ fn query_param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// Checks every ARM request shares: authentication, api-version, injected faults.
-pub(super) async fn gate(shared: &Shared, h: &HeaderMap, q: &[(String, String)]) -> Result<Caller, Refused> {
+pub(super) async fn gate(
+    shared: &Shared,
+    h: &HeaderMap,
+    q: &[(String, String)],
+) -> Result<Caller, Refused> {
     shared.arm_requests.fetch_add(1, Ordering::Relaxed);
     let caller = authenticate(shared, h)?;
     if query_param(q, "api-version").is_none_or(str::is_empty) {

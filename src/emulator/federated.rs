@@ -18,7 +18,8 @@ use crate::assets::UserIdentity;
 /// ARM keeps at most this many federated credentials on one identity.
 pub const MAX_PER_IDENTITY: usize = 20;
 
-const FIC_TYPE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials";
+const FIC_TYPE: &str =
+    "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials";
 const IDENTITY_TYPE: &str = "Microsoft.ManagedIdentity/userAssignedIdentities";
 
 /// One stored credential.
@@ -130,49 +131,89 @@ async fn admitted(
     sub: &str,
     action: &str,
     scope: &str,
-) -> Result<Caller, Response> {
+) -> Result<Caller, arm::Refused> {
     let q = arm::query_params(q);
-    let caller = arm::gate(s, h, &q).await.map_err(|r| *r)?;
-    arm::check_subscription(s, sub).map_err(|r| *r)?;
+    let caller = arm::gate(s, h, &q).await?;
+    arm::check_subscription(s, sub)?;
     if !arm::has_role(s, &caller) {
-        return Err(arm::forbidden(&caller, action, scope));
+        return Err(Box::new(arm::forbidden(&caller, action, scope)));
     }
     Ok(caller)
 }
 
-fn find_identity<'a>(s: &'a Shared, rg: &str, name: &str) -> Result<&'a UserIdentity, Response> {
+fn find_identity<'a>(
+    s: &'a Shared,
+    rg: &str,
+    name: &str,
+) -> Result<&'a UserIdentity, arm::Refused> {
     s.tenant
         .user_identities
         .iter()
         .find(|u| u.resource_group.eq_ignore_ascii_case(rg) && u.name.eq_ignore_ascii_case(name))
-        .ok_or_else(|| not_found_identity(rg, name))
+        .ok_or_else(|| Box::new(not_found_identity(rg, name)))
 }
 
 /// What a path under `/subscriptions/` asks of `Microsoft.ManagedIdentity`, literal segments
 /// matched without case as ARM's are; None for every other path (ARM's own routes).
 #[derive(Debug, PartialEq, Eq)]
 enum Target {
-    Identities { sub: String },
-    Identity { sub: String, rg: String, name: String },
-    Credentials { sub: String, rg: String, name: String },
-    Credential { sub: String, rg: String, name: String, fic: String },
+    Identities {
+        sub: String,
+    },
+    Identity {
+        sub: String,
+        rg: String,
+        name: String,
+    },
+    Credentials {
+        sub: String,
+        rg: String,
+        name: String,
+    },
+    Credential {
+        sub: String,
+        rg: String,
+        name: String,
+        fic: String,
+    },
 }
 
 fn parse(rest: &str) -> Option<Target> {
     let seg: Vec<&str> = rest.trim_matches('/').split('/').collect();
     let is = |i: usize, lit: &str| seg.get(i).is_some_and(|s| s.eq_ignore_ascii_case(lit));
     let msi_at = |i: usize| {
-        is(i, "providers") && is(i + 1, "Microsoft.ManagedIdentity") && is(i + 2, "userAssignedIdentities")
+        is(i, "providers")
+            && is(i + 1, "Microsoft.ManagedIdentity")
+            && is(i + 2, "userAssignedIdentities")
     };
     let s = |v: &str| v.to_string();
     match *seg.as_slice() {
         [sub, _, _, _] if msi_at(1) => Some(Target::Identities { sub: s(sub) }),
-        [sub, _, rg, _, _, _, name] if is(1, "resourceGroups") && msi_at(3) => Some(Target::Identity { sub: s(sub), rg: s(rg), name: s(name) }),
-        [sub, _, rg, _, _, _, name, _] if is(1, "resourceGroups") && msi_at(3) && is(7, "federatedIdentityCredentials") => {
-            Some(Target::Credentials { sub: s(sub), rg: s(rg), name: s(name) })
+        [sub, _, rg, _, _, _, name] if is(1, "resourceGroups") && msi_at(3) => {
+            Some(Target::Identity {
+                sub: s(sub),
+                rg: s(rg),
+                name: s(name),
+            })
         }
-        [sub, _, rg, _, _, _, name, _, fic] if is(1, "resourceGroups") && msi_at(3) && is(7, "federatedIdentityCredentials") => {
-            Some(Target::Credential { sub: s(sub), rg: s(rg), name: s(name), fic: s(fic) })
+        [sub, _, rg, _, _, _, name, _]
+            if is(1, "resourceGroups") && msi_at(3) && is(7, "federatedIdentityCredentials") =>
+        {
+            Some(Target::Credentials {
+                sub: s(sub),
+                rg: s(rg),
+                name: s(name),
+            })
+        }
+        [sub, _, rg, _, _, _, name, _, fic]
+            if is(1, "resourceGroups") && msi_at(3) && is(7, "federatedIdentityCredentials") =>
+        {
+            Some(Target::Credential {
+                sub: s(sub),
+                rg: s(rg),
+                name: s(name),
+                fic: s(fic),
+            })
         }
         _ => None,
     }
@@ -197,9 +238,15 @@ pub async fn subscriptions_rest(
     let q = q.as_deref();
     let r = match (target, &method) {
         (Target::Identities { sub }, &Method::GET) => list_identities(&s, &h, q, &sub).await,
-        (Target::Identity { sub, rg, name }, &Method::GET) => show_identity(&s, &h, q, &sub, &rg, &name).await,
-        (Target::Credentials { sub, rg, name }, &Method::GET) => list(&s, &h, q, &sub, &rg, &name).await,
-        (Target::Credential { sub, rg, name, fic }, m) if *m == Method::GET || *m == Method::PUT || *m == Method::DELETE => {
+        (Target::Identity { sub, rg, name }, &Method::GET) => {
+            show_identity(&s, &h, q, (&sub, &rg, &name)).await
+        }
+        (Target::Credentials { sub, rg, name }, &Method::GET) => {
+            list(&s, &h, q, (&sub, &rg, &name)).await
+        }
+        (Target::Credential { sub, rg, name, fic }, m)
+            if *m == Method::GET || *m == Method::PUT || *m == Method::DELETE =>
+        {
             one(&s, &h, q, m, (&sub, &rg, &name, &fic), &body).await
         }
         _ => not_allowed(&method),
@@ -222,7 +269,7 @@ fn identity_scope(sub: &str, rg: &str, name: &str) -> String {
 async fn list_identities(s: &Shared, h: &HeaderMap, q: Option<&str>, sub: &str) -> Response {
     let scope = format!("/subscriptions/{sub}");
     if let Err(r) = admitted(s, h, q, sub, &format!("{IDENTITY_TYPE}/read"), &scope).await {
-        return r;
+        return *r;
     }
     let value: Vec<Value> = s
         .tenant
@@ -233,24 +280,36 @@ async fn list_identities(s: &Shared, h: &HeaderMap, q: Option<&str>, sub: &str) 
     axum::Json(json!({ "value": value })).into_response()
 }
 
-async fn show_identity(s: &Shared, h: &HeaderMap, q: Option<&str>, sub: &str, rg: &str, name: &str) -> Response {
-    let scope = identity_scope(sub, rg, name);
-    if let Err(r) = admitted(s, h, q, sub, &format!("{IDENTITY_TYPE}/read"), &scope).await {
-        return r;
-    }
-    match find_identity(s, rg, name) {
-        Err(r) => r,
+/// The gate, then the identity the path names.
+async fn admitted_identity<'a>(
+    s: &'a Shared,
+    h: &HeaderMap,
+    q: Option<&str>,
+    (sub, rg, name): (&str, &str, &str),
+    action: &str,
+    scope: &str,
+) -> Result<&'a UserIdentity, arm::Refused> {
+    admitted(s, h, q, sub, action, scope).await?;
+    find_identity(s, rg, name)
+}
+
+async fn show_identity(
+    s: &Shared,
+    h: &HeaderMap,
+    q: Option<&str>,
+    at: (&str, &str, &str),
+) -> Response {
+    let scope = identity_scope(at.0, at.1, at.2);
+    match admitted_identity(s, h, q, at, &format!("{IDENTITY_TYPE}/read"), &scope).await {
+        Err(r) => *r,
         Ok(u) => axum::Json(identity_json(s, &s.tenant.subscription_id, u)).into_response(),
     }
 }
 
-async fn list(s: &Shared, h: &HeaderMap, q: Option<&str>, sub: &str, rg: &str, name: &str) -> Response {
-    let scope = identity_scope(sub, rg, name);
-    if let Err(r) = admitted(s, h, q, sub, &format!("{FIC_TYPE}/read"), &scope).await {
-        return r;
-    }
-    let u = match find_identity(s, rg, name) {
-        Err(r) => return r,
+async fn list(s: &Shared, h: &HeaderMap, q: Option<&str>, at: (&str, &str, &str)) -> Response {
+    let scope = identity_scope(at.0, at.1, at.2);
+    let u = match admitted_identity(s, h, q, at, &format!("{FIC_TYPE}/read"), &scope).await {
+        Err(r) => return *r,
         Ok(u) => u,
     };
     let value: Vec<Value> = s
@@ -264,32 +323,60 @@ async fn list(s: &Shared, h: &HeaderMap, q: Option<&str>, sub: &str, rg: &str, n
 }
 
 /// What a PUT body asks for, or why it cannot be stored.
-fn parse_put(body: &[u8]) -> Result<(String, Option<String>, Vec<String>, Option<Value>), String> {
-    let v: Value = serde_json::from_slice(body).map_err(|_| "The request content was invalid and could not be deserialized.".to_string())?;
-    let p = v.get("properties").ok_or("The 'properties' of the federated identity credential are required.")?;
+/// The identity and name are left empty, for the caller to fill from the path.
+fn parse_put(body: &[u8]) -> Result<Stored, String> {
+    let v: Value = serde_json::from_slice(body).map_err(|_| {
+        "The request content was invalid and could not be deserialized.".to_string()
+    })?;
+    let p = v
+        .get("properties")
+        .ok_or("The 'properties' of the federated identity credential are required.")?;
     let issuer = p
         .get("issuer")
         .and_then(Value::as_str)
         .filter(|i| !i.is_empty())
         .ok_or("The issuer of the federated identity credential is required.")?;
-    let parsed = url::Url::parse(issuer).map_err(|_| format!("The issuer '{issuer}' is not a valid URL."))?;
-    if parsed.scheme() != "https" && !(parsed.scheme() == "http" && crate::loopback::is_loopback_url(issuer)) {
+    let parsed = url::Url::parse(issuer)
+        .map_err(|_| format!("The issuer '{issuer}' is not a valid URL."))?;
+    if parsed.scheme() != "https"
+        && !(parsed.scheme() == "http" && crate::loopback::is_loopback_url(issuer))
+    {
         return Err(format!("The issuer '{issuer}' must use https."));
     }
-    let subject = p.get("subject").and_then(Value::as_str).filter(|s| !s.is_empty());
-    let cme = p.get("claimsMatchingExpression").filter(|c| c.is_object()).cloned();
+    let subject = p
+        .get("subject")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty());
+    let cme = p
+        .get("claimsMatchingExpression")
+        .filter(|c| c.is_object())
+        .cloned();
     if subject.is_some() == cme.is_some() {
-        return Err("Either 'subject' or 'claimsMatchingExpression' must be defined, but not both.".into());
+        return Err(
+            "Either 'subject' or 'claimsMatchingExpression' must be defined, but not both.".into(),
+        );
     }
     let audiences: Vec<String> = p
         .get("audiences")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default();
     if audiences.len() != 1 {
         return Err("Exactly one audience is required on a federated identity credential of a user-assigned identity.".into());
     }
-    Ok((issuer.to_string(), subject.map(str::to_string), audiences, cme))
+    Ok(Stored {
+        identity: String::new(),
+        name: String::new(),
+        issuer: issuer.to_string(),
+        subject: subject.map(str::to_string),
+        audiences,
+        claims_matching: cme,
+    })
 }
 
 /// Names ARM accepts: `^[a-zA-Z0-9][a-zA-Z0-9-_]{2,119}$`.
@@ -309,21 +396,23 @@ async fn one(
     (sub, rg, name, fic): (&str, &str, &str, &str),
     body: &[u8],
 ) -> Response {
-    let scope = format!("{}/federatedIdentityCredentials/{fic}", identity_scope(sub, rg, name));
+    let scope = format!(
+        "{}/federatedIdentityCredentials/{fic}",
+        identity_scope(sub, rg, name)
+    );
     let verb = match *method {
         Method::PUT => "write",
         Method::DELETE => "delete",
         _ => "read",
     };
-    if let Err(r) = admitted(s, h, q, sub, &format!("{FIC_TYPE}/{verb}"), &scope).await {
-        return r;
-    }
-    let u = match find_identity(s, rg, name) {
-        Err(r) => return r,
+    let at = (sub, rg, name);
+    let u = match admitted_identity(s, h, q, at, &format!("{FIC_TYPE}/{verb}"), &scope).await {
+        Err(r) => return *r,
         Ok(u) => u,
     };
     let sub = &s.tenant.subscription_id;
-    let same = |f: &Stored| f.identity.eq_ignore_ascii_case(&u.name) && f.name.eq_ignore_ascii_case(fic);
+    let same =
+        |f: &Stored| f.identity.eq_ignore_ascii_case(&u.name) && f.name.eq_ignore_ascii_case(fic);
     match *method {
         Method::GET => match s.federated.all().into_iter().find(|f| same(f)) {
             Some(f) => axum::Json(fic_json(sub, u, &f)).into_response(),
@@ -345,17 +434,13 @@ async fn one(
             "The federated identity credential name '{fic}' is invalid: it must match ^[a-zA-Z0-9][a-zA-Z0-9-_]{{2,119}}$."
         )),
         _ => {
-            let (issuer, subject, audiences, claims_matching) = match parse_put(body) {
+            let new = match parse_put(body) {
                 Err(m) => return bad_request(&m),
-                Ok(p) => p,
-            };
-            let new = Stored {
-                identity: u.name.clone(),
-                name: fic.to_string(),
-                issuer,
-                subject,
-                audiences,
-                claims_matching,
+                Ok(p) => Stored {
+                    identity: u.name.clone(),
+                    name: fic.to_string(),
+                    ..p
+                },
             };
             let stored = s.federated.with(|v| {
                 if let Some(old) = v.iter_mut().find(|f| same(f)) {
@@ -409,7 +494,8 @@ mod tests {
         assert!(parse_put(ok).is_ok());
         let two = br#"{"properties":{"issuer":"https://i/","subject":"s","audiences":["a","b"]}}"#;
         assert!(parse_put(two).is_err());
-        let plain = br#"{"properties":{"issuer":"http://example.com/","subject":"s","audiences":["a"]}}"#;
+        let plain =
+            br#"{"properties":{"issuer":"http://example.com/","subject":"s","audiences":["a"]}}"#;
         assert!(parse_put(plain).is_err());
     }
 }

@@ -78,11 +78,16 @@ impl Comparison {
 }
 
 /// Where two values first part, or None when they are equal.
-pub fn first_difference(field: &'static str, presented: &str, configured: &str) -> Option<FieldDiff> {
+pub fn first_difference(
+    field: &'static str,
+    presented: &str,
+    configured: &str,
+) -> Option<FieldDiff> {
     if presented == configured {
         return None;
     }
-    let (p, c): (Vec<char>, Vec<char>) = (presented.chars().collect(), configured.chars().collect());
+    let (p, c): (Vec<char>, Vec<char>) =
+        (presented.chars().collect(), configured.chars().collect());
     let at = p.iter().zip(&c).take_while(|(a, b)| a == b).count();
     Some(FieldDiff {
         field,
@@ -139,17 +144,14 @@ pub fn compare(p: &Presented, c: &Configured) -> Comparison {
 
 /// The credential nearest to the assertion: fewest differing fields, then fewest edits.
 pub fn closest(p: &Presented, configured: &[Configured]) -> Option<Comparison> {
-    configured
-        .iter()
-        .map(|c| compare(p, c))
-        .min_by_key(|cmp| {
-            let edits: usize = cmp
-                .diffs
-                .iter()
-                .map(|d| distance(&d.presented, &d.configured))
-                .sum();
-            (cmp.diffs.len(), edits)
-        })
+    configured.iter().map(|c| compare(p, c)).min_by_key(|cmp| {
+        let edits: usize = cmp
+            .diffs
+            .iter()
+            .map(|d| distance(&d.presented, &d.configured))
+            .sum();
+        (cmp.diffs.len(), edits)
+    })
 }
 
 #[cfg(test)]
@@ -178,7 +180,10 @@ mod tests {
             (28, Some('W'), Some('w'), true)
         );
         let d = first_difference("issuer", "https://x/c", "https://x/c/").unwrap();
-        assert_eq!((d.position, d.presented_char, d.configured_char), (12, None, Some('/')));
+        assert_eq!(
+            (d.position, d.presented_char, d.configured_char),
+            (12, None, Some('/'))
+        );
         assert!(d.describe().contains("plus a tail"));
         assert!(first_difference("issuer", "a", "a").is_none());
     }
@@ -192,7 +197,11 @@ mod tests {
         };
         let list = [
             fic("other", "https://elsewhere/", "system:serviceaccount:x:y"),
-            fic("near", "https://iss/", "system:serviceaccount:demo:workload-sa"),
+            fic(
+                "near",
+                "https://iss/",
+                "system:serviceaccount:demo:workload-sa",
+            ),
         ];
         let c = closest(&p, &list).unwrap();
         assert_eq!(c.credential.name, "near");

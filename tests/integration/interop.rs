@@ -399,7 +399,10 @@ async fn azure_cli_logs_in_gets_tokens_and_lists_every_vm_over_https() {
         n.sort();
         n
     };
-    assert_eq!(names(az_run(fic("list", &[])).await), ["fic-demo-workload-sa"]);
+    assert_eq!(
+        names(az_run(fic("list", &[])).await),
+        ["fic-demo-workload-sa"]
+    );
     let made: serde_json::Value = serde_json::from_str(
         &az_run(fic(
             "create",

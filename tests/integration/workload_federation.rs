@@ -18,7 +18,12 @@ const UPDATE: &str = "az identity federated-credential update --name fic-demo-wo
 /// An ARM token of the demo's system identity, which owns the subscription.
 async fn arm_token(run: &Running) -> AccessToken {
     let ep = endpoint(run, Flavour::Imds, Identity::SystemAssigned);
-    client(run).fetch(&ep, ARM).await.unwrap().token.access_token
+    client(run)
+        .fetch(&ep, ARM)
+        .await
+        .unwrap()
+        .token
+        .access_token
 }
 
 async fn reader(run: &Running) -> ArmReader {
@@ -81,8 +86,9 @@ async fn matches_exactly(fault: WorkloadFault) {
     let c = federation(&d);
     assert_eq!(c.status, Status::Pass, "{c:?}");
     assert!(
-        c.evidence
-            .contains("fic-demo-workload-sa on id-build-agent matches issuer, subject and audience exactly"),
+        c.evidence.contains(
+            "fic-demo-workload-sa on id-build-agent matches issuer, subject and audience exactly"
+        ),
         "{}",
         c.evidence
     );
@@ -126,7 +132,11 @@ async fn the_older_mismatch_code_gets_the_same_diff() {
     assert!(d.check("token").unwrap().evidence.contains("AADSTS70021"));
     let diff = only_diff(&d);
     assert_eq!(
-        (&diff["field"], &diff["presented_char"], &diff["configured_char"]),
+        (
+            &diff["field"],
+            &diff["presented_char"],
+            &diff["configured_char"]
+        ),
         (&"subject".into(), &"W".into(), &"w".into())
     );
 }
@@ -154,7 +164,10 @@ async fn a_wrong_audience_differs_from_the_first_character() {
     let diff = only_diff(&d);
     assert_eq!(diff["field"], "audience");
     assert_eq!(diff["position"], 1);
-    assert_eq!(diff["presented"], "https://kubernetes.default.svc.cluster.local");
+    assert_eq!(
+        diff["presented"],
+        "https://kubernetes.default.svc.cluster.local"
+    );
     assert_eq!(diff["configured"], "api://AzureADTokenExchange");
 }
 
@@ -231,7 +244,10 @@ async fn get_leads_with_the_diff_and_the_fix_in_text_and_json() {
     env.push(("AZURE_POD_IDENTITY_AUTHORITY_HOST", &base));
     let args = ["get", "--arm-token-file", &file, "--arm-url", &base];
     let out = tokio::task::spawn_blocking({
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         move || {
             let run = |json: bool| {
@@ -286,16 +302,17 @@ async fn a_credential_written_through_arm_changes_what_entra_accepts() {
         "subject": "system:serviceaccount:demo:Workload-sa",
         "audiences": ["api://AzureADTokenExchange"],
     }});
-    let put = http
-        .put(&url)
-        .bearer_auth(token.expose())
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(put.status(), 201);
-    let again = http.put(&url).bearer_auth(token.expose()).json(&body).send().await.unwrap();
-    assert_eq!(again.status(), 200);
+    // New, then replaced.
+    for want in [201, 200] {
+        let put = http
+            .put(&url)
+            .bearer_auth(token.expose())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.status(), want);
+    }
     // Now the exchange succeeds, and the doctor names the credential that matched.
     let d = diagnose(&run, Some(reader(&run).await)).await;
     assert_ne!(d.check("token").unwrap().status, Status::Fail);
@@ -303,7 +320,12 @@ async fn a_credential_written_through_arm_changes_what_entra_accepts() {
     assert_eq!(c.status, Status::Pass, "{c:?}");
     assert!(c.evidence.contains("fic-capital"), "{}", c.evidence);
     // Deleted, it is gone from the list and the exchange fails again.
-    let del = http.delete(&url).bearer_auth(token.expose()).send().await.unwrap();
+    let del = http
+        .delete(&url)
+        .bearer_auth(token.expose())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(del.status(), 200);
     let list: serde_json::Value = http
         .get(url.replace("/fic-capital", ""))
@@ -319,6 +341,10 @@ async fn a_credential_written_through_arm_changes_what_entra_accepts() {
     let e = client(&run).fetch(&ep, ARM).await.unwrap_err();
     assert_eq!(e.code.as_deref(), Some("AADSTS700213"));
     // Without a token, nothing is read or written.
-    let anon = http.get(url.replace("/fic-capital", "")).send().await.unwrap();
+    let anon = http
+        .get(url.replace("/fic-capital", ""))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anon.status(), 401);
 }
