@@ -271,11 +271,37 @@ pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Stri
         Err(e) => return Err(explain_federation(setup, args, e).await),
     };
     let now = chrono::Utc::now().timestamp();
+    let pod = pod_checks(setup, &f, now);
     Ok(if args.json {
-        success_json(&setup.endpoint, resource, &f, args.show_token, now).to_string()
+        let mut v = success_json(&setup.endpoint, resource, &f, args.show_token, now);
+        if let Some(fed) = v.get_mut("federated_token").and_then(Value::as_object_mut) {
+            fed.insert("pod".into(), json!(pod));
+        }
+        v.to_string()
     } else {
-        human(&setup.endpoint, resource, &f, args.show_token, now)
+        let mut text = human(&setup.endpoint, resource, &f, args.show_token, now);
+        if !pod.is_empty() {
+            let _ = writeln!(
+                text,
+                "
+the pod"
+            );
+            text.push_str(&crate::doctor::render::checks_text(&pod));
+        }
+        text
     })
+}
+
+/// Workload identity: the pod's layout and the token file's rotation, as `doctor` judges them.
+fn pod_checks(setup: &Session, f: &Fetched, now: i64) -> Vec<crate::doctor::Check> {
+    use crate::doctor::{pod, workload::FileFacts};
+    let Some(fed) = &f.federated else {
+        return Vec::new();
+    };
+    let facts = FileFacts::of(&fed.file);
+    let mut v: Vec<_> = pod::layout(&setup.env, Some(&facts)).into_iter().collect();
+    v.extend(pod::rotation(&facts, now));
+    v
 }
 
 /// When Entra found no federated credential for the pod's token: the configured side, read
