@@ -13,6 +13,7 @@ pub mod endpoint;
 pub mod error;
 pub mod files;
 pub mod flavour;
+pub mod identity_check;
 pub mod inspect;
 pub mod loopback;
 pub mod net;

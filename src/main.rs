@@ -107,7 +107,11 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
         }
         Some(Command::Get(a)) => {
             let s = setup().await?;
-            emit(&get::run(&s.session, &cli.resource, a).await?, a.json)?;
+            let got = get::run(&s.session, &cli.resource, a).await?;
+            emit(&got.text, a.json)?;
+            if got.failed {
+                return Ok(ExitCode::FAILURE);
+            }
         }
         None => {
             // The UI takes the terminal and draws before the setup (with --demo, making the
