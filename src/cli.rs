@@ -286,6 +286,11 @@ pub struct GetArgs {
     /// Print the raw access token too. It is a secret: mind your screen and your logs.
     #[arg(long)]
     pub show_token: bool,
+    /// Ask the endpoint to replace the token it holds (xms_cc=cp1 and token_sha256_to_refresh,
+    /// where it supports revocation: Service Fabric, App Service 2025-03-30), and show whether
+    /// a new token came back. Elsewhere says what helps instead, sending nothing.
+    #[arg(long)]
+    pub refresh: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::cli::GetArgs;
 use crate::endpoint::workload::Federated;
-use crate::endpoint::{Endpoint, Fetched};
+use crate::endpoint::{revoke, Endpoint, Fetched};
 use crate::error::Result;
 use crate::identity_check;
 use crate::sanitize::one_line;
@@ -281,13 +281,28 @@ pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Got>
     if args.show_token {
         crate::vault::reveal_tokens();
     }
-    let f = setup.client.fetch(&setup.endpoint, resource).await?;
-    let now = chrono::Utc::now().timestamp();
-    let failed = identity_check::check(&setup.endpoint, &f.token).mismatch();
-    let text = if args.json {
-        success_json(&setup.endpoint, resource, &f, args.show_token, now).to_string()
+    let (f, proof) = if args.refresh {
+        let r = revoke::refresh(&setup.client, &setup.endpoint, resource).await?;
+        (r.new, Some(r.proof))
     } else {
-        human(&setup.endpoint, resource, &f, args.show_token, now)
+        (setup.client.fetch(&setup.endpoint, resource).await?, None)
+    };
+    let now = chrono::Utc::now().timestamp();
+    let mut failed = identity_check::check(&setup.endpoint, &f.token).mismatch();
+    failed |= proof.as_ref().is_some_and(|p| !p.replaced);
+    let text = if args.json {
+        let mut v = success_json(&setup.endpoint, resource, &f, args.show_token, now);
+        if let (Some(p), Some(map)) = (&proof, v.as_object_mut()) {
+            map.insert("refresh".into(), p.to_json());
+            map.insert("ok".into(), (!failed).into());
+        }
+        v.to_string()
+    } else {
+        let mut text = human(&setup.endpoint, resource, &f, args.show_token, now);
+        if let Some(p) = &proof {
+            text = format!("refresh   {}\n{text}", one_line(&p.summary()));
+        }
+        text
     };
     Ok(Got { text, failed })
 }
