@@ -298,6 +298,17 @@ impl TokenClient {
         }
     }
 
+    /// One request exactly as a fetch sends it, with no retry and no challenge answered: the
+    /// raw answer (status, headers, body) and the time until its head arrived, for the doctor
+    /// to see who answered.
+    pub async fn probe(&self, ep: &Endpoint, resource: &str) -> Result<(http::Answer, Duration)> {
+        check_transport(ep)?;
+        let call = request::build(ep, resource, None)?;
+        let started = Instant::now();
+        let answer = self.send(ep, &call, None).await?;
+        Ok((answer, started.elapsed()))
+    }
+
     /// The local client for `url`: for plain http (which follows no redirect, so never meets
     /// TLS) one that loads no roots; else one with the system's roots.
     pub(crate) fn local_for(&self, url: &str) -> Result<reqwest::Client> {

@@ -31,6 +31,7 @@ fn rules() -> Vec<Rule> {
                 "error",
                 "files",
                 "flavour",
+                "identity_check",
                 "inspect",
                 "loopback",
                 "net",

@@ -232,3 +232,84 @@ async fn the_emulator_bypasses_its_cache_only_for_the_hash_of_the_token_it_holds
     .await;
     assert_eq!(a["access_token"], b["access_token"]);
 }
+
+async fn doctor_with(spec: &str) -> tokscope::doctor::Diagnosis {
+    let run = common::emulator_with(with_faults(&[spec])).await;
+    let env = common::env_for(&run, Flavour::Imds);
+    let opts = tokscope::doctor::Options {
+        resource: common::ARM.into(),
+        authority: Some(run.base_url()),
+        arm: None,
+        demo: false,
+    };
+    tokscope::doctor::diagnose(
+        &env,
+        &tokscope::endpoint::Overrides::default(),
+        &common::client(&run),
+        &opts,
+    )
+    .await
+}
+
+/// The doctor's who-answered (or probes) line for a fault, and its status.
+async fn named(spec: &str, check: &str) -> (tokscope::doctor::Status, String) {
+    let d = doctor_with(spec).await;
+    let c = d
+        .check(check)
+        .unwrap_or_else(|| panic!("no {check} in {:?}", d.checks));
+    (c.status, c.evidence.clone())
+}
+
+use tokscope::doctor::answered::{IMDS_PROBES, WHO_ANSWERED};
+use tokscope::doctor::Status;
+
+#[tokio::test]
+async fn doctor_names_the_guest_proxy_agent() {
+    let (s, e) = named("gpa-deny", WHO_ANSWERED).await;
+    assert_eq!(s, Status::Fail);
+    assert!(e.starts_with("the Guest Proxy Agent"), "{e}");
+    assert!(e.contains("Server (none)"), "{e}");
+}
+
+#[tokio::test]
+async fn doctor_names_a_proxy_that_caught_the_request() {
+    let (s, e) = named("proxy-intercept", WHO_ANSWERED).await;
+    assert_eq!(s, Status::Fail);
+    assert!(e.starts_with("a proxy answered"), "{e}");
+    assert!(e.contains("Fail to directly connect"), "{e}");
+}
+
+#[tokio::test]
+async fn doctor_names_an_answer_without_imds_server_header() {
+    let (s, e) = named("no-server-header", WHO_ANSWERED).await;
+    assert_eq!(s, Status::Warn);
+    assert!(e.starts_with("no Server: IMDS/"), "{e}");
+}
+
+#[tokio::test]
+async fn doctor_names_a_v1_only_host() {
+    let (s, e) = named("v1-only", IMDS_PROBES).await;
+    assert_eq!(s, Status::Pass);
+    assert!(e.contains("v2 probe: 404"), "{e}");
+    assert!(e.contains("v1-only host"), "{e}");
+    assert!(e.contains("v1 probe: 400"), "{e}");
+    assert!(e.contains("identity/info: tenant"), "{e}");
+}
+
+#[tokio::test]
+async fn doctor_names_imds_updating_in_a_410_burst() {
+    let (s, e) = named("410:count=5", WHO_ANSWERED).await;
+    assert_eq!(s, Status::Warn);
+    assert!(e.starts_with("IMDS is updating (410)"), "{e}");
+    assert!(e.contains("70 s"), "{e}");
+}
+
+#[tokio::test]
+async fn a_healthy_imds_names_itself_and_answers_both_probes() {
+    let d = doctor_with("latency=0ms").await;
+    let w = d.check(WHO_ANSWERED).unwrap();
+    assert_eq!(w.status, Status::Pass, "{w:?}");
+    assert!(w.evidence.contains("Server: IMDS/"), "{}", w.evidence);
+    let p = d.check(IMDS_PROBES).unwrap();
+    assert!(p.evidence.contains("v2 probe: 400"), "{}", p.evidence);
+}
