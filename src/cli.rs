@@ -182,6 +182,13 @@ pub enum Command {
     #[command(after_help = "Example (a minute, every 5 seconds):\n  \
         tokscope watch --interval 5s --count 12")]
     Watch(WatchArgs),
+    /// What each SDK would do here: this environment run through the detection order of
+    /// azure-identity (Python, JS, .NET, Go, Java), MSAL (.NET, Python, Go, JS) and the Azure
+    /// CLI: the source each picks, the selector it sends or refuses, DefaultAzureCredential's
+    /// IMDS probe. Reads the environment only; sends nothing.
+    #[command(after_help = "Example:\n  \
+        tokscope sources --json")]
+    Sources(SourcesArgs),
     /// Print a shell completion script.
     #[command(after_help = "Examples:\n  \
         tokscope completions bash > /etc/bash_completion.d/tokscope\n  \
@@ -189,6 +196,13 @@ pub enum Command {
         tokscope completions fish > ~/.config/fish/completions/tokscope.fish\n  \
         tokscope completions powershell >> $PROFILE")]
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SourcesArgs {
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]

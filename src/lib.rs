@@ -22,6 +22,7 @@ pub mod report;
 pub mod sanitize;
 pub mod secret;
 pub mod session;
+pub mod sources;
 pub mod text;
 pub mod token;
 pub mod tui;

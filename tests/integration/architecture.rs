@@ -40,6 +40,7 @@ fn rules() -> Vec<Rule> {
                 "sanitize",
                 "secret",
                 "session",
+                "sources",
                 "text",
                 "token",
                 "vault",

@@ -313,3 +313,171 @@ async fn a_healthy_imds_names_itself_and_answers_both_probes() {
     let p = d.check(IMDS_PROBES).unwrap();
     assert!(p.evidence.contains("v2 probe: 400"), "{}", p.evidence);
 }
+
+/// Every flavour whose exports the emulator prints, with the source azure-identity names it by.
+const EXPORTED: &[Flavour] = &[
+    Flavour::Imds,
+    Flavour::Cloudshell,
+    Flavour::Appservice,
+    Flavour::Azureml,
+    Flavour::Arc,
+    Flavour::Servicefabric,
+    Flavour::Workload,
+];
+
+/// `tokscope sources --json` over one flavour's exports: SDK name → source.
+async fn table_for(run: &Running, flavour: Flavour) -> Vec<(String, String)> {
+    let (code, out, err) = run_bin(&env_of(run, flavour), &["sources", "--json"]).await;
+    assert_eq!(code, Some(0), "{out}{err}");
+    json(&out)["sdks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["sdk"].as_str().unwrap().to_string(),
+                s["source"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn source_in(table: &[(String, String)], sdk: &str) -> String {
+    table
+        .iter()
+        .find(|(n, _)| n.starts_with(sdk))
+        .unwrap_or_else(|| panic!("no {sdk} in {table:?}"))
+        .1
+        .clone()
+}
+
+#[tokio::test]
+async fn sources_names_the_flavour_of_each_export_for_every_sdk() {
+    let run = common::emulator().await;
+    for &flavour in EXPORTED {
+        let table = table_for(&run, flavour).await;
+        assert_eq!(table.len(), tokscope::sources::SDKS.len());
+        // azure-identity's DefaultAzureCredential, in any language, lands on the flavour.
+        for sdk in [
+            "azure-identity (Python)",
+            "@azure/identity",
+            "Azure.Identity",
+            "azidentity",
+        ] {
+            assert_eq!(
+                source_in(&table, sdk),
+                flavour.name(),
+                "{sdk} on {flavour:?}"
+            );
+        }
+        // MSAL has no workload identity: the pod's IMDS host is its pick.
+        let msal = if flavour == Flavour::Workload {
+            "imds"
+        } else {
+            flavour.name()
+        };
+        assert_eq!(source_in(&table, "MSAL.NET"), msal, "{flavour:?}");
+        // MSAL Python knows Cloud Shell by AZUREPS_HOST_ENVIRONMENT only.
+        let msal_py = if flavour == Flavour::Cloudshell {
+            "imds"
+        } else {
+            msal
+        };
+        assert_eq!(source_in(&table, "MSAL Python"), msal_py, "{flavour:?}");
+    }
+}
+
+#[tokio::test]
+async fn sources_says_which_selector_each_sdk_refuses() {
+    let run = common::emulator().await;
+    let (code, out, _) = run_bin(
+        &env_of(&run, Flavour::Servicefabric),
+        &["--client-id", USER_ASSIGNED, "sources", "--json"],
+    )
+    .await;
+    assert_eq!(code, Some(0));
+    let v = json(&out);
+    let py = &v["sdks"][0];
+    assert_eq!(py["source"], "servicefabric");
+    assert!(
+        py["selector"].as_str().unwrap().starts_with("refuses"),
+        "{py}"
+    );
+    assert!(
+        !out.contains(&run.shared.config.identity_header),
+        "the header secret stays out"
+    );
+    let (_, out, _) = run_bin(&env_of(&run, Flavour::Imds), &["sources", "--json"]).await;
+    let py = &json(&out)["sdks"][0];
+    assert!(py["imds_probe"]
+        .as_str()
+        .unwrap()
+        .contains("AZURE_TOKEN_CREDENTIALS=dev"));
+}
+
+/// What a real client picks in `flavour`'s exports, by running `program script`.
+async fn real_pick(
+    run: &Running,
+    program: &str,
+    script: &std::path::Path,
+    flavour: Flavour,
+) -> String {
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.arg(script)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .kill_on_drop(true);
+    for (k, v) in env_of(run, flavour) {
+        cmd.env(k, v);
+    }
+    // azure-identity refuses a plain-http authority as it builds the credential; nothing is
+    // sent here, so a closed https port on loopback stands in for the demo's Entra.
+    if flavour == Flavour::Workload {
+        cmd.env("AZURE_AUTHORITY_HOST", "https://127.0.0.1:9/");
+    }
+    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .expect("the client did not finish")
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[tokio::test]
+async fn azure_identity_python_picks_what_the_table_says() {
+    let Some(py) = crate::harness::python_with("azure.identity") else {
+        return crate::harness::skip("TOKSCOPE_PYTHON is no Python with azure-identity");
+    };
+    let script = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/interop/which_source.py"
+    ));
+    let run = common::emulator().await;
+    for &flavour in EXPORTED {
+        let table = table_for(&run, flavour).await;
+        let real = real_pick(&run, &py, script, flavour).await;
+        assert_eq!(
+            real,
+            source_in(&table, "azure-identity (Python)"),
+            "{flavour:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn msal_node_picks_what_the_table_says() {
+    let Some(node) = crate::harness::node() else {
+        return crate::harness::skip("node or tests/interop/node/node_modules (npm ci) is missing");
+    };
+    let script = crate::harness::node_dir().join("which_source.mjs");
+    let run = common::emulator().await;
+    for &flavour in EXPORTED {
+        let table = table_for(&run, flavour).await;
+        let real = real_pick(&run, &node, &script, flavour).await;
+        assert_eq!(real, source_in(&table, "MSAL JS"), "{flavour:?}");
+    }
+}
