@@ -343,6 +343,7 @@ pub fn parse_error(
         message,
         request_ids,
         cause,
+        detail: None,
     }
 }
 

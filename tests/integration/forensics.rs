@@ -241,6 +241,7 @@ async fn doctor_with(spec: &str) -> tokscope::doctor::Diagnosis {
         authority: Some(run.base_url()),
         arm: None,
         demo: false,
+        federation: None,
     };
     tokscope::doctor::diagnose(
         &env,
