@@ -182,6 +182,13 @@ pub enum Command {
     #[command(after_help = "Example (a minute, every 5 seconds):\n  \
         tokscope watch --interval 5s --count 12")]
     Watch(WatchArgs),
+    /// What each SDK would do here: this environment run through the detection order of
+    /// azure-identity (Python, JS, .NET, Go, Java), MSAL (.NET, Python, Go, JS) and the Azure
+    /// CLI: the source each picks, the selector it sends or refuses, DefaultAzureCredential's
+    /// IMDS probe. Reads the environment only; sends nothing.
+    #[command(after_help = "Example:\n  \
+        tokscope sources --json")]
+    Sources(SourcesArgs),
     /// Print a shell completion script.
     #[command(after_help = "Examples:\n  \
         tokscope completions bash > /etc/bash_completion.d/tokscope\n  \
@@ -189,6 +196,13 @@ pub enum Command {
         tokscope completions fish > ~/.config/fish/completions/tokscope.fish\n  \
         tokscope completions powershell >> $PROFILE")]
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SourcesArgs {
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -211,10 +225,14 @@ pub struct DiagnoseArgs {
     /// Which cloud's ARM --arm calls.
     #[arg(long, value_enum, default_value_t = crate::arm::Cloud::Public)]
     pub cloud: crate::arm::Cloud,
-    /// ARM base URL for --arm instead of the cloud's (plain http only to loopback, e.g. an emulator)
-    /// [with --demo: the emulator].
-    #[arg(long, value_name = "URL", requires = "arm")]
+    /// ARM base URL for --arm and --arm-token-file instead of the cloud's (plain http only to
+    /// loopback, e.g. an emulator) [with --demo: the emulator].
+    #[arg(long, value_name = "URL")]
     pub arm_url: Option<String>,
+    /// Workload identity: an ARM access token (a file holding only the token) that may read the
+    /// identity's federated credentials, compared field by field with the pod's token.
+    #[arg(long, value_name = "FILE")]
+    pub arm_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -286,6 +304,22 @@ pub struct GetArgs {
     /// Print the raw access token too. It is a secret: mind your screen and your logs.
     #[arg(long)]
     pub show_token: bool,
+    /// Ask the endpoint to replace the token it holds (xms_cc=cp1 and token_sha256_to_refresh,
+    /// where it supports revocation: Service Fabric, App Service 2025-03-30), and show whether
+    /// a new token came back. Elsewhere says what helps instead, sending nothing.
+    #[arg(long)]
+    pub refresh: bool,
+    /// Workload identity: an ARM access token (a file holding only the token) that may read the
+    /// identity's federated credentials, to compare them with the pod's token when Entra finds
+    /// no match, e.g. `az account get-access-token --query accessToken -o tsv > arm.jwt`.
+    #[arg(long, value_name = "FILE")]
+    pub arm_token_file: Option<PathBuf>,
+    /// ARM base URL for --arm-token-file instead of the cloud's (plain http only to loopback).
+    #[arg(long, value_name = "URL", requires = "arm_token_file")]
+    pub arm_url: Option<String>,
+    /// Which cloud's ARM --arm-token-file reads.
+    #[arg(long, value_enum, default_value_t = crate::arm::Cloud::Public)]
+    pub cloud: crate::arm::Cloud,
 }
 
 #[derive(Debug, Args)]

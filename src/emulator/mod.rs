@@ -7,6 +7,7 @@ pub mod cache;
 pub mod clock;
 pub mod discovery;
 pub mod faults;
+pub mod federated;
 pub mod guard;
 pub mod keys;
 pub mod mint;
@@ -203,6 +204,8 @@ pub struct Shared {
     pub arm_requests: std::sync::atomic::AtomicU64,
     /// The demo pod's token folder.
     pub cluster: workload::Cluster,
+    /// The user-assigned identities' federated credentials, as ARM holds them.
+    pub federated: federated::Store,
 }
 
 impl Shared {
@@ -239,6 +242,11 @@ impl Shared {
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(IMDS_TOKEN_PATH, get(tokens::imds))
+        .route("/metadata/identity/info", get(tokens::identity_info))
+        .route(
+            "/metadata/identity/getplatformmetadata",
+            get(tokens::platform_metadata),
+        )
         .route("/arc/metadata/identity/oauth2/token", get(tokens::arc))
         .route("/oauth2/token", post(tokens::cloudshell))
         .route("/msi/token", get(tokens::appservice))
@@ -263,7 +271,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::jwks))
         .route("/metadata/endpoints", get(arm::metadata_endpoints))
         .route("/subscriptions", get(arm::subscriptions))
-        .route("/subscriptions/{*rest}", get(arm::scoped))
+        .route(
+            "/subscriptions/{*rest}",
+            axum::routing::any(federated::subscriptions_rest),
+        )
         .route(
             "/admin/faults",
             get(admin::get_faults)
@@ -528,7 +539,9 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         arc_keys: Mutex::new(ArcKeys::default()),
         bound: addr,
         requests: Default::default(),
+        federated: federated::Store::default(),
     });
+    shared.federated.seed(&shared);
     let first = workload::mint_service_account_token(&shared);
     workload::publish(&shared.cluster.dir, &first, 0).map_err(|e| {
         Error::new(

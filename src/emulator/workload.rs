@@ -89,24 +89,19 @@ impl Shared {
         format!("{}/", self.base_url())
     }
 
-    /// The demo tenant's federated credentials, with the emulator's own issuer filled in.
-    fn federated_credentials(&self) -> Vec<(String, String, String, Vec<String>)> {
-        let issuer = self.cluster_issuer();
-        let w = &self.tenant.workload;
-        w.federated_credentials
-            .iter()
+    /// The federated credentials as ARM holds them now: (client id, issuer, subject, audiences).
+    /// A credential matching by claims expression has no subject and matches no assertion here.
+    fn federated_credentials(&self) -> Vec<(String, String, Option<String>, Vec<String>)> {
+        self.federated
+            .all()
+            .into_iter()
             .filter_map(|f| {
                 let ident = self
                     .tenant
                     .user_identities
                     .iter()
-                    .find(|u| u.name == f.identity)?;
-                Some((
-                    ident.client_id.clone(),
-                    f.issuer.replace("{emulator}/cluster/", &issuer),
-                    f.subject.clone(),
-                    f.audiences.clone(),
-                ))
+                    .find(|u| u.name.eq_ignore_ascii_case(&f.identity))?;
+                Some((ident.client_id.clone(), f.issuer, f.subject, f.audiences))
             })
             .collect()
     }
@@ -129,7 +124,8 @@ pub fn mint_service_account_token(s: &Shared) -> String {
     let now = s.now();
     if s.has_fault(WorkloadFault::EntraAssertion) {
         if let Some(id) = mint::find_identity(s, &Wanted::ClientId(s.workload_client_id())) {
-            return mint::token_for(s, &id, "https://management.azure.com/", Twist::None).token;
+            return mint::token_for(s, &id, "https://management.azure.com/", Twist::None, None)
+                .token;
         }
     }
     let life = if s.has_fault(WorkloadFault::LongLifetime) {
@@ -451,7 +447,10 @@ pub async fn entra_token(
         return entra_error(&s, 401, "invalid_client", 700024, &format!("Client assertion is not within its valid time range. Current time: {}, assertion valid from {}, expiry time of assertion {}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .", fmt_time(Some(now)), fmt_time(Some(nbf)), fmt_time(Some(exp))));
     }
     let sub = jwt.claim_str("sub").unwrap_or_default().to_string();
-    let by_subject: Vec<_> = by_issuer.iter().filter(|f| f.2 == sub).collect();
+    let by_subject: Vec<_> = by_issuer
+        .iter()
+        .filter(|f| f.2.as_deref() == Some(sub.as_str()))
+        .collect();
     if by_subject.is_empty() && s.has_fault(WorkloadFault::LegacyMismatch) {
         let auds = crate::token::claims::audiences(&jwt).join(",");
         return entra_error_with(&s, 400, "invalid_request", 70021, &format!("No matching federated identity record found for presented assertion. Assertion Issuer: '{iss}'. Assertion Subject: '{sub}'. Assertion Audience: '{auds}'."), "\r\n");
@@ -473,7 +472,7 @@ pub async fn entra_token(
     if !mint::audience_allowed(&s, resource) {
         return entra_error(&s, 400, "invalid_scope", 500011, &format!("The resource principal named {resource} was not found in the tenant named {tid}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."));
     }
-    let minted = mint::token_for(&s, &ident, resource, Twist::None);
+    let minted = mint::token_for(&s, &ident, resource, Twist::None, None);
     let expires_in = (minted.expires_on - now).max(0);
     let body = json!({
         "token_type": "Bearer",
