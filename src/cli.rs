@@ -316,6 +316,15 @@ commands! {
         after_help: "Example (a minute, every 5 seconds):\n  \
             tokscope watch --interval 5s --count 12",
     }
+    Sources(SourcesArgs) {
+        name: "sources",
+        about: "What each SDK would do here: this environment run through the detection order \
+            of azure-identity (Python, JS, .NET, Go, Java), MSAL (.NET, Python, Go, JS) and the \
+            Azure CLI: the source each picks, the selector it sends or refuses, \
+            DefaultAzureCredential's IMDS probe. Reads the environment only; sends nothing",
+        after_help: "Example:\n  \
+            tokscope sources --json",
+    }
     Completions(CompletionsArgs) {
         name: "completions",
         about: "Print a shell completion script",
@@ -336,6 +345,7 @@ impl Command {
             Command::Vms(a) => Some(&a.endpoint),
             Command::Doctor(a) => Some(&a.endpoint),
             Command::Report(a) => Some(&a.endpoint),
+            Command::Sources(a) => Some(&a.endpoint),
             Command::Decode(_) | Command::Emulate(_) | Command::Completions(_) => None,
         }
     }
@@ -350,6 +360,16 @@ impl Cli {
             None => self.endpoint_before.clone(),
         }
     }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SourcesArgs {
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
+    /// The endpoint options, as a command that fetches would take them.
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -372,10 +392,14 @@ pub struct DiagnoseArgs {
     /// Which cloud's ARM --arm calls.
     #[arg(long, value_enum, default_value_t = crate::arm::Cloud::Public)]
     pub cloud: crate::arm::Cloud,
-    /// ARM base URL for --arm instead of the cloud's (plain http only to loopback, e.g. an emulator)
-    /// [with --demo: the emulator].
-    #[arg(long, value_name = "URL", requires = "arm")]
+    /// ARM base URL for --arm and --arm-token-file instead of the cloud's (plain http only to
+    /// loopback, e.g. an emulator) [with --demo: the emulator].
+    #[arg(long, value_name = "URL")]
     pub arm_url: Option<String>,
+    /// Workload identity: an ARM access token (a file holding only the token) that may read the
+    /// identity's federated credentials, compared field by field with the pod's token.
+    #[arg(long, value_name = "FILE")]
+    pub arm_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -459,6 +483,22 @@ pub struct GetArgs {
     /// Print the raw access token too. It is a secret: mind your screen and your logs.
     #[arg(long)]
     pub show_token: bool,
+    /// Ask the endpoint to replace the token it holds (xms_cc=cp1 and token_sha256_to_refresh,
+    /// where it supports revocation: Service Fabric, App Service 2025-03-30), and show whether
+    /// a new token came back. Elsewhere says what helps instead, sending nothing.
+    #[arg(long)]
+    pub refresh: bool,
+    /// Workload identity: an ARM access token (a file holding only the token) that may read the
+    /// identity's federated credentials, to compare them with the pod's token when Entra finds
+    /// no match, e.g. `az account get-access-token --query accessToken -o tsv > arm.jwt`.
+    #[arg(long, value_name = "FILE")]
+    pub arm_token_file: Option<PathBuf>,
+    /// ARM base URL for --arm-token-file instead of the cloud's (plain http only to loopback).
+    #[arg(long, value_name = "URL", requires = "arm_token_file")]
+    pub arm_url: Option<String>,
+    /// Which cloud's ARM --arm-token-file reads.
+    #[arg(long, value_enum, default_value_t = crate::arm::Cloud::Public)]
+    pub cloud: crate::arm::Cloud,
     /// Where to ask, and how (the same options the top level takes).
     #[command(flatten)]
     pub endpoint: EndpointArgs,
@@ -525,6 +565,10 @@ pub struct EmulateArgs {
     /// missing; an existing one must be yours and writable by you alone.
     #[arg(long, value_name = "DIR")]
     pub sa_token_dir: Option<PathBuf>,
+    /// Lay the demo pod out as the webhook does, under a folder standing for its `/`
+    /// (exported as TOKSCOPE_POD_ROOT, which tokscope's pod checks read instead of `/`).
+    #[arg(long, value_enum, value_name = "LAYOUT")]
+    pub pod_layout: Option<crate::emulator::workload::PodLayout>,
     /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud|no-metadata,
     /// then optional :count=N, :share=P, :retry-after=S. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
@@ -642,6 +686,14 @@ value_enum!(crate::emulator::workload::WorkloadFault {
     EntraAssertion => "entra-assertion": "The file holds an Entra access token instead of a service-account token (700222)",
     BadSignature => "bad-signature": "The token's signature does not check against the issuer's keys (700027)",
     LegacyMismatch => "legacy-mismatch": "The subject mismatch answered as Entra did in 2022: code 70021, one message naming issuer, subject and audience, the trailer after CR LF",
+    StaleFile => "stale-file": "The file holds a token past its rotation time, dated as old as it, and is never rewritten (700024 once it expires)",
+});
+
+value_enum!(crate::emulator::workload::PodLayout {
+    V15 => "v1.5": "Webhook v1.5: /var/run/secrets/azure/tokens/azure-identity-token",
+    V16 => "v1.6": "Webhook v1.6: /var/run/secrets/azure/wi/token/azure-identity-token",
+    Binding => "binding": "v1.6 with an identity binding: the token proxy's variables, its CA file, tokens for api://AKSIdentityBinding",
+    Unmutated => "unmutated": "A pod the webhook never mutated: no variables, no projected token",
 });
 
 #[cfg(test)]

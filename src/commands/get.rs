@@ -6,8 +6,9 @@ use serde_json::{json, Value};
 
 use crate::cli::GetArgs;
 use crate::endpoint::workload::Federated;
-use crate::endpoint::{Endpoint, Fetched};
+use crate::endpoint::{revoke, Endpoint, Fetched};
 use crate::error::Result;
+use crate::identity_check;
 use crate::sanitize::one_line;
 use crate::session::Session;
 use crate::token::{self, claims, Jwt};
@@ -53,8 +54,9 @@ pub fn success_json(
     let seen = inspect(&ep.notes, resource, f, now);
     let jwt_json = t.jwt.as_ref().map_or(Value::Null, token::jwt_json);
     let warnings = seen.warnings;
+    let identity = identity_check::check(ep, t);
     let mut out = json!({
-        "ok": true,
+        "ok": !identity.mismatch(),
         "source": ep.source_json(),
         "identity": crate::inspect::identity_label(ep, t.jwt.as_ref().ok()),
         "resource": resource,
@@ -63,6 +65,7 @@ pub fn success_json(
         "latency_ms": crate::duration::millis(f.latency),
         "retries": f.retries,
         "warnings": warnings,
+        "identity_check": identity.to_json(),
     });
     if let Some(fed) = &f.federated {
         out["federated_token"] = federated_json(fed, show_token, now);
@@ -200,6 +203,11 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
         "identity  {}",
         one_line(&crate::inspect::identity_label(ep, t.jwt.as_ref().ok()))
     );
+    let identity = identity_check::check(ep, t);
+    let _ = writeln!(out, "check     {}", one_line(&identity.summary()));
+    if let Some(cause) = identity.cause.as_deref().filter(|_| identity.mismatch()) {
+        let _ = writeln!(out, "          {}", one_line(cause));
+    }
     let _ = writeln!(out, "resource  {}", one_line(resource));
     let _ = writeln!(
         out,
@@ -262,15 +270,112 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
     out
 }
 
-pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<String> {
+/// What `get` prints, and whether it found a failure (another identity answered) that must
+/// end the command with a non-zero exit.
+pub struct Got {
+    pub text: String,
+    pub failed: bool,
+}
+
+pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Got> {
     if args.show_token {
         crate::vault::reveal_tokens();
     }
-    let f = setup.client.fetch(&setup.endpoint, resource).await?;
-    let now = chrono::Utc::now().timestamp();
-    Ok(if args.json {
-        success_json(&setup.endpoint, resource, &f, args.show_token, now).to_string()
+    let (f, proof) = if args.refresh {
+        let r = revoke::refresh(&setup.client, &setup.endpoint, resource).await?;
+        (r.new, Some(r.proof))
     } else {
-        human(&setup.endpoint, resource, &f, args.show_token, now)
-    })
+        match setup.client.fetch(&setup.endpoint, resource).await {
+            Ok(f) => (f, None),
+            Err(e) => return Err(explain_federation(setup, args, e).await),
+        }
+    };
+    let now = chrono::Utc::now().timestamp();
+    let pod = pod_checks(setup, &f, now);
+    let mut failed = identity_check::check(&setup.endpoint, &f.token).mismatch();
+    failed |= proof.as_ref().is_some_and(|p| !p.replaced);
+    let text = if args.json {
+        let mut v = success_json(&setup.endpoint, resource, &f, args.show_token, now);
+        if let (Some(p), Some(map)) = (&proof, v.as_object_mut()) {
+            map.insert("refresh".into(), p.to_json());
+            map.insert("ok".into(), (!failed).into());
+        }
+        if let Some(fed) = v.get_mut("federated_token").and_then(Value::as_object_mut) {
+            fed.insert("pod".into(), json!(pod));
+        }
+        v.to_string()
+    } else {
+        let mut text = human(&setup.endpoint, resource, &f, args.show_token, now);
+        if let Some(p) = &proof {
+            text = format!("refresh   {}\n{text}", one_line(&p.summary()));
+        }
+        if !pod.is_empty() {
+            text.push_str("\nthe pod\n");
+            text.push_str(&crate::doctor::render::checks_text(&pod));
+        }
+        text
+    };
+    Ok(Got { text, failed })
+}
+
+/// Workload identity: the pod's layout and the token file's rotation, as `doctor` judges them.
+fn pod_checks(setup: &Session, f: &Fetched, now: i64) -> Vec<crate::doctor::Check> {
+    use crate::doctor::{pod, workload::FileFacts};
+    let Some(fed) = &f.federated else {
+        return Vec::new();
+    };
+    let facts = FileFacts::of(&fed.file);
+    let mut v: Vec<_> = pod::layout(&setup.env, Some(&facts)).into_iter().collect();
+    v.extend(pod::rotation(&facts, now));
+    v
+}
+
+/// When Entra found no federated credential for the pod's token: the configured side, read
+/// through ARM when an ARM token was given, compared field by field (the diff and the fix lead
+/// the hint); without ARM access the presented-values hint stays and says so.
+async fn explain_federation(
+    setup: &Session,
+    args: &GetArgs,
+    mut e: crate::error::Error,
+) -> crate::error::Error {
+    use crate::doctor::federation;
+    let Some(w) = &setup.endpoint.workload else {
+        return e;
+    };
+    if !e
+        .code
+        .as_deref()
+        .is_some_and(|c| federation::MISMATCH_CODES.contains(&c))
+    {
+        return e;
+    }
+    let reader = match super::setup::arm_reader(
+        args.arm_token_file.as_deref(),
+        args.cloud,
+        args.arm_url.as_deref(),
+        setup.demo_url.clone(),
+        setup.client.timeout(),
+    ) {
+        Ok(r) => r,
+        Err(bad) => {
+            e.hint = format!(
+                "{} (federated credentials not read: {})",
+                e.hint, bad.message
+            );
+            return e;
+        }
+    };
+    let Ok(file) =
+        crate::endpoint::workload::read_token_file(&w.token_file, setup.client.timeout()).await
+    else {
+        return e;
+    };
+    let f = federation::explain(reader.as_ref(), &w.client_id, &file.token).await;
+    e.hint = if f.check.status == crate::doctor::Status::Fail {
+        format!("{}. {}", f.check.evidence, f.check.hint)
+    } else {
+        format!("{} ({})", e.hint, f.check.evidence)
+    };
+    e.detail = Some(Box::new(serde_json::json!({ "federation": f.detail })));
+    e
 }

@@ -3,10 +3,13 @@
 //! Every check is data (`Check`), so the CLI, the JSON output, the support report and the TUI
 //! all show the same findings.
 
+pub mod answered;
 pub mod arm;
 pub mod environment;
+pub mod federation;
 pub mod fleet;
 pub mod keys;
+pub mod pod;
 pub mod render;
 pub mod token;
 pub mod workload;
@@ -88,6 +91,8 @@ pub struct Options {
     pub arm: Option<crate::arm::Target>,
     /// Running against the built-in emulator, with the machine's environment ignored.
     pub demo: bool,
+    /// Workload identity: where and how to read the identity's federated credentials.
+    pub federation: Option<federation::ArmReader>,
 }
 
 /// Counts by status.
@@ -115,6 +120,8 @@ pub struct Diagnosis {
     pub warnings: Vec<String>,
     /// Workload identity: the service-account token file, decoded (never its contents).
     pub service_account: Option<workload::FileFacts>,
+    /// Workload identity: the federated credentials against the presented token, as data.
+    pub federation: Option<serde_json::Value>,
 }
 
 impl Diagnosis {
@@ -189,10 +196,18 @@ pub async fn diagnose(
         received_at: None,
         warnings: Vec::new(),
         service_account: None,
+        federation: None,
     };
     let wi = workload::checks(env, d.endpoint.as_ref(), std::time::Duration::from_secs(10)).await;
     checks.extend(wi.checks);
     d.service_account = wi.file;
+    checks.extend(pod::layout(env, d.service_account.as_ref()));
+    let now = chrono::Utc::now().timestamp();
+    checks.extend(
+        d.service_account
+            .as_ref()
+            .and_then(|f| pod::rotation(f, now)),
+    );
     let mut found = token::Findings::default();
     match &d.endpoint {
         Some(ep) => token::run(ep, client, opts, &mut found).await,
@@ -202,6 +217,24 @@ pub async fn diagnose(
         )),
     }
     checks.append(&mut found.checks);
+    // The configured side, when ARM can be read or when Entra said no credential matched.
+    let mismatch = found
+        .error_code
+        .as_deref()
+        .is_some_and(|c| federation::MISMATCH_CODES.contains(&c));
+    if let (Some(ep), Some(sa)) = (&d.endpoint, &d.service_account) {
+        if let (Some(w), true) = (&ep.workload, opts.federation.is_some() || mismatch) {
+            let f = federation::explain(opts.federation.as_ref(), &w.client_id, &sa.token).await;
+            checks.push(f.check);
+            d.federation = Some(f.detail);
+        }
+    }
+    // Who answered, after the fetch: its strikes on a faulty endpoint come first, as they
+    // would for a client.
+    if let Some(ep) = &d.endpoint {
+        checks.push(answered::who_answered(ep, client, env, &opts.resource).await);
+        checks.push(answered::imds_probes(ep, client).await);
+    }
     if let Some(target) = &opts.arm {
         let f = arm::arm_check(arm::Inputs {
             target,

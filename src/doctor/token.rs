@@ -34,6 +34,8 @@ pub struct Findings {
     pub received_at: Option<i64>,
     /// The token's warnings, as `tokscope get` and the terminal UI show them.
     pub warnings: Vec<String>,
+    /// The service's code when the endpoint refused (e.g. `AADSTS700213`).
+    pub error_code: Option<String>,
 }
 
 /// Endpoint, token, jwt, clock and signature, in that order; later ones skip when earlier ones fail.
@@ -65,6 +67,7 @@ pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Fi
         Ok(fetched) => fetched,
         Err(e) => {
             f.request_ids.extend(e.request_ids.iter().cloned());
+            f.error_code.clone_from(&e.code);
             if e.status.is_some() || e.kind == ErrorKind::BadResponse {
                 f.checks.push(token_error(&opts.resource, &e));
             }
@@ -121,7 +124,7 @@ fn host_port(url: &str) -> Option<(String, u16)> {
 }
 
 /// A TCP connection to the endpoint, timed. Ok holds a description for the endpoint check.
-async fn connect(url: &str) -> Result<String, Check> {
+pub(super) async fn connect(url: &str) -> Result<String, Check> {
     let Some((host, port)) = host_port(url) else {
         return Err(Check::fail(
             ENDPOINT,
