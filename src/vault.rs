@@ -395,6 +395,38 @@ struct PieceIndex {
     generation: u64,
     header: HashSet<Piece>,
     token: HashSet<Piece>,
+    /// One bit per [`start_key`] of every piece: most windows of ordinary text start no piece
+    /// and are passed over without being hashed.
+    starts: Vec<u64>,
+}
+
+/// Bits in [`PieceIndex::starts`].
+const START_BITS: usize = 1 << 16;
+
+/// A window's first three characters, folded into an index of [`PieceIndex::starts`].
+fn start_key(a: char, b: char, c: char) -> usize {
+    let key = (u32::from(a).wrapping_mul(961))
+        .wrapping_add(u32::from(b).wrapping_mul(31))
+        .wrapping_add(u32::from(c));
+    usize::try_from(key).unwrap_or(0) % START_BITS
+}
+
+impl PieceIndex {
+    fn may_start(&self, key: usize) -> bool {
+        self.starts
+            .get(key / 64)
+            .is_some_and(|word| word & (1 << (key % 64)) != 0)
+    }
+
+    fn add_start(&mut self, piece: &Piece) {
+        if self.starts.is_empty() {
+            self.starts = vec![0; START_BITS / 64];
+        }
+        let key = start_key(piece[0], piece[1], piece[2]);
+        if let Some(word) = self.starts.get_mut(key / 64) {
+            *word |= 1 << (key % 64);
+        }
+    }
 }
 
 impl Vault {
@@ -410,11 +442,13 @@ impl Vault {
                 ..PieceIndex::default()
             };
             for e in self.entries.iter().filter(|e| e.pieces_tell) {
-                let set = match e.kind {
-                    SecretKind::Header => &mut index.header,
-                    SecretKind::Token => &mut index.token,
-                };
-                set.extend(pieces_of(&e.folded));
+                for piece in pieces_of(&e.folded) {
+                    index.add_start(&piece);
+                    match e.kind {
+                        SecretKind::Header => index.header.insert(piece),
+                        SecretKind::Token => index.token.insert(piece),
+                    };
+                }
             }
             self.pieces = Some(index);
         }
@@ -450,6 +484,11 @@ fn find_secrets(vault: &mut Vault, text: &str, skip_tokens: bool) -> Vec<Found> 
     let index = vault.pieces();
     let chars: Vec<(usize, char)> = folded.text.char_indices().collect();
     for (i, window) in chars.windows(PIECE_CHARS).enumerate() {
+        if let [(_, a), (_, b), (_, c), ..] = window {
+            if !index.may_start(start_key(*a, *b, *c)) {
+                continue;
+            }
+        }
         let piece: Piece = std::array::from_fn(|k| window.get(k).map_or('\0', |w| w.1));
         let token = if index.header.contains(&piece) {
             false
