@@ -606,7 +606,10 @@ fn the_prompt_edits_and_a_pasted_token_is_decoded_unseen() {
         None,
     );
     s.wait_for("the token", |sc| sc.contains("expires in"));
-    s.keys(&["/", "api://first/second", "C-w", "C-a", "x"]);
+    // The prompt first: keys that arrive together with `/` read as a paste, not as typing.
+    s.keys(&["/"]);
+    s.wait_for("the prompt", |sc| sc.contains("resource or token:"));
+    s.keys(&["api://first/second", "C-w", "C-a", "x"]);
     s.wait_for("the edited line", |sc| {
         sc.contains("resource or token: xapi://first/")
     });
