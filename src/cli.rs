@@ -161,7 +161,7 @@ pub enum Command {
         after_help = "Example (then paste the export lines it prints into another shell):\n  \
         tokscope emulate --port 8080 --fault 429:count=2:retry-after=1"
     )]
-    Emulate(EmulateArgs),
+    Emulate(Box<EmulateArgs>),
     /// Check this machine step by step: environment, proxy, endpoint, token, clock, signature.
     /// Exits 0 when all pass, 1 with warnings, 2 with failures.
     #[command(after_help = "Examples:\n  \
@@ -357,6 +357,10 @@ pub struct EmulateArgs {
     /// Answer every ARM call with 403 AuthorizationFailed.
     #[arg(long)]
     pub arm_deny: bool,
+    /// How long a role assignment made while it runs (`az role assignment create`) takes to
+    /// apply: 30s, 2m, 0s. POST /admin/rbac/settle applies every pending one at once.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::duration::parse_duration)]
+    pub rbac_propagation: std::time::Duration,
     /// Inject a fault into ARM answers, same syntax as --fault (e.g. 429:count=2:retry-after=1). Repeatable.
     #[arg(long = "arm-fault", value_name = "SPEC")]
     pub arm_faults: Vec<String>,
