@@ -4,7 +4,9 @@ use futures_util::FutureExt as _;
 
 use tokscope::cli::{Cli, Command};
 use tokscope::color::{self, Layout};
-use tokscope::commands::{completions, decode, doctor, emulate, get, report, setup, vms, watch};
+use tokscope::commands::{
+    completions, decode, doctor, emulate, get, report, setup, vms, watch, why,
+};
 use tokscope::error::{Error, ErrorKind};
 use tokscope::output::{self, TerminalText};
 
@@ -45,6 +47,7 @@ fn wants_json(cli: &Cli) -> bool {
         Some(Command::Decode(a)) => a.json,
         Some(Command::Get(a)) => a.json,
         Some(Command::Vms(a)) => a.json,
+        Some(Command::Why(a)) => a.json,
         Some(Command::Watch(a)) => a.json,
         Some(Command::Doctor(a)) => a.json,
         Some(Command::Report(a)) => a.format == tokscope::report::Format::Json,
@@ -95,6 +98,12 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
             let s = setup().await?;
             emit(&vms::run(&s.session, &cli.resource, a).await?, a.json)?;
         }
+        Some(Command::Why(a)) => {
+            let s = setup().await?;
+            let (text, code) = why::run(&s.session, &cli.resource, a).await?;
+            emit(&text, a.json)?;
+            return Ok(ExitCode::from(code));
+        }
         Some(Command::Watch(a)) => {
             // Listening from before the setup: a signal while the --demo emulator starts (and
             // writes its files) ends the command cleanly too.
@@ -133,7 +142,7 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
 fn demo_one_shot(cli: &Cli) -> bool {
     cli.demo
         && match &cli.command {
-            Some(Command::Get(_) | Command::Vms(_) | Command::Report(_)) => true,
+            Some(Command::Get(_) | Command::Vms(_) | Command::Why(_) | Command::Report(_)) => true,
             Some(Command::Doctor(a)) => a.summarize.is_empty(),
             _ => false,
         }
@@ -169,9 +178,13 @@ fn stopped() -> ExitCode {
 fn runtime(cli: &Cli) -> std::io::Result<Option<tokio::runtime::Runtime>> {
     let mut builder = match cli.command {
         Some(Command::Decode(_) | Command::Completions(_)) => return Ok(None),
-        Some(Command::Get(_) | Command::Vms(_) | Command::Doctor(_) | Command::Report(_)) => {
-            tokio::runtime::Builder::new_current_thread()
-        }
+        Some(
+            Command::Get(_)
+            | Command::Vms(_)
+            | Command::Why(_)
+            | Command::Doctor(_)
+            | Command::Report(_),
+        ) => tokio::runtime::Builder::new_current_thread(),
         Some(Command::Watch(_) | Command::Emulate(_)) | None => {
             tokio::runtime::Builder::new_multi_thread()
         }

@@ -118,6 +118,8 @@ pub fn parse(status: u16, header: &dyn Fn(&str) -> Option<String>, body: &str) -
         })
         .or_else(|| xml_tag(body, "Message"))
         .unwrap_or_else(|| body.chars().take(400).collect());
+    // Key Vault writes its message as CR LF separated lines: one line reads better and parses the same.
+    let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
     let claims = header("www-authenticate").and_then(|h| claims_challenge(&h));
     let best = inner.clone().or(storage_code.clone()).or(code.clone());
     let kind = match best.as_deref() {

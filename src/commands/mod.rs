@@ -10,3 +10,4 @@ pub mod report;
 pub mod setup;
 pub mod vms;
 pub mod watch;
+pub mod why;

@@ -230,7 +230,7 @@ fn storage_error(status: StatusCode, code: &str, message: &str) -> Response {
     let request_id = super::arm::uuid_v4_like();
     let body = format!(
         "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>{code}</Code><Message>{message}\nRequestId:{request_id}\nTime:{}</Message></Error>",
-        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.7fZ")
+        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6f0Z")
     );
     let mut r = (status, [("content-type", "application/xml")], body).into_response();
     if let Ok(v) = HeaderValue::from_str(code) {

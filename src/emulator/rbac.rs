@@ -272,7 +272,7 @@ pub fn condition_holds(condition: &str, action: &str, ctx: Context) -> bool {
 fn iso(epoch: i64) -> String {
     DateTime::<Utc>::from_timestamp(epoch, 0)
         .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S%.7fZ")
+        .format("%Y-%m-%dT%H:%M:%S.0000000Z")
         .to_string()
 }
 
