@@ -44,5 +44,6 @@ mod verify;
 mod warnings;
 mod watch;
 mod watch_back_to_back;
+mod why;
 mod workload;
 mod workload_interop;
