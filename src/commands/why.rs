@@ -71,11 +71,21 @@ pub fn to_json(o: &Outcome) -> Value {
     })
 }
 
+/// Columns of text after the label.
+const WIDTH: usize = 88;
+
 pub fn human(o: &Outcome) -> String {
     let d = &o.diagnosis;
     let mut out = String::new();
+    // Long sentences wrap under their label, so the text reads in a terminal of 100 columns.
     let row = |out: &mut String, k: &str, v: &str| {
-        let _ = writeln!(out, "{k:<10} {}", sanitize(v));
+        let clean = sanitize(v);
+        for (i, line) in crate::text::wrap_words(&clean, WIDTH, crate::text::LongWords::Keep)
+            .iter()
+            .enumerate()
+        {
+            let _ = writeln!(out, "{:<10} {line}", if i == 0 { k } else { "" });
+        }
     };
     row(&mut out, "verdict", d.verdict.as_str());
     row(&mut out, "", &d.summary);
@@ -97,11 +107,12 @@ pub fn human(o: &Outcome) -> String {
             &format!("- {e}"),
         );
     }
+    // Commands and requests stay one line each, so they copy whole.
     if let Some(f) = &d.fix {
-        row(&mut out, "fix", f);
+        let _ = writeln!(out, "{:<10} {}", "fix", sanitize(f));
     }
     for r in &o.requests {
-        row(&mut out, "request", &r.line());
+        let _ = writeln!(out, "{:<10} {}", "request", sanitize(&r.line()));
     }
     out
 }

@@ -118,7 +118,12 @@ async fn no_role_then_a_role_assignment_propagates_then_the_vm_list_works() {
     assert!(v["evidence"].as_array().unwrap().len() >= 3);
 
     // The Owner (the system identity) assigns Reader, as `az role assignment create` does.
-    let owner = token(&run, Identity::SystemAssigned, "https://management.azure.com/").await;
+    let owner = token(
+        &run,
+        Identity::SystemAssigned,
+        "https://management.azure.com/",
+    )
+    .await;
     let url = format!(
         "{}/subscriptions/{s}/providers/Microsoft.Authorization/roleAssignments/0f4a7c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b?api-version=2022-04-01",
         run.base_url()
@@ -190,6 +195,9 @@ async fn no_role_then_a_role_assignment_propagates_then_the_vm_list_works() {
     assert_eq!(why(&run, &no_role, &[]).1["verdict"], "no_role");
 }
 
+/// (identity flags, why's arguments, verdict, action, a piece of the fix)
+type Case<'a> = (&'a [&'a str], Vec<String>, &'a str, &'a str, &'a str);
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_other_verdict_through_the_cli() {
     let run = start().await;
@@ -197,7 +205,7 @@ async fn every_other_verdict_through_the_cli() {
     let s = sub(&run);
     let agent = ["--client-id", BUILD_AGENT_CLIENT];
     let vm = format!("/subscriptions/{s}/resourceGroups/rg-data/providers/Microsoft.Compute/virtualMachines/vm-sql-01");
-    let cases: Vec<(&[&str], Vec<String>, &str, &str, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             &[],
             vec![vm.clone(), "--method".into(), "DELETE".into()],
@@ -351,7 +359,12 @@ async fn the_data_planes_refuse_with_their_real_bodies() {
         "{text}"
     );
     // A token for ARM is not one for the vault.
-    let arm = token(&run, Identity::SystemAssigned, "https://management.azure.com/").await;
+    let arm = token(
+        &run,
+        Identity::SystemAssigned,
+        "https://management.azure.com/",
+    )
+    .await;
     let r = get(
         format!("{b}/vault/kv-tokscope-rbac/secrets/db-password?api-version=7.4"),
         &arm,
@@ -407,7 +420,12 @@ async fn the_authorization_api_answers_as_arm_does() {
     let run = start().await;
     let b = run.base_url();
     let s = sub(&run);
-    let owner = token(&run, Identity::SystemAssigned, "https://management.azure.com/").await;
+    let owner = token(
+        &run,
+        Identity::SystemAssigned,
+        "https://management.azure.com/",
+    )
+    .await;
     let nobody = token(
         &run,
         Identity::ClientId(NO_ROLE_CLIENT.into()),
