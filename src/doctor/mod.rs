@@ -5,6 +5,7 @@
 
 pub mod arm;
 pub mod environment;
+pub mod federation;
 pub mod fleet;
 pub mod keys;
 pub mod render;
@@ -88,6 +89,8 @@ pub struct Options {
     pub arm: Option<crate::arm::Target>,
     /// Running against the built-in emulator, with the machine's environment ignored.
     pub demo: bool,
+    /// Workload identity: where and how to read the identity's federated credentials.
+    pub federation: Option<federation::ArmReader>,
 }
 
 /// Counts by status.
@@ -115,6 +118,8 @@ pub struct Diagnosis {
     pub warnings: Vec<String>,
     /// Workload identity: the service-account token file, decoded (never its contents).
     pub service_account: Option<workload::FileFacts>,
+    /// Workload identity: the federated credentials against the presented token, as data.
+    pub federation: Option<serde_json::Value>,
 }
 
 impl Diagnosis {
@@ -189,6 +194,7 @@ pub async fn diagnose(
         received_at: None,
         warnings: Vec::new(),
         service_account: None,
+        federation: None,
     };
     let wi = workload::checks(env, d.endpoint.as_ref(), std::time::Duration::from_secs(10)).await;
     checks.extend(wi.checks);
@@ -202,6 +208,18 @@ pub async fn diagnose(
         )),
     }
     checks.append(&mut found.checks);
+    // The configured side, when ARM can be read or when Entra said no credential matched.
+    let mismatch = found
+        .error_code
+        .as_deref()
+        .is_some_and(|c| federation::MISMATCH_CODES.contains(&c));
+    if let (Some(ep), Some(sa)) = (&d.endpoint, &d.service_account) {
+        if let (Some(w), true) = (&ep.workload, opts.federation.is_some() || mismatch) {
+            let f = federation::explain(opts.federation.as_ref(), &w.client_id, &sa.token).await;
+            checks.push(f.check);
+            d.federation = Some(f.detail);
+        }
+    }
     if let Some(target) = &opts.arm {
         let f = arm::arm_check(arm::Inputs {
             target,

@@ -34,6 +34,8 @@ pub struct Findings {
     pub received_at: Option<i64>,
     /// The token's warnings, as `tokscope get` and the terminal UI show them.
     pub warnings: Vec<String>,
+    /// The service's code when the endpoint refused (e.g. `AADSTS700213`).
+    pub error_code: Option<String>,
 }
 
 /// Endpoint, token, jwt, clock and signature, in that order; later ones skip when earlier ones fail.
@@ -65,6 +67,7 @@ pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Fi
         Ok(fetched) => fetched,
         Err(e) => {
             f.request_ids.extend(e.request_ids.iter().cloned());
+            f.error_code.clone_from(&e.code);
             if e.status.is_some() || e.kind == ErrorKind::BadResponse {
                 f.checks.push(token_error(&opts.resource, &e));
             }

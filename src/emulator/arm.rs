@@ -19,7 +19,7 @@ use crate::assets::TenantVm;
 
 type S = State<Arc<Shared>>;
 /// An answer that ends a request early; boxed, as responses are large.
-type Refused = Box<Response>;
+pub(super) type Refused = Box<Response>;
 
 /// Audiences ARM takes, compared after [`normalise_audience`].
 const ARM_AUDIENCES: &[&str] = &[
@@ -228,7 +228,11 @@ pub fn query_param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str>
 }
 
 /// Checks every ARM request shares: authentication, api-version, injected faults.
-async fn gate(shared: &Shared, h: &HeaderMap, q: &[(String, String)]) -> Result<Caller, Refused> {
+pub(super) async fn gate(
+    shared: &Shared,
+    h: &HeaderMap,
+    q: &[(String, String)],
+) -> Result<Caller, Refused> {
     shared.arm_requests.fetch_add(1, Ordering::Relaxed);
     let caller = authenticate(shared, h, ARM_AUDIENCES, "https://management.azure.com/")?;
     if query_param(q, "api-version").is_none_or(str::is_empty) {
@@ -609,7 +613,7 @@ fn data_resources(
     None
 }
 
-fn check_subscription(s: &Shared, sub: &str) -> Result<(), Refused> {
+pub(super) fn check_subscription(s: &Shared, sub: &str) -> Result<(), Refused> {
     if sub.eq_ignore_ascii_case(&s.tenant.subscription_id) {
         Ok(())
     } else {

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod dataplane;
 pub mod discovery;
 pub mod faults;
+pub mod federated;
 pub mod guard;
 pub mod keys;
 pub mod mint;
@@ -212,6 +213,8 @@ pub struct Shared {
     /// Role definitions, assignments and deny assignments, enforced on every ARM and data-plane
     /// request.
     pub rbac: rbac::Model,
+    /// The user-assigned identities' federated credentials, as ARM holds them.
+    pub federated: federated::Store,
 }
 
 impl Shared {
@@ -274,9 +277,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/subscriptions", get(arm::subscriptions))
         .route(
             "/subscriptions/{*rest}",
-            get(arm::scoped)
-                .put(arm::scoped_write)
-                .delete(arm::scoped_write),
+            axum::routing::any(federated::subscriptions_rest),
         )
         .route("/vault/{name}/{*rest}", any(dataplane::vault))
         .route("/blob/{name}/{*rest}", any(dataplane::blob))
@@ -548,7 +549,9 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         arc_keys: Mutex::new(ArcKeys::default()),
         bound: addr,
         requests: Default::default(),
+        federated: federated::Store::default(),
     });
+    shared.federated.seed(&shared);
     let first = workload::mint_service_account_token(&shared);
     workload::publish(&shared.cluster.dir, &first, 0).map_err(|e| {
         Error::new(
