@@ -6,8 +6,9 @@ use serde_json::{json, Value};
 
 use crate::cli::GetArgs;
 use crate::endpoint::workload::Federated;
-use crate::endpoint::{Endpoint, Fetched};
+use crate::endpoint::{revoke, Endpoint, Fetched};
 use crate::error::Result;
+use crate::identity_check;
 use crate::sanitize::one_line;
 use crate::session::Session;
 use crate::token::{self, claims, Jwt};
@@ -53,8 +54,9 @@ pub fn success_json(
     let seen = inspect(&ep.notes, resource, f, now);
     let jwt_json = t.jwt.as_ref().map_or(Value::Null, token::jwt_json);
     let warnings = seen.warnings;
+    let identity = identity_check::check(ep, t);
     let mut out = json!({
-        "ok": true,
+        "ok": !identity.mismatch(),
         "source": ep.source_json(),
         "identity": crate::inspect::identity_label(ep, t.jwt.as_ref().ok()),
         "resource": resource,
@@ -63,6 +65,7 @@ pub fn success_json(
         "latency_ms": crate::duration::millis(f.latency),
         "retries": f.retries,
         "warnings": warnings,
+        "identity_check": identity.to_json(),
     });
     if let Some(fed) = &f.federated {
         out["federated_token"] = federated_json(fed, show_token, now);
@@ -200,6 +203,11 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
         "identity  {}",
         one_line(&crate::inspect::identity_label(ep, t.jwt.as_ref().ok()))
     );
+    let identity = identity_check::check(ep, t);
+    let _ = writeln!(out, "check     {}", one_line(&identity.summary()));
+    if let Some(cause) = identity.cause.as_deref().filter(|_| identity.mismatch()) {
+        let _ = writeln!(out, "          {}", one_line(cause));
+    }
     let _ = writeln!(out, "resource  {}", one_line(resource));
     let _ = writeln!(
         out,
@@ -262,20 +270,44 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
     out
 }
 
-pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<String> {
+/// What `get` prints, and whether it found a failure (another identity answered) that must
+/// end the command with a non-zero exit.
+pub struct Got {
+    pub text: String,
+    pub failed: bool,
+}
+
+pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Got> {
     if args.show_token {
         crate::vault::reveal_tokens();
     }
-    let f = match setup.client.fetch(&setup.endpoint, resource).await {
-        Ok(f) => f,
-        Err(e) => return Err(explain_federation(setup, args, e).await),
+    let (f, proof) = if args.refresh {
+        let r = revoke::refresh(&setup.client, &setup.endpoint, resource).await?;
+        (r.new, Some(r.proof))
+    } else {
+        match setup.client.fetch(&setup.endpoint, resource).await {
+            Ok(f) => (f, None),
+            Err(e) => return Err(explain_federation(setup, args, e).await),
+        }
     };
     let now = chrono::Utc::now().timestamp();
-    Ok(if args.json {
-        success_json(&setup.endpoint, resource, &f, args.show_token, now).to_string()
+    let mut failed = identity_check::check(&setup.endpoint, &f.token).mismatch();
+    failed |= proof.as_ref().is_some_and(|p| !p.replaced);
+    let text = if args.json {
+        let mut v = success_json(&setup.endpoint, resource, &f, args.show_token, now);
+        if let (Some(p), Some(map)) = (&proof, v.as_object_mut()) {
+            map.insert("refresh".into(), p.to_json());
+            map.insert("ok".into(), (!failed).into());
+        }
+        v.to_string()
     } else {
-        human(&setup.endpoint, resource, &f, args.show_token, now)
-    })
+        let mut text = human(&setup.endpoint, resource, &f, args.show_token, now);
+        if let Some(p) = &proof {
+            text = format!("refresh   {}\n{text}", one_line(&p.summary()));
+        }
+        text
+    };
+    Ok(Got { text, failed })
 }
 
 /// When Entra found no federated credential for the pod's token: the configured side, read

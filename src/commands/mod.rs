@@ -8,6 +8,7 @@ pub mod get;
 pub mod render;
 pub mod report;
 pub mod setup;
+pub mod sources;
 pub mod vms;
 pub mod watch;
 pub mod why;

@@ -124,7 +124,7 @@ fn host_port(url: &str) -> Option<(String, u16)> {
 }
 
 /// A TCP connection to the endpoint, timed. Ok holds a description for the endpoint check.
-async fn connect(url: &str) -> Result<String, Check> {
+pub(super) async fn connect(url: &str) -> Result<String, Check> {
     let Some((host, port)) = host_port(url) else {
         return Err(Check::fail(
             ENDPOINT,
