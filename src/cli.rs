@@ -286,6 +286,10 @@ pub struct GetArgs {
     /// Print the raw access token too. It is a secret: mind your screen and your logs.
     #[arg(long)]
     pub show_token: bool,
+    /// Exit 0 even when the verdict is FAIL (expired, another audience, unsigned): by default
+    /// such a token exits 2, so `tokscope get && call-api` stops. Warnings never change the code.
+    #[arg(long)]
+    pub allow_unusable: bool,
 }
 
 #[derive(Debug, Args)]
@@ -294,6 +298,13 @@ pub struct DecodeArgs {
     pub token: Option<String>,
     #[arg(long)]
     pub json: bool,
+    /// The audience the token must be for (a resource URI or app id): another one is a FAIL.
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
+    /// Exit 0 even when the verdict is FAIL (expired, unsigned, another audience): by default
+    /// such a token exits 2. Warnings never change the code.
+    #[arg(long)]
+    pub allow_unusable: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -347,7 +358,7 @@ pub struct EmulateArgs {
     /// missing; an existing one must be yours and writable by you alone.
     #[arg(long, value_name = "DIR")]
     pub sa_token_dir: Option<PathBuf>,
-    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud|no-metadata,
+    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud|unsigned|no-metadata,
     /// then optional :count=N, :share=P, :retry-after=S. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<String>,

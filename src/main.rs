@@ -78,7 +78,11 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
     }
     let setup = || setup::setup(&cli.endpoint, cli.demo, setup::demo_config);
     match &cli.command {
-        Some(Command::Decode(a)) => emit(&decode::run(a)?, a.json)?,
+        Some(Command::Decode(a)) => {
+            let (text, code) = decode::run(a)?;
+            emit(&text, a.json)?;
+            return Ok(ExitCode::from(code));
+        }
         Some(Command::Emulate(a)) => emulate::run(a).await?,
         Some(Command::Completions(a)) => emit(&completions::run(a), false)?,
         Some(Command::Doctor(a)) => {
@@ -107,7 +111,9 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
         }
         Some(Command::Get(a)) => {
             let s = setup().await?;
-            emit(&get::run(&s.session, &cli.resource, a).await?, a.json)?;
+            let (text, code) = get::run(&s.session, &cli.resource, a).await?;
+            emit(&text, a.json)?;
+            return Ok(ExitCode::from(code));
         }
         None => {
             // The UI takes the terminal and draws before the setup (with --demo, making the

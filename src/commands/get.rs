@@ -52,7 +52,6 @@ pub fn success_json(
     }
     let seen = inspect(&ep.notes, resource, f, now);
     let jwt_json = t.jwt.as_ref().map_or(Value::Null, token::jwt_json);
-    let warnings = seen.warnings;
     let mut out = json!({
         "ok": true,
         "source": ep.source_json(),
@@ -62,13 +61,11 @@ pub fn success_json(
         "jwt": jwt_json,
         "latency_ms": crate::duration::millis(f.latency),
         "retries": f.retries,
-        "warnings": warnings,
+        "warnings": seen.warnings,
+        "verdict": seen.verdict.to_json(),
     });
     if let Some(fed) = &f.federated {
         out["federated_token"] = federated_json(fed, show_token, now);
-        if let Some(w) = out["warnings"].as_array_mut() {
-            w.extend(fed.file.token.warnings(now).into_iter().map(Value::from));
-        }
         if let Some(e) = fed.ext_expires_in {
             out["token"]["ext_expires_in_s"] = e.into();
         }
@@ -238,9 +235,7 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
     if let Some(owner) = &seen.facts.owner {
         let _ = writeln!(out, "owner     {}", one_line(owner));
     }
-    for w in &seen.warnings {
-        let _ = writeln!(out, "warning   {}", one_line(w));
-    }
+    out.push_str(&crate::verdict::text(&seen.verdict));
     if let Ok(jwt) = &t.jwt {
         let _ = writeln!(out);
         out.push_str(&super::render::jwt_text(jwt, now));
@@ -262,15 +257,32 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
     out
 }
 
-pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<String> {
+/// The text or JSON to print, and the exit code the verdict asks for.
+pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<(String, u8)> {
     if args.show_token {
         crate::vault::reveal_tokens();
     }
     let f = setup.client.fetch(&setup.endpoint, resource).await?;
     let now = chrono::Utc::now().timestamp();
-    Ok(if args.json {
+    let verdict = inspect(&setup.endpoint.notes, resource, &f, now).verdict;
+    let text = if args.json {
         success_json(&setup.endpoint, resource, &f, args.show_token, now).to_string()
     } else {
         human(&setup.endpoint, resource, &f, args.show_token, now)
-    })
+    };
+    Ok((text, exit_code(&verdict, args.allow_unusable)))
 }
+
+/// What `get` and `decode` exit with for a token they could read: 0, or
+/// [`UNUSABLE`] when the verdict is FAIL and `--allow-unusable` was not given.
+pub fn exit_code(verdict: &crate::verdict::Verdict, allow_unusable: bool) -> u8 {
+    if verdict.is_fail() && !allow_unusable {
+        UNUSABLE
+    } else {
+        0
+    }
+}
+
+/// The exit code of `get` and `decode` for a token the verdict finds unusable (expired, for
+/// another audience, unsigned …), as doctor's 2 for failures.
+pub const UNUSABLE: u8 = 2;

@@ -29,6 +29,8 @@ pub enum FaultKind {
     Expired,
     /// A token minted for another audience than the one asked for.
     WrongAud,
+    /// A token with `alg: none` and no signature, as a forged or broken issuer would send.
+    Unsigned,
     /// The 400 IMDS gives when the `Metadata` header did not arrive (a proxy stripped it).
     NoMetadata,
 }
@@ -111,7 +113,8 @@ pub async fn apply(faults: &Mutex<Vec<Fault>>, surface: &Surface<'_>) -> Outcome
         FaultKind::Empty => Outcome::Respond(StatusCode::OK.into_response()),
         FaultKind::Expired if surface.mints => Outcome::Twist(Twist::Expired),
         FaultKind::WrongAud if surface.mints => Outcome::Twist(Twist::WrongAud),
-        FaultKind::Expired | FaultKind::WrongAud => Outcome::Pass,
+        FaultKind::Unsigned if surface.mints => Outcome::Twist(Twist::Unsigned),
+        FaultKind::Expired | FaultKind::WrongAud | FaultKind::Unsigned => Outcome::Pass,
         FaultKind::NoMetadata => surface
             .no_metadata
             .map_or(Outcome::Pass, |answer| Outcome::Respond(answer())),
@@ -161,7 +164,8 @@ impl Fault {
     }
 
     /// `KIND[:count=N][:share=P][:retry-after=S]`, KIND one of a status code, `latency=500ms`,
-    /// `hang`, `reset`, `truncated`, `html`, `empty`, `expired`, `wrong-aud`, `no-metadata`.
+    /// `hang`, `reset`, `truncated`, `html`, `empty`, `expired`, `wrong-aud`, `unsigned`,
+    /// `no-metadata`.
     pub fn parse(spec: &str) -> Result<Self, String> {
         let mut parts = spec.trim().split(':');
         let head = parts.next().unwrap_or("").trim();
@@ -173,11 +177,12 @@ impl Fault {
             "empty" => FaultKind::Empty,
             "expired" => FaultKind::Expired,
             "wrong-aud" => FaultKind::WrongAud,
+            "unsigned" => FaultKind::Unsigned,
             "no-metadata" => FaultKind::NoMetadata,
             h if h.starts_with("latency=") => FaultKind::Latency(parse_duration(&h[8..])?),
             h => match h.parse::<u16>() {
                 Ok(s) if (400..600).contains(&s) => FaultKind::Status(s),
-                _ => return Err(format!("unknown fault {h:?}: use a status (410, 429, 500, 503), latency=500ms, hang, reset, truncated, html, empty, expired, wrong-aud or no-metadata")),
+                _ => return Err(format!("unknown fault {h:?}: use a status (410, 429, 500, 503), latency=500ms, hang, reset, truncated, html, empty, expired, wrong-aud, unsigned or no-metadata")),
             },
         };
         let mut fault = Fault::new(kind, Reach::Always);

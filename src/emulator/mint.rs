@@ -130,6 +130,8 @@ pub enum Twist {
     None,
     Expired,
     WrongAud,
+    /// `alg: none`, no signature.
+    Unsigned,
 }
 
 /// Issued-at, expiry and audience of a new token, as a fault twists them. Entra backdates
@@ -138,11 +140,11 @@ fn validity(shared: &Shared, resource: &str, twist: Twist) -> (i64, i64, String)
     let (now, lifetime) = (shared.now(), shared.config.lifetime);
     let (iat, exp) = match twist {
         Twist::Expired => (now - 600 - lifetime, now - 600),
-        Twist::None | Twist::WrongAud => (now - 300, now + lifetime),
+        Twist::None | Twist::WrongAud | Twist::Unsigned => (now - 300, now + lifetime),
     };
     let aud = match twist {
         Twist::WrongAud => "https://wrong-audience.example.com/".to_string(),
-        Twist::None | Twist::Expired => resource.to_string(),
+        Twist::None | Twist::Expired | Twist::Unsigned => resource.to_string(),
     };
     (iat, exp, aud)
 }
@@ -176,7 +178,11 @@ fn mint(shared: &Shared, id: &Ident, resource: &str, twist: Twist) -> Cached {
     }
     put("xms_tcdt", json!(shared.tenant.tenant_created));
     Cached {
-        token: shared.keys.sign(&c),
+        token: if twist == Twist::Unsigned {
+            super::keys::unsigned(&c)
+        } else {
+            shared.keys.sign(&c)
+        },
         not_before: iat,
         expires_on: exp,
     }
@@ -202,7 +208,11 @@ fn mint_user(shared: &Shared, resource: &str, twist: Twist) -> Cached {
         _ => Map::new(),
     };
     Cached {
-        token: shared.keys.sign(&claims),
+        token: if twist == Twist::Unsigned {
+            super::keys::unsigned(&claims)
+        } else {
+            shared.keys.sign(&claims)
+        },
         not_before: iat,
         expires_on: exp,
     }
