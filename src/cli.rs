@@ -358,7 +358,7 @@ pub struct EmulateArgs {
     /// missing; an existing one must be yours and writable by you alone.
     #[arg(long, value_name = "DIR")]
     pub sa_token_dir: Option<PathBuf>,
-    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud|unsigned|no-metadata,
+    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|nearly-expired|wrong-aud|unsigned|no-metadata,
     /// then optional :count=N, :share=P, :retry-after=S. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<String>,

@@ -27,6 +27,8 @@ pub enum FaultKind {
     Empty,
     /// A token that has already expired.
     Expired,
+    /// A token with a minute left of a full lifetime, as a stale cache hands out.
+    NearlyExpired,
     /// A token minted for another audience than the one asked for.
     WrongAud,
     /// A token with `alg: none` and no signature, as a forged or broken issuer would send.
@@ -112,9 +114,13 @@ pub async fn apply(faults: &Mutex<Vec<Fault>>, surface: &Surface<'_>) -> Outcome
         ),
         FaultKind::Empty => Outcome::Respond(StatusCode::OK.into_response()),
         FaultKind::Expired if surface.mints => Outcome::Twist(Twist::Expired),
+        FaultKind::NearlyExpired if surface.mints => Outcome::Twist(Twist::NearlyExpired),
         FaultKind::WrongAud if surface.mints => Outcome::Twist(Twist::WrongAud),
         FaultKind::Unsigned if surface.mints => Outcome::Twist(Twist::Unsigned),
-        FaultKind::Expired | FaultKind::WrongAud | FaultKind::Unsigned => Outcome::Pass,
+        FaultKind::Expired
+        | FaultKind::NearlyExpired
+        | FaultKind::WrongAud
+        | FaultKind::Unsigned => Outcome::Pass,
         FaultKind::NoMetadata => surface
             .no_metadata
             .map_or(Outcome::Pass, |answer| Outcome::Respond(answer())),
@@ -164,8 +170,8 @@ impl Fault {
     }
 
     /// `KIND[:count=N][:share=P][:retry-after=S]`, KIND one of a status code, `latency=500ms`,
-    /// `hang`, `reset`, `truncated`, `html`, `empty`, `expired`, `wrong-aud`, `unsigned`,
-    /// `no-metadata`.
+    /// `hang`, `reset`, `truncated`, `html`, `empty`, `expired`, `nearly-expired`,
+    /// `wrong-aud`, `unsigned`, `no-metadata`.
     pub fn parse(spec: &str) -> Result<Self, String> {
         let mut parts = spec.trim().split(':');
         let head = parts.next().unwrap_or("").trim();
@@ -176,13 +182,14 @@ impl Fault {
             "html" => FaultKind::Html,
             "empty" => FaultKind::Empty,
             "expired" => FaultKind::Expired,
+            "nearly-expired" => FaultKind::NearlyExpired,
             "wrong-aud" => FaultKind::WrongAud,
             "unsigned" => FaultKind::Unsigned,
             "no-metadata" => FaultKind::NoMetadata,
             h if h.starts_with("latency=") => FaultKind::Latency(parse_duration(&h[8..])?),
             h => match h.parse::<u16>() {
                 Ok(s) if (400..600).contains(&s) => FaultKind::Status(s),
-                _ => return Err(format!("unknown fault {h:?}: use a status (410, 429, 500, 503), latency=500ms, hang, reset, truncated, html, empty, expired, wrong-aud, unsigned or no-metadata")),
+                _ => return Err(format!("unknown fault {h:?}: use a status (410, 429, 500, 503), latency=500ms, hang, reset, truncated, html, empty, expired, nearly-expired, wrong-aud, unsigned or no-metadata")),
             },
         };
         let mut fault = Fault::new(kind, Reach::Always);

@@ -129,6 +129,8 @@ pub fn audience_allowed(shared: &Shared, resource: &str) -> bool {
 pub enum Twist {
     None,
     Expired,
+    /// A minute left of a full lifetime.
+    NearlyExpired,
     WrongAud,
     /// `alg: none`, no signature.
     Unsigned,
@@ -140,11 +142,14 @@ fn validity(shared: &Shared, resource: &str, twist: Twist) -> (i64, i64, String)
     let (now, lifetime) = (shared.now(), shared.config.lifetime);
     let (iat, exp) = match twist {
         Twist::Expired => (now - 600 - lifetime, now - 600),
+        Twist::NearlyExpired => (now + 60 - lifetime, now + 60),
         Twist::None | Twist::WrongAud | Twist::Unsigned => (now - 300, now + lifetime),
     };
     let aud = match twist {
         Twist::WrongAud => "https://wrong-audience.example.com/".to_string(),
-        Twist::None | Twist::Expired | Twist::Unsigned => resource.to_string(),
+        Twist::None | Twist::Expired | Twist::NearlyExpired | Twist::Unsigned => {
+            resource.to_string()
+        }
     };
     (iat, exp, aud)
 }
