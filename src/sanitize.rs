@@ -120,13 +120,46 @@ pub fn one_line(s: &str) -> String {
     sanitize(s).into_owned()
 }
 
-/// A value compared for security (an audience, an issuer), on one line, with every character
-/// that could hide a difference shown as `\u{…}` too.
+/// Characters drawn like ASCII punctuation or letters but not them: the dashes and minus signs
+/// (`web‑1` with U+2011 for `web-1`), dot leaders, fraction and division slashes, the modifier
+/// colon, the fullwidth forms of ASCII and the mathematical alphanumerics.
+fn is_ascii_lookalike(c: char) -> bool {
+    matches!(c,
+        '\u{2010}'..='\u{2015}'
+        | '\u{2024}' | '\u{2027}'
+        | '\u{2043}' | '\u{2044}'
+        | '\u{2212}' | '\u{2215}' | '\u{2236}'
+        | '\u{29f8}'
+        | '\u{a789}'
+        | '\u{fe58}' | '\u{fe63}'
+        | '\u{ff01}'..='\u{ff5e}'
+        | '\u{1d400}'..='\u{1d7ff}')
+}
+
+/// Letters of the scripts whose shapes Latin shares (Greek, Cyrillic, Armenian, Cherokee): in a
+/// value that also holds ASCII letters, one of them is how `wеb-1` (a Cyrillic `е`) passes for
+/// `web-1`. A value wholly in one of these scripts is a real name and is left alone.
+fn is_latin_lookalike_letter(c: char) -> bool {
+    matches!(c,
+        '\u{370}'..='\u{3ff}'
+        | '\u{400}'..='\u{52f}'
+        | '\u{530}'..='\u{58f}'
+        | '\u{13a0}'..='\u{13ff}'
+        | '\u{1d00}'..='\u{1dbf}')
+}
+
+/// A value compared for security (an audience, an issuer, a machine's name), on one line, with
+/// every character that could hide a difference shown as `\u{…}` too: invisible ones, those
+/// drawn like ASCII, and letters of another script mixed with ASCII letters.
 pub fn exact(s: &str) -> String {
+    let mixed = s.chars().any(|c| c.is_ascii_alphabetic());
     sanitize(s)
         .chars()
         .fold(String::with_capacity(s.len()), |mut out, c| {
-            if is_hidden_in_exact(c) {
+            if is_hidden_in_exact(c)
+                || is_ascii_lookalike(c)
+                || (mixed && is_latin_lookalike_letter(c))
+            {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             } else {
                 out.push(c);
@@ -456,6 +489,16 @@ mod tests {
             );
         }
         assert_eq!(exact("a\u{2800}"), "a\\u{2800}");
+    }
+
+    #[test]
+    fn look_alikes_of_ascii_are_shown_in_exact_values() {
+        assert_eq!(exact("web\u{2011}1"), "web\\u{2011}1");
+        assert_eq!(exact("w\u{435}b-1"), "w\\u{435}b-1");
+        assert_eq!(exact("\u{ff57}eb-1"), "\\u{ff57}eb-1");
+        // Real names in one script, and Latin letters with accents, stay as they are.
+        assert_eq!(exact("сервер-1"), "сервер-1");
+        assert_eq!(exact("Zoë-München"), "Zoë-München");
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! This module uses nothing of the crate, so anything (errors, the sanitiser, the network layer)
 //! may use it without a cycle.
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
@@ -45,6 +46,10 @@ struct Entry {
     /// Every live registration's handle: while any value holding the secret lives, it is in use
     /// (the same cached token comes back on every poll, each time with a handle of its own).
     holders: Vec<Weak<()>>,
+    /// Whether any [`PIECE_CHARS`] characters of it tell it apart from ordinary text: true for
+    /// header secrets and a token's signature (random), false for a whole token, whose header
+    /// and claims start like every other JWT's (`eyJ0eXAi…`).
+    pieces_tell: bool,
 }
 
 impl Entry {
@@ -117,7 +122,7 @@ fn insert(vault: &mut Vault, entry: Entry) {
 /// itself: with its whitespace runs folded (as outside text is shown), percent-encoded (as a
 /// URL or a form carries it, with upper- or lower-case hex, a space as `+` or `%20`) and
 /// escaped inside a JSON string (with `/` escaped or not, non-ASCII
-/// as `\uXXXX` or not). A secret made only of letters, digits and `-._~` has no other form.
+/// as `\uXXXX` or not), and inside base64 of something longer (see [`base64_cores`]).
 fn encoded_forms(raw: &str) -> Vec<String> {
     let unreserved = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
     let percent = |upper: bool, plus: bool| {
@@ -158,10 +163,42 @@ fn encoded_forms(raw: &str) -> Vec<String> {
         json(false, true),
         json(true, true),
     ];
+    forms.extend(base64_cores(raw.as_bytes()));
     forms.sort();
     forms.dedup();
     forms.retain(|f| f != raw);
     forms
+}
+
+/// The characters of a base64 text that `secret` alone decides, wherever it sits in the bytes
+/// encoded: a server that echoes a whole request head, or a `Basic` credential, as base64 puts
+/// the secret at one of three offsets within a 3-byte group, and the characters at its two ends
+/// also carry bits of its neighbours. For each offset and both alphabets (standard and URL-safe),
+/// the run of characters whose 6 bits all come from the secret. Runs shorter than
+/// [`PIECE_CHARS`] are left out: that few characters of base64 turn up by chance.
+fn base64_cores(secret: &[u8]) -> Vec<String> {
+    use base64::Engine as _;
+    let engines = [
+        base64::engine::general_purpose::STANDARD_NO_PAD,
+        base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    let mut cores = Vec::new();
+    for offset in 0..3usize {
+        let mut bytes = vec![0u8; offset];
+        bytes.extend_from_slice(secret);
+        // Character i holds bits [6i, 6i + 6): keep those wholly inside the secret's bits.
+        let first = (8 * offset).div_ceil(6);
+        let end = 8 * (offset + secret.len()) / 6;
+        for engine in &engines {
+            let encoded = engine.encode(&bytes);
+            if let Some(core) = encoded.get(first..end) {
+                if core.len() >= PIECE_CHARS {
+                    cores.push(core.to_string());
+                }
+            }
+        }
+    }
+    cores
 }
 
 /// Register a header secret (or any credential that is not a token) for the life of the
@@ -176,6 +213,7 @@ pub fn keep_header(raw: &str) {
                 value,
                 expires_at: None,
                 holders: Vec::new(),
+                pieces_tell: true,
             },
         );
     }
@@ -197,6 +235,7 @@ pub fn keep_token(raw: &str, parts: &[&str], expires_at: Option<i64>) -> InUse {
                 value: value.to_string(),
                 expires_at,
                 holders: vec![Arc::downgrade(&handle)],
+                pieces_tell: value != raw,
             },
         );
     }
@@ -279,20 +318,28 @@ pub fn known_spans(s: &str, tokens_shown: bool) -> Vec<(usize, usize)> {
     spans
 }
 
-/// The header secrets (never tokens) long enough that a piece of [`PIECE_CHARS`] of them is
-/// itself telling: for outputs that may clip or wrap a value mid-secret (the terminal UI's
-/// cells), which mask every such piece.
-pub fn header_secrets() -> Vec<String> {
+/// Every run of [`PIECE_CHARS`] characters of a secret whose pieces tell (header secrets and
+/// token signatures; tokens left out when `tokens_shown` or the user revealed them): for outputs
+/// that may clip or wrap a value mid-secret (the terminal UI's cells), which mask every such piece.
+pub fn telling_pieces(tokens_shown: bool) -> HashSet<String> {
     let vault = VAULT.lock().unwrap_or_else(PoisonError::into_inner);
-    vault
-        .entries
-        .iter()
-        .filter(|e| e.kind == SecretKind::Header && e.value.chars().count() >= PIECE_CHARS)
-        .map(|e| e.value.clone())
-        .collect()
+    let skip_tokens = tokens_shown || TOKENS_REVEALED.load(Ordering::SeqCst);
+    let mut pieces = HashSet::new();
+    for entry in &vault.entries {
+        if !entry.pieces_tell || (entry.kind == SecretKind::Token && skip_tokens) {
+            continue;
+        }
+        let chars: Vec<char> = entry.value.chars().collect();
+        pieces.extend(
+            chars
+                .windows(PIECE_CHARS)
+                .map(|w| w.iter().collect::<String>()),
+        );
+    }
+    pieces
 }
 
-/// How many characters of a header secret count as a piece of it (see [`header_secrets`]).
+/// How many characters of a secret count as a piece of it (see [`telling_pieces`]).
 pub const PIECE_CHARS: usize = 8;
 
 /// Where `secret` (a header secret) appears in `text` the way a server's echo may give it back
@@ -401,6 +448,37 @@ mod tests {
                 "got <secret removed>!",
                 "{echo}"
             );
+        }
+    }
+
+    #[test]
+    fn a_header_secret_inside_base64_of_a_longer_text_is_replaced() {
+        use base64::Engine as _;
+        let secret = "b64-s3cret-Value+/x";
+        keep_header(secret);
+        let engines = [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::URL_SAFE,
+        ];
+        // Three prefixes put the secret at each offset within a 3-byte group.
+        for prefix in ["", "a", "ab"] {
+            let head = format!("GET / HTTP/1.1\r\nX-Identity-Header: {prefix}{secret}\r\n\r\n");
+            for engine in &engines {
+                let echo = engine.encode(&head);
+                let shown = redact_known(&echo);
+                assert!(shown.contains("<secret removed>"), "{prefix:?}: {shown}");
+                for core in base64_cores(secret.as_bytes()) {
+                    assert!(!shown.contains(&core), "{prefix:?}: {shown}");
+                }
+                // Wrapped at 76 columns, as MIME writes it.
+                let wrapped: Vec<String> = echo
+                    .as_bytes()
+                    .chunks(76)
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect();
+                let shown = redact_known(&wrapped.join("\r\n"));
+                assert!(shown.contains("<secret removed>"), "{prefix:?}: {shown}");
+            }
         }
     }
 

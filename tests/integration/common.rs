@@ -220,6 +220,21 @@ pub fn tokscope_command() -> std::process::Command {
     cmd
 }
 
+/// Run [`tokscope_command`] with `env` and `args` and no input: its stdout and stderr together,
+/// raw, after checking that it did not panic.
+pub fn both_streams(args: &[&str], env: &[(&str, &str)]) -> Vec<u8> {
+    let out = tokscope_command()
+        .envs(env.iter().copied())
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
+    let mut all = out.stdout;
+    all.extend_from_slice(&out.stderr);
+    all
+}
+
 /// [`tokscope_command`] for async tests; killed when dropped.
 pub fn tokscope_async() -> tokio::process::Command {
     let mut cmd = tokio::process::Command::from(tokscope_command());

@@ -8,7 +8,7 @@ use std::process::Stdio;
 
 /// A hostile server on 127.0.0.1 (the attack module's) that answers every request with HTTP
 /// 400 and a JSON error whose description is the request head as `reshape` gives it. Returns
-/// the address, without the scheme.
+/// its token endpoint's URL.
 fn echo_server(reshape: fn(&str) -> String) -> String {
     let base = crate::attack::hostile_server(move |r| {
         let head = r.head_lines().join("\r\n");
@@ -17,7 +17,19 @@ fn echo_server(reshape: fn(&str) -> String) -> String {
             serde_json::json!({"error": "bad_request", "error_description": reshape(&head)}),
         )
     });
-    base.trim_start_matches("http://").to_string()
+    format!("{base}/msi/token")
+}
+
+/// What `args` print, both streams, against the echoing `endpoint` with `secret` as
+/// IDENTITY_HEADER; the server must have echoed something.
+fn echoed_output(endpoint: &str, secret: &str, args: &[&str]) -> String {
+    let all = common::both_streams(
+        args,
+        &[("IDENTITY_ENDPOINT", endpoint), ("IDENTITY_HEADER", secret)],
+    );
+    let text = String::from_utf8_lossy(&all).into_owned();
+    assert!(text.contains("removed"), "{args:?}: nothing echoed: {text}");
+    text
 }
 
 /// Every 16 characters, a line break: the secret is split wherever it falls.
@@ -35,8 +47,7 @@ fn a_header_secret_echoed_upper_cased_or_wrapped_is_not_shown() {
     let secret = "Hdr5ecretValue42xyzQ";
     let reshapes: [fn(&str) -> String; 2] = [|h| h.to_uppercase(), wrapped];
     for reshape in reshapes {
-        let addr = echo_server(reshape);
-        let endpoint = format!("http://{addr}/msi/token");
+        let endpoint = echo_server(reshape);
         for args in [
             &["get", "--timeout", "3"][..],
             &["get", "--json", "--timeout", "3"],
@@ -49,18 +60,7 @@ fn a_header_secret_echoed_upper_cased_or_wrapped_is_not_shown() {
                 "3",
             ],
         ] {
-            let out = common::tokscope_command()
-                .env("IDENTITY_ENDPOINT", &endpoint)
-                .env("IDENTITY_HEADER", secret)
-                .args(args)
-                .stdin(Stdio::null())
-                .output()
-                .unwrap();
-            assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
-            let mut all = out.stdout;
-            all.extend_from_slice(&out.stderr);
-            let text = String::from_utf8_lossy(&all);
-            assert!(text.contains("removed"), "{args:?}: nothing echoed: {text}");
+            let text = echoed_output(&endpoint, secret, args);
             // Without case and whitespace, no 8 characters of the secret in a row remain.
             let squeezed: String = text
                 .chars()
@@ -72,6 +72,47 @@ fn a_header_secret_echoed_upper_cased_or_wrapped_is_not_shown() {
                 let piece = &lower[i..i + 8];
                 assert!(
                     !squeezed.contains(piece),
+                    "{args:?}: {piece:?} shown in {text}"
+                );
+            }
+        }
+    }
+}
+
+/// A server that echoes the whole request head as base64 (standard or URL-safe, at whatever
+/// offset the header secret falls): no run of the encoded secret is printed.
+#[test]
+fn a_header_secret_echoed_inside_base64_is_not_shown() {
+    use base64::Engine as _;
+    let secret = "B64hdrSecretValue-0042";
+    let reshapes: [fn(&str) -> String; 2] = [
+        |h| base64::engine::general_purpose::STANDARD.encode(h),
+        |h| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h),
+    ];
+    // Every run of 8 characters that encodes only bytes of the secret, at each offset.
+    let mut pieces = Vec::new();
+    for prefix in ["", "a", "ab"] {
+        for engine in [
+            base64::engine::general_purpose::STANDARD,
+            base64::engine::general_purpose::URL_SAFE,
+        ] {
+            let encoded = engine.encode(format!("{prefix}{secret}"));
+            let inner = &encoded[3..encoded.len() - 4];
+            for i in 0..=inner.len() - 8 {
+                pieces.push(inner[i..i + 8].to_string());
+            }
+        }
+    }
+    for reshape in reshapes {
+        let endpoint = echo_server(reshape);
+        for args in [
+            &["get", "--timeout", "3"][..],
+            &["get", "--json", "--timeout", "3"],
+        ] {
+            let text = echoed_output(&endpoint, secret, args);
+            for piece in &pieces {
+                assert!(
+                    !text.contains(piece.as_str()),
                     "{args:?}: {piece:?} shown in {text}"
                 );
             }
@@ -110,16 +151,13 @@ fn credentials_behind_backslashes_or_semicolons_are_not_shown() {
                 "3",
             ],
         ] {
-            let out = common::tokscope_command()
-                .env("IDENTITY_ENDPOINT", &endpoint)
-                .env("IDENTITY_HEADER", "hdr-value-0123456789")
-                .args(args)
-                .stdin(Stdio::null())
-                .output()
-                .unwrap();
-            assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
-            let mut all = out.stdout;
-            all.extend_from_slice(&out.stderr);
+            let all = common::both_streams(
+                args,
+                &[
+                    ("IDENTITY_ENDPOINT", &endpoint),
+                    ("IDENTITY_HEADER", "hdr-value-0123456789"),
+                ],
+            );
             let text = String::from_utf8_lossy(&all);
             assert!(text.contains("127.0.0.1"), "{args:?}: {text}");
             assert!(!text.contains(secret), "{endpoint} {args:?}: {text}");

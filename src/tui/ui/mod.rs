@@ -210,26 +210,26 @@ fn make_cells_inert(f: &mut Frame, tokens_shown: bool) {
         }
     }
     let width = usize::from(buffer.area.width).max(1);
-    let header_secrets = crate::vault::header_secrets();
+    let pieces = crate::vault::telling_pieces(tokens_shown);
     for row in buffer.content.chunks_mut(width) {
         mask_secrets(row, tokens_shown);
-        mask_pieces(row, &header_secrets);
+        mask_pieces(row, &pieces);
     }
 }
 
-/// Mask every run of `vault::PIECE_CHARS` cells that is a piece of a header secret: a value
-/// clipped (`…`) or wrapped in the middle of a secret shows only part of it, which the whole
-/// match in [`mask_secrets`] cannot see.
-fn mask_pieces(row: &mut [ratatui::buffer::Cell], header_secrets: &[String]) {
+/// Mask every run of `vault::PIECE_CHARS` cells that is a piece of a header secret or a token's
+/// signature: a value clipped (`…`) or wrapped in the middle of a secret shows only part of it,
+/// which the whole match in [`mask_secrets`] cannot see.
+fn mask_pieces(row: &mut [ratatui::buffer::Cell], pieces: &std::collections::HashSet<String>) {
     let n = crate::vault::PIECE_CHARS;
-    if header_secrets.is_empty() {
+    if pieces.is_empty() {
         return;
     }
     let symbols: Vec<String> = row.iter().map(|c| c.symbol().to_string()).collect();
     let mut masked = vec![false; row.len()];
     for (start, window) in symbols.windows(n).enumerate() {
         let piece: String = window.concat();
-        if piece.chars().count() == n && header_secrets.iter().any(|s| s.contains(&piece)) {
+        if piece.chars().count() == n && pieces.contains(&piece) {
             masked
                 .iter_mut()
                 .skip(start)
@@ -621,5 +621,42 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         y: area.y + (area.height - h) / 2,
         width: w,
         height: h,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::backend::TestBackend;
+    use ratatui::widgets::Paragraph;
+
+    /// Whatever a widget draws, eight characters of a token's signature in a row are masked,
+    /// unless the token is being shown; the start every JWT shares is not.
+    #[test]
+    fn a_piece_of_a_signature_is_masked_by_the_frame_gate() {
+        let signature = "Zq8vRk2LmN4pXw7TyB3cDf6GhJ9sKa1U";
+        let token = format!("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJ4In0.{signature}");
+        let _held = crate::vault::keep_token(&token, &[signature], None);
+        let line = format!("claim … {} and eyJ0eXAiOiJKV1Qi", &signature[5..17]);
+        let screen = |shown: bool| {
+            let mut terminal = ratatui::Terminal::new(TestBackend::new(80, 1)).unwrap();
+            terminal
+                .draw(|f| {
+                    f.render_widget(Paragraph::new(line.as_str()), f.area());
+                    make_cells_inert(f, shown);
+                })
+                .unwrap();
+            let buffer = terminal.backend().buffer();
+            buffer
+                .content
+                .iter()
+                .map(|c| c.symbol())
+                .collect::<String>()
+        };
+        let hidden = screen(false);
+        assert!(!hidden.contains(&signature[5..13]), "{hidden}");
+        assert!(hidden.contains("********"), "{hidden}");
+        assert!(hidden.contains("eyJ0eXAiOiJKV1Qi"), "{hidden}");
+        assert!(screen(true).contains(&signature[5..17]));
     }
 }
