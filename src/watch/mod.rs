@@ -76,8 +76,8 @@ pub struct PollEvent {
     /// Workload identity: the service-account token that was exchanged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<ServiceAccountPoll>,
-    /// The verdict's causes in words: a stale cache, expiry going backwards, a
-    /// service-account file kubelet stopped rotating, a wrong audience …
+    /// The verdict's causes in words for a token (a stale cache, expiry going backwards, a
+    /// service-account file kubelet stopped rotating, a wrong audience …); none for an error.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
     /// This poll's verdict: the token's, or FAIL for a failed poll.
@@ -205,7 +205,8 @@ impl Timeline {
                     refreshed_before_expiry_s: None,
                     error: Some(e.clone()),
                     service_account: None,
-                    warnings: verdict.messages(),
+                    // The error is the poll's story; its verdict only counts it.
+                    warnings: Vec::new(),
                     verdict,
                 }
             }

@@ -86,6 +86,15 @@ fn json_of(what: &str, out: &str, err: &str) -> Value {
     serde_json::from_str(out).unwrap_or_else(|e| panic!("{what}: {e}: {out} {err}"))
 }
 
+fn codes(v: &Value) -> Vec<String> {
+    v["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn first_code(v: &Value) -> Option<String> {
     v["causes"][0]["code"].as_str().map(str::to_string)
 }
@@ -131,7 +140,13 @@ async fn get_decode_doctor_report_and_the_ui_give_one_verdict_per_token() {
 
         let (_, out, err) = call(args(&["doctor", "--json", "--authority", &base]));
         let doctor = json_of("doctor", &out, &err);
-        assert_eq!(doctor["verdict"], get["verdict"], "{name}: doctor");
+        // The doctor fetches a token of its own: the same verdict, though times may differ.
+        assert_eq!(doctor["verdict"]["level"], case.level, "{name}: doctor");
+        assert_eq!(
+            codes(&doctor["verdict"]),
+            codes(&get["verdict"]),
+            "{name}: doctor"
+        );
 
         let (_, out, err) = call(args(&["report", "--format", "json", "--authority", &base]));
         let report = json_of("report", &out, &err);
