@@ -211,10 +211,14 @@ pub struct DiagnoseArgs {
     /// Which cloud's ARM --arm calls.
     #[arg(long, value_enum, default_value_t = crate::arm::Cloud::Public)]
     pub cloud: crate::arm::Cloud,
-    /// ARM base URL for --arm instead of the cloud's (plain http only to loopback, e.g. an emulator)
-    /// [with --demo: the emulator].
-    #[arg(long, value_name = "URL", requires = "arm")]
+    /// ARM base URL for --arm and --arm-token-file instead of the cloud's (plain http only to
+    /// loopback, e.g. an emulator) [with --demo: the emulator].
+    #[arg(long, value_name = "URL")]
     pub arm_url: Option<String>,
+    /// Workload identity: an ARM access token (a file holding only the token) that may read the
+    /// identity's federated credentials, compared field by field with the pod's token.
+    #[arg(long, value_name = "FILE")]
+    pub arm_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -290,6 +294,17 @@ pub struct GetArgs {
     /// such a token exits 2, so `tokscope get && call-api` stops. Warnings never change the code.
     #[arg(long)]
     pub allow_unusable: bool,
+    /// Workload identity: an ARM access token (a file holding only the token) that may read the
+    /// identity's federated credentials, to compare them with the pod's token when Entra finds
+    /// no match, e.g. `az account get-access-token --query accessToken -o tsv > arm.jwt`.
+    #[arg(long, value_name = "FILE")]
+    pub arm_token_file: Option<PathBuf>,
+    /// ARM base URL for --arm-token-file instead of the cloud's (plain http only to loopback).
+    #[arg(long, value_name = "URL", requires = "arm_token_file")]
+    pub arm_url: Option<String>,
+    /// Which cloud's ARM --arm-token-file reads.
+    #[arg(long, value_enum, default_value_t = crate::arm::Cloud::Public)]
+    pub cloud: crate::arm::Cloud,
 }
 
 #[derive(Debug, Args)]

@@ -60,6 +60,10 @@ pub struct Error {
     /// matches the message's words again.
     #[serde(skip)]
     pub cause: Option<Cause>,
+    /// Findings that explain the failure as data, for scripts (e.g. workload identity's
+    /// federated credentials against the presented token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Box<serde_json::Value>>,
 }
 
 /// Causes of a refused token request that tokscope recognises and advises on.
@@ -181,6 +185,7 @@ impl Error {
             hint: hint.into(),
             request_ids: RequestIds::default(),
             cause: None,
+            detail: None,
         }
     }
 

@@ -101,6 +101,7 @@ pub fn from_answer(
         hint,
         request_ids: request_ids(headers),
         cause: None,
+        detail: None,
     }
 }
 

@@ -14,6 +14,7 @@
 pub mod bearer;
 pub mod client;
 pub mod errors;
+pub mod federated;
 pub mod listing;
 pub mod subscription;
 pub mod target;

@@ -71,6 +71,13 @@ pub async fn diagnosis(
         authority,
         arm,
         demo,
+        federation: setup::arm_reader(
+            args.arm_token_file.as_deref(),
+            args.cloud,
+            args.arm_url.as_deref(),
+            p.emulator.as_ref().map(Running::base_url),
+            p.client.timeout(),
+        )?,
     };
     Ok(doctor::diagnose(&p.env, &p.overrides, &p.client, &opts).await)
 }

@@ -262,7 +262,10 @@ pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<(Str
     if args.show_token {
         crate::vault::reveal_tokens();
     }
-    let f = setup.client.fetch(&setup.endpoint, resource).await?;
+    let f = match setup.client.fetch(&setup.endpoint, resource).await {
+        Ok(f) => f,
+        Err(e) => return Err(explain_federation(setup, args, e).await),
+    };
     let now = chrono::Utc::now().timestamp();
     let verdict = inspect(&setup.endpoint.notes, resource, &f, now).verdict;
     let text = if args.json {
@@ -286,3 +289,52 @@ pub fn exit_code(verdict: &crate::verdict::Verdict, allow_unusable: bool) -> u8 
 /// The exit code of `get` and `decode` for a token the verdict finds unusable (expired, for
 /// another audience, unsigned …), as doctor's 2 for failures.
 pub const UNUSABLE: u8 = 2;
+/// When Entra found no federated credential for the pod's token: the configured side, read
+/// through ARM when an ARM token was given, compared field by field (the diff and the fix lead
+/// the hint); without ARM access the presented-values hint stays and says so.
+async fn explain_federation(
+    setup: &Session,
+    args: &GetArgs,
+    mut e: crate::error::Error,
+) -> crate::error::Error {
+    use crate::doctor::federation;
+    let Some(w) = &setup.endpoint.workload else {
+        return e;
+    };
+    if !e
+        .code
+        .as_deref()
+        .is_some_and(|c| federation::MISMATCH_CODES.contains(&c))
+    {
+        return e;
+    }
+    let reader = match super::setup::arm_reader(
+        args.arm_token_file.as_deref(),
+        args.cloud,
+        args.arm_url.as_deref(),
+        setup.demo_url.clone(),
+        setup.client.timeout(),
+    ) {
+        Ok(r) => r,
+        Err(bad) => {
+            e.hint = format!(
+                "{} (federated credentials not read: {})",
+                e.hint, bad.message
+            );
+            return e;
+        }
+    };
+    let Ok(file) =
+        crate::endpoint::workload::read_token_file(&w.token_file, setup.client.timeout()).await
+    else {
+        return e;
+    };
+    let f = federation::explain(reader.as_ref(), &w.client_id, &file.token).await;
+    e.hint = if f.check.status == crate::doctor::Status::Fail {
+        format!("{}. {}", f.check.evidence, f.check.hint)
+    } else {
+        format!("{} ({})", e.hint, f.check.evidence)
+    };
+    e.detail = Some(Box::new(serde_json::json!({ "federation": f.detail })));
+    e
+}

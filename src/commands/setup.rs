@@ -176,3 +176,36 @@ pub async fn setup(
         emulator: running,
     })
 }
+
+/// An ARM token file holds one token: a few kilobytes at most.
+const MAX_ARM_TOKEN_FILE_BYTES: u64 = 64 * 1024;
+
+/// Where and with which token to read workload identity's federated credentials, from
+/// `--arm-token-file` (and `--arm-url`, else the demo emulator, else the cloud's ARM).
+pub fn arm_reader(
+    file: Option<&std::path::Path>,
+    cloud: crate::arm::Cloud,
+    arm_url: Option<&str>,
+    emulator: Option<String>,
+    timeout: Duration,
+) -> Result<Option<crate::doctor::federation::ArmReader>> {
+    let Some(path) = file else {
+        return Ok(None);
+    };
+    let cannot = |why: String| {
+        crate::error::Error::config(
+            format!("cannot read --arm-token-file {}: {why}", path.display()),
+            "give a file holding only an ARM access token (az account get-access-token --query accessToken -o tsv > FILE)",
+        )
+    };
+    let raw = files::read_text(path, ReadRule::new(MAX_ARM_TOKEN_FILE_BYTES))
+        .map_err(|e| cannot(e.to_string()))?;
+    let token = raw.trim();
+    if token.is_empty() {
+        return Err(cannot("the file is empty".into()));
+    }
+    Ok(Some(crate::doctor::federation::ArmReader {
+        token: crate::secret::AccessToken::new(token),
+        target: crate::arm::Target::new(cloud, arm_url, emulator, timeout)?,
+    }))
+}

@@ -5,6 +5,7 @@
 
 pub mod arm;
 pub mod environment;
+pub mod federation;
 pub mod fleet;
 pub mod keys;
 pub mod render;
@@ -89,6 +90,8 @@ pub struct Options {
     pub arm: Option<crate::arm::Target>,
     /// Running against the built-in emulator, with the machine's environment ignored.
     pub demo: bool,
+    /// Workload identity: where and how to read the identity's federated credentials.
+    pub federation: Option<federation::ArmReader>,
 }
 
 /// Counts by status.
@@ -119,6 +122,8 @@ pub struct Diagnosis {
     /// The verdict on the run: the token's (as `get` gives it), and the fetch and ARM call
     /// counted when they failed.
     pub verdict: crate::verdict::Verdict,
+    /// Workload identity: the federated credentials against the presented token, as data.
+    pub federation: Option<serde_json::Value>,
 }
 
 impl Diagnosis {
@@ -194,6 +199,7 @@ pub async fn diagnose(
         warnings: Vec::new(),
         service_account: None,
         verdict: crate::verdict::Verdict::default(),
+        federation: None,
     };
     let wi = workload::checks(env, d.endpoint.as_ref(), std::time::Duration::from_secs(10)).await;
     checks.extend(wi.checks);
@@ -207,6 +213,18 @@ pub async fn diagnose(
         )),
     }
     checks.append(&mut found.checks);
+    // The configured side, when ARM can be read or when Entra said no credential matched.
+    let mismatch = found
+        .error_code
+        .as_deref()
+        .is_some_and(|c| federation::MISMATCH_CODES.contains(&c));
+    if let (Some(ep), Some(sa)) = (&d.endpoint, &d.service_account) {
+        if let (Some(w), true) = (&ep.workload, opts.federation.is_some() || mismatch) {
+            let f = federation::explain(opts.federation.as_ref(), &w.client_id, &sa.token).await;
+            checks.push(f.check);
+            d.federation = Some(f.detail);
+        }
+    }
     if let Some(target) = &opts.arm {
         let f = arm::arm_check(arm::Inputs {
             target,

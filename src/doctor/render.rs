@@ -93,7 +93,7 @@ pub fn host_name() -> Option<String> {
 /// `doctor --json`, a versioned contract: `schema` changes only when a field is removed or
 /// changes meaning; new fields may appear within a schema.
 pub fn json(d: &Diagnosis) -> Value {
-    json!({
+    let mut v = json!({
         "schema": super::fleet::SCHEMA,
         "host": host_name(),
         "tokscope": env!("CARGO_PKG_VERSION"),
@@ -102,5 +102,9 @@ pub fn json(d: &Diagnosis) -> Value {
         "warnings": d.warnings,
         "verdict": d.verdict.to_json(),
         "summary": d.summary(),
-    })
+    });
+    if let (Some(f), Some(m)) = (&d.federation, v.as_object_mut()) {
+        m.insert("federation".into(), f.clone());
+    }
+    v
 }

@@ -38,6 +38,8 @@ pub struct Findings {
     pub verdict: Option<crate::verdict::Verdict>,
     /// The fetch, as the session verdict counts it.
     pub attempts: Vec<crate::verdict::Attempt>,
+    /// The service's code when the endpoint refused (e.g. `AADSTS700213`).
+    pub error_code: Option<String>,
 }
 
 /// Endpoint, token, jwt, clock and signature, in that order; later ones skip when earlier ones fail.
@@ -73,6 +75,7 @@ pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Fi
                 e.headline(),
             ));
             f.request_ids.extend(e.request_ids.iter().cloned());
+            f.error_code.clone_from(&e.code);
             if e.status.is_some() || e.kind == ErrorKind::BadResponse {
                 f.checks.push(token_error(&opts.resource, &e));
             }

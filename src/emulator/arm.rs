@@ -19,7 +19,7 @@ use crate::assets::TenantVm;
 
 type S = State<Arc<Shared>>;
 /// An answer that ends a request early; boxed, as responses are large.
-type Refused = Box<Response>;
+pub(super) type Refused = Box<Response>;
 
 /// Audiences ARM takes, compared after [`normalise_audience`].
 const ARM_AUDIENCES: &[&str] = &[
@@ -28,12 +28,12 @@ const ARM_AUDIENCES: &[&str] = &[
 ];
 
 /// The identity behind a valid token.
-struct Caller {
-    oid: String,
-    appid: String,
+pub(super) struct Caller {
+    pub(super) oid: String,
+    pub(super) appid: String,
 }
 
-fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(super) fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         [("content-type", "application/json; charset=utf-8")],
@@ -55,7 +55,7 @@ fn uuid_v4_like() -> String {
 }
 
 /// ARM's three ids on every answer. A correlation id sent by the client is echoed, as ARM does.
-fn stamp_ids(mut r: Response, request: &HeaderMap) -> Response {
+pub(super) fn stamp_ids(mut r: Response, request: &HeaderMap) -> Response {
     let request_id = uuid_v4_like();
     let correlation = request
         .get("x-ms-correlation-request-id")
@@ -161,7 +161,7 @@ fn authenticate(shared: &Shared, h: &HeaderMap) -> Result<Caller, Refused> {
 }
 
 /// Whether the caller holds a role on the demo subscription, by the token's oid.
-fn has_role(shared: &Shared, caller: &Caller) -> bool {
+pub(super) fn has_role(shared: &Shared, caller: &Caller) -> bool {
     if shared.config.arm_deny_all {
         return false;
     }
@@ -181,7 +181,7 @@ fn has_role(shared: &Shared, caller: &Caller) -> bool {
         .any(|u| u.has_role && u.object_id.eq_ignore_ascii_case(&caller.oid))
 }
 
-fn forbidden(caller: &Caller, action: &str, scope: &str) -> Response {
+pub(super) fn forbidden(caller: &Caller, action: &str, scope: &str) -> Response {
     arm_error(
         StatusCode::FORBIDDEN,
         "AuthorizationFailed",
@@ -217,7 +217,7 @@ async fn apply_faults(shared: &Shared) -> Outcome {
     faults::apply(&shared.arm_faults, &surface).await
 }
 
-fn query_params(raw: Option<&str>) -> Vec<(String, String)> {
+pub(super) fn query_params(raw: Option<&str>) -> Vec<(String, String)> {
     url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
         .into_owned()
         .collect()
@@ -230,7 +230,11 @@ fn query_param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// Checks every ARM request shares: authentication, api-version, injected faults.
-async fn gate(shared: &Shared, h: &HeaderMap, q: &[(String, String)]) -> Result<Caller, Refused> {
+pub(super) async fn gate(
+    shared: &Shared,
+    h: &HeaderMap,
+    q: &[(String, String)],
+) -> Result<Caller, Refused> {
     shared.arm_requests.fetch_add(1, Ordering::Relaxed);
     let caller = authenticate(shared, h)?;
     if query_param(q, "api-version").is_none_or(str::is_empty) {
@@ -468,7 +472,7 @@ pub async fn scoped(
     stamp_ids(r, &h)
 }
 
-fn check_subscription(s: &Shared, sub: &str) -> Result<(), Refused> {
+pub(super) fn check_subscription(s: &Shared, sub: &str) -> Result<(), Refused> {
     if sub.eq_ignore_ascii_case(&s.tenant.subscription_id) {
         Ok(())
     } else {

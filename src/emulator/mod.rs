@@ -7,6 +7,7 @@ pub mod cache;
 pub mod clock;
 pub mod discovery;
 pub mod faults;
+pub mod federated;
 pub mod guard;
 pub mod keys;
 pub mod mint;
@@ -203,6 +204,8 @@ pub struct Shared {
     pub arm_requests: std::sync::atomic::AtomicU64,
     /// The demo pod's token folder.
     pub cluster: workload::Cluster,
+    /// The user-assigned identities' federated credentials, as ARM holds them.
+    pub federated: federated::Store,
 }
 
 impl Shared {
@@ -263,7 +266,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::jwks))
         .route("/metadata/endpoints", get(arm::metadata_endpoints))
         .route("/subscriptions", get(arm::subscriptions))
-        .route("/subscriptions/{*rest}", get(arm::scoped))
+        .route(
+            "/subscriptions/{*rest}",
+            axum::routing::any(federated::subscriptions_rest),
+        )
         .route(
             "/admin/faults",
             get(admin::get_faults)
@@ -528,7 +534,9 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         arc_keys: Mutex::new(ArcKeys::default()),
         bound: addr,
         requests: Default::default(),
+        federated: federated::Store::default(),
     });
+    shared.federated.seed(&shared);
     let first = workload::mint_service_account_token(&shared);
     workload::publish(&shared.cluster.dir, &first, 0).map_err(|e| {
         Error::new(

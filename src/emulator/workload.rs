@@ -89,24 +89,19 @@ impl Shared {
         format!("{}/", self.base_url())
     }
 
-    /// The demo tenant's federated credentials, with the emulator's own issuer filled in.
-    fn federated_credentials(&self) -> Vec<(String, String, String, Vec<String>)> {
-        let issuer = self.cluster_issuer();
-        let w = &self.tenant.workload;
-        w.federated_credentials
-            .iter()
+    /// The federated credentials as ARM holds them now: (client id, issuer, subject, audiences).
+    /// A credential matching by claims expression has no subject and matches no assertion here.
+    fn federated_credentials(&self) -> Vec<(String, String, Option<String>, Vec<String>)> {
+        self.federated
+            .all()
+            .into_iter()
             .filter_map(|f| {
                 let ident = self
                     .tenant
                     .user_identities
                     .iter()
-                    .find(|u| u.name == f.identity)?;
-                Some((
-                    ident.client_id.clone(),
-                    f.issuer.replace("{emulator}/cluster/", &issuer),
-                    f.subject.clone(),
-                    f.audiences.clone(),
-                ))
+                    .find(|u| u.name.eq_ignore_ascii_case(&f.identity))?;
+                Some((ident.client_id.clone(), f.issuer, f.subject, f.audiences))
             })
             .collect()
     }
@@ -451,7 +446,10 @@ pub async fn entra_token(
         return entra_error(&s, 401, "invalid_client", 700024, &format!("Client assertion is not within its valid time range. Current time: {}, assertion valid from {}, expiry time of assertion {}. Review the documentation at https://learn.microsoft.com/entra/identity-platform/certificate-credentials .", fmt_time(Some(now)), fmt_time(Some(nbf)), fmt_time(Some(exp))));
     }
     let sub = jwt.claim_str("sub").unwrap_or_default().to_string();
-    let by_subject: Vec<_> = by_issuer.iter().filter(|f| f.2 == sub).collect();
+    let by_subject: Vec<_> = by_issuer
+        .iter()
+        .filter(|f| f.2.as_deref() == Some(sub.as_str()))
+        .collect();
     if by_subject.is_empty() && s.has_fault(WorkloadFault::LegacyMismatch) {
         let auds = crate::token::claims::audiences(&jwt).join(",");
         return entra_error_with(&s, 400, "invalid_request", 70021, &format!("No matching federated identity record found for presented assertion. Assertion Issuer: '{iss}'. Assertion Subject: '{sub}'. Assertion Audience: '{auds}'."), "\r\n");

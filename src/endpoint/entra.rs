@@ -141,6 +141,7 @@ pub fn parse_error(status: u16, headers: &[(String, String)], body: &[u8], cx: &
         message: format!("({}) {description}", e.error),
         hint: hint(&e, cx),
         request_ids,
+        detail: None,
     }
 }
 

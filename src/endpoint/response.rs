@@ -332,6 +332,7 @@ pub fn parse_error(
         message,
         request_ids,
         cause,
+        detail: None,
     }
 }
 

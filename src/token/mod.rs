@@ -1,6 +1,7 @@
 //! Decoding and explaining JWT access tokens.
 
 pub mod claims;
+pub mod federation;
 pub mod identity;
 pub mod jwt;
 pub mod service_account;

@@ -15,6 +15,19 @@ pub enum FetchKind {
     Poll,
 }
 
+/// One fetch, from the effect that starts it to every report that comes back from it: its
+/// retries and its answer. An answer whose fetch is no longer awaited (cancelled) is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FetchId(pub u64);
+
+/// The async work a retry belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Fetch(FetchId),
+    /// The ARM listing's own token fetch.
+    ArmListing,
+}
+
 /// What a drawn frame tells the next update: how far things can scroll, and what was shown.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Drawn {
@@ -28,6 +41,8 @@ pub struct Drawn {
     pub list_shown: bool,
     /// How far the help overlay can scroll.
     pub help_max: u16,
+    /// Rows of help on screen: its page.
+    pub help_page: u16,
 }
 
 #[derive(Debug, Clone)]
@@ -61,24 +76,32 @@ pub enum Action {
     /// Typed or pasted text for the prompt.
     InputText(String),
     InputEdit(Edit),
-    /// Pasted text (bracketed paste), outside the prompt: opens it with the text.
+    /// Pasted text (bracketed, or keys faster than a person types), outside the prompt: opens
+    /// it with the text, so a pasted token is offered for decoding and never run as keys.
     Paste(String),
+    /// `s`: hide the token shown, or ask before showing it.
     ToggleReveal,
+    /// Show the raw token for a while (the yes to `ToggleReveal`'s question).
+    Reveal,
     CopyClaim,
     CopyClaims,
     AskCopyToken,
     ConfirmCopyToken,
     WriteTokenFile,
+    /// Any key but a yes while a confirmation asks.
     CancelConfirm,
     ToggleZone,
     ToggleZoom,
     Repaint,
     Suspend,
-    /// A retry is about to happen inside a running fetch.
-    Retrying(RetryNote),
+    /// A retry is about to happen inside a running job.
+    Retrying {
+        job: Job,
+        note: RetryNote,
+    },
     /// A fetch or poll finished. `at` is epoch seconds at completion.
     Fetched {
-        kind: FetchKind,
+        id: FetchId,
         resource: String,
         at: i64,
         latency: Duration,

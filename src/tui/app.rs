@@ -1,58 +1,33 @@
-//! The UI's state and the one function that changes it. `App` routes; each tab keeps its own
-//! state (`TokenPanel`, `WatchPanel`, `ArmPanel`, `LogPanel`) with its own scroll. No I/O here:
-//! work that needs the outside world (fetching, copying, suspending) is queued as an `Effect`.
-
-use std::collections::{HashMap, VecDeque};
+//! The UI's state and the one function that changes it. `App` holds what the session knows
+//! (the endpoint, the token shown, the fetch running) and routes: each tab's own state and
+//! actions live in its module under `tabs/`, reached through `Tab::module`. No I/O here: work
+//! that needs the outside world (fetching, copying, suspending) is queued as an `Effect`.
 
 use chrono::FixedOffset;
 
-use super::action::{Action, FetchKind};
+use super::action::{Action, FetchId, FetchKind, Job};
 use super::editor::LineEditor;
-use super::keys::Edit;
-use crate::arm::listing::Outcome;
-use crate::arm::RequestRecord;
+use super::keys::{Confirm, Edit};
 use crate::assets::Preset;
 use crate::display_url::DisplayUrl;
 use crate::endpoint::{Endpoint, Fetched, Flavour};
 use crate::error::Error;
-use crate::sanitize::{ClipboardText, Copied};
+use crate::sanitize::ClipboardText;
 use crate::token::{self, claims, Jwt};
-use crate::watch::Timeline;
 
-pub const TAB_NAMES: [&str; 4] = ["Token", "Watch", "ARM", "Log"];
-pub const DEFAULT_INTERVAL: u64 = 5;
-pub const MIN_INTERVAL: u64 = 1;
-pub const MAX_INTERVAL: u64 = 300;
-const LOG_CAPACITY: usize = 1000;
-/// Resources whose watch history is kept when another one is watched.
-const HISTORIES: usize = 16;
-/// Recovered polls remembered for their mark in the Watch tab.
-const RECOVERED_KEPT: usize = 500;
+pub use super::tabs::arm::{ArmAnswer, ArmPanel};
+pub use super::tabs::log::{LogLevel, LogLine, LogPanel};
+pub use super::tabs::token::TokenPanel;
+pub use super::tabs::watch::{PollRetry, WatchPanel, DEFAULT_INTERVAL, MAX_INTERVAL, MIN_INTERVAL};
+pub use super::tabs::{Move, Scroll, Tab};
+
 const NOTE_SECONDS: i64 = 4;
 const LONG_NOTE_SECONDS: i64 = 30;
 /// How long `s` shows the token before hiding it again.
 pub const REVEAL_SECONDS: i64 = 30;
 /// What a copy did: asked the terminal, which may or may not pass it to the clipboard.
-const OSC52_SENT: &str = "sent to the terminal's clipboard via OSC 52 (in tmux: set-clipboard on)";
-/// What a copy says when the clipboard gate changed the value.
-const MADE_INERT: &str =
-    "held line breaks, control characters or a secret of this run: copied as one line, with them written as \\u{…} and the secret removed,";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Token,
-    Watch,
-    Arm,
-    Log,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Token, Tab::Watch, Tab::Arm, Tab::Log];
-
-    pub fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
-    }
-}
+pub const OSC52_SENT: &str =
+    "sent to the terminal's clipboard via OSC 52 (in tmux: set-clipboard on)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -64,6 +39,7 @@ pub enum Focus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Fetch {
+        id: FetchId,
         kind: FetchKind,
         resource: String,
     },
@@ -74,14 +50,9 @@ pub enum Effect {
     /// Write the token to a new file only the user can read.
     WriteTokenFile,
     /// List the VMs through ARM, with a token for ARM (fetched for it when `resource` is not).
-    ListVms {
-        resource: String,
-    },
+    ListVms { resource: String },
     /// Run the doctor for `resource` and write the support report, with what the session saw.
-    WriteReport {
-        resource: String,
-        session: String,
-    },
+    WriteReport { resource: String, session: String },
     /// Clear the terminal and draw everything again.
     Repaint,
     /// Give the terminal back, stop until resumed, take it again.
@@ -142,274 +113,14 @@ pub struct Pasted {
     pub chars: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogLevel {
-    Info,
-    Warn,
-    Error,
-}
-
-#[derive(Debug, Clone)]
-pub struct LogLine {
-    pub at: i64,
-    pub level: LogLevel,
-    pub text: String,
-}
-
 #[derive(Debug, Clone)]
 pub struct InFlight {
+    pub id: FetchId,
     pub resource: String,
     pub started: i64,
     pub retries: u32,
     /// The last retry announced: status and seconds to wait.
     pub last_retry: Option<(Option<u16>, f64)>,
-}
-
-/// How far a panel is scrolled, bounded by what the last frame measured.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Scroll {
-    pub offset: u16,
-    /// The largest offset, as of the last frame; None before the panel is drawn.
-    pub max: Option<u16>,
-    /// Rows in a page, as of the last frame.
-    pub page: u16,
-    /// Keep to the end as lines are added (the log).
-    pub follow_end: bool,
-}
-
-impl Scroll {
-    fn to(&mut self, to: u16) {
-        self.offset = to.min(self.max.unwrap_or(u16::MAX));
-        if let Some(max) = self.max {
-            self.follow_end = self.offset >= max;
-        }
-    }
-
-    fn by(&mut self, delta: i32) {
-        let to = step(usize::from(self.offset), delta);
-        self.to(u16::try_from(to).unwrap_or(u16::MAX));
-        if delta < 0 {
-            self.follow_end = false;
-        }
-    }
-
-    fn page_size(&self) -> i32 {
-        i32::from(self.page.max(2) - 1)
-    }
-
-    fn top(&mut self) {
-        self.offset = 0;
-        self.follow_end = false;
-    }
-
-    fn bottom(&mut self) {
-        self.offset = self.max.unwrap_or(u16::MAX);
-        self.follow_end = true;
-    }
-
-    fn measured(&mut self, max: u16, page: u16) {
-        self.max = Some(max);
-        self.page = page;
-        self.offset = if self.follow_end {
-            max
-        } else {
-            self.offset.min(max)
-        };
-    }
-
-    fn reset(&mut self) {
-        *self = Scroll::default();
-    }
-}
-
-/// The Token tab: a selected claim (or header field) and the scroll that keeps it in view.
-#[derive(Debug, Clone, Default)]
-pub struct TokenPanel {
-    pub scroll: Scroll,
-    /// Index into the claims, then the header fields.
-    pub field: usize,
-    first_field: Option<u16>,
-}
-
-/// An index moved by a signed number of rows, stopping at zero (the caller caps the top).
-fn step(index: usize, delta: i32) -> usize {
-    let by = usize::try_from(delta.unsigned_abs()).unwrap_or(usize::MAX);
-    if delta < 0 {
-        index.saturating_sub(by)
-    } else {
-        index.saturating_add(by)
-    }
-}
-
-impl TokenPanel {
-    /// Move the selection, scrolling so that it stays on screen.
-    fn select(&mut self, field: usize, count: usize) {
-        self.field = field.min(count.saturating_sub(1));
-        let Some(first) = self.first_field else {
-            return;
-        };
-        let line = first.saturating_add(u16::try_from(self.field).unwrap_or(u16::MAX));
-        let page = self.scroll.page.max(2) - 1;
-        if line < self.scroll.offset {
-            self.scroll.to(line);
-        } else if line >= self.scroll.offset + page {
-            self.scroll.to(line + 1 - page);
-        }
-    }
-}
-
-/// Retries of the running poll, as they happen.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PollRetry {
-    pub retry: u32,
-    pub status: Option<u16>,
-    pub wait_s: f64,
-    /// Epoch seconds when the retry was announced.
-    pub at: i64,
-}
-
-impl PollRetry {
-    /// "retry 2 after HTTP 503, next in 3 s", counted down from `now`.
-    pub fn describe(&self, now: i64) -> String {
-        let status = self
-            .status
-            .map_or("no answer".to_string(), |s| format!("HTTP {s}"));
-        let next = (self.at as f64 + self.wait_s - now as f64).max(0.0);
-        format!("retry {} after {status}, next in {next:.0} s", self.retry)
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct WatchPanel {
-    pub on: bool,
-    pub interval: u64,
-    pub next_at: i64,
-    pub in_flight: bool,
-    pub timeline: Timeline,
-    /// The resource the timeline is about.
-    pub resource: String,
-    /// The running poll's retries, shown as they happen.
-    pub retrying: Option<PollRetry>,
-    /// Retries across all polls of this resource, counted apart from their latency.
-    pub retries: u64,
-    /// Polls that succeeded only after retrying.
-    pub recovered: u64,
-    /// When each recovered poll finished and after how many retries (bounded like the timeline).
-    recovered_at: VecDeque<(i64, u32)>,
-    /// Other resources' timelines, restored when the user comes back to one.
-    histories: HashMap<String, (Timeline, u64, u64)>,
-    pub scroll: Scroll,
-}
-
-impl WatchPanel {
-    /// The interval in seconds as a time offset (saturating: a huge interval is "never").
-    fn interval_s(&self) -> i64 {
-        i64::try_from(self.interval).unwrap_or(i64::MAX)
-    }
-
-    fn new(resource: &str, now: i64) -> Self {
-        Self {
-            on: false,
-            interval: DEFAULT_INTERVAL,
-            next_at: now,
-            in_flight: false,
-            timeline: Timeline::default(),
-            resource: resource.to_string(),
-            retrying: None,
-            retries: 0,
-            recovered: 0,
-            recovered_at: VecDeque::new(),
-            histories: HashMap::new(),
-            scroll: Scroll::default(),
-        }
-    }
-
-    /// The retries of the poll that finished at `at`, when it needed any.
-    pub fn retries_at(&self, at: i64) -> Option<u32> {
-        self.recovered_at
-            .iter()
-            .find(|(t, _)| *t == at)
-            .map(|(_, n)| *n)
-    }
-
-    fn note_recovered(&mut self, at: i64, retries: u32) {
-        if self.recovered_at.len() >= RECOVERED_KEPT {
-            self.recovered_at.pop_front();
-        }
-        self.recovered_at.push_back((at, retries));
-        self.recovered += 1;
-    }
-
-    /// Keep this resource's history and bring back `resource`'s, if it was watched before.
-    fn switch(&mut self, resource: &str) -> bool {
-        let old = std::mem::take(&mut self.timeline);
-        if old.events().len() > 0 {
-            if self.histories.len() >= HISTORIES {
-                if let Some(k) = self.histories.keys().next().cloned() {
-                    self.histories.remove(&k);
-                }
-            }
-            self.histories.insert(
-                claims::normalise_audience(&self.resource),
-                (old, self.retries, self.recovered),
-            );
-        }
-        let back = self.histories.remove(&claims::normalise_audience(resource));
-        let restored = back.is_some();
-        let (t, retries, recovered) = back.unwrap_or_default();
-        self.timeline = t;
-        self.retries = retries;
-        self.recovered = recovered;
-        self.resource = resource.to_string();
-        self.retrying = None;
-        self.recovered_at.clear();
-        self.scroll.reset();
-        restored
-    }
-}
-
-/// One answer of the ARM listing, with every request it sent (also when it failed).
-#[derive(Debug, Clone)]
-pub struct ArmAnswer {
-    /// Epoch seconds at completion.
-    pub at: i64,
-    pub token_note: Option<String>,
-    pub requests: Vec<RequestRecord>,
-    pub result: Result<Outcome, Error>,
-}
-
-/// What the ARM tab holds: the listing running, if any, and the last answer.
-#[derive(Debug, Clone, Default)]
-pub struct ArmPanel {
-    /// Epoch seconds when the running listing started.
-    pub listing_since: Option<i64>,
-    pub last: Option<ArmAnswer>,
-    pub scroll: Scroll,
-}
-
-/// The Log tab: oldest first, following the newest unless scrolled back.
-#[derive(Debug, Clone)]
-pub struct LogPanel {
-    pub lines: VecDeque<LogLine>,
-    pub scroll: Scroll,
-}
-
-impl Default for LogPanel {
-    fn default() -> Self {
-        Self {
-            lines: VecDeque::new(),
-            scroll: Scroll {
-                follow_end: true,
-                ..Scroll::default()
-            },
-        }
-    }
-}
-
-impl LogPanel {
-    pub fn iter(&self) -> impl Iterator<Item = &LogLine> {
-        self.lines.iter()
-    }
 }
 
 /// A modal state that takes the keys before the normal bindings.
@@ -419,7 +130,8 @@ pub enum Mode {
     /// The help overlay, scrolled this far.
     Help(u16),
     Input(LineEditor),
-    ConfirmCopyToken,
+    /// A question before something that shows or copies the token; only its yes keys say yes.
+    Confirm(Confirm),
 }
 
 #[derive(Clone)]
@@ -465,11 +177,15 @@ pub struct App {
     /// Whether the last frame had room for the resource list.
     pub list_shown: bool,
     pub help_max: u16,
+    /// Rows of help on screen, as of the last frame.
+    pub help_page: u16,
     /// The cloud whose ARM the ARM tab calls (`--cloud`).
     pub arm_cloud: crate::arm::Cloud,
     pub note: Option<(String, i64)>,
     pub quit: bool,
     pub effects: Vec<Effect>,
+    /// The last fetch id given out.
+    last_fetch_id: u64,
 }
 
 impl App {
@@ -517,22 +233,30 @@ impl App {
             zoom: false,
             list_shown: true,
             help_max: 0,
+            help_page: 0,
             arm_cloud: crate::arm::Cloud::Public,
             note: None,
             quit: false,
             effects: Vec::new(),
+            last_fetch_id: 0,
         }
     }
 
+    /// A new id for a fetch about to start.
+    pub fn new_fetch_id(&mut self) -> FetchId {
+        self.last_fetch_id += 1;
+        FetchId(self.last_fetch_id)
+    }
+
+    /// Bring `tab` on screen.
+    pub fn go_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+        // Each tab keeps its own place, unless it says otherwise on coming back.
+        (tab.module().entered)(self);
+    }
+
     pub fn log(&mut self, level: LogLevel, text: impl Into<String>) {
-        if self.log.lines.len() == LOG_CAPACITY {
-            self.log.lines.pop_front();
-        }
-        self.log.lines.push_back(LogLine {
-            at: self.now,
-            level,
-            text: text.into(),
-        });
+        self.log.push(self.now, level, text.into());
     }
 
     pub fn note(&mut self, text: impl Into<String>) {
@@ -540,7 +264,7 @@ impl App {
     }
 
     /// A note that stays long enough to be read out or copied (a file path).
-    fn long_note(&mut self, text: impl Into<String>) {
+    pub fn long_note(&mut self, text: impl Into<String>) {
         self.note = Some((text.into(), self.now + LONG_NOTE_SECONDS));
     }
 
@@ -581,32 +305,19 @@ impl App {
             .collect()
     }
 
-    fn scroll_mut(&mut self) -> &mut Scroll {
-        match self.tab {
-            Tab::Token => &mut self.token.scroll,
-            Tab::Watch => &mut self.watch.scroll,
-            Tab::Arm => &mut self.arm.scroll,
-            Tab::Log => &mut self.log.scroll,
-        }
-    }
-
     /// The current tab's scroll.
     pub fn scroll(&self) -> &Scroll {
-        match self.tab {
-            Tab::Token => &self.token.scroll,
-            Tab::Watch => &self.watch.scroll,
-            Tab::Arm => &self.arm.scroll,
-            Tab::Log => &self.log.scroll,
-        }
+        (self.tab.module().scroll)(self)
     }
 
     /// Start a user fetch of `resource`, unless one is already running.
     fn start_fetch(&mut self, resource: String) {
         if let Some(f) = &self.in_flight {
             let msg = format!(
-                "a fetch of {} is in flight ({} s); Esc cancels it",
+                "a fetch of {} is in flight ({} s); {} cancels it",
                 f.resource,
-                self.now - f.started
+                self.now - f.started,
+                super::keys::key(&Action::Cancel)
             );
             self.note(msg);
             return;
@@ -616,13 +327,16 @@ impl App {
             self.switch_resource(&resource);
         }
         self.log(LogLevel::Info, format!("fetching a token for {resource}"));
+        let id = self.new_fetch_id();
         self.in_flight = Some(InFlight {
+            id,
             resource: resource.clone(),
             started: self.now,
             retries: 0,
             last_retry: None,
         });
         self.effects.push(Effect::Fetch {
+            id,
             kind: FetchKind::User,
             resource,
         });
@@ -667,39 +381,67 @@ impl App {
         self.watch.next_at = self.now;
     }
 
+    /// Which fetch an answer or a retry belongs to: the user's, the watch's poll, or one no
+    /// longer awaited (cancelled), whose reports are dropped.
+    fn fetch_kind(&self, id: FetchId) -> Option<FetchKind> {
+        if self.in_flight.as_ref().is_some_and(|f| f.id == id) {
+            Some(FetchKind::User)
+        } else if self.watch.polling == Some(id) {
+            Some(FetchKind::Poll)
+        } else {
+            None
+        }
+    }
+
+    fn on_retrying(&mut self, job: Job, n: &crate::endpoint::RetryNote) {
+        let status = n
+            .status
+            .map(|s| format!("HTTP {s}"))
+            .unwrap_or_else(|| "no answer".into());
+        let wait = n.wait.as_secs_f64();
+        let what = match job {
+            Job::Fetch(id) => match self.fetch_kind(id) {
+                Some(FetchKind::User) => {
+                    if let Some(f) = &mut self.in_flight {
+                        f.retries = n.retry;
+                        f.last_retry = Some((n.status, wait));
+                    }
+                    "fetch"
+                }
+                Some(FetchKind::Poll) => {
+                    super::tabs::watch::retrying(self, n);
+                    "poll"
+                }
+                None => return,
+            },
+            Job::ArmListing => "ARM token fetch",
+        };
+        self.log(
+            LogLevel::Warn,
+            format!(
+                "{what}: retry {} after {status}, next in {wait:.1} s",
+                n.retry
+            ),
+        );
+    }
+
     fn on_fetched(
         &mut self,
-        kind: FetchKind,
+        id: FetchId,
         resource: String,
         at: i64,
         latency: std::time::Duration,
         result: Result<Fetched, Error>,
     ) {
+        let Some(kind) = self.fetch_kind(id) else {
+            // An answer to a fetch the user cancelled: it is no longer wanted.
+            return;
+        };
         let ms = latency.as_millis();
         let what = match kind {
             FetchKind::User => "fetch",
             FetchKind::Poll => "poll",
         };
-        match kind {
-            FetchKind::User => {
-                // An answer to a fetch the user cancelled: it is no longer wanted.
-                if self.in_flight.is_none() {
-                    return;
-                }
-                self.in_flight = None;
-                self.last_fetch = Some((
-                    at,
-                    result
-                        .as_ref()
-                        .map(|f| f.token.access_token.fingerprint())
-                        .map_err(Clone::clone),
-                ));
-            }
-            FetchKind::Poll => {
-                self.watch.in_flight = false;
-                self.watch.retrying = None;
-            }
-        }
         let ours = same_resource(&resource, &self.resource);
         // A user's token names its holder: the header says whose it is, not what was asked.
         if let Some(user @ crate::inspect::IdentityKind::User { .. }) = result
@@ -710,22 +452,18 @@ impl App {
         {
             self.identity = user.to_string();
         }
-        if kind == FetchKind::Poll && ours {
-            if let Ok(f) = &result {
-                if f.retries > 0 {
-                    self.watch.note_recovered(at, f.retries);
-                }
+        match kind {
+            FetchKind::User => {
+                self.in_flight = None;
+                self.last_fetch = Some((
+                    at,
+                    result
+                        .as_ref()
+                        .map(|f| f.token.access_token.fingerprint())
+                        .map_err(Clone::clone),
+                ));
             }
-            let ev = self.watch.timeline.record(at, latency, &result).clone();
-            if let Some(before) = ev.refreshed_before_expiry_s {
-                self.log(
-                    LogLevel::Info,
-                    format!("the endpoint refreshed the token {before} s before expiry"),
-                );
-            }
-            for w in &ev.warnings {
-                self.log(LogLevel::Warn, w.clone());
-            }
+            FetchKind::Poll => super::tabs::watch::polled(self, ours, at, latency, &result),
         }
         match result {
             // A poll that changes nothing is in the Watch tab; the log keeps what matters.
@@ -776,38 +514,6 @@ impl App {
         }
     }
 
-    fn on_vms_listed(&mut self, answer: ArmAnswer) {
-        self.arm.listing_since = None;
-        if let Some(n) = &answer.token_note {
-            self.log(LogLevel::Info, n.clone());
-        }
-        match &answer.result {
-            Ok(o) => {
-                let n = o.list.vms.len();
-                self.log(
-                    LogLevel::Info,
-                    format!(
-                        "ARM: {n} VM{} in {} page{} of subscription {} (from {})",
-                        plural(n),
-                        o.list.pages,
-                        plural(o.list.pages as usize),
-                        o.subscription.id,
-                        o.subscription.source.describe()
-                    ),
-                );
-                for note in &o.subscription.notes {
-                    self.log(LogLevel::Info, note.clone());
-                }
-            }
-            Err(e) => self.log(LogLevel::Error, format!("listing VMs failed: {e}")),
-        }
-        for r in &answer.requests {
-            self.log(LogLevel::Info, format!("request {}", r.line()));
-        }
-        self.arm.last = Some(answer);
-        self.arm.scroll.reset();
-    }
-
     /// A poll result worth logging: a different token than the one shown.
     fn is_news(&self, f: &Fetched) -> bool {
         self.current
@@ -815,7 +521,7 @@ impl App {
             .is_none_or(|c| c.fetched.token.access_token != f.token.access_token)
     }
 
-    fn claims_json(&self) -> Option<ClipboardText> {
+    pub fn claims_json(&self) -> Option<ClipboardText> {
         let jwt = match &self.pasted {
             Some(p) => &p.jwt,
             None => self.current.as_ref()?.jwt.as_ref().ok()?,
@@ -872,7 +578,10 @@ impl App {
                     let fingerprint = crate::secret::fingerprint_of(token::jwt::clean(text));
                     self.log(
                         LogLevel::Info,
-                        format!("pasted token {fingerprint} decoded (not fetched; Esc closes it)"),
+                        format!(
+                            "pasted token {fingerprint} decoded (not fetched; {} closes it)",
+                            super::keys::key(&Action::Cancel)
+                        ),
                     );
                     self.pasted = Some(Pasted {
                         jwt,
@@ -880,7 +589,7 @@ impl App {
                         chars: text.chars().count(),
                     });
                     self.token = TokenPanel::default();
-                    self.tab = Tab::Token;
+                    self.go_tab(Tab::Token);
                 }
                 Err(e) => self.long_note(format!("the pasted text is not a readable JWT: {e}")),
             }
@@ -901,33 +610,57 @@ impl App {
         self.start_fetch(text.to_string());
     }
 
-    fn move_by(&mut self, delta: i32) {
-        if self.focus == Focus::Resources && self.tab != Tab::Arm && self.list_shown {
+    /// A move key: help scrolls while it is open, the resource list moves while it has the
+    /// keys, else the tab on screen decides.
+    fn moved(&mut self, m: Move) {
+        if let Mode::Help(s) = &mut self.mode {
+            let page = self.help_page.max(2) - 1;
+            *s = match m {
+                Move::Up => s.saturating_sub(1),
+                Move::Down => s.saturating_add(1),
+                Move::PageUp => s.saturating_sub(page),
+                Move::PageDown => s.saturating_add(page),
+                Move::Top => 0,
+                Move::Bottom => self.help_max,
+            }
+            .min(self.help_max);
+            return;
+        }
+        let list =
+            self.focus == Focus::Resources && self.list_shown && self.tab.module().list_takes_keys;
+        let delta = match m {
+            Move::Up => -1,
+            Move::Down => 1,
+            _ => 0,
+        };
+        if list && delta != 0 {
             let last = self.resources.len().saturating_sub(1);
-            self.selected = step(self.selected, delta).min(last);
+            self.selected = super::tabs::step(self.selected, delta).min(last);
             return;
         }
-        if self.tab == Tab::Token {
-            let count = self.fields().len();
-            let to = step(self.token.field, delta);
-            self.token.select(to, count);
-            return;
-        }
-        self.scroll_mut().by(delta);
+        (self.tab.module().moved)(self, m);
     }
 
-    fn page(&mut self, up: bool) {
-        if let Mode::Help(s) = &mut self.mode {
-            *s = if up {
-                s.saturating_sub(10)
-            } else {
-                s.saturating_add(10).min(self.help_max)
-            };
-            return;
+    /// `s`: hide the token shown, or ask before showing it.
+    fn toggle_reveal(&mut self) {
+        if self.current.is_none() {
+            self.note("no token to reveal yet");
+        } else if self.revealed() {
+            self.reveal_until = None;
+            self.log(LogLevel::Warn, "token hidden");
+        } else {
+            self.mode = Mode::Confirm(Confirm::Reveal);
         }
-        let scroll = self.scroll_mut();
-        let n = scroll.page_size();
-        scroll.by(if up { -n } else { n });
+    }
+
+    fn reveal(&mut self) {
+        self.mode = Mode::Normal;
+        if self.current.is_some() {
+            self.reveal_until = Some(self.now + REVEAL_SECONDS);
+            self.pasted = None;
+            self.log(LogLevel::Warn, "token revealed on screen");
+            self.go_tab(Tab::Token);
+        }
     }
 }
 
@@ -949,8 +682,10 @@ pub fn same_resource(a: &str, b: &str) -> bool {
     crate::token::claims::same_audience(a, b)
 }
 
-/// Apply one action. The only place the state changes.
+/// Apply one action. The only place the state changes: what is the session's here, what is a
+/// tab's in its module.
 pub fn update(app: &mut App, action: Action) {
+    use super::tabs::{arm, token, watch};
     match action {
         Action::Tick(now) => {
             app.now = now;
@@ -958,14 +693,7 @@ pub fn update(app: &mut App, action: Action) {
                 app.reveal_until = None;
                 app.log(LogLevel::Info, "token hidden again");
             }
-            if app.watch.on && !app.watch.in_flight && now >= app.watch.next_at {
-                app.watch.in_flight = true;
-                app.watch.next_at = now.saturating_add(app.watch.interval_s());
-                app.effects.push(Effect::Fetch {
-                    kind: FetchKind::Poll,
-                    resource: app.resource.clone(),
-                });
-            }
+            watch::tick(app);
         }
         Action::Resize => {}
         Action::Quit => app.quit = true,
@@ -977,8 +705,10 @@ pub fn update(app: &mut App, action: Action) {
             }
         }
         Action::CancelConfirm => {
-            if app.mode == Mode::ConfirmCopyToken {
-                app.note("token not copied");
+            match app.mode {
+                Mode::Confirm(Confirm::CopyToken) => app.note("token not copied"),
+                Mode::Confirm(Confirm::Reveal) => app.note("token not shown"),
+                _ => {}
             }
             app.mode = Mode::Normal;
         }
@@ -986,59 +716,38 @@ pub fn update(app: &mut App, action: Action) {
             Mode::Normal => app.cancel(),
             _ => app.mode = Mode::Normal,
         },
-        Action::NextTab => go_tab(app, (app.tab.index() + 1) % Tab::ALL.len()),
-        Action::PrevTab => go_tab(app, (app.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len()),
-        Action::GoTab(i) => go_tab(app, i.min(Tab::ALL.len() - 1)),
-        Action::Up => match &mut app.mode {
-            Mode::Help(s) => *s = s.saturating_sub(1),
-            _ => app.move_by(-1),
-        },
-        Action::Down => match &mut app.mode {
-            Mode::Help(s) => *s = s.saturating_add(1).min(app.help_max),
-            _ => app.move_by(1),
-        },
+        Action::NextTab => go_tab_index(app, (app.tab.index() + 1) % Tab::ALL.len()),
+        Action::PrevTab => {
+            go_tab_index(app, (app.tab.index() + Tab::ALL.len() - 1) % Tab::ALL.len())
+        }
+        Action::GoTab(i) => go_tab_index(app, i.min(Tab::ALL.len() - 1)),
+        Action::Up => app.moved(Move::Up),
+        Action::Down => app.moved(Move::Down),
+        Action::PageUp => app.moved(Move::PageUp),
+        Action::PageDown => app.moved(Move::PageDown),
+        Action::ScrollTop => app.moved(Move::Top),
+        Action::ScrollBottom => app.moved(Move::Bottom),
         Action::FocusResources => {
             if app.list_shown {
                 app.focus = Focus::Resources;
             }
         }
         Action::FocusPanel => app.focus = Focus::Panel,
-        Action::PageUp => app.page(true),
-        Action::PageDown => app.page(false),
-        Action::ScrollTop => match &mut app.mode {
-            Mode::Help(s) => *s = 0,
-            _ if app.tab == Tab::Token && app.focus == Focus::Panel => {
-                app.token.select(0, app.fields().len());
-                app.token.scroll.top();
-            }
-            _ => app.scroll_mut().top(),
-        },
-        Action::ScrollBottom => match &mut app.mode {
-            Mode::Help(s) => *s = app.help_max,
-            _ if app.tab == Tab::Token && app.focus == Focus::Panel => {
-                let n = app.fields().len();
-                app.token.select(n, n);
-                app.token.scroll.bottom();
-            }
-            _ => app.scroll_mut().bottom(),
-        },
         Action::Drawn(d) => {
             app.list_shown = d.list_shown;
             app.help_max = d.help_max;
+            app.help_page = d.help_page;
             if let Mode::Help(s) = &mut app.mode {
                 *s = (*s).min(d.help_max);
             }
-            if app.tab == Tab::Token {
-                app.token.first_field = d.first_field;
-            }
-            app.scroll_mut().measured(d.max_scroll, d.page);
+            (app.tab.module().measured)(app, &d);
             // A hidden list cannot have the keys.
             if !d.list_shown && app.focus == Focus::Resources {
                 app.focus = Focus::Panel;
             }
         }
         Action::FetchSelected => {
-            let r = if app.focus == Focus::Resources || app.tab == Tab::Arm {
+            let r = if app.focus == Focus::Resources || !app.tab.module().list_takes_keys {
                 app.resources.get(app.selected).map(|p| p.resource.clone())
             } else {
                 // From the panel, Enter fetches what the panel shows.
@@ -1052,39 +761,9 @@ pub fn update(app: &mut App, action: Action) {
             let r = app.resource.clone();
             app.start_fetch(r);
         }
-        Action::ToggleWatch => {
-            app.watch.on = !app.watch.on;
-            if app.watch.on {
-                app.watch.next_at = app.now;
-                app.log(
-                    LogLevel::Info,
-                    format!(
-                        "watch on: polling {} every {} s",
-                        app.resource, app.watch.interval
-                    ),
-                );
-                app.note(format!("watch on, every {} s", app.watch.interval));
-                update(app, Action::Tick(app.now));
-            } else {
-                app.log(LogLevel::Info, "watch off");
-                app.note("watch off");
-            }
-        }
-        Action::IntervalLonger | Action::IntervalShorter => {
-            let i = app.watch.interval;
-            let next = if matches!(action, Action::IntervalLonger) {
-                step_up(i)
-            } else {
-                step_down(i)
-            };
-            app.watch.interval = next.clamp(MIN_INTERVAL, MAX_INTERVAL);
-            // Bring the next poll in line with the new interval.
-            app.watch.next_at = app
-                .watch
-                .next_at
-                .min(app.now.saturating_add(app.watch.interval_s()));
-            app.note(format!("watch interval {} s", app.watch.interval));
-        }
+        Action::ToggleWatch => watch::toggle(app),
+        Action::IntervalLonger => watch::change_interval(app, true),
+        Action::IntervalShorter => watch::change_interval(app, false),
         Action::StartInput => app.mode = Mode::Input(LineEditor::default()),
         Action::Paste(text) => {
             if !matches!(app.mode, Mode::Input(_)) {
@@ -1111,51 +790,13 @@ pub fn update(app: &mut App, action: Action) {
                 other => editor.apply(other),
             }
         }
-        Action::ToggleReveal => {
-            if app.current.is_none() {
-                app.note("no token to reveal yet");
-            } else if app.revealed() {
-                app.reveal_until = None;
-                app.log(LogLevel::Warn, "token hidden");
-            } else {
-                app.reveal_until = Some(app.now + REVEAL_SECONDS);
-                app.pasted = None;
-                app.log(LogLevel::Warn, "token revealed on screen");
-                app.tab = Tab::Token;
-            }
-        }
-        Action::CopyClaim => {
-            let fields = app.fields();
-            match fields.get(app.token.field) {
-                Some((name, v)) => {
-                    let text = match v {
-                        serde_json::Value::String(s) => ClipboardText::value(s),
-                        other => ClipboardText::json(other),
-                    };
-                    let msg = match text.copied() {
-                        Copied::AsIs => format!("{name} {OSC52_SENT}"),
-                        Copied::MadeInert => format!("{name} {MADE_INERT} {OSC52_SENT}"),
-                    };
-                    app.effects.push(Effect::Copy(text));
-                    app.log(LogLevel::Info, msg.clone());
-                    app.note(msg);
-                }
-                None => app.note("no claim to copy"),
-            }
-        }
-        Action::CopyClaims => match app.claims_json() {
-            Some(j) => {
-                app.effects.push(Effect::Copy(j));
-                // OSC 52 is a request to the terminal; nothing reports whether it obeyed.
-                let msg = format!("claims, as one line of JSON, {OSC52_SENT}");
-                app.log(LogLevel::Info, msg.clone());
-                app.note(msg);
-            }
-            None => app.note("no decoded claims to copy"),
-        },
+        Action::ToggleReveal => app.toggle_reveal(),
+        Action::Reveal => app.reveal(),
+        Action::CopyClaim => token::copy_claim(app),
+        Action::CopyClaims => token::copy_claims(app),
         Action::AskCopyToken => {
             if app.current.is_some() {
-                app.mode = Mode::ConfirmCopyToken;
+                app.mode = Mode::Confirm(Confirm::CopyToken);
             } else {
                 app.note("no token to copy yet");
             }
@@ -1167,7 +808,9 @@ pub fn update(app: &mut App, action: Action) {
                 app.effects.push(Effect::Copy(text));
                 app.log(LogLevel::Warn, format!("token {OSC52_SENT}"));
                 app.long_note(format!(
-                    "token {OSC52_SENT}: a secret, clear it after use; nothing arrived? y then f writes a file"
+                    "token {OSC52_SENT}: a secret, clear it after use; nothing arrived? {} then {} writes a file",
+                    super::keys::key(&Action::AskCopyToken),
+                    super::keys::key(&Action::WriteTokenFile),
                 ));
             }
         }
@@ -1206,54 +849,16 @@ pub fn update(app: &mut App, action: Action) {
         Action::ToggleZoom => app.zoom = !app.zoom,
         Action::Repaint => app.effects.push(Effect::Repaint),
         Action::Suspend => app.effects.push(Effect::Suspend),
-        Action::Retrying(n) => {
-            let status = n
-                .status
-                .map(|s| format!("HTTP {s}"))
-                .unwrap_or_else(|| "no answer".into());
-            let wait = n.wait.as_secs_f64();
-            // The client's observer does not say which fetch retries: the user's, when one
-            // runs, else the watch poll.
-            if let Some(f) = &mut app.in_flight {
-                f.retries = n.retry;
-                f.last_retry = Some((n.status, wait));
-            } else if app.watch.in_flight {
-                app.watch.retries += 1;
-                app.watch.retrying = Some(PollRetry {
-                    retry: n.retry,
-                    status: n.status,
-                    wait_s: wait,
-                    at: app.now,
-                });
-            }
-            app.log(
-                LogLevel::Warn,
-                format!("retry {} after {status}, next in {wait:.1} s", n.retry),
-            );
-        }
+        Action::Retrying { job, note } => app.on_retrying(job, &note),
         Action::Fetched {
-            kind,
+            id,
             resource,
             at,
             latency,
             result,
-        } => app.on_fetched(kind, resource, at, latency, *result),
-        Action::ListVms => {
-            if app.tab != Tab::Arm {
-                go_tab(app, Tab::Arm.index());
-            }
-            if let Some(since) = app.arm.listing_since {
-                let msg = format!("VMs are being listed ({} s); wait for it", app.now - since);
-                app.note(msg);
-                return;
-            }
-            app.arm.listing_since = Some(app.now);
-            app.log(LogLevel::Info, "listing VMs through ARM");
-            app.effects.push(Effect::ListVms {
-                resource: app.resource.clone(),
-            });
-        }
-        Action::VmsListed(answer) => app.on_vms_listed(*answer),
+        } => app.on_fetched(id, resource, at, latency, *result),
+        Action::ListVms => arm::list_vms(app),
+        Action::VmsListed(answer) => arm::listed(app, *answer),
         Action::WriteReport => {
             if app.report_in_flight {
                 app.note("a report is being written; wait for it");
@@ -1295,30 +900,8 @@ pub fn plural(n: usize) -> &'static str {
     }
 }
 
-fn go_tab(app: &mut App, i: usize) {
-    let Some(&tab) = Tab::ALL.get(i) else {
-        return;
-    };
-    app.tab = tab;
-    // Each tab keeps its own place; the log opens on its newest lines.
-    if app.tab == Tab::Log {
-        app.log.scroll.bottom();
-    }
-}
-
-/// Interval steps: by 1 s up to 10, by 5 up to 60, by 30 beyond.
-fn step_up(i: u64) -> u64 {
-    match i {
-        0..=9 => i + 1,
-        10..=59 => i + 5,
-        _ => i + 30,
-    }
-}
-
-fn step_down(i: u64) -> u64 {
-    match i {
-        0..=10 => i.saturating_sub(1),
-        11..=60 => i - 5,
-        _ => i - 30,
+fn go_tab_index(app: &mut App, i: usize) {
+    if let Some(&tab) = Tab::ALL.get(i) {
+        app.go_tab(tab);
     }
 }

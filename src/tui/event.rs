@@ -6,7 +6,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
 use super::app::Mode;
-use super::keys::{self, Command};
+use super::keys;
 
 /// What a key means in the current mode; None when it means nothing.
 pub fn key_action(mode: &Mode, key: KeyEvent) -> Option<Action> {
@@ -28,25 +28,20 @@ pub fn key_action(mode: &Mode, key: KeyEvent) -> Option<Action> {
                 _ => None,
             },
         },
-        Mode::ConfirmCopyToken => Some(match key.code {
-            // Only `y`: Enter fetches elsewhere, and a reflex Enter must not send a secret.
-            KeyCode::Char('y') => Action::ConfirmCopyToken,
-            KeyCode::Char('f') => Action::WriteTokenFile,
-            _ => Action::CancelConfirm,
-        }),
-        Mode::Help(_) => match keys::command_for(key)?.0 {
+        Mode::Confirm(c) => Some(c.answer(key)),
+        Mode::Help(_) => match keys::action_for(key)? {
             // q and Esc close help before anything quits.
-            Command::Help | Command::Quit | Command::Cancel => Some(Action::ToggleHelp),
-            Command::Up => Some(Action::Up),
-            Command::Down => Some(Action::Down),
-            Command::PageUp => Some(Action::PageUp),
-            Command::PageDown => Some(Action::PageDown),
-            Command::Top => Some(Action::ScrollTop),
-            Command::Bottom => Some(Action::ScrollBottom),
-            Command::Repaint => Some(Action::Repaint),
+            Action::ToggleHelp | Action::Quit | Action::Cancel => Some(Action::ToggleHelp),
+            a @ (Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::ScrollTop
+            | Action::ScrollBottom
+            | Action::Repaint) => Some(a),
             _ => None,
         },
-        Mode::Normal => keys::command_for(key).map(|(c, k)| c.action(k)),
+        Mode::Normal => keys::action_for(key),
     }
 }
 
@@ -85,6 +80,7 @@ mod tests {
     #[test]
     fn modes_take_keys_first() {
         let typing = Mode::Input(LineEditor::default());
+        let copy = Mode::Confirm(crate::tui::keys::Confirm::CopyToken);
         assert!(matches!(
             key_action(&typing, k(KeyCode::Char('q'))),
             Some(Action::InputText(t)) if t == "q"
@@ -97,15 +93,15 @@ mod tests {
             Some(Action::InputEdit(Edit::KillToStart))
         ));
         assert!(matches!(
-            key_action(&Mode::ConfirmCopyToken, k(KeyCode::Char('n'))),
+            key_action(&copy, k(KeyCode::Char('n'))),
             Some(Action::CancelConfirm)
         ));
         assert!(matches!(
-            key_action(&Mode::ConfirmCopyToken, k(KeyCode::Enter)),
+            key_action(&copy, k(KeyCode::Enter)),
             Some(Action::CancelConfirm)
         ));
         assert!(matches!(
-            key_action(&Mode::ConfirmCopyToken, k(KeyCode::Char('y'))),
+            key_action(&copy, k(KeyCode::Char('y'))),
             Some(Action::ConfirmCopyToken)
         ));
         assert!(matches!(

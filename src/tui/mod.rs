@@ -1,5 +1,6 @@
-//! The terminal UI: state (`app`), what can happen (`action`), keys (`keys`, `event`), pure
-//! drawing (`ui`), and the terminal guard. `run` wires them to the terminal and to tokio tasks.
+//! The terminal UI: state (`app`), what can happen (`action`), keys (`keys`, `event`), the
+//! tabs (`tabs`, one module each), pure drawing (`ui`), and the terminal guard. `run` wires them
+//! to the terminal and to tokio tasks.
 
 pub mod action;
 pub mod app;
@@ -7,6 +8,7 @@ pub mod editor;
 pub mod event;
 pub mod keys;
 pub mod report;
+pub mod tabs;
 pub mod terminal;
 pub mod ui;
 
@@ -19,7 +21,7 @@ use crate::arm::listing::{self, Request};
 use crate::endpoint::{Endpoint, RetryNote, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
 use crate::session::Session;
-use action::{Action, FetchKind};
+use action::{Action, FetchId, FetchKind, Job};
 use app::{update, App, ArmAnswer, Effect, LogLevel};
 
 /// Set to 1 to make the UI panic right after its first frame: proves the terminal is restored.
@@ -103,13 +105,7 @@ async fn run_in(
     mut shutdown: std::pin::Pin<Box<impl std::future::Future<Output = ()>>>,
 ) -> Result<String> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
-    let retry_tx = tx.clone();
-    let client = setup
-        .client
-        .clone()
-        .with_observer(Arc::new(move |n: &RetryNote| {
-            let _ = retry_tx.send(Action::Retrying(n.clone()));
-        }));
+    let client = setup.client.clone();
     let endpoint = setup.endpoint.clone();
     let mut app = initial_app(&endpoint, resource);
     app.arm_cloud = arm.cloud;
@@ -136,16 +132,11 @@ async fn run_in(
                     }
                 }
                 Effect::Fetch {
+                    id,
                     kind: FetchKind::User,
                     resource,
                 } => {
-                    fetch_task = Some(spawn_fetch(
-                        &client,
-                        &endpoint,
-                        FetchKind::User,
-                        resource,
-                        &tx,
-                    ));
+                    fetch_task = Some(spawn_fetch(&client, &endpoint, id, resource, &tx));
                 }
                 other => run_effect(&mut app, other, setup, &arm, &client, &endpoint, &tx),
             }
@@ -215,7 +206,7 @@ fn spawn_list_vms(
             return;
         }
     };
-    let client = client.clone();
+    let client = reporting_retries(client, Job::ArmListing, &tx);
     let endpoint = endpoint.clone();
     tokio::spawn(async move {
         let result = listing::list(&plan, &client, &endpoint).await;
@@ -228,20 +219,34 @@ fn spawn_list_vms(
     });
 }
 
+/// The client for one job, telling the UI of each retry as it starts, tagged with the job.
+fn reporting_retries(client: &TokenClient, job: Job, tx: &UnboundedSender<Action>) -> TokenClient {
+    let tx = tx.clone();
+    client
+        .clone()
+        .with_observer(Arc::new(move |note: &RetryNote| {
+            let _ = tx.send(Action::Retrying {
+                job,
+                note: note.clone(),
+            });
+        }))
+}
+
+/// Start one fetch on a task; its retries and its answer come back tagged with its id.
 fn spawn_fetch(
     client: &TokenClient,
     endpoint: &Endpoint,
-    kind: FetchKind,
+    id: FetchId,
     resource: String,
     tx: &UnboundedSender<Action>,
 ) -> tokio::task::JoinHandle<()> {
-    let client = client.clone();
+    let client = reporting_retries(client, Job::Fetch(id), tx);
     let endpoint = endpoint.clone();
     let tx = tx.clone();
     tokio::spawn(async move {
         let (at, latency, result) = crate::watch::poll(&client, &endpoint, &resource).await;
         let _ = tx.send(Action::Fetched {
-            kind,
+            id,
             resource,
             at,
             latency,
@@ -262,8 +267,8 @@ fn run_effect(
     tx: &UnboundedSender<Action>,
 ) {
     match effect {
-        Effect::Fetch { kind, resource } => {
-            spawn_fetch(client, endpoint, kind, resource, tx);
+        Effect::Fetch { id, resource, .. } => {
+            spawn_fetch(client, endpoint, id, resource, tx);
         }
         Effect::ListVms { resource } => {
             spawn_list_vms(setup, arm, client, endpoint, &resource, tx);

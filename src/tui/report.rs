@@ -49,6 +49,7 @@ pub async fn markdown(inputs: &ReportInputs, resource: &str, session: &str) -> S
         // No ARM check in this report: the ARM tab shows that side.
         arm: Default::default(),
         demo: inputs.demo,
+        federation: None,
     };
     let d = doctor::diagnose(&inputs.env, &inputs.overrides, &inputs.client, &opts).await;
     let doctor = report::build(&d, Format::Md);

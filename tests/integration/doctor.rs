@@ -49,6 +49,7 @@ async fn diagnose(run: &Running, env: &EnvSnapshot, resource: &str) -> Diagnosis
         authority: Some(run.base_url()),
         arm: None,
         demo: false,
+        federation: None,
     };
     doctor::diagnose(env, &Overrides::default(), &client(), &opts).await
 }
@@ -274,6 +275,7 @@ async fn unreachable_endpoint_fails_and_skips_the_rest() {
             .unwrap(),
         ),
         demo: false,
+        federation: None,
     };
     let d = doctor::diagnose(&env, &Overrides::default(), &client(), &opts).await;
     assert_eq!(status(&d, checks::ENDPOINT), Status::Fail);
@@ -457,6 +459,7 @@ async fn diagnose_arm(run: &Running, resource: &str, arm_url: &str) -> Diagnosis
             Target::new(Cloud::Public, Some(arm_url), None, Duration::from_secs(15)).unwrap(),
         ),
         demo: false,
+        federation: None,
     };
     doctor::diagnose(&imds_env(run, &[]), &Overrides::default(), &client(), &opts).await
 }

@@ -372,6 +372,58 @@ async fn azure_cli_logs_in_gets_tokens_and_lists_every_vm_over_https() {
     want.sort();
     got.sort();
     assert_eq!(got, want);
+    // The identity's federated credentials, listed and created as the CLI sends them.
+    let fic = |verb: &str, extra: &[&str]| {
+        let mut v = s(&[
+            "identity",
+            "federated-credential",
+            verb,
+            "--identity-name",
+            "id-build-agent",
+            "--resource-group",
+            "rg-identities",
+            "-o",
+            "json",
+        ]);
+        v.extend(s(extra));
+        v
+    };
+    let names = |out: String| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let mut n: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(
+        names(az_run(fic("list", &[])).await),
+        ["fic-demo-workload-sa"]
+    );
+    let made: serde_json::Value = serde_json::from_str(
+        &az_run(fic(
+            "create",
+            &[
+                "--name",
+                "fic-from-az",
+                "--issuer",
+                "https://issuer.example.test/cluster/",
+                "--subject",
+                "system:serviceaccount:demo:az-sa",
+            ],
+        ))
+        .await,
+    )
+    .unwrap();
+    assert_eq!(made["subject"], "system:serviceaccount:demo:az-sa");
+    assert_eq!(made["audiences"][0], "api://AzureADTokenExchange");
+    assert_eq!(
+        names(az_run(fic("list", &[])).await),
+        ["fic-demo-workload-sa", "fic-from-az"]
+    );
     let _ = std::fs::remove_dir_all(config_dir);
 }
 

@@ -46,4 +46,5 @@ mod warnings;
 mod watch;
 mod watch_back_to_back;
 mod workload;
+mod workload_federation;
 mod workload_interop;

@@ -111,10 +111,11 @@ async fn the_report_after_an_arm_403_carries_the_failure_and_its_request_ids() {
     let s = demo(&["--client-id", NO_ROLE]).await;
     let mut app = tokscope::tui::initial_app(&s.endpoint, ARM);
     let fetched = s.client.fetch(&s.endpoint, ARM).await.unwrap();
+    let id = app.in_flight.as_ref().unwrap().id;
     update(
         &mut app,
         Action::Fetched {
-            kind: tokscope::tui::action::FetchKind::User,
+            id,
             resource: ARM.into(),
             at: fetched.received_at,
             latency: fetched.latency,

@@ -103,10 +103,15 @@ pub fn deliver(app: &mut App, kind: FetchKind, at: i64, result: Result<Fetched, 
     }
     update(app, Action::Tick(at));
     let resource = app.resource.clone();
+    let id = match kind {
+        FetchKind::User => app.in_flight.as_ref().map(|f| f.id),
+        FetchKind::Poll => app.watch.polling,
+    }
+    .expect("a fetch of this kind is in flight");
     update(
         app,
         Action::Fetched {
-            kind,
+            id,
             resource,
             at,
             latency: Duration::from_millis(12),

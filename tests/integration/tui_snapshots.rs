@@ -186,6 +186,7 @@ fn expired_token() {
 fn token_revealed_banner() {
     let (mut app, raw) = with_token();
     update(&mut app, Action::ToggleReveal);
+    update(&mut app, Action::Reveal);
     for (w, h) in SIZES {
         let screen = render(&app, w, h);
         assert!(screen.contains("TOKEN VISIBLE — stop screen sharing"));

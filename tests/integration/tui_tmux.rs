@@ -209,8 +209,12 @@ fn demo_session_end_to_end() {
     s.wait_for("help closed", |sc| !sc.contains("this help"));
 
     // Reveal shows the banner; hiding takes the token away again.
-    s.revealed.set(true);
     s.keys(&["s"]);
+    s.wait_for("the question first", |sc| {
+        sc.contains("Show the raw token on screen") && !sc.contains("TOKEN VISIBLE")
+    });
+    s.revealed.set(true);
+    s.keys(&["y"]);
     s.wait_for("the reveal banner", |sc| {
         sc.contains("TOKEN VISIBLE — stop screen sharing")
     });

@@ -7,7 +7,7 @@ use tokscope::sanitize::ClipboardText;
 use tokscope::tui::action::{Action, FetchKind};
 use tokscope::tui::app::{update, App, Effect, Mode, Tab, MAX_INTERVAL, MIN_INTERVAL};
 use tokscope::tui::event::key_action;
-use tokscope::tui::keys::Edit;
+use tokscope::tui::keys::{Confirm, Edit};
 use tui_fixture::*;
 
 fn press(app: &mut App, code: KeyCode) {
@@ -20,7 +20,7 @@ fn fetches(app: &App) -> Vec<(FetchKind, String)> {
     app.effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Fetch { kind, resource } => Some((*kind, resource.clone())),
+            Effect::Fetch { kind, resource, .. } => Some((*kind, resource.clone())),
             _ => None,
         })
         .collect()
@@ -113,7 +113,7 @@ fn watch_polls_on_its_interval_and_clamps_it() {
 fn token_copy_needs_confirmation() {
     let (mut app, raw) = with_token();
     press(&mut app, KeyCode::Char('y'));
-    assert_eq!(app.mode, Mode::ConfirmCopyToken);
+    assert_eq!(app.mode, Mode::Confirm(Confirm::CopyToken));
     press(&mut app, KeyCode::Char('n'));
     assert_eq!(app.mode, Mode::Normal);
     assert!(app.effects.is_empty());
@@ -179,6 +179,9 @@ fn help_quit_tabs_and_reveal() {
     press(&mut app, KeyCode::BackTab);
     assert_eq!(app.tab, Tab::Log);
     press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.mode, Mode::Confirm(Confirm::Reveal), "s asks first");
+    assert!(!app.revealed());
+    press(&mut app, KeyCode::Char('y'));
     assert!(app.revealed());
     assert_eq!(app.tab, Tab::Token, "revealing shows the token tab");
     press(&mut app, KeyCode::Char('s'));
@@ -241,17 +244,17 @@ async fn a_token_from_the_emulator_decodes_in_the_app() {
     let s = setup::setup(&args, true, setup::demo_config).await.unwrap();
     assert!(tokscope::endpoint::is_loopback_url(s.endpoint.url.expose()));
     let mut app = tokscope::tui::initial_app(&s.endpoint, ARM);
-    let [Effect::Fetch { kind, resource }] = app.effects.as_slice() else {
+    let [Effect::Fetch { id, resource, .. }] = app.effects.as_slice() else {
         panic!("the app starts with one fetch");
     };
     let (at, latency, result) = tokscope::watch::poll(&s.client, &s.endpoint, resource).await;
-    let kind = *kind;
+    let id = *id;
     let resource = resource.clone();
     app.effects.clear();
     update(
         &mut app,
         Action::Fetched {
-            kind,
+            id,
             resource,
             at,
             latency,
@@ -469,13 +472,14 @@ fn esc_cancels_a_running_fetch_and_drops_its_late_answer() {
     app.effects.clear();
     press(&mut app, KeyCode::Char('r'));
     assert_eq!(fetches(&app), [(FetchKind::User, ARM.to_string())]);
+    let cancelled = app.in_flight.as_ref().unwrap().id;
     press(&mut app, KeyCode::Esc);
     // An answer already on its way when Esc was pressed changes nothing.
     let raw = jwt(ARM, NOW - 300, NOW + 999, 9);
     update(
         &mut app,
         Action::Fetched {
-            kind: FetchKind::User,
+            id: cancelled,
             resource: ARM.into(),
             at: NOW,
             latency: std::time::Duration::from_millis(5),
@@ -851,6 +855,7 @@ fn ctrl_l_repaints_and_ctrl_z_suspends() {
 fn s_reveals_for_a_while_then_hides() {
     let (mut app, _) = with_token();
     press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Char('y'));
     assert!(app.revealed());
     update(
         &mut app,
@@ -858,6 +863,8 @@ fn s_reveals_for_a_while_then_hides() {
     );
     assert!(!app.revealed());
     press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Char('y'));
+    assert!(app.revealed());
     press(&mut app, KeyCode::Esc);
     assert!(!app.revealed(), "Esc hides it");
 }
@@ -867,13 +874,17 @@ fn watch_shows_retries_as_they_happen_and_marks_a_recovered_poll() {
     let (mut app, raw) = with_token();
     press(&mut app, KeyCode::Char('w'));
     app.effects.clear();
+    let poll = app.watch.polling.unwrap();
     update(
         &mut app,
-        Action::Retrying(tokscope::endpoint::RetryNote {
-            retry: 2,
-            status: Some(503),
-            wait: std::time::Duration::from_secs(3),
-        }),
+        Action::Retrying {
+            job: tokscope::tui::action::Job::Fetch(poll),
+            note: tokscope::endpoint::RetryNote {
+                retry: 2,
+                status: Some(503),
+                wait: std::time::Duration::from_secs(3),
+            },
+        },
     );
     press(&mut app, KeyCode::Char('2'));
     let screen = render(&app, 80, 24);

@@ -253,6 +253,7 @@ async fn doctor_on(run: &Running) -> tokscope::doctor::Diagnosis {
         authority: None,
         arm: None,
         demo: false,
+        federation: None,
     };
     tokscope::doctor::diagnose(
         &env_for(run, Flavour::Workload),

@@ -9,7 +9,9 @@ use ratatui::Frame;
 use super::centered;
 use super::text::clip;
 use super::theme::Theme;
-use crate::tui::keys::{Binding, BINDINGS, EDITOR};
+use crate::tui::action::Action;
+use crate::tui::keys::key;
+use crate::tui::keys::{Binding, Confirm, BINDINGS, EDITOR};
 
 fn rows<C>(t: &Theme, table: &[Binding<C>], out: &mut Vec<Line<'static>>) {
     for b in table.iter().filter(|b| !b.what.is_empty()) {
@@ -27,17 +29,23 @@ pub fn lines(t: &Theme) -> Vec<Line<'static>> {
     out.push(Line::raw(""));
     out.push(Line::styled(" In the / prompt", t.heading()));
     rows(t, EDITOR, &mut out);
-    out.push(Line::raw(""));
-    out.push(Line::styled(" When y asks", t.heading()));
-    out.push(Line::from(vec![
-        Span::styled(format!(" {:<18} ", "y / f"), t.label()),
-        Span::raw("send via OSC 52 / write a 0600 file; any other key: no"),
-    ]));
+    for c in [Confirm::Reveal, Confirm::CopyToken] {
+        out.push(Line::raw(""));
+        out.push(Line::styled(
+            format!(" When {} asks: {}", c.asked_by(), c.question()),
+            t.heading(),
+        ));
+        rows(t, c.keys(), &mut out);
+        out.push(Line::from(vec![
+            Span::styled(format!(" {:<18} ", "any other key"), t.label()),
+            Span::raw("no"),
+        ]));
+    }
     out
 }
 
-/// Draw the overlay scrolled by `scroll`; returns how far it can scroll.
-pub fn draw(t: &Theme, f: &mut Frame, area: Rect, scroll: u16) -> usize {
+/// Draw the overlay scrolled by `scroll`; returns how far it can scroll and its rows (a page).
+pub fn draw(t: &Theme, f: &mut Frame, area: Rect, scroll: u16) -> (usize, usize) {
     let all = lines(t);
     let popup = centered(
         area,
@@ -49,16 +57,18 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, scroll: u16) -> usize {
     let inner_h = popup.height.saturating_sub(2) as usize;
     let max = all.len().saturating_sub(inner_h);
     let start = (scroll as usize).min(max);
+    let close = format!("{}/{}", key(&Action::Quit), key(&Action::Cancel));
     f.render_widget(Clear, popup);
     let title = if max > 0 {
         format!(
-            " Keys {}-{} of {} · j/k PgUp/PgDn scroll · q/Esc close ",
+            " Keys {}-{} of {} · {} scroll · {close} close ",
             start + 1,
             (start + inner_h).min(all.len()),
-            all.len()
+            all.len(),
+            crate::tui::tabs::scroll_keys_short(),
         )
     } else {
-        " Keys · q/Esc close ".to_string()
+        format!(" Keys · {close} close ")
     };
     let block = Block::bordered()
         .title(clip(&title, popup.width.saturating_sub(2) as usize))
@@ -67,5 +77,5 @@ pub fn draw(t: &Theme, f: &mut Frame, area: Rect, scroll: u16) -> usize {
     f.render_widget(block, popup);
     let shown: Vec<Line> = all.into_iter().skip(start).collect();
     f.render_widget(Paragraph::new(shown), inner);
-    max
+    (max, inner_h)
 }

@@ -2,14 +2,12 @@
 //! freeze time and compare screens. `draw` lays the screen out once and returns what the next
 //! update needs (`Drawn`: scroll limits, what was shown).
 
-mod arm;
 mod help;
-mod log;
 pub mod text;
 pub mod theme;
-mod token;
-mod watch;
 
+use super::action::Action;
+use super::keys::{key, Edit};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
@@ -17,7 +15,7 @@ use ratatui::widgets::{Block, Gauge, List, ListItem, ListState, Paragraph};
 use ratatui::Frame;
 
 use super::action::Drawn;
-use super::app::{App, Focus, Mode, Tab, TAB_NAMES};
+use super::app::{App, Focus, Mode, Tab};
 use super::keys;
 use crate::token::claims;
 use text::{clip, clip_middle};
@@ -32,7 +30,7 @@ pub const LIST_MIN_WIDTH: u16 = 60;
 
 /// What a tab's draw function reports back.
 #[derive(Debug, Clone, Copy, Default)]
-pub(super) struct PanelDrawn {
+pub struct PanelDrawn {
     pub max_scroll: usize,
     pub page: usize,
     pub first_field: Option<usize>,
@@ -61,7 +59,7 @@ fn screen(app: &App, area: Rect) -> [Rect; 4] {
 /// The resource list's width: a share of the terminal, enough for the longest name when
 /// there is room, none when the panel needs every column.
 fn list_width(app: &App, width: u16) -> u16 {
-    if app.zoom || width < LIST_MIN_WIDTH || (app.tab == Tab::Arm && width < 100) {
+    if app.zoom || width < app.tab.module().list_min_width.max(LIST_MIN_WIDTH) {
         return 0;
     }
     let longest = app
@@ -83,7 +81,7 @@ fn list_width(app: &App, width: u16) -> u16 {
 
 /// The first line a scrolled body can start at so that its last line is still shown, given
 /// `height` rows of which one becomes the position line when the body overflows.
-pub(super) fn last_start(total: usize, height: usize) -> usize {
+pub fn last_start(total: usize, height: usize) -> usize {
     if total <= height || height < 2 {
         0
     } else {
@@ -96,7 +94,7 @@ pub(super) fn last_start(total: usize, height: usize) -> usize {
     clippy::indexing_slicing,
     reason = "start is at most total - view, so the window is inside the body"
 )]
-pub(super) fn render_scrolled(
+pub fn render_scrolled(
     t: &Theme,
     f: &mut Frame,
     area: Rect,
@@ -120,9 +118,10 @@ pub(super) fn render_scrolled(
     let [list, footer] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
     f.render_widget(Paragraph::new(shown), list);
     let where_ = format!(
-        "lines {}-{} of {total} · j/k PgUp/PgDn g/G scroll",
+        "lines {}-{} of {total} · {} scroll",
         start + 1,
-        start + view
+        start + view,
+        super::tabs::scroll_keys()
     );
     f.render_widget(
         Paragraph::new(clip(&where_, area.width as usize)).style(t.dim()),
@@ -185,9 +184,9 @@ fn draw_screen(app: &App, f: &mut Frame) -> Drawn {
     if keybar.height > 0 {
         draw_keybar(app, &t, f, keybar);
     }
-    let help_max = match app.mode {
+    let (help_max, help_page) = match app.mode {
         Mode::Help(scroll) => help::draw(&t, f, area, scroll),
-        _ => 0,
+        _ => (0, 0),
     };
     Drawn {
         max_scroll: to_u16(panel.max_scroll),
@@ -195,6 +194,7 @@ fn draw_screen(app: &App, f: &mut Frame) -> Drawn {
         first_field: panel.first_field.map(to_u16),
         list_shown,
         help_max: to_u16(help_max),
+        help_page: to_u16(help_page),
     }
 }
 
@@ -336,14 +336,23 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         .unwrap_or_else(|| "Custom".into());
     let Some((used, left)) = app.expiry() else {
         let (msg, style) = if app.in_flight.is_some() {
-            (format!(" {name}: fetching… (Esc cancels)"), t.dim())
+            (
+                format!(" {name}: fetching… ({} cancels)", key(&Action::Cancel)),
+                t.dim(),
+            )
         } else if let Some(e) = &app.error {
             (
                 format!(" {name}: fetch failed: {}", e.headline()),
                 t.danger(),
             )
         } else {
-            (format!(" {name}: no token yet (Enter fetches)"), t.dim())
+            (
+                format!(
+                    " {name}: no token yet ({} fetches)",
+                    key(&Action::FetchSelected)
+                ),
+                t.dim(),
+            )
         };
         f.render_widget(
             Paragraph::new(clip(&msg, area.width as usize)).style(style),
@@ -403,8 +412,9 @@ fn draw_body(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> (PanelDrawn, bo
         panel
     } else {
         let mut title = vec![Span::raw(" ")];
-        for (i, name) in TAB_NAMES.iter().enumerate() {
-            if i == app.tab.index() {
+        for (i, tab) in Tab::ALL.iter().enumerate() {
+            let name = tab.name();
+            if *tab == app.tab {
                 title.push(Span::styled(
                     format!("[{} {name}]", i + 1),
                     t.selected().add_modifier(Modifier::BOLD),
@@ -422,12 +432,7 @@ fn draw_body(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> (PanelDrawn, bo
         f.render_widget(block, panel);
         inner
     };
-    let drawn = match app.tab {
-        Tab::Token => token::draw(app, t, f, inner),
-        Tab::Watch => watch::draw(app, t, f, inner),
-        Tab::Arm => arm::draw(app, t, f, inner),
-        Tab::Log => log::draw(app, t, f, inner),
-    };
+    let drawn = (app.tab.module().draw)(app, t, f, inner);
     (drawn, list.width > 0)
 }
 
@@ -469,14 +474,20 @@ fn draw_resources(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
 )]
 fn prompt_line(t: &Theme, editor: &super::editor::LineEditor, width: usize) -> Line<'static> {
     let label = " resource or token: ";
-    let help = "  Enter · Esc";
+    let help = format!(
+        "  {} · {}",
+        keys::edit_key(Edit::Submit),
+        keys::edit_key(Edit::Cancel)
+    );
     if super::app::looks_like_jwt(&editor.text()) {
         return Line::from(vec![
             Span::styled(label, t.label()),
             Span::styled(
                 format!(
-                    "‹a token, {} chars, hidden› Enter decodes it here · Esc",
-                    editor.len()
+                    "‹a token, {} chars, hidden› {} decodes it here · {}",
+                    editor.len(),
+                    keys::edit_key(Edit::Submit),
+                    keys::edit_key(Edit::Cancel)
                 ),
                 t.warn(),
             ),
@@ -503,13 +514,7 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     let w = area.width as usize;
     let line = match &app.mode {
         Mode::Input(editor) => prompt_line(t, editor, w),
-        Mode::ConfirmCopyToken => Line::from(Span::styled(
-            clip(
-                " Copy the raw token? y: via OSC 52 · f: to a 0600 file · any other key: no ",
-                w,
-            ),
-            t.alarm(),
-        )),
+        Mode::Confirm(c) => Line::from(Span::styled(clip(&c.prompt(), w), t.alarm())),
         _ => {
             if let Some(n) = app.active_note() {
                 // A message is shown whole, over as many rows as it needs.
@@ -531,9 +536,10 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
                 Line::from(Span::styled(
                     clip(
                         &format!(
-                            " ⟳ fetching {} … {} s{retry} · Esc cancels",
+                            " ⟳ fetching {} … {} s{retry} · {} cancels",
                             fl.resource,
-                            app.now - fl.started
+                            app.now - fl.started,
+                            key(&Action::Cancel)
                         ),
                         w,
                     ),
@@ -548,7 +554,7 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
                 // While a poll retries, say so: its next try is what the user waits for.
                 let (next, style) = match &app.watch.retrying {
                     Some(r) => (r.describe(app.now), t.warn()),
-                    None if app.watch.in_flight => ("polling now".to_string(), t.ok()),
+                    None if app.watch.polling.is_some() => ("polling now".to_string(), t.ok()),
                     None => (
                         format!("next poll in {} s", (app.watch.next_at - app.now).max(0)),
                         t.ok(),
@@ -566,29 +572,17 @@ fn draw_status(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
                 ))
             } else if app.pasted.is_some() {
                 Line::from(Span::styled(
-                    " a pasted token, decoded here only · Esc closes it · r fetches again",
+                    format!(
+                        " a pasted token, decoded here only · {} closes it · {} fetches again",
+                        key(&Action::Cancel),
+                        key(&Action::Refetch)
+                    ),
                     t.dim(),
                 ))
-            } else if app.tab == Tab::Arm {
-                Line::from(Span::styled(
-                    " v lists the VMs · j/k PgUp/PgDn scroll · p writes a support report",
-                    t.dim(),
-                ))
-            } else if app.focus == Focus::Panel && app.tab == Tab::Token {
-                Line::from(Span::styled(
-                    " j/k choose a claim · c copies its value · ← the resources · z zooms",
-                    t.dim(),
-                ))
-            } else if app.focus == Focus::Panel {
-                Line::from(Span::styled(
-                    " j/k PgUp/PgDn g/G scroll · ← back to the resources · r refetches",
-                    t.dim(),
-                ))
+            } else if app.focus == Focus::Resources && app.tab.module().list_takes_keys {
+                Line::from(Span::styled(super::tabs::resources_hint(), t.dim()))
             } else {
-                Line::from(Span::styled(
-                    " j/k choose a resource · Enter fetches · / types one · → the panel",
-                    t.dim(),
-                ))
+                Line::from(Span::styled((app.tab.module().hint)(app), t.dim()))
             }
         }
     };

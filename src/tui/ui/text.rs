@@ -111,6 +111,29 @@ pub fn wrap_text(s: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// `label     value` with the label in a column `label_w` wide, a long value wrapped at `-`
+/// and `/` under itself.
+pub fn labelled(
+    t: &super::theme::Theme,
+    label: &str,
+    value: &str,
+    width: usize,
+    label_w: usize,
+) -> Vec<ratatui::text::Line<'static>> {
+    use ratatui::text::{Line, Span};
+    wrap_text(value, width.saturating_sub(label_w))
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let lead = if i == 0 { label } else { "" };
+            Line::from(vec![
+                Span::styled(format!("{lead:<label_w$}"), t.label()),
+                Span::raw(v),
+            ])
+        })
+        .collect()
+}
+
 fn local(app: &App, epoch: i64) -> Option<DateTime<FixedOffset>> {
     let utc = DateTime::<Utc>::from_timestamp(epoch, 0)?;
     Some(if app.utc {

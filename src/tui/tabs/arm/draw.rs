@@ -7,26 +7,28 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::text::{clip, clock, wrap_value, wrap_words};
-use super::theme::Theme;
-use super::token::error_lines;
-use super::PanelDrawn;
 use crate::arm::listing::Outcome;
 use crate::arm::{self, RequestRecord, Vm};
 use crate::text::LongWords;
 use crate::token::claims;
+use crate::tui::action::Action;
 use crate::tui::app::{App, ArmAnswer};
+use crate::tui::keys::key;
+use crate::tui::tabs::token::error_lines;
+use crate::tui::ui::text::{clip, clock, wrap_value, wrap_words};
+use crate::tui::ui::theme::Theme;
+use crate::tui::ui::PanelDrawn;
 
 /// Width of the label column above the table.
 const LABEL_W: usize = 14;
 
-pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
+pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
     let (fixed, body) = content(app, t, area.width as usize);
     let fixed_h = u16::try_from(fixed.len()).map_or(area.height, |h| h.min(area.height));
     let [top, rest] =
         Layout::vertical([Constraint::Length(fixed_h), Constraint::Min(0)]).areas(area);
     f.render_widget(Paragraph::new(fixed), top);
-    super::render_scrolled(t, f, rest, app.arm.scroll.offset, body)
+    crate::tui::ui::render_scrolled(t, f, rest, app.arm.scroll.offset, body)
 }
 
 /// The lines above the scrolling part, and the part that scrolls.
@@ -64,7 +66,7 @@ fn intro(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
     if app.arm.listing_since.is_none() {
         lines.push(Line::from(vec![
             Span::raw("Press "),
-            Span::styled(" v ", t.key()),
+            Span::styled(format!(" {} ", key(&Action::ListVms)), t.key()),
             Span::raw(" to list the VMs this identity can read."),
         ]));
         lines.push(Line::raw(""));
@@ -198,17 +200,7 @@ fn indent(s: String) -> Line<'static> {
 }
 
 fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'static>> {
-    super::text::wrap_text(value, width.saturating_sub(LABEL_W))
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let lead = if i == 0 { label } else { "" };
-            Line::from(vec![
-                Span::styled(format!("{lead:<LABEL_W$}"), t.label()),
-                Span::raw(v),
-            ])
-        })
-        .collect()
+    crate::tui::ui::text::labelled(t, label, value, width, LABEL_W)
 }
 
 /// Column headers, long and short: the short ones when the long do not fit. POWER is what

@@ -9,22 +9,24 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use serde_json::Value;
 
-use super::text::{clip, datetime, wrap_text, wrap_value};
-use super::theme::Theme;
-use super::PanelDrawn;
 use crate::endpoint::ExpirySource;
 use crate::error::Error;
 use crate::token::claims::{self, TIME_CLAIMS};
 use crate::token::identity::{self, IdentityFacts};
 use crate::token::Jwt;
+use crate::tui::action::Action;
 use crate::tui::app::{App, Current, Focus};
+use crate::tui::keys::key;
+use crate::tui::ui::text::{clip, datetime, wrap_text, wrap_value};
+use crate::tui::ui::theme::Theme;
+use crate::tui::ui::PanelDrawn;
 
 /// Width of the name column.
 const NAME_W: usize = 10;
 /// Rows of the detail pane under the claims.
 const DETAIL_H: u16 = 2;
 
-pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
+pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
     let revealed = app.revealed();
     let has_fields = !app.fields().is_empty();
     let [banner, body, detail] = Layout::vertical([
@@ -42,7 +44,9 @@ pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDraw
         f.render_widget(
             Paragraph::new(clip(
                 &format!(
-                    " ⚠ TOKEN VISIBLE — stop screen sharing (hides in {left} s; s or Esc hides it)"
+                    " ⚠ TOKEN VISIBLE — stop screen sharing (hides in {left} s; {} or {} hides it)",
+                    key(&Action::ToggleReveal),
+                    key(&Action::Cancel)
                 ),
                 area.width as usize,
             ))
@@ -52,7 +56,7 @@ pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDraw
     }
     let width = body.width as usize;
     let (lines, first_field) = content(app, t, width);
-    let mut drawn = super::render_scrolled(t, f, body, app.token.scroll.offset, lines);
+    let mut drawn = crate::tui::ui::render_scrolled(t, f, body, app.token.scroll.offset, lines);
     drawn.first_field = first_field;
     if detail.height > 0 {
         draw_detail(app, t, f, detail);
@@ -97,8 +101,10 @@ fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Option<us
     if let Some(p) = &app.pasted {
         lines.push(Line::styled(
             format!(
-                "PASTED TOKEN {} · {} chars · decoded here, not fetched, not verified (Esc closes)",
-                p.fingerprint, p.chars
+                "PASTED TOKEN {} · {} chars · decoded here, not fetched, not verified ({} closes)",
+                p.fingerprint,
+                p.chars,
+                key(&Action::Cancel)
             ),
             t.warn().add_modifier(Modifier::BOLD),
         ));
@@ -133,11 +139,19 @@ fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Option<us
             }
         }
         None if app.in_flight.is_some() => lines.push(Line::styled(
-            format!("fetching {} … (Esc cancels)", app.resource),
+            format!(
+                "fetching {} … ({} cancels)",
+                app.resource,
+                key(&Action::Cancel)
+            ),
             t.dim(),
         )),
         None if app.error.is_none() => lines.push(Line::styled(
-            "No token yet. Choose a resource and press Enter, or type one with /.",
+            format!(
+                "No token yet. Choose a resource and press {}, or type one with {}.",
+                key(&Action::FetchSelected),
+                key(&Action::StartInput)
+            ),
             t.dim(),
         )),
         None => {}
@@ -172,19 +186,8 @@ pub fn error_lines(e: &Error, what: &str, t: &Theme, width: usize) -> Vec<Line<'
     lines
 }
 
-/// `label     value`, a long value wrapped at `-` and `/` under itself.
 fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'static>> {
-    wrap_text(value, width.saturating_sub(NAME_W))
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let lead = if i == 0 { label } else { "" };
-            Line::from(vec![
-                Span::styled(format!("{lead:<NAME_W$}"), t.label()),
-                Span::raw(v),
-            ])
-        })
-        .collect()
+    crate::tui::ui::text::labelled(t, label, value, width, NAME_W)
 }
 
 fn warning_lines(t: &Theme, warnings: &[String], width: usize) -> Vec<Line<'static>> {
@@ -260,12 +263,15 @@ fn card(app: &App, t: &Theme, jwt: &Jwt, warnings: &[String], width: usize) -> V
         Some(e) => format!(
             "{} · {}",
             claims::relative(e - app.now),
-            super::text::clock(app, e)
+            crate::tui::ui::text::clock(app, e)
         ),
         None => "no exp claim".into(),
     };
     if let Some(i) = jwt.claim_i64("iat") {
-        times.push_str(&format!(" · issued {}", super::text::bare_clock(app, i)));
+        times.push_str(&format!(
+            " · issued {}",
+            crate::tui::ui::text::bare_clock(app, i)
+        ));
     }
     if let Some(v) = &f.version {
         times.push_str(&format!(" · v{v}"));
@@ -378,7 +384,7 @@ fn fields(app: &App, t: &Theme, jwt: &Jwt, width: usize, lines: &mut Vec<Line<'s
         format!(
             "CLAIMS ({}) · times in {}",
             jwt.claims.len(),
-            super::text::zone_name(app)
+            crate::tui::ui::text::zone_name(app)
         ),
         t.heading(),
     ));
@@ -429,7 +435,8 @@ fn row(
 ) -> Line<'static> {
     let mark = if selected { "▸" } else { " " };
     let name_cell = format!("{mark}{:<w$}", clip(name, NAME_W - 2), w = NAME_W - 1);
-    let value = super::text::clip_middle(&value_text(app, name, v), width.saturating_sub(NAME_W));
+    let value =
+        crate::tui::ui::text::clip_middle(&value_text(app, name, v), width.saturating_sub(NAME_W));
     let style = if selected && focused {
         t.selected()
     } else if selected {
@@ -450,7 +457,7 @@ fn revealed_lines(c: &Current, t: &Theme, width: usize) -> Vec<Line<'static>> {
         "the access token (a secret: usable as it is until it expires):",
         t.danger(),
     )];
-    for chunk in super::text::wrap_chars(raw, width.max(1)) {
+    for chunk in crate::tui::ui::text::wrap_chars(raw, width.max(1)) {
         lines.push(Line::styled(chunk, t.warn()));
     }
     lines.push(Line::raw(""));

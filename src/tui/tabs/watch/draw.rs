@@ -2,23 +2,25 @@
 //! of latency and one of the token's remaining lifetime per poll (the refresh is where it
 //! jumps back up), retries as they happen, then the polls, newest first.
 
+use crate::tui::action::Action;
+use crate::tui::keys::{key, pair};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 use ratatui::Frame;
 
-use super::text::{bare_clock, clip, zone_name};
-use super::theme::Theme;
-use super::PanelDrawn;
 use crate::token::claims;
 use crate::tui::app::App;
+use crate::tui::ui::text::{bare_clock, clip, zone_name};
+use crate::tui::ui::theme::Theme;
+use crate::tui::ui::PanelDrawn;
 use crate::watch::{EventKind, FileEvent, PollEvent, ServiceAccountPoll};
 
 /// Width of the label in front of a sparkline.
 const SPARK_LABEL_W: u16 = 19;
 
-pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
+pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
     let w = &app.watch;
     let has_polls = w.timeline.events().len() > 0;
     let spark_h = if has_polls && area.height >= 12 { 1 } else { 0 };
@@ -38,7 +40,7 @@ pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDraw
             Span::raw(clip(&r.describe(app.now), width.saturating_sub(11))),
         ])
     } else if w.on {
-        let next = if w.in_flight {
+        let next = if w.polling.is_some() {
             "polling now".to_string()
         } else {
             format!("next poll in {} s", (w.next_at - app.now).max(0))
@@ -46,14 +48,23 @@ pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDraw
         Line::from(vec![
             Span::styled("● watching ", t.ok().add_modifier(Modifier::BOLD)),
             Span::raw(clip(
-                &format!("every {} s · {next} · +/- change", w.interval),
+                &format!(
+                    "every {} s · {next} · {} change",
+                    w.interval,
+                    pair(&Action::IntervalLonger, &Action::IntervalShorter)
+                ),
                 width.saturating_sub(11),
             )),
         ])
     } else {
         Line::from(vec![
             Span::styled("○ watch off ", t.dim().add_modifier(Modifier::BOLD)),
-            Span::raw(format!("· w polls every {} s · +/- change", w.interval)),
+            Span::raw(format!(
+                "· {} polls every {} s · {} change",
+                key(&Action::ToggleWatch),
+                w.interval,
+                pair(&Action::IntervalLonger, &Action::IntervalShorter)
+            )),
         ])
     };
     f.render_widget(Paragraph::new(line), status);
@@ -61,7 +72,7 @@ pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDraw
     f.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled("resource ", t.label()),
-            Span::raw(super::text::clip_middle(
+            Span::raw(crate::tui::ui::text::clip_middle(
                 &w.resource,
                 width.saturating_sub(9),
             )),
@@ -137,7 +148,11 @@ fn draw_table(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
     let width = area.width as usize;
     if w.timeline.events().len() == 0 {
         f.render_widget(
-            Paragraph::new("No polls yet. Press w to poll the current resource.").style(t.dim()),
+            Paragraph::new(format!(
+                "No polls yet. Press {} to poll the current resource.",
+                key(&Action::ToggleWatch)
+            ))
+            .style(t.dim()),
             area,
         );
         return PanelDrawn::default();
@@ -158,7 +173,7 @@ fn draw_table(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
     }
     let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     f.render_widget(Paragraph::new(vec![lines.remove(0)]), top);
-    super::render_scrolled(t, f, rest, w.scroll.offset, lines)
+    crate::tui::ui::render_scrolled(t, f, rest, w.scroll.offset, lines)
 }
 
 /// The token file's side of a workload-identity poll, short enough for a note.

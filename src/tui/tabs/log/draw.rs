@@ -5,12 +5,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
-use super::text::{bare_clock, wrap_text, zone_name};
-use super::theme::Theme;
-use super::PanelDrawn;
 use crate::tui::app::{App, LogLevel};
+use crate::tui::ui::text::{bare_clock, wrap_text, zone_name};
+use crate::tui::ui::theme::Theme;
+use crate::tui::ui::PanelDrawn;
 
-pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
+pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
     let text_w = (area.width as usize).saturating_sub(15).max(1);
     let mut lines: Vec<Line<'static>> = Vec::new();
     for l in app.log.iter() {
@@ -44,5 +44,5 @@ pub(super) fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDraw
             ),
         );
     }
-    super::render_scrolled(t, f, area, app.log.scroll.offset, lines)
+    crate::tui::ui::render_scrolled(t, f, area, app.log.scroll.offset, lines)
 }
