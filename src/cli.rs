@@ -182,6 +182,13 @@ pub enum Command {
     #[command(after_help = "Example (a minute, every 5 seconds):\n  \
         tokscope watch --interval 5s --count 12")]
     Watch(WatchArgs),
+    /// What each SDK would do here: this environment run through the detection order of
+    /// azure-identity (Python, JS, .NET, Go, Java), MSAL (.NET, Python, Go, JS) and the Azure
+    /// CLI: the source each picks, the selector it sends or refuses, DefaultAzureCredential's
+    /// IMDS probe. Reads the environment only; sends nothing.
+    #[command(after_help = "Example:\n  \
+        tokscope sources --json")]
+    Sources(SourcesArgs),
     /// Print a shell completion script.
     #[command(after_help = "Examples:\n  \
         tokscope completions bash > /etc/bash_completion.d/tokscope\n  \
@@ -189,6 +196,13 @@ pub enum Command {
         tokscope completions fish > ~/.config/fish/completions/tokscope.fish\n  \
         tokscope completions powershell >> $PROFILE")]
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SourcesArgs {
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -294,6 +308,11 @@ pub struct GetArgs {
     /// such a token exits 2, so `tokscope get && call-api` stops. Warnings never change the code.
     #[arg(long)]
     pub allow_unusable: bool,
+    /// Ask the endpoint to replace the token it holds (xms_cc=cp1 and token_sha256_to_refresh,
+    /// where it supports revocation: Service Fabric, App Service 2025-03-30), and show whether
+    /// a new token came back. Elsewhere says what helps instead, sending nothing.
+    #[arg(long)]
+    pub refresh: bool,
     /// Workload identity: an ARM access token (a file holding only the token) that may read the
     /// identity's federated credentials, to compare them with the pod's token when Entra finds
     /// no match, e.g. `az account get-access-token --query accessToken -o tsv > arm.jwt`.

@@ -28,9 +28,24 @@ pub struct FlavourSpec {
     pub thumbprint_var: Option<&'static str>,
     pub selectors: Selectors,
     pub retry: RetryRule,
+    /// Whether the endpoint can be asked to replace a token it holds (`get --refresh`).
+    pub revocation: Revocation,
     /// How `--demo` shows this flavour on the built-in emulator.
     pub demo: Demo,
 }
+
+/// The revocation protocol (MSAL's MI v1 spec): `xms_cc=cp1` and
+/// `token_sha256_to_refresh=<hex SHA-256 of the old token>`, after which the endpoint bypasses
+/// its cache when the hash names the token it holds.
+pub enum Revocation {
+    /// The endpoint understands it, on this api-version (`None`: the flavour's usual one).
+    Supported { api_version: Option<&'static str> },
+    /// It does not; what helps instead.
+    Unsupported { instead: &'static str },
+}
+
+/// What helps where an endpoint keeps its token until near expiry and takes no revocation.
+const NO_REVOCATION: &str = "only waiting helps: the endpoint keeps its token until shortly before it expires (IMDS tokens live 24 h); restarting your process clears the SDK's own cache, not the endpoint's";
 
 /// The environment variables that select a flavour.
 pub struct Detect {
@@ -203,6 +218,7 @@ flavours! {
             otherwise: USE_CLIENT_ID,
         },
         retry: RetryRule { retryable: imds_retryable, max_retries: None },
+        revocation: Revocation::Unsupported { instead: NO_REVOCATION },
         demo: Demo::Path("/metadata/identity/oauth2/token"),
     };
     Cloudshell => FlavourSpec {
@@ -227,6 +243,7 @@ flavours! {
             otherwise: USE_CLIENT_ID,
         },
         retry: RetryRule { retryable: sdk_retryable, max_retries: Some(LOCAL_ENDPOINT_RETRIES) },
+        revocation: Revocation::Unsupported { instead: "Cloud Shell hands out the signed-in user's token: sign in again (az login) or restart the Cloud Shell session for a new one" },
         demo: Demo::Path("/oauth2/token"),
     };
     Appservice => FlavourSpec {
@@ -251,6 +268,7 @@ flavours! {
             otherwise: USE_CLIENT_ID,
         },
         retry: RetryRule { retryable: sdk_retryable, max_retries: Some(LOCAL_ENDPOINT_RETRIES) },
+        revocation: Revocation::Supported { api_version: Some("2025-03-30") },
         demo: Demo::Path("/msi/token"),
     };
     Appservice2017 => FlavourSpec {
@@ -271,6 +289,7 @@ flavours! {
             otherwise: USE_CLIENT_ID,
         },
         retry: RetryRule { retryable: sdk_retryable, max_retries: Some(LOCAL_ENDPOINT_RETRIES) },
+        revocation: Revocation::Unsupported { instead: "the 2017-09-01 protocol has none; App Service's 2025-03-30 protocol has it: unset MSI_ENDPOINT/MSI_SECRET and use IDENTITY_ENDPOINT/IDENTITY_HEADER" },
         demo: Demo::Path("/msi2017/token"),
     };
     Azureml => FlavourSpec {
@@ -296,6 +315,7 @@ flavours! {
             otherwise: USE_CLIENT_ID,
         },
         retry: RetryRule { retryable: sdk_retryable, max_retries: Some(LOCAL_ENDPOINT_RETRIES) },
+        revocation: Revocation::Unsupported { instead: NO_REVOCATION },
         demo: Demo::Path("/msi/token"),
     };
     Arc => FlavourSpec {
@@ -320,6 +340,7 @@ flavours! {
             otherwise: USE_CLIENT_ID,
         },
         retry: RetryRule { retryable: imds_retryable, max_retries: Some(LOCAL_ENDPOINT_RETRIES) },
+        revocation: Revocation::Unsupported { instead: NO_REVOCATION },
         demo: Demo::Path("/arc/metadata/identity/oauth2/token"),
     };
     Servicefabric => FlavourSpec {
@@ -344,6 +365,7 @@ flavours! {
             otherwise: "Service Fabric picks the identity from the application manifest; drop the identity option",
         },
         retry: RetryRule { retryable: throttling_retryable, max_retries: Some(LOCAL_ENDPOINT_RETRIES) },
+        revocation: Revocation::Supported { api_version: None },
         demo: Demo::Path("/sf/token"),
     };
     Workload => FlavourSpec {
@@ -368,6 +390,7 @@ flavours! {
             otherwise: "workload identity names its identity by client id only (AZURE_CLIENT_ID or --client-id)",
         },
         retry: RetryRule { retryable: sdk_retryable, max_retries: None },
+        revocation: Revocation::Unsupported { instead: "each exchange at Entra already mints a new token; the SDK's cache is the only one to clear (restart the process)" },
         demo: Demo::Pod,
     };
     Azcli => FlavourSpec {
@@ -387,6 +410,7 @@ flavours! {
             otherwise: "the Azure CLI uses the signed-in account; drop the identity option",
         },
         retry: RetryRule { retryable: never_retryable, max_retries: Some(0) },
+        revocation: Revocation::Unsupported { instead: "the Azure CLI caches in its own token store: az account clear and az login again for a new one" },
         demo: Demo::As(Flavour::Imds),
     };
 }

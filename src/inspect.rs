@@ -173,6 +173,23 @@ pub fn inspect(
     }
 }
 
+/// [`inspect`] with what only the endpoint knows added to the verdict: whether the identity
+/// that answered is the one the request named (`identity_check`). What `get` and doctor show.
+pub fn inspect_at(ep: &Endpoint, resource: &str, fetched: &Fetched, now: i64) -> Inspection {
+    let mut seen = inspect(&ep.notes, resource, fetched, now);
+    let identity = crate::identity_check::check(ep, &fetched.token);
+    if identity.mismatch() {
+        let mut causes = std::mem::take(&mut seen.verdict.causes);
+        causes.push(verdict::Cause::IdentityMismatch {
+            summary: identity.summary(),
+            cause: identity.cause,
+        });
+        seen.verdict = Verdict::from_causes(causes);
+        seen.warnings = seen.verdict.messages();
+    }
+    seen
+}
+
 /// The endpoint's clock minus this machine's, from the answer's Date header.
 fn skew(fetched: &Fetched) -> Option<i64> {
     fetched

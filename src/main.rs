@@ -4,7 +4,9 @@ use futures_util::FutureExt as _;
 
 use tokscope::cli::{Cli, Command};
 use tokscope::color::{self, Layout};
-use tokscope::commands::{completions, decode, doctor, emulate, get, report, setup, vms, watch};
+use tokscope::commands::{
+    completions, decode, doctor, emulate, get, report, setup, sources, vms, watch,
+};
 use tokscope::error::{Error, ErrorKind};
 use tokscope::output::{self, TerminalText};
 
@@ -44,6 +46,7 @@ fn wants_json(cli: &Cli) -> bool {
     match &cli.command {
         Some(Command::Decode(a)) => a.json,
         Some(Command::Get(a)) => a.json,
+        Some(Command::Sources(a)) => a.json,
         Some(Command::Vms(a)) => a.json,
         Some(Command::Watch(a)) => a.json,
         Some(Command::Doctor(a)) => a.json,
@@ -66,7 +69,7 @@ fn failure_code(cli: &Cli) -> ExitCode {
 fn offline(cli: &Cli) -> bool {
     matches!(
         cli.command,
-        Some(Command::Decode(_) | Command::Completions(_))
+        Some(Command::Decode(_) | Command::Completions(_) | Command::Sources(_))
     )
 }
 
@@ -85,6 +88,7 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
         }
         Some(Command::Emulate(a)) => emulate::run(a).await?,
         Some(Command::Completions(a)) => emit(&completions::run(a), false)?,
+        Some(Command::Sources(a)) => emit(&sources::run(&cli.endpoint, a), a.json)?,
         Some(Command::Doctor(a)) => {
             let (text, code) = doctor::run(&cli.endpoint, cli.demo, &cli.resource, a).await?;
             emit_as(&text, a.json, Layout::Doctor)?;
@@ -111,9 +115,9 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
         }
         Some(Command::Get(a)) => {
             let s = setup().await?;
-            let (text, code) = get::run(&s.session, &cli.resource, a).await?;
-            emit(&text, a.json)?;
-            return Ok(ExitCode::from(code));
+            let got = get::run(&s.session, &cli.resource, a).await?;
+            emit(&got.text, a.json)?;
+            return Ok(ExitCode::from(got.code));
         }
         None => {
             // The UI takes the terminal and draws before the setup (with --demo, making the
@@ -174,7 +178,9 @@ fn stopped() -> ExitCode {
 /// serve or poll while the user waits.
 fn runtime(cli: &Cli) -> std::io::Result<Option<tokio::runtime::Runtime>> {
     let mut builder = match cli.command {
-        Some(Command::Decode(_) | Command::Completions(_)) => return Ok(None),
+        Some(Command::Decode(_) | Command::Completions(_) | Command::Sources(_)) => {
+            return Ok(None)
+        }
         Some(Command::Get(_) | Command::Vms(_) | Command::Doctor(_) | Command::Report(_)) => {
             tokio::runtime::Builder::new_current_thread()
         }

@@ -50,6 +50,11 @@ impl AccessToken {
         fingerprint_of(&self.raw)
     }
 
+    /// The hex SHA-256 of the whole token, which names it to a revoking endpoint.
+    pub fn sha256_hex(&self) -> String {
+        sha256_hex(&self.raw)
+    }
+
     /// The raw token. Call only where the user asked to see or send it.
     pub fn expose(&self) -> &str {
         &self.raw
@@ -66,14 +71,15 @@ impl AccessToken {
 
 /// The fingerprint of any string, for places that hold a token before it is wrapped.
 pub fn fingerprint_of(raw: &str) -> String {
+    let hex = sha256_hex(raw);
+    format!("sha256:{}", hex.get(..12).unwrap_or(&hex))
+}
+
+/// Lower-case hex of SHA-256 over the UTF-8 string: the whole hash, as the revocation
+/// protocol's `token_sha256_to_refresh` carries it. One-way, so it is no secret.
+pub fn sha256_hex(raw: &str) -> String {
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, raw.as_bytes());
-    let hex: String = digest
-        .as_ref()
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256:{hex}")
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl fmt::Debug for AccessToken {
@@ -91,6 +97,14 @@ impl fmt::Display for AccessToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_revocation_hash_matches_the_specs_test_vector() {
+        assert_eq!(
+            sha256_hex("test_token"),
+            "cc0af97287543b65da2c7e1476426021826cab166f1e063ed012b855ff819656"
+        );
+    }
 
     #[test]
     fn debug_and_display_never_show_the_token() {

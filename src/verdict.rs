@@ -119,6 +119,12 @@ pub enum Cause {
     WrongAudience { audiences: String, asked: String },
     /// `alg: none` or an empty signature.
     Unsigned,
+    /// Another identity answered than the one the request named (`identity_check`): the
+    /// one-line summary, and the likely cause with what to do.
+    IdentityMismatch {
+        summary: String,
+        cause: Option<String>,
+    },
     /// The access token does not decode as a JWT (some endpoints hand out opaque ones).
     NotJwt { why: String },
     /// A note on the answer or the endpoint (a fallback, a disagreement, a proxy in the way).
@@ -147,6 +153,7 @@ impl Cause {
             Cause::NotYetValid { .. } => "not_yet_valid",
             Cause::WrongAudience { .. } => "wrong_audience",
             Cause::Unsigned => "unsigned",
+            Cause::IdentityMismatch { .. } => "identity_mismatch",
             Cause::NotJwt { .. } => "not_a_jwt",
             Cause::Note { .. } => "note",
             Cause::ExpiryWentBackwards { .. } => "expiry_went_backwards",
@@ -167,7 +174,8 @@ impl Cause {
             | Cause::ServedExpired { .. }
             | Cause::NotYetValid { .. }
             | Cause::WrongAudience { .. }
-            | Cause::Unsigned => Level::Fail,
+            | Cause::Unsigned
+            | Cause::IdentityMismatch { .. } => Level::Fail,
             Cause::Clock { refusal, .. } => {
                 if refusal.is_some() {
                     Level::Fail
@@ -222,6 +230,10 @@ impl Cause {
                 "the token's aud is {audiences}, not the resource asked for ({asked}): services refuse it (ARM: 401 InvalidAuthenticationTokenAudience); check the resource's spelling, else the endpoint is at fault"
             ),
             Cause::Unsigned => crate::token::jwt::UNSIGNED_WARNING.to_string(),
+            Cause::IdentityMismatch { summary, cause } => match cause {
+                Some(c) => format!("another identity answered than the one asked for ({summary}): {c}"),
+                None => format!("another identity answered than the one asked for ({summary})"),
+            },
             Cause::NotJwt { why } => format!("the access token is not a readable JWT: {why}"),
             Cause::Note { text } => text.clone(),
             Cause::ExpiryWentBackwards { by_s } => {

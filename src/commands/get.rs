@@ -6,13 +6,14 @@ use serde_json::{json, Value};
 
 use crate::cli::GetArgs;
 use crate::endpoint::workload::Federated;
-use crate::endpoint::{Endpoint, Fetched};
+use crate::endpoint::{revoke, Endpoint, Fetched};
 use crate::error::Result;
+use crate::identity_check;
 use crate::sanitize::one_line;
 use crate::session::Session;
 use crate::token::{self, claims, Jwt};
 
-use crate::inspect::inspect;
+use crate::inspect::inspect_at;
 
 #[allow(
     clippy::indexing_slicing,
@@ -50,10 +51,11 @@ pub fn success_json(
     if show_token {
         tok["access_token"] = t.access_token.expose().into();
     }
-    let seen = inspect(&ep.notes, resource, f, now);
+    let seen = inspect_at(ep, resource, f, now);
     let jwt_json = t.jwt.as_ref().map_or(Value::Null, token::jwt_json);
+    let identity = identity_check::check(ep, t);
     let mut out = json!({
-        "ok": true,
+        "ok": !identity.mismatch(),
         "source": ep.source_json(),
         "identity": crate::inspect::identity_label(ep, t.jwt.as_ref().ok()),
         "resource": resource,
@@ -63,6 +65,7 @@ pub fn success_json(
         "retries": f.retries,
         "warnings": seen.warnings,
         "verdict": seen.verdict.to_json(),
+        "identity_check": identity.to_json(),
     });
     if let Some(fed) = &f.federated {
         out["federated_token"] = federated_json(fed, show_token, now);
@@ -197,6 +200,11 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
         "identity  {}",
         one_line(&crate::inspect::identity_label(ep, t.jwt.as_ref().ok()))
     );
+    let identity = identity_check::check(ep, t);
+    let _ = writeln!(out, "check     {}", one_line(&identity.summary()));
+    if let Some(cause) = identity.cause.as_deref().filter(|_| identity.mismatch()) {
+        let _ = writeln!(out, "          {}", one_line(cause));
+    }
     let _ = writeln!(out, "resource  {}", one_line(resource));
     let _ = writeln!(
         out,
@@ -226,7 +234,7 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
         out.push_str(&federated_text(fed, t.jwt.as_ref().ok(), now));
         let _ = writeln!(out, "\naccess token");
     }
-    let seen = inspect(&ep.notes, resource, f, now);
+    let seen = inspect_at(ep, resource, f, now);
     let _ = writeln!(
         out,
         "holder    {}",
@@ -257,23 +265,50 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
     out
 }
 
-/// The text or JSON to print, and the exit code the verdict asks for.
-pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<(String, u8)> {
+/// What `get` prints, and the exit code: the verdict's (2 when it is FAIL: unusable, or
+/// another identity answered), else 1 when `--refresh` was not honoured.
+pub struct Got {
+    pub text: String,
+    pub code: u8,
+}
+
+pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Got> {
     if args.show_token {
         crate::vault::reveal_tokens();
     }
-    let f = match setup.client.fetch(&setup.endpoint, resource).await {
-        Ok(f) => f,
-        Err(e) => return Err(explain_federation(setup, args, e).await),
+    let (f, proof) = if args.refresh {
+        let r = revoke::refresh(&setup.client, &setup.endpoint, resource).await?;
+        (r.new, Some(r.proof))
+    } else {
+        match setup.client.fetch(&setup.endpoint, resource).await {
+            Ok(f) => (f, None),
+            Err(e) => return Err(explain_federation(setup, args, e).await),
+        }
     };
     let now = chrono::Utc::now().timestamp();
-    let verdict = inspect(&setup.endpoint.notes, resource, &f, now).verdict;
+    let verdict = inspect_at(&setup.endpoint, resource, &f, now).verdict;
+    let refused = proof.as_ref().is_some_and(|p| !p.replaced);
     let text = if args.json {
-        success_json(&setup.endpoint, resource, &f, args.show_token, now).to_string()
+        let mut v = success_json(&setup.endpoint, resource, &f, args.show_token, now);
+        if let (Some(p), Some(map)) = (&proof, v.as_object_mut()) {
+            map.insert("refresh".into(), p.to_json());
+            if refused {
+                map.insert("ok".into(), false.into());
+            }
+        }
+        v.to_string()
     } else {
-        human(&setup.endpoint, resource, &f, args.show_token, now)
+        let mut text = human(&setup.endpoint, resource, &f, args.show_token, now);
+        if let Some(p) = &proof {
+            text = format!("refresh   {}\n{text}", one_line(&p.summary()));
+        }
+        text
     };
-    Ok((text, exit_code(&verdict, args.allow_unusable)))
+    let code = match exit_code(&verdict, args.allow_unusable) {
+        0 if refused => 1,
+        code => code,
+    };
+    Ok(Got { text, code })
 }
 
 /// What `get` and `decode` exit with for a token they could read: 0, or

@@ -8,5 +8,6 @@ pub mod get;
 pub mod render;
 pub mod report;
 pub mod setup;
+pub mod sources;
 pub mod vms;
 pub mod watch;

@@ -3,6 +3,7 @@
 //! Every check is data (`Check`), so the CLI, the JSON output, the support report and the TUI
 //! all show the same findings.
 
+pub mod answered;
 pub mod arm;
 pub mod environment;
 pub mod federation;
@@ -224,6 +225,12 @@ pub async fn diagnose(
             checks.push(f.check);
             d.federation = Some(f.detail);
         }
+    }
+    // Who answered, after the fetch: its strikes on a faulty endpoint come first, as they
+    // would for a client.
+    if let Some(ep) = &d.endpoint {
+        checks.push(answered::who_answered(ep, client, env, &opts.resource).await);
+        checks.push(answered::imds_probes(ep, client).await);
     }
     if let Some(target) = &opts.arm {
         let f = arm::arm_check(arm::Inputs {

@@ -93,7 +93,7 @@ pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Fi
     f.received_at = Some(fetched.received_at);
     f.fingerprint = Some(fetched.token.access_token.fingerprint());
     f.checks.push(token_ok(&opts.resource, &fetched));
-    let seen = crate::inspect::inspect(&ep.notes, &opts.resource, &fetched, fetched.received_at);
+    let seen = crate::inspect::inspect_at(ep, &opts.resource, &fetched, fetched.received_at);
     f.warnings = seen.warnings;
     f.verdict = Some(seen.verdict);
     f.attempts
@@ -135,7 +135,7 @@ fn host_port(url: &str) -> Option<(String, u16)> {
 }
 
 /// A TCP connection to the endpoint, timed. Ok holds a description for the endpoint check.
-async fn connect(url: &str) -> Result<String, Check> {
+pub(super) async fn connect(url: &str) -> Result<String, Check> {
     let Some((host, port)) = host_port(url) else {
         return Err(Check::fail(
             ENDPOINT,

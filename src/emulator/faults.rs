@@ -35,7 +35,30 @@ pub enum FaultKind {
     Unsigned,
     /// The 400 IMDS gives when the `Metadata` header did not arrive (a proxy stripped it).
     NoMetadata,
+    /// A legacy agent: a user-assigned request answered with the system identity's token,
+    /// the selector not echoed.
+    IgnoreSelector,
+    /// The Guest Proxy Agent in Enforce mode refusing this process: 403, empty body,
+    /// `Connection: close`, no `Server: IMDS/…`.
+    GpaDeny,
+    /// A forward proxy that caught the request: its 400 "Fail to directly connect" page.
+    ProxyIntercept,
+    /// A good answer without IMDS's `Server` header, as a local listener or NMI gives.
+    NoServerHeader,
+    /// A host without IMDS v2: 404 on `getplatformmetadata`; token paths are untouched.
+    V1Only,
 }
+
+/// The `Server` header real IMDS sends (a build seen in the wild).
+pub const IMDS_SERVER: &str = "IMDS/150.870.65.1556";
+
+/// Marks an answer that did not come from the emulated service itself (a proxy's, the Guest
+/// Proxy Agent's), so the service's own `Server` header is not added to it.
+#[derive(Debug, Clone, Copy)]
+pub struct Foreign;
+
+/// The body of a proxy that could not reach 169.254.169.254 directly (azure-sdk-for-python #24458).
+pub const PROXY_PAGE: &str = "<html><head><title>400 Bad Request</title></head><body><h1>Bad Request</h1><p>Fail to directly connect to 169.254.169.254:80 (the proxy refuses link-local destinations).</p></body></html>";
 
 /// What an injected fault does to one request, on either surface (token endpoints, ARM).
 pub enum Outcome {
@@ -45,6 +68,10 @@ pub enum Outcome {
     Twist(Twist),
     /// No fault for this request (or only a delay, already served).
     Pass,
+    /// Answer with the system identity, whatever the request selected, and echo nothing.
+    IgnoreSelector,
+    /// Answer normally, without the service's `Server` header.
+    Anonymous,
 }
 
 /// How one surface words the faults whose bodies differ: its error shape for a status, and a
@@ -124,7 +151,35 @@ pub async fn apply(faults: &Mutex<Vec<Fault>>, surface: &Surface<'_>) -> Outcome
         FaultKind::NoMetadata => surface
             .no_metadata
             .map_or(Outcome::Pass, |answer| Outcome::Respond(answer())),
+        FaultKind::IgnoreSelector if surface.mints => Outcome::IgnoreSelector,
+        FaultKind::IgnoreSelector | FaultKind::V1Only => Outcome::Pass,
+        FaultKind::NoServerHeader => Outcome::Anonymous,
+        FaultKind::GpaDeny => {
+            let mut r = (StatusCode::FORBIDDEN, [("connection", "close")]).into_response();
+            r.extensions_mut().insert(Foreign);
+            Outcome::Respond(r)
+        }
+        FaultKind::ProxyIntercept => {
+            let mut r = (
+                StatusCode::BAD_REQUEST,
+                [("content-type", "text/html"), ("via", "1.1 proxy")],
+                PROXY_PAGE,
+            )
+                .into_response();
+            r.extensions_mut().insert(Foreign);
+            Outcome::Respond(r)
+        }
     }
+}
+
+/// Whether a fault of this kind is configured, without counting a hit: for the paths a fault
+/// changes without being a request it counts (the v2 probe of a v1-only host).
+pub fn present(faults: &Mutex<Vec<Fault>>, kind: &FaultKind) -> bool {
+    let faults = match faults.lock() {
+        Ok(f) => f,
+        Err(p) => p.into_inner(),
+    };
+    faults.iter().any(|f| &f.kind == kind)
 }
 
 /// The first fault that hits this request, as (kind, Retry-After); spent faults are dropped.
@@ -171,7 +226,8 @@ impl Fault {
 
     /// `KIND[:count=N][:share=P][:retry-after=S]`, KIND one of a status code, `latency=500ms`,
     /// `hang`, `reset`, `truncated`, `html`, `empty`, `expired`, `nearly-expired`,
-    /// `wrong-aud`, `unsigned`, `no-metadata`.
+    /// `wrong-aud`, `unsigned`, `no-metadata`, `ignore-selector`, `gpa-deny`,
+    /// `proxy-intercept`, `no-server-header`, `v1-only`.
     pub fn parse(spec: &str) -> Result<Self, String> {
         let mut parts = spec.trim().split(':');
         let head = parts.next().unwrap_or("").trim();
@@ -186,10 +242,15 @@ impl Fault {
             "wrong-aud" => FaultKind::WrongAud,
             "unsigned" => FaultKind::Unsigned,
             "no-metadata" => FaultKind::NoMetadata,
+            "ignore-selector" => FaultKind::IgnoreSelector,
+            "gpa-deny" => FaultKind::GpaDeny,
+            "proxy-intercept" => FaultKind::ProxyIntercept,
+            "no-server-header" => FaultKind::NoServerHeader,
+            "v1-only" => FaultKind::V1Only,
             h if h.starts_with("latency=") => FaultKind::Latency(parse_duration(&h[8..])?),
             h => match h.parse::<u16>() {
                 Ok(s) if (400..600).contains(&s) => FaultKind::Status(s),
-                _ => return Err(format!("unknown fault {h:?}: use a status (410, 429, 500, 503), latency=500ms, hang, reset, truncated, html, empty, expired, nearly-expired, wrong-aud, unsigned or no-metadata")),
+                _ => return Err(format!("unknown fault {h:?}: use a status (410, 429, 500, 503), latency=500ms, hang, reset, truncated, html, empty, expired, nearly-expired, wrong-aud, unsigned, no-metadata, ignore-selector, gpa-deny, proxy-intercept, no-server-header or v1-only")),
             },
         };
         let mut fault = Fault::new(kind, Reach::Always);

@@ -139,11 +139,23 @@ pub enum Twist {
 /// Issued-at, expiry and audience of a new token, as a fault twists them. Entra backdates
 /// `iat`/`nbf` by five minutes; an expired token ran out ten minutes ago.
 fn validity(shared: &Shared, resource: &str, twist: Twist) -> (i64, i64, String) {
+    validity_after(shared, resource, twist, None)
+}
+
+/// [`validity`], for a token that replaces a revoked one issued at `replaces`: issued after it,
+/// even within the same second, so that its `iat` proves it new.
+fn validity_after(
+    shared: &Shared,
+    resource: &str,
+    twist: Twist,
+    replaces: Option<i64>,
+) -> (i64, i64, String) {
     let (now, lifetime) = (shared.now(), shared.config.lifetime);
+    let now = replaces.map_or(now, |old| now.max(old + IAT_BACKDATE + 1));
     let (iat, exp) = match twist {
         Twist::Expired => (now - 600 - lifetime, now - 600),
         Twist::NearlyExpired => (now + 60 - lifetime, now + 60),
-        Twist::None | Twist::WrongAud | Twist::Unsigned => (now - 300, now + lifetime),
+        Twist::None | Twist::WrongAud | Twist::Unsigned => (now - IAT_BACKDATE, now + lifetime),
     };
     let aud = match twist {
         Twist::WrongAud => "https://wrong-audience.example.com/".to_string(),
@@ -154,8 +166,17 @@ fn validity(shared: &Shared, resource: &str, twist: Twist) -> (i64, i64, String)
     (iat, exp, aud)
 }
 
-fn mint(shared: &Shared, id: &Ident, resource: &str, twist: Twist) -> Cached {
-    let (iat, exp, aud) = validity(shared, resource, twist);
+/// Entra back-dates `iat` and `nbf` by five minutes.
+const IAT_BACKDATE: i64 = 300;
+
+fn mint(
+    shared: &Shared,
+    id: &Ident,
+    resource: &str,
+    twist: Twist,
+    replaces: Option<i64>,
+) -> Cached {
+    let (iat, exp, aud) = validity_after(shared, resource, twist, replaces);
     let tid = shared.tenant_id().to_string();
     let mut c = Map::new();
     let mut put = |k: &str, v: Value| {
@@ -229,31 +250,53 @@ pub fn user_token_for(shared: &Shared, resource: &str, twist: Twist) -> Cached {
         return mint_user(shared, resource, twist);
     }
     let oid = &shared.tenant.cloud_shell_user.object_id;
-    cached(shared, oid, resource, || mint_user(shared, resource, twist))
+    cached(shared, oid, resource, None, |_| {
+        mint_user(shared, resource, twist)
+    })
 }
 
-/// The cached token for (identity, resource), replaced only within `refresh_before` of expiry.
-pub fn token_for(shared: &Shared, id: &Ident, resource: &str, twist: Twist) -> Cached {
+/// The cached token for (identity, resource), replaced only within `refresh_before` of expiry,
+/// or when `revoke` (a client's `token_sha256_to_refresh`) is the hash of the token held.
+pub fn token_for(
+    shared: &Shared,
+    id: &Ident,
+    resource: &str,
+    twist: Twist,
+    revoke: Option<&str>,
+) -> Cached {
     if twist != Twist::None {
-        return mint(shared, id, resource, twist);
+        return mint(shared, id, resource, twist, None);
     }
-    cached(shared, &id.object_id, resource, || {
-        mint(shared, id, resource, twist)
+    cached(shared, &id.object_id, resource, revoke, |replaces| {
+        mint(shared, id, resource, twist, replaces)
     })
 }
 
 /// The holder's cached token for `resource`, or a new one from `make`, cached until it is
-/// within `refresh_before` of expiry.
-fn cached(shared: &Shared, holder: &str, resource: &str, make: impl FnOnce() -> Cached) -> Cached {
+/// within `refresh_before` of expiry. The cache is bypassed only when `revoke` names the token
+/// it holds (the revocation protocol's rule: a stale or foreign hash changes nothing); `make`
+/// is then told when the revoked token was issued.
+fn cached(
+    shared: &Shared,
+    holder: &str,
+    resource: &str,
+    revoke: Option<&str>,
+    make: impl FnOnce(Option<i64>) -> Cached,
+) -> Cached {
     let (now, refresh_before) = (shared.now(), shared.config.refresh_before);
     let mut cache = match shared.cache.lock() {
         Ok(c) => c,
         Err(poisoned) => poisoned.into_inner(),
     };
-    if let Some(c) = cache.fresh(holder, resource, now, refresh_before) {
-        return c;
-    }
-    let fresh = make();
+    let held = cache.fresh(holder, resource, now, refresh_before);
+    let replaces = match (held, revoke) {
+        (Some(c), Some(hash)) if crate::secret::sha256_hex(&c.token).eq_ignore_ascii_case(hash) => {
+            Some(c.not_before)
+        }
+        (Some(c), _) => return c,
+        (None, _) => None,
+    };
+    let fresh = make(replaces);
     cache.put(holder, resource, fresh.clone(), now, refresh_before);
     fresh
 }

@@ -242,6 +242,11 @@ impl Shared {
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(IMDS_TOKEN_PATH, get(tokens::imds))
+        .route("/metadata/identity/info", get(tokens::identity_info))
+        .route(
+            "/metadata/identity/getplatformmetadata",
+            get(tokens::platform_metadata),
+        )
         .route("/arc/metadata/identity/oauth2/token", get(tokens::arc))
         .route("/oauth2/token", post(tokens::cloudshell))
         .route("/msi/token", get(tokens::appservice))

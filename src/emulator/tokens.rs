@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::faults::{self, Outcome, Surface};
+use super::faults::{self, FaultKind, Foreign, Outcome, Surface, IMDS_SERVER};
 use super::mint::{self, Twist, Wanted};
 use super::{ExpiresOnFormat, Shared};
 
@@ -126,14 +126,53 @@ fn format_expires_on(epoch: i64, fmt: ExpiresOnFormat) -> Value {
     }
 }
 
-/// The shared path after each flavour has checked its own headers.
-async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Wanted) -> Response {
-    let selector = wanted.clone();
+/// The shared path after each flavour has checked its own headers. `revoke` is the hash of
+/// a token the client wants replaced, where the flavour's protocol carries one.
+async fn issue(
+    shared: &Shared,
+    flav: Flav,
+    resource: Option<&str>,
+    wanted: Wanted,
+    revoke: Option<&str>,
+) -> Response {
+    let mut wanted = wanted;
+    let (mut anonymous, mut echo) = (false, true);
     let twist = match apply_faults(shared, flav).await {
         Outcome::Respond(r) => return r,
         Outcome::Twist(t) => t,
         Outcome::Pass => Twist::None,
+        Outcome::Anonymous => {
+            anonymous = true;
+            Twist::None
+        }
+        // A legacy agent reads no selector: the system identity answers, and nothing in the
+        // answer says which identity was asked for.
+        Outcome::IgnoreSelector => {
+            wanted = Wanted::System;
+            echo = false;
+            Twist::None
+        }
     };
+    let mut r = issue_token(shared, flav, resource, wanted, echo, twist, revoke);
+    if anonymous {
+        r.extensions_mut().insert(Foreign);
+    }
+    r
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the request's parts, each read once"
+)]
+fn issue_token(
+    shared: &Shared,
+    flav: Flav,
+    resource: Option<&str>,
+    wanted: Wanted,
+    echo: bool,
+    twist: Twist,
+    revoke: Option<&str>,
+) -> Response {
     let Some(resource) = resource else {
         return match flav {
             Flav::AppService | Flav::AppService2017 | Flav::AzureMl => {
@@ -188,7 +227,7 @@ async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Want
             _ => error(flav, 400, "invalid_request", "Identity not found"),
         };
     };
-    let t = mint::token_for(shared, &id, resource, twist);
+    let t = mint::token_for(shared, &id, resource, twist, revoke);
     let now = shared.now();
     let fmt = |default| {
         format_expires_on(
@@ -230,7 +269,11 @@ async fn issue(shared: &Shared, flav: Flav, resource: Option<&str>, wanted: Want
     };
     let mut body = body;
     if matches!(flav, Flav::Imds | Flav::Arc) {
-        echo_selector(&mut body, &selector);
+        if echo {
+            echo_selector(&mut body, &wanted);
+        } else if let Some(map) = body.as_object_mut() {
+            map.remove("client_id");
+        }
     }
     json_response(StatusCode::OK, body)
 }
@@ -267,12 +310,40 @@ fn count(shared: &Shared) {
 
 const NO_METADATA: &str = "Required metadata header not specified";
 
+/// App Service's protocol, and the one that adds revocation.
+const APPSERVICE_VERSION: &str = "2019-08-01";
+const APPSERVICE_REVOCATION_VERSION: &str = "2025-03-30";
+/// Service Fabric's protocol as most clients send it, and MSAL .NET's since 4.83.
+const SERVICEFABRIC_VERSION: &str = "2019-07-01-preview";
+const SERVICEFABRIC_NEW_VERSION: &str = "2020-05-01";
+
+/// The token a client asks to have replaced: `token_sha256_to_refresh`, read only alongside
+/// the `cp1` client capability (`xms_cc`, comma-joined), as the revocation protocol sends them.
+fn revocation(p: &[(String, String)]) -> Option<&str> {
+    let capable = param(p, "xms_cc")
+        .is_some_and(|cc| cc.split(',').any(|c| c.trim().eq_ignore_ascii_case("cp1")));
+    param(p, "token_sha256_to_refresh").filter(|_| capable)
+}
+
 pub async fn imds(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
     count(&s);
-    if !has_metadata(&h) {
+    as_imds(imds_token(&s, &h, q.as_deref()).await)
+}
+
+/// IMDS's own answers carry its `Server` header; a proxy's or the Guest Proxy Agent's do not.
+pub fn as_imds(mut r: Response) -> Response {
+    if r.extensions().get::<Foreign>().is_none() {
+        r.headers_mut()
+            .insert("server", axum::http::HeaderValue::from_static(IMDS_SERVER));
+    }
+    r
+}
+
+async fn imds_token(s: &Shared, h: &HeaderMap, q: Option<&str>) -> Response {
+    if !has_metadata(h) {
         return error(Flav::Imds, 400, "invalid_request", NO_METADATA);
     }
-    let p = params(q.as_deref());
+    let p = params(q);
     if param(&p, "api-version").is_none() {
         return error(
             Flav::Imds,
@@ -286,7 +357,57 @@ pub async fn imds(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response 
     if let (Wanted::System, Some(r)) = (&wanted, param(&p, "mi_res_id")) {
         wanted = Wanted::ResourceId(r.into());
     }
-    issue(&s, Flav::Imds, param(&p, "resource"), wanted).await
+    // IMDS has no revocation: token_sha256_to_refresh is not read.
+    issue(s, Flav::Imds, param(&p, "resource"), wanted, None).await
+}
+
+/// `GET /metadata/identity/info`: the tenant the VM's identities live in.
+pub async fn identity_info(State(s): S, h: HeaderMap) -> Response {
+    count(&s);
+    if !has_metadata(&h) {
+        return as_imds(error(Flav::Imds, 400, "invalid_request", NO_METADATA));
+    }
+    as_imds(json_response(
+        StatusCode::OK,
+        json!({"tenantId": s.tenant_id()}),
+    ))
+}
+
+/// `GET /metadata/identity/getplatformmetadata?cred-api-version=2.0`: the IMDS v2 (MI v2)
+/// metadata. Without `Metadata: true` it answers 400, which is how clients probe for v2; a
+/// v1-only host answers 404 either way.
+pub async fn platform_metadata(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    count(&s);
+    if faults::present(&s.faults, &FaultKind::V1Only) {
+        return as_imds(error(
+            Flav::Imds,
+            404,
+            "not_found",
+            "The requested resource is not available on this host.",
+        ));
+    }
+    if !has_metadata(&h) {
+        return as_imds(error(Flav::Imds, 400, "invalid_request", NO_METADATA));
+    }
+    let p = params(q.as_deref());
+    if param(&p, "cred-api-version") != Some("2.0") {
+        return as_imds(error(
+            Flav::Imds,
+            400,
+            "invalid_request",
+            "cred-api-version 2.0 is required",
+        ));
+    }
+    let t = &s.tenant;
+    as_imds(json_response(
+        StatusCode::OK,
+        json!({
+            "clientId": t.system_identity.client_id,
+            "tenantId": s.tenant_id(),
+            "cuId": {"vmId": mint::uuid_from_hex(&crate::secret::sha256_hex(&mint::vm_id(&s))), "vmssId": ""},
+            "attestationEndpoint": "",
+        }),
+    ))
 }
 
 pub async fn arc(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
@@ -311,6 +432,7 @@ pub async fn arc(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
         Flav::Arc,
         param(&p, "resource"),
         wanted_from(&p, "client_id", "object_id", "msi_res_id"),
+        None,
     )
     .await
 }
@@ -353,6 +475,7 @@ pub async fn cloudshell(State(s): S, h: HeaderMap, body: Bytes) -> Response {
         Flav::CloudShell,
         param(&p, "resource"),
         wanted_from(&p, "client_id", "object_id", "msi_res_id"),
+        None,
     )
     .await
 }
@@ -362,7 +485,7 @@ pub async fn appservice(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Res
     let p = params(q.as_deref());
     let secret = &s.config.identity_header;
     match param(&p, "api-version") {
-        Some("2019-08-01") => {
+        Some(version @ (APPSERVICE_VERSION | APPSERVICE_REVOCATION_VERSION)) => {
             if header(&h, "x-identity-header") != Some(secret.as_str()) {
                 return error(
                     Flav::AppService,
@@ -376,18 +499,25 @@ pub async fn appservice(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Res
                 (Wanted::System, Some(o)) => Wanted::ObjectId(o.into()),
                 _ => wanted,
             };
-            issue(&s, Flav::AppService, param(&p, "resource"), wanted).await
+            // Only the 2025-03-30 protocol carries revocation.
+            let revoke = (version == APPSERVICE_REVOCATION_VERSION)
+                .then(|| revocation(&p))
+                .flatten();
+            issue(&s, Flav::AppService, param(&p, "resource"), wanted, revoke).await
         }
         Some("2017-09-01") => msi_2017(&s, Flav::AzureMl, &h, &p).await,
-        other => error(
-            Flav::AppService,
-            400,
-            "",
-            &format!(
-                "api-version {} is not supported: use 2019-08-01 or 2017-09-01.",
-                other.unwrap_or("(none)")
-            ),
-        ),
+        other => {
+            let r = error(
+                Flav::AppService,
+                400,
+                "UnsupportedApiVersion",
+                &format!(
+                    "UnsupportedApiVersion: api-version {} is not supported: use {APPSERVICE_VERSION}, {APPSERVICE_REVOCATION_VERSION} or 2017-09-01.",
+                    other.unwrap_or("(none)")
+                ),
+            );
+            r
+        }
     }
 }
 
@@ -403,7 +533,7 @@ async fn msi_2017(s: &Shared, flav: Flav, h: &HeaderMap, p: &[(String, String)])
         );
     }
     let wanted = param(p, "clientid").map_or(Wanted::System, |c| Wanted::ClientId(c.into()));
-    issue(s, flav, param(p, "resource"), wanted).await
+    issue(s, flav, param(p, "resource"), wanted, None).await
 }
 
 pub async fn appservice2017(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> Response {
@@ -434,19 +564,26 @@ pub async fn servicefabric(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> 
         );
     }
     let p = params(q.as_deref());
-    if param(&p, "api-version").is_none() {
-        return error(
-            Flav::ServiceFabric,
-            400,
-            "InvalidApiVersion",
-            "The api-version parameter is missing.",
-        );
+    match param(&p, "api-version") {
+        Some(SERVICEFABRIC_VERSION | SERVICEFABRIC_NEW_VERSION) => {}
+        other => {
+            return error(
+                Flav::ServiceFabric,
+                400,
+                "InvalidApiVersion",
+                &format!(
+                    "The api-version {} is not supported: use {SERVICEFABRIC_VERSION} or {SERVICEFABRIC_NEW_VERSION}.",
+                    other.unwrap_or("(none)")
+                ),
+            )
+        }
     }
     issue(
         &s,
         Flav::ServiceFabric,
         param(&p, "resource"),
         Wanted::System,
+        revocation(&p),
     )
     .await
 }

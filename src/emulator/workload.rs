@@ -124,7 +124,8 @@ pub fn mint_service_account_token(s: &Shared) -> String {
     let now = s.now();
     if s.has_fault(WorkloadFault::EntraAssertion) {
         if let Some(id) = mint::find_identity(s, &Wanted::ClientId(s.workload_client_id())) {
-            return mint::token_for(s, &id, "https://management.azure.com/", Twist::None).token;
+            return mint::token_for(s, &id, "https://management.azure.com/", Twist::None, None)
+                .token;
         }
     }
     let life = if s.has_fault(WorkloadFault::LongLifetime) {
@@ -471,7 +472,7 @@ pub async fn entra_token(
     if !mint::audience_allowed(&s, resource) {
         return entra_error(&s, 400, "invalid_scope", 500011, &format!("The resource principal named {resource} was not found in the tenant named {tid}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant."));
     }
-    let minted = mint::token_for(&s, &ident, resource, Twist::None);
+    let minted = mint::token_for(&s, &ident, resource, Twist::None, None);
     let expires_in = (minted.expires_on - now).max(0);
     let body = json!({
         "token_type": "Bearer",

@@ -55,6 +55,11 @@ impl EnvSnapshot {
         self.0.get(key).map(String::as_str)
     }
 
+    /// Every variable captured, with its value.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.0.contains_key(key)
     }

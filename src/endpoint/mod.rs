@@ -8,6 +8,7 @@ pub mod pinned_tls;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod revoke;
 pub mod workload;
 
 use std::path::PathBuf;
@@ -193,6 +194,25 @@ impl TokenClient {
     }
 
     pub async fn fetch(&self, ep: &Endpoint, resource: &str) -> Result<Fetched> {
+        self.fetch_replacing(ep, resource, None).await
+    }
+
+    /// Ask for a token to replace the one whose hex SHA-256 is `revoke` (the revocation
+    /// protocol); refused before anything is sent where the flavour has no such protocol.
+    pub async fn fetch_replacing(
+        &self,
+        ep: &Endpoint,
+        resource: &str,
+        revoke: Option<&str>,
+    ) -> Result<Fetched> {
+        if revoke.is_some()
+            && matches!(
+                ep.flavour.spec().revocation,
+                crate::flavour::Revocation::Unsupported { .. }
+            )
+        {
+            return Err(request::no_revocation(ep.flavour));
+        }
         let started = Instant::now();
         match ep.flavour.spec().wire {
             Wire::AzCli => {
@@ -219,7 +239,7 @@ impl TokenClient {
             Wire::Query { .. } | Wire::Form => {}
         }
         check_transport(ep)?;
-        let call = request::build(ep, resource)?;
+        let call = request::build(ep, resource, revoke)?;
         let policy = retry::for_flavour(&self.retry, ep.flavour);
         let mut retries = Retries::new(&policy, retry::retryable(ep.flavour));
         let mut authorization: Option<String> = None;
@@ -276,6 +296,17 @@ impl TokenClient {
                 }
             }
         }
+    }
+
+    /// One request exactly as a fetch sends it, with no retry and no challenge answered: the
+    /// raw answer (status, headers, body) and the time until its head arrived, for the doctor
+    /// to see who answered.
+    pub async fn probe(&self, ep: &Endpoint, resource: &str) -> Result<(http::Answer, Duration)> {
+        check_transport(ep)?;
+        let call = request::build(ep, resource, None)?;
+        let started = Instant::now();
+        let answer = self.send(ep, &call, None).await?;
+        Ok((answer, started.elapsed()))
     }
 
     /// The local client for `url`: for plain http (which follows no redirect, so never meets

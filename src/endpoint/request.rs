@@ -2,7 +2,7 @@
 
 use super::{Endpoint, Flavour, Identity};
 use crate::error::{Error, Result};
-use crate::flavour::{Secret, Wire};
+use crate::flavour::{Revocation, Secret, Wire};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Method {
@@ -46,7 +46,25 @@ fn identity_param(
     })
 }
 
-pub fn build(ep: &Endpoint, resource: &str) -> Result<Call> {
+/// Why `flavour` cannot be asked to replace its token, and what helps instead; this is said
+/// before anything is sent.
+pub fn no_revocation(flavour: Flavour) -> Error {
+    let instead = match flavour.spec().revocation {
+        Revocation::Unsupported { instead } => instead,
+        Revocation::Supported { .. } => "",
+    };
+    Error::config(
+        format!(
+            "{} cannot be asked for a new token: it has no revocation protocol (xms_cc=cp1 with token_sha256_to_refresh), so nothing was sent",
+            flavour.describe()
+        ),
+        instead,
+    )
+}
+
+/// The request for a token; with `revoke` (the hex SHA-256 of a token the endpoint holds), the
+/// revocation protocol's form of it, which only flavours that support it may send.
+pub fn build(ep: &Endpoint, resource: &str, revoke: Option<&str>) -> Result<Call> {
     let spec = ep.flavour.spec();
     let id = identity_param(ep.flavour, &ep.identity, ep.system_client_id.as_deref())?;
     let mut headers = Vec::new();
@@ -59,14 +77,26 @@ pub fn build(ep: &Endpoint, resource: &str) -> Result<Call> {
     }
     let mut params = vec![("resource", resource.to_string())];
     params.extend(id);
+    let mut api_version_override = None;
+    if let Some(hash) = revoke {
+        match spec.revocation {
+            Revocation::Supported { api_version } => api_version_override = api_version,
+            Revocation::Unsupported { .. } => return Err(no_revocation(ep.flavour)),
+        }
+        params.push(("xms_cc", "cp1".to_string()));
+        params.push(("token_sha256_to_refresh", hash.to_string()));
+    }
     Ok(match spec.wire {
         Wire::Query { api_version } => Call {
             method: Method::Get,
             url: ep.url.expose().to_string(),
-            query: [("api-version", api_version.to_string())]
-                .into_iter()
-                .chain(params)
-                .collect(),
+            query: [(
+                "api-version",
+                api_version_override.unwrap_or(api_version).to_string(),
+            )]
+            .into_iter()
+            .chain(params)
+            .collect(),
             headers,
             form: Vec::new(),
         },

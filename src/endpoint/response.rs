@@ -33,11 +33,18 @@ pub struct TokenResponse {
     pub refresh_in: Option<i64>,
     pub resource: Option<String>,
     pub client_id: Option<String>,
+    /// The selectors the answer repeats besides `client_id` (`object_id`, `msi_res_id`,
+    /// `mi_res_id`, `principal_id`): an Arc agent that serves user-assigned identities echoes
+    /// the one it used.
+    pub echoed: Vec<(String, String)>,
     /// Fallbacks used and disagreements found, in words.
     pub warnings: Vec<String>,
     /// The access token decoded, once, here: every consumer reads this.
     pub jwt: Result<token::Jwt, token::JwtError>,
 }
+
+/// The selector parameters an answer may repeat, besides `client_id`.
+const ECHOED_SELECTORS: &[&str] = &["object_id", "principal_id", "msi_res_id", "mi_res_id"];
 
 /// A number, or a string holding one, within the range of real times and durations.
 fn as_i64(v: &Value) -> Option<i64> {
@@ -221,6 +228,10 @@ pub fn parse_success(body: &[u8], received_at: i64) -> Result<TokenResponse, Err
         refresh_in: field(&m, &["refresh_in"]).and_then(as_i64),
         resource: string_field(&m, &["resource"]),
         client_id: string_field(&m, &["client_id"]),
+        echoed: ECHOED_SELECTORS
+            .iter()
+            .filter_map(|k| string_field(&m, &[k]).map(|v| (k.to_string(), v)))
+            .collect(),
         warnings,
         jwt,
     })

@@ -403,7 +403,9 @@ fn binary_demo_doctor_json_passes() {
             "token",
             "jwt",
             "clock",
-            "signature"
+            "signature",
+            "who-answered",
+            "imds-probes"
         ]
     );
 }

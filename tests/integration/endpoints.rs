@@ -617,7 +617,7 @@ async fn azure_ml_answers_an_integer_and_knows_the_system_client_id() {
     // tokscope reads the pair as Azure ML and sends DEFAULT_IDENTITY_CLIENT_ID.
     let ep = endpoint(&run, Flavour::Azureml, Identity::SystemAssigned);
     assert_eq!(ep.system_client_id.as_deref(), Some(sys.client_id.as_str()));
-    let call = tokscope::endpoint::request::build(&ep, ARM).unwrap();
+    let call = tokscope::endpoint::request::build(&ep, ARM, None).unwrap();
     assert!(call
         .query
         .iter()

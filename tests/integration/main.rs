@@ -25,6 +25,7 @@ mod emulator_tls;
 mod endpoints;
 mod flavours;
 mod fleet;
+mod forensics;
 mod gates_echo_forms;
 mod gates_encodings;
 mod gates_files;
