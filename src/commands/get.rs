@@ -288,6 +288,7 @@ pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Got>
     let now = chrono::Utc::now().timestamp();
     let verdict = inspect_at(&setup.endpoint, resource, &f, now).verdict;
     let refused = proof.as_ref().is_some_and(|p| !p.replaced);
+    let pod = pod_checks(setup, &f, now);
     let text = if args.json {
         let mut v = success_json(&setup.endpoint, resource, &f, args.show_token, now);
         if let (Some(p), Some(map)) = (&proof, v.as_object_mut()) {
@@ -296,11 +297,18 @@ pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Got>
                 map.insert("ok".into(), false.into());
             }
         }
+        if let Some(fed) = v.get_mut("federated_token").and_then(Value::as_object_mut) {
+            fed.insert("pod".into(), json!(pod));
+        }
         v.to_string()
     } else {
         let mut text = human(&setup.endpoint, resource, &f, args.show_token, now);
         if let Some(p) = &proof {
             text = format!("refresh   {}\n{text}", one_line(&p.summary()));
+        }
+        if !pod.is_empty() {
+            text.push_str("\nthe pod\n");
+            text.push_str(&crate::doctor::render::checks_text(&pod));
         }
         text
     };
@@ -324,6 +332,18 @@ pub fn exit_code(verdict: &crate::verdict::Verdict, allow_unusable: bool) -> u8 
 /// The exit code of `get` and `decode` for a token the verdict finds unusable (expired, for
 /// another audience, unsigned …), as doctor's 2 for failures.
 pub const UNUSABLE: u8 = 2;
+/// Workload identity: the pod's layout and the token file's rotation, as `doctor` judges them.
+fn pod_checks(setup: &Session, f: &Fetched, now: i64) -> Vec<crate::doctor::Check> {
+    use crate::doctor::{pod, workload::FileFacts};
+    let Some(fed) = &f.federated else {
+        return Vec::new();
+    };
+    let facts = FileFacts::of(&fed.file);
+    let mut v: Vec<_> = pod::layout(&setup.env, Some(&facts)).into_iter().collect();
+    v.extend(pod::rotation(&facts, now));
+    v
+}
+
 /// When Entra found no federated credential for the pod's token: the configured side, read
 /// through ARM when an ARM token was given, compared field by field (the diff and the fix lead
 /// the hint); without ARM access the presented-values hint stays and says so.
