@@ -45,6 +45,7 @@ fn rules() -> Vec<Rule> {
                 "text",
                 "token",
                 "vault",
+                "verdict",
                 "watch",
             ],
             never: FRONT_ENDS,
@@ -68,6 +69,14 @@ fn rules() -> Vec<Rule> {
                 "arm", "doctor", "emulator", "endpoint", "net", "report", "session", "watch",
             ],
             why: "deciding why a call is refused is pure: `arm::why` gathers the facts",
+        },
+        Rule {
+            from: &["verdict"],
+            never: &[
+                "arm", "doctor", "emulator", "endpoint", "net", "report", "session", "watch",
+                "inspect",
+            ],
+            why: "the verdict is a pure judgement of facts the callers gather",
         },
         Rule {
             from: &[
