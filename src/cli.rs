@@ -277,7 +277,7 @@ commands! {
         after_help: "Example:\n  \
             az account get-access-token --query accessToken -o tsv | tokscope decode",
     }
-    Emulate(EmulateArgs) {
+    Emulate(Box<EmulateArgs>) {
         name: "emulate",
         about: "Run the endpoint emulator, printing the env exports that point clients at it",
         long_about: "Run the endpoint emulator, printing the env exports that point clients at \
@@ -308,6 +308,16 @@ commands! {
             identity may read",
         after_help: "Example:\n  \
             tokscope vms -g my-resource-group --power-state",
+    }
+    Why(WhyArgs) {
+        name: "why",
+        about: "Explain why a call with this identity's token is refused (or that it is not): \
+            the action it needs, what the identity's roles grant at that scope, the service's \
+            refusal, one verdict and the fix. Exits 0 when allowed, 2 when refused",
+        after_help: "Examples:\n  \
+            tokscope why                                   the VM list the UI's ARM tab calls\n  \
+            tokscope why /subscriptions/<id>/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1 --method DELETE\n  \
+            tokscope why https://myvault.vault.azure.net/secrets/db-password --json",
     }
     Watch(WatchArgs) {
         name: "watch",
@@ -346,6 +356,7 @@ impl Command {
             Command::Doctor(a) => Some(&a.endpoint),
             Command::Report(a) => Some(&a.endpoint),
             Command::Sources(a) => Some(&a.endpoint),
+            Command::Why(a) => Some(&a.endpoint),
             Command::Decode(_) | Command::Emulate(_) | Command::Completions(_) => None,
         }
     }
@@ -444,6 +455,35 @@ pub struct VmsArgs {
     pub endpoint: EndpointArgs,
 }
 
+#[derive(Debug, Default, Args)]
+pub struct WhyArgs {
+    /// An ARM URL, path or scope, a Key Vault, Blob Storage or Graph URL [default: the
+    /// subscription's VM list].
+    pub target: Option<String>,
+    /// The request's method. Only GET and HEAD are sent; others are judged from the
+    /// permissions alone, as sending them would change things.
+    #[arg(long, short = 'X', default_value = "GET")]
+    pub method: String,
+    /// The ARM scope to check at, when the target does not name it (e.g. a storage account's id).
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+    /// Subscription id; found from instance metadata, the token or ARM when not given.
+    #[arg(long)]
+    pub subscription: Option<String>,
+    /// Which cloud's ARM to ask.
+    #[arg(long, value_enum, default_value_t = crate::arm::Cloud::Public)]
+    pub cloud: crate::arm::Cloud,
+    /// ARM base URL instead of the cloud's (plain http only to loopback, e.g. an emulator).
+    #[arg(long, value_name = "URL")]
+    pub arm_url: Option<String>,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
+    /// Where to ask, and how (the same options the top level takes).
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
@@ -483,6 +523,10 @@ pub struct GetArgs {
     /// Print the raw access token too. It is a secret: mind your screen and your logs.
     #[arg(long)]
     pub show_token: bool,
+    /// Exit 0 even when the verdict is FAIL (expired, another audience, unsigned): by default
+    /// such a token exits 2, so `tokscope get && call-api` stops. Warnings never change the code.
+    #[arg(long)]
+    pub allow_unusable: bool,
     /// Ask the endpoint to replace the token it holds (xms_cc=cp1 and token_sha256_to_refresh,
     /// where it supports revocation: Service Fabric, App Service 2025-03-30), and show whether
     /// a new token came back. Elsewhere says what helps instead, sending nothing.
@@ -512,6 +556,13 @@ pub struct DecodeArgs {
     pub token: Option<String>,
     #[arg(long)]
     pub json: bool,
+    /// The audience the token must be for (a resource URI or app id): another one is a FAIL.
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
+    /// Exit 0 even when the verdict is FAIL (expired, unsigned, another audience): by default
+    /// such a token exits 2. Warnings never change the code.
+    #[arg(long)]
+    pub allow_unusable: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -569,7 +620,7 @@ pub struct EmulateArgs {
     /// (exported as TOKSCOPE_POD_ROOT, which tokscope's pod checks read instead of `/`).
     #[arg(long, value_enum, value_name = "LAYOUT")]
     pub pod_layout: Option<crate::emulator::workload::PodLayout>,
-    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud|no-metadata,
+    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|nearly-expired|wrong-aud|unsigned|no-metadata,
     /// then optional :count=N, :share=P, :retry-after=S. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<String>,
@@ -579,6 +630,10 @@ pub struct EmulateArgs {
     /// Answer every ARM call with 403 AuthorizationFailed.
     #[arg(long)]
     pub arm_deny: bool,
+    /// How long a role assignment made while it runs (`az role assignment create`) takes to
+    /// apply: 30s, 2m, 0s. POST /admin/rbac/settle applies every pending one at once.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::duration::parse_duration)]
+    pub rbac_propagation: std::time::Duration,
     /// Inject a fault into ARM answers, same syntax as --fault (e.g. 429:count=2:retry-after=1). Repeatable.
     #[arg(long = "arm-fault", value_name = "SPEC")]
     pub arm_faults: Vec<String>,

@@ -2,6 +2,7 @@
 
 pub mod arm;
 pub mod assets;
+pub mod authz;
 pub mod cli;
 pub mod color;
 pub mod commands;
@@ -27,6 +28,7 @@ pub mod text;
 pub mod token;
 pub mod tui;
 pub mod vault;
+pub mod verdict;
 pub mod watch;
 
 /// Resolves on Ctrl-C, SIGTERM or SIGHUP (a closed SSH session or terminal window). The

@@ -5,7 +5,7 @@ use futures_util::FutureExt as _;
 use tokscope::cli::{Cli, Command};
 use tokscope::color::{self, Layout};
 use tokscope::commands::{
-    completions, decode, doctor, emulate, get, report, setup, sources, vms, watch,
+    completions, decode, doctor, emulate, get, report, setup, sources, vms, watch, why,
 };
 use tokscope::error::{Error, ErrorKind};
 use tokscope::output::{self, TerminalText};
@@ -48,6 +48,7 @@ fn wants_json(cli: &Cli) -> bool {
         Some(Command::Get(a)) => a.json,
         Some(Command::Sources(a)) => a.json,
         Some(Command::Vms(a)) => a.json,
+        Some(Command::Why(a)) => a.json,
         Some(Command::Watch(a)) => a.json,
         Some(Command::Doctor(a)) => a.json,
         Some(Command::Report(a)) => a.format == tokscope::report::Format::Json,
@@ -82,7 +83,11 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
     }
     let setup = || setup::setup(&endpoint, cli.demo, setup::demo_config);
     match &cli.command {
-        Some(Command::Decode(a)) => emit(&decode::run(a)?, a.json)?,
+        Some(Command::Decode(a)) => {
+            let (text, code) = decode::run(a)?;
+            emit(&text, a.json)?;
+            return Ok(ExitCode::from(code));
+        }
         Some(Command::Emulate(a)) => emulate::run(a).await?,
         Some(Command::Completions(a)) => emit(&completions::run(a), false)?,
         Some(Command::Sources(a)) => emit(&sources::run(&endpoint, a), a.json)?,
@@ -100,6 +105,12 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
             let s = setup().await?;
             emit(&vms::run(&s.session, &cli.resource, a).await?, a.json)?;
         }
+        Some(Command::Why(a)) => {
+            let s = setup().await?;
+            let (text, code) = why::run(&s.session, &cli.resource, a).await?;
+            emit(&text, a.json)?;
+            return Ok(ExitCode::from(code));
+        }
         Some(Command::Watch(a)) => {
             // Listening from before the setup: a signal while the --demo emulator starts (and
             // writes its files) ends the command cleanly too.
@@ -114,9 +125,7 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
             let s = setup().await?;
             let got = get::run(&s.session, &cli.resource, a).await?;
             emit(&got.text, a.json)?;
-            if got.failed {
-                return Ok(ExitCode::FAILURE);
-            }
+            return Ok(ExitCode::from(got.code));
         }
         None => {
             // The UI takes the terminal and draws before the setup (with --demo, making the
@@ -142,7 +151,7 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
 fn demo_one_shot(cli: &Cli) -> bool {
     cli.demo
         && match &cli.command {
-            Some(Command::Get(_) | Command::Vms(_) | Command::Report(_)) => true,
+            Some(Command::Get(_) | Command::Vms(_) | Command::Why(_) | Command::Report(_)) => true,
             Some(Command::Doctor(a)) => a.summarize.is_empty(),
             _ => false,
         }
@@ -180,9 +189,13 @@ fn runtime(cli: &Cli) -> std::io::Result<Option<tokio::runtime::Runtime>> {
         Some(Command::Decode(_) | Command::Completions(_) | Command::Sources(_)) => {
             return Ok(None)
         }
-        Some(Command::Get(_) | Command::Vms(_) | Command::Doctor(_) | Command::Report(_)) => {
-            tokio::runtime::Builder::new_current_thread()
-        }
+        Some(
+            Command::Get(_)
+            | Command::Vms(_)
+            | Command::Why(_)
+            | Command::Doctor(_)
+            | Command::Report(_),
+        ) => tokio::runtime::Builder::new_current_thread(),
         Some(Command::Watch(_) | Command::Emulate(_)) | None => {
             tokio::runtime::Builder::new_multi_thread()
         }

@@ -22,6 +22,7 @@ fn rules() -> Vec<Rule> {
             from: &[
                 "arm",
                 "assets",
+                "authz",
                 "color",
                 "display_url",
                 "doctor",
@@ -44,6 +45,7 @@ fn rules() -> Vec<Rule> {
                 "text",
                 "token",
                 "vault",
+                "verdict",
                 "watch",
             ],
             never: FRONT_ENDS,
@@ -62,8 +64,24 @@ fn rules() -> Vec<Rule> {
             why: "decoding and verifying a token needs no network",
         },
         Rule {
+            from: &["authz"],
+            never: &[
+                "arm", "doctor", "emulator", "endpoint", "net", "report", "session", "watch",
+            ],
+            why: "deciding why a call is refused is pure: `arm::why` gathers the facts",
+        },
+        Rule {
+            from: &["verdict"],
+            never: &[
+                "arm", "doctor", "emulator", "endpoint", "net", "report", "session", "watch",
+                "inspect",
+            ],
+            why: "the verdict is a pure judgement of facts the callers gather",
+        },
+        Rule {
             from: &[
-                "arm", "doctor", "endpoint", "net", "report", "session", "token", "tui", "watch",
+                "arm", "authz", "doctor", "endpoint", "net", "report", "session", "token", "tui",
+                "watch",
             ],
             never: &["emulator"],
             why: "the client never uses the emulator: only the binary and `emulate` start it",
