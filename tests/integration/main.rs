@@ -47,5 +47,6 @@ mod watch;
 mod watch_back_to_back;
 mod workload;
 mod workload_federation;
+mod workload_fic;
 mod workload_interop;
 mod workload_pod;
