@@ -273,6 +273,29 @@ async fn doctor_names_the_guest_proxy_agent() {
 }
 
 #[tokio::test]
+async fn doctor_fails_the_identity_check_when_the_selector_is_ignored() {
+    let run = common::emulator_with(with_faults(&["ignore-selector"])).await;
+    let env = common::env_for(&run, Flavour::Imds);
+    let opts = tokscope::doctor::Options {
+        resource: common::ARM.into(),
+        authority: Some(run.base_url()),
+        arm: None,
+        demo: false,
+        federation: None,
+    };
+    let ov = tokscope::endpoint::Overrides {
+        identity: tokscope::endpoint::Identity::ClientId(USER_ASSIGNED.into()),
+        ..Default::default()
+    };
+    let d = tokscope::doctor::diagnose(&env, &ov, &common::client(&run), &opts).await;
+    let c = d.check(tokscope::doctor::token::IDENTITY).unwrap();
+    assert_eq!(c.status, Status::Fail, "{c:?}");
+    assert!(c.evidence.starts_with("MISMATCH"), "{}", c.evidence);
+    assert!(c.hint.contains("selector ignored"), "{}", c.hint);
+    assert_eq!(d.exit_code(), 2);
+}
+
+#[tokio::test]
 async fn doctor_names_a_proxy_that_caught_the_request() {
     let (s, e) = named("proxy-intercept", WHO_ANSWERED).await;
     assert_eq!(s, Status::Fail);
