@@ -505,3 +505,56 @@ async fn msal_node_picks_what_the_table_says() {
         assert_eq!(real, source_in(&table, "MSAL JS"), "{flavour:?}");
     }
 }
+
+#[tokio::test]
+async fn the_ui_header_shows_a_mismatch_at_80x24() {
+    use tokscope::tui::app::App;
+    let run = common::emulator_with(with_faults(&["ignore-selector"])).await;
+    let ep = common::endpoint(
+        &run,
+        Flavour::Imds,
+        tokscope::endpoint::Identity::ClientId(USER_ASSIGNED.into()),
+    );
+    let fetched = common::client(&run).fetch(&ep, common::ARM).await.unwrap();
+    let now = fetched.received_at;
+    let mut app = App::new(&ep, common::ARM, tokscope::assets::resource_presets(), now);
+    crate::tui_fixture::deliver(
+        &mut app,
+        tokscope::tui::action::FetchKind::User,
+        now,
+        Ok(fetched),
+    );
+    let screen = crate::tui_fixture::render(&app, 80, 24);
+    let header: Vec<&str> = screen.lines().take(3).collect();
+    assert!(
+        header
+            .iter()
+            .any(|l| l.contains("! IDENTITY MISMATCH: got ")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("asked     MISMATCH: asked client_id"),
+        "the Token tab says it too:\n{screen}"
+    );
+    // An honest answer shows no mismatch.
+    let honest = common::emulator().await;
+    let ep = common::endpoint(
+        &honest,
+        Flavour::Imds,
+        tokscope::endpoint::Identity::ClientId(USER_ASSIGNED.into()),
+    );
+    let fetched = common::client(&honest)
+        .fetch(&ep, common::ARM)
+        .await
+        .unwrap();
+    let mut app = App::new(&ep, common::ARM, tokscope::assets::resource_presets(), now);
+    crate::tui_fixture::deliver(
+        &mut app,
+        tokscope::tui::action::FetchKind::User,
+        now,
+        Ok(fetched),
+    );
+    let screen = crate::tui_fixture::render(&app, 80, 24);
+    assert!(!screen.contains("MISMATCH"), "{screen}");
+    assert!(screen.contains("match: asked client_id"), "{screen}");
+}
