@@ -506,16 +506,15 @@ async fn msal_node_picks_what_the_table_says() {
     }
 }
 
-#[tokio::test]
-async fn the_ui_header_shows_a_mismatch_at_80x24() {
+/// The UI after one real fetch of `USER_ASSIGNED` from `run`, drawn at 80×24.
+async fn ui_after_fetch(run: &Running) -> String {
     use tokscope::tui::app::App;
-    let run = common::emulator_with(with_faults(&["ignore-selector"])).await;
     let ep = common::endpoint(
-        &run,
+        run,
         Flavour::Imds,
         tokscope::endpoint::Identity::ClientId(USER_ASSIGNED.into()),
     );
-    let fetched = common::client(&run).fetch(&ep, common::ARM).await.unwrap();
+    let fetched = common::client(run).fetch(&ep, common::ARM).await.unwrap();
     let now = fetched.received_at;
     let mut app = App::new(&ep, common::ARM, tokscope::assets::resource_presets(), now);
     crate::tui_fixture::deliver(
@@ -524,7 +523,13 @@ async fn the_ui_header_shows_a_mismatch_at_80x24() {
         now,
         Ok(fetched),
     );
-    let screen = crate::tui_fixture::render(&app, 80, 24);
+    crate::tui_fixture::render(&app, 80, 24)
+}
+
+#[tokio::test]
+async fn the_ui_header_shows_a_mismatch_at_80x24() {
+    let run = common::emulator_with(with_faults(&["ignore-selector"])).await;
+    let screen = ui_after_fetch(&run).await;
     let header: Vec<&str> = screen.lines().take(3).collect();
     assert!(
         header
@@ -537,24 +542,7 @@ async fn the_ui_header_shows_a_mismatch_at_80x24() {
         "the Token tab says it too:\n{screen}"
     );
     // An honest answer shows no mismatch.
-    let honest = common::emulator().await;
-    let ep = common::endpoint(
-        &honest,
-        Flavour::Imds,
-        tokscope::endpoint::Identity::ClientId(USER_ASSIGNED.into()),
-    );
-    let fetched = common::client(&honest)
-        .fetch(&ep, common::ARM)
-        .await
-        .unwrap();
-    let mut app = App::new(&ep, common::ARM, tokscope::assets::resource_presets(), now);
-    crate::tui_fixture::deliver(
-        &mut app,
-        tokscope::tui::action::FetchKind::User,
-        now,
-        Ok(fetched),
-    );
-    let screen = crate::tui_fixture::render(&app, 80, 24);
+    let screen = ui_after_fetch(&common::emulator().await).await;
     assert!(!screen.contains("MISMATCH"), "{screen}");
     assert!(screen.contains("match: asked client_id"), "{screen}");
 }

@@ -192,20 +192,22 @@ fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'stat
 }
 
 fn warning_lines(t: &Theme, warnings: &[String], width: usize) -> Vec<Line<'static>> {
-    let mut lines = Vec::new();
-    for w in warnings {
-        for (i, l) in wrap_text(w, width.saturating_sub(NAME_W))
-            .into_iter()
-            .enumerate()
-        {
-            let lead = if i == 0 { "! warning " } else { "          " };
-            lines.push(Line::from(vec![
-                Span::styled(lead, t.warn()),
-                Span::styled(l, t.warn()),
-            ]));
-        }
-    }
-    lines
+    warnings
+        .iter()
+        .flat_map(|w| flagged(w, "! warning ", t.warn(), width))
+        .collect()
+}
+
+/// A finding wrapped under a flag (`! warning `), the flag on its first line only.
+fn flagged(text: &str, flag: &'static str, style: Style, width: usize) -> Vec<Line<'static>> {
+    wrap_text(text, width.saturating_sub(NAME_W))
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let lead = if i == 0 { flag } else { "          " };
+            Line::from(vec![Span::styled(lead, style), Span::styled(l, style)])
+        })
+        .collect()
 }
 
 /// Who, for what, until when, and what is wrong.
@@ -295,19 +297,8 @@ fn identity_lines(c: &Current, t: &Theme, width: usize) -> Vec<Line<'static>> {
     };
     let mut lines = labelled(t, "asked", &check.summary(), width);
     if let Some(m) = c.mismatch() {
-        for (i, l) in wrap_text(
-            m.cause.as_deref().unwrap_or(""),
-            width.saturating_sub(NAME_W),
-        )
-        .into_iter()
-        .enumerate()
-        {
-            let lead = if i == 0 { "! mismatch" } else { "          " };
-            lines.push(Line::from(vec![
-                Span::styled(lead, t.danger()),
-                Span::styled(l, t.danger()),
-            ]));
-        }
+        let cause = m.cause.as_deref().unwrap_or("");
+        lines.extend(flagged(cause, "! mismatch", t.danger(), width));
     }
     lines
 }
