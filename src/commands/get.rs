@@ -291,6 +291,7 @@ pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Got>
         }
     };
     let now = chrono::Utc::now().timestamp();
+    let pod = pod_checks(setup, &f, now);
     let mut failed = identity_check::check(&setup.endpoint, &f.token).mismatch();
     failed |= proof.as_ref().is_some_and(|p| !p.replaced);
     let text = if args.json {
@@ -299,15 +300,34 @@ pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Got>
             map.insert("refresh".into(), p.to_json());
             map.insert("ok".into(), (!failed).into());
         }
+        if let Some(fed) = v.get_mut("federated_token").and_then(Value::as_object_mut) {
+            fed.insert("pod".into(), json!(pod));
+        }
         v.to_string()
     } else {
         let mut text = human(&setup.endpoint, resource, &f, args.show_token, now);
         if let Some(p) = &proof {
             text = format!("refresh   {}\n{text}", one_line(&p.summary()));
         }
+        if !pod.is_empty() {
+            text.push_str("\nthe pod\n");
+            text.push_str(&crate::doctor::render::checks_text(&pod));
+        }
         text
     };
     Ok(Got { text, failed })
+}
+
+/// Workload identity: the pod's layout and the token file's rotation, as `doctor` judges them.
+fn pod_checks(setup: &Session, f: &Fetched, now: i64) -> Vec<crate::doctor::Check> {
+    use crate::doctor::{pod, workload::FileFacts};
+    let Some(fed) = &f.federated else {
+        return Vec::new();
+    };
+    let facts = FileFacts::of(&fed.file);
+    let mut v: Vec<_> = pod::layout(&setup.env, Some(&facts)).into_iter().collect();
+    v.extend(pod::rotation(&facts, now));
+    v
 }
 
 /// When Entra found no federated credential for the pod's token: the configured side, read

@@ -9,6 +9,7 @@ pub mod environment;
 pub mod federation;
 pub mod fleet;
 pub mod keys;
+pub mod pod;
 pub mod render;
 pub mod token;
 pub mod workload;
@@ -200,6 +201,13 @@ pub async fn diagnose(
     let wi = workload::checks(env, d.endpoint.as_ref(), std::time::Duration::from_secs(10)).await;
     checks.extend(wi.checks);
     d.service_account = wi.file;
+    checks.extend(pod::layout(env, d.service_account.as_ref()));
+    let now = chrono::Utc::now().timestamp();
+    checks.extend(
+        d.service_account
+            .as_ref()
+            .and_then(|f| pod::rotation(f, now)),
+    );
     let mut found = token::Findings::default();
     match &d.endpoint {
         Some(ep) => token::run(ep, client, opts, &mut found).await,

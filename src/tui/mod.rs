@@ -73,6 +73,21 @@ pub fn initial_app(endpoint: &Endpoint, resource: &str) -> App {
     app
 }
 
+/// A terminal that cannot move the cursor (`TERM=dumb`: Emacs' shell buffer, a build log, some
+/// serial consoles) would show the full-screen UI as a stream of escape sequences: refuse it and
+/// name the plain commands, which print lines.
+pub fn refuse_dumb_terminal(term: Option<&str>) -> Result<()> {
+    if term.is_some_and(|t| t.trim().eq_ignore_ascii_case("dumb")) {
+        return Err(Error::new(
+            ErrorKind::Config,
+            "TERM=dumb: this terminal cannot move the cursor, so the full-screen UI does not start",
+            "use the plain commands, which print lines: `tokscope get` (the token, explained), \
+             `tokscope watch`, `tokscope doctor`; or set TERM to the terminal's type (xterm-256color)",
+        ));
+    }
+    Ok(())
+}
+
 /// Run the UI until the user quits; returns the line to leave in the scrollback. The terminal
 /// is taken and a first frame drawn before `start` (which may be making the demo emulator's
 /// signing key) is awaited, so the screen answers at once.
@@ -84,6 +99,7 @@ pub async fn run<S>(
 where
     S: std::ops::Deref<Target = Session>,
 {
+    refuse_dumb_terminal(std::env::var("TERM").ok().as_deref())?;
     // Installed first, so that a signal while the session starts (with --demo, while the
     // emulator writes its files) also ends the UI through the guard and the drops.
     let mut shutdown = Box::pin(crate::shutdown_signal());
@@ -113,6 +129,7 @@ async fn run_in(
 
     let (ev_tx, mut ev_rx) = mpsc::unbounded_channel();
     event::spawn_input_thread(ev_tx);
+    let mut typing = event::Typing::default();
     let mut dirty = true;
     let mut fetch_task: Option<tokio::task::JoinHandle<()>> = None;
     loop {
@@ -160,16 +177,37 @@ async fn run_in(
                 panic!("{TEST_PANIC_ENV}=1: panicking after the first frame, as asked");
             }
         }
+        let held_until = typing.due().map(tokio::time::Instant::from_std);
         tokio::select! {
+            // Keys first: a burst's keys queued behind one another must not look like a pause.
+            biased;
+            Some((at, ev)) = ev_rx.recv() => {
+                match ev {
+                    ratatui::crossterm::event::Event::Key(k) => {
+                        for typed in typing.key(&app.mode, k, at) {
+                            act_on(&mut app, typed);
+                        }
+                    }
+                    other => {
+                        if let Some(typed) = typing.flush() {
+                            act_on(&mut app, typed);
+                        }
+                        if let Some(a) = event::event_action(&app.mode, other) {
+                            update(&mut app, a);
+                        }
+                    }
+                }
+                dirty = true;
+            }
+            () = tokio::time::sleep_until(held_until.unwrap_or_else(tokio::time::Instant::now)), if held_until.is_some() => {
+                if let Some(typed) = typing.flush() {
+                    act_on(&mut app, typed);
+                    dirty = true;
+                }
+            }
             Some(a) = rx.recv() => {
                 update(&mut app, a);
                 dirty = true;
-            }
-            Some(ev) = ev_rx.recv() => {
-                if let Some(a) = event::event_action(&app.mode, ev) {
-                    update(&mut app, a);
-                    dirty = true;
-                }
             }
             _ = tokio::time::sleep(until_next_second()) => {}
             _ = shutdown.as_mut() => update(&mut app, Action::Quit),
@@ -182,6 +220,20 @@ async fn run_in(
     }
     drop(guard);
     Ok(app.exit_line())
+}
+
+/// Act on keys the burst check let through, or on a burst as the paste it is.
+fn act_on(app: &mut App, typed: event::Typed) {
+    match typed {
+        event::Typed::Keys(keys) => {
+            for k in keys {
+                if let Some(a) = event::key_action(&app.mode, k) {
+                    update(app, a);
+                }
+            }
+        }
+        event::Typed::Paste(text) => update(app, Action::Paste(text)),
+    }
 }
 
 /// Start the ARM listing on a task; its answer comes back as `VmsListed`.

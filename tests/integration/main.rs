@@ -48,3 +48,4 @@ mod watch_back_to_back;
 mod workload;
 mod workload_federation;
 mod workload_interop;
+mod workload_pod;

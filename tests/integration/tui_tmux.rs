@@ -713,3 +713,62 @@ fn ctrl_z_hands_the_terminal_to_the_shell_and_fg_brings_the_ui_back() {
     s.wait_for("the exit status", |sc| sc.contains("EXITED:0"));
     assert!(!s.alternate_screen_on(), "the alternate screen was left on");
 }
+
+impl Session {
+    /// Type `text` as keys, without bracketed paste: what a web or serial console does with a
+    /// paste, all at once.
+    fn type_literally(&self, text: &str) {
+        let ok = self
+            .tmux()
+            .args(["send-keys", "-l", "-t", &self.name, text])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "send-keys -l");
+    }
+}
+
+#[test]
+fn a_stray_paste_without_bracketed_paste_runs_no_key() {
+    if !tmux_ready("the stray-paste TUI test") {
+        return;
+    }
+    let s = Session::start(
+        "straypaste",
+        &format!("{} --demo; echo EXITED; sleep 60", quote(BIN)),
+    );
+    s.wait_for("the token", |sc| sc.contains("expires in"));
+    // A token whose letters include s (reveal), z (zoom), p (report), w (watch), y and q.
+    let token = tokscope_token();
+    let stray = format!("{}.szpwqysz", token.rsplit_once('.').unwrap().0);
+    s.type_literally(&stray);
+    let screen = s.wait_for("the paste in the prompt, hidden", |sc| {
+        sc.contains("hidden› Enter decodes it here")
+    });
+    assert!(!screen.contains("TOKEN VISIBLE"), "{screen}");
+    assert!(!screen.contains("Show the raw token"), "{screen}");
+    assert!(!screen.contains("watching"), "{screen}");
+    assert!(!screen.contains("report"), "{screen}");
+    assert!(!screen.contains("EXITED"), "the UI quit:\n{screen}");
+    s.keys(&["Enter"]);
+    let screen = s.wait_for("the decoded paste", |sc| sc.contains("PASTED TOKEN"));
+    assert!(!screen.contains("EXITED"), "{screen}");
+    // Typed by a person, one key at a time, the same letters still act: q quits.
+    s.keys(&["q"]);
+    s.wait_for("the exit", |sc| sc.contains("EXITED"));
+}
+
+#[test]
+fn term_dumb_gets_no_full_screen_ui_but_the_plain_commands() {
+    if !tmux_ready("the TERM=dumb TUI test") {
+        return;
+    }
+    let cmd = format!("TERM=dumb {} --demo; echo EXIT:$?; sleep 60", quote(BIN));
+    let s = Session::start("dumb", &cmd);
+    let screen = s.wait_for("the refusal", |sc| sc.contains("EXIT:"));
+    assert!(screen.contains("EXIT:1"), "{screen}");
+    assert!(screen.contains("TERM=dumb"), "{screen}");
+    assert!(screen.contains("tokscope get"), "{screen}");
+    assert!(!screen.contains("Resources"), "{screen}");
+    assert!(!s.alternate_screen_on(), "the alternate screen was taken");
+}

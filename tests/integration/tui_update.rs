@@ -956,3 +956,70 @@ fn readme_lists_the_keys_the_code_maps() {
         "README's key table differs from tui::keys; it should read:\n{rows}"
     );
 }
+
+/// A token pasted where the terminal has no bracketed paste arrives as keys microseconds apart.
+/// Run as the runner runs them, through the burst check, none of its letters acts: no reveal
+/// (`s`), zoom (`z`), report (`p`), watch (`w`) or quit (`q`); the prompt holds it, hidden.
+#[test]
+fn a_burst_of_keys_on_the_main_screen_is_a_paste_not_commands() {
+    use std::time::{Duration, Instant};
+    use tokscope::tui::event::{Typed, Typing, BURST_GAP};
+    let (mut app, _) = with_token();
+    let head = jwt("api://pasted-app", NOW - 300, NOW + 600, 42);
+    let pasted = format!("{}.szpwqyszpwqy", head.rsplit_once('.').unwrap().0);
+    let mut typing = Typing::default();
+    let t0 = Instant::now();
+    let mut typed = Vec::new();
+    for (i, c) in pasted.chars().enumerate() {
+        let at = t0 + Duration::from_micros(u64::try_from(i).unwrap() * 20);
+        typed.extend(typing.key(
+            &app.mode,
+            KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+            at,
+        ));
+    }
+    assert!(
+        typed.is_empty(),
+        "nothing acts while the keys come: {typed:?}"
+    );
+    assert!(typing.due().unwrap() <= t0 + Duration::from_millis(40) + BURST_GAP);
+    typed.extend(typing.flush());
+    assert_eq!(typed, [Typed::Paste(pasted.clone())]);
+    for t in typed {
+        if let Typed::Paste(text) = t {
+            update(&mut app, Action::Paste(text));
+        }
+    }
+    assert!(!app.quit && !app.revealed() && !app.zoom && !app.watch.on);
+    assert!(app.effects.is_empty(), "{:?}", app.effects);
+    assert!(matches!(app.mode, Mode::Input(_)));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("hidden› Enter decodes it here"), "{screen}");
+    assert!(!screen.contains("eyJ"), "{screen}");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.pasted.is_some(), "offered to decode, and decoded");
+}
+
+#[test]
+fn s_asks_before_it_shows_the_token_and_any_other_key_says_no() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.mode, Mode::Confirm(Confirm::Reveal));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Show the raw token on screen"), "{screen}");
+    assert!(!screen.contains("TOKEN VISIBLE"), "{screen}");
+    press(&mut app, KeyCode::Char('s'));
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(!app.revealed(), "a second s is not a yes");
+    assert_eq!(app.active_note(), Some("token not shown"));
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.revealed(), "nor is Enter");
+    press(&mut app, KeyCode::Char('s'));
+    press(&mut app, KeyCode::Char('y'));
+    assert!(app.revealed());
+    // Hiding never asks.
+    press(&mut app, KeyCode::Char('s'));
+    assert!(!app.revealed());
+    assert_eq!(app.mode, Mode::Normal);
+}

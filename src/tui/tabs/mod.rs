@@ -1,7 +1,9 @@
 //! The panel's tabs. Each tab is one module that owns its state, the actions that are its own,
 //! its drawing and its status hint. `Tab::module` is the one place that routes to them: a new
-//! tab is a new module, a variant here and the arms the compiler then asks for.
+//! tab is a new module, a line in `tabs!` and the state's field in `App` (the compiler asks
+//! for its initial value).
 
+// Declared here, not by `tabs!`, so that rustfmt finds them.
 pub mod arm;
 pub mod log;
 pub mod token;
@@ -14,14 +16,6 @@ use super::action::Drawn;
 use super::app::App;
 use super::ui::theme::Theme;
 use super::ui::PanelDrawn;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Token,
-    Watch,
-    Arm,
-    Log,
-}
 
 /// What a tab is to the rest of the UI: its name, how it shares the screen and the keys with
 /// the resource list, and its functions.
@@ -45,19 +39,36 @@ pub struct TabModule {
     pub scroll: fn(&App) -> &Scroll,
 }
 
-impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Token, Tab::Watch, Tab::Arm, Tab::Log];
-
-    /// The one routing table.
-    pub fn module(self) -> &'static TabModule {
-        match self {
-            Tab::Token => &token::TAB,
-            Tab::Watch => &watch::TAB,
-            Tab::Arm => &arm::TAB,
-            Tab::Log => &log::TAB,
+/// The tabs in their order (the title, the digits), each with its module: the enum, `Tab::ALL`
+/// and the one routing `match` are made from this list, so they cannot disagree.
+macro_rules! tabs {
+    ($($tab:ident => $module:ident),+ $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Tab {
+            $($tab),+
         }
-    }
 
+        impl Tab {
+            pub const ALL: [Tab; [$(Tab::$tab),+].len()] = [$(Tab::$tab),+];
+
+            /// The one routing table.
+            pub fn module(self) -> &'static TabModule {
+                match self {
+                    $(Tab::$tab => &$module::TAB),+
+                }
+            }
+        }
+    };
+}
+
+tabs! {
+    Token => token,
+    Watch => watch,
+    Arm => arm,
+    Log => log,
+}
+
+impl Tab {
     pub fn name(self) -> &'static str {
         self.module().name
     }
