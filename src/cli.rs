@@ -304,6 +304,10 @@ pub struct GetArgs {
     /// Print the raw access token too. It is a secret: mind your screen and your logs.
     #[arg(long)]
     pub show_token: bool,
+    /// Exit 0 even when the verdict is FAIL (expired, another audience, unsigned): by default
+    /// such a token exits 2, so `tokscope get && call-api` stops. Warnings never change the code.
+    #[arg(long)]
+    pub allow_unusable: bool,
     /// Ask the endpoint to replace the token it holds (xms_cc=cp1 and token_sha256_to_refresh,
     /// where it supports revocation: Service Fabric, App Service 2025-03-30), and show whether
     /// a new token came back. Elsewhere says what helps instead, sending nothing.
@@ -328,6 +332,13 @@ pub struct DecodeArgs {
     pub token: Option<String>,
     #[arg(long)]
     pub json: bool,
+    /// The audience the token must be for (a resource URI or app id): another one is a FAIL.
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
+    /// Exit 0 even when the verdict is FAIL (expired, unsigned, another audience): by default
+    /// such a token exits 2. Warnings never change the code.
+    #[arg(long)]
+    pub allow_unusable: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -385,7 +396,7 @@ pub struct EmulateArgs {
     /// (exported as TOKSCOPE_POD_ROOT, which tokscope's pod checks read instead of `/`).
     #[arg(long, value_enum, value_name = "LAYOUT")]
     pub pod_layout: Option<crate::emulator::workload::PodLayout>,
-    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud|no-metadata,
+    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|nearly-expired|wrong-aud|unsigned|no-metadata,
     /// then optional :count=N, :share=P, :retry-after=S. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<String>,

@@ -41,6 +41,7 @@ mod tui_fixture;
 mod tui_snapshots;
 mod tui_tmux;
 mod tui_update;
+mod verdict;
 mod verify;
 mod warnings;
 mod watch;
