@@ -22,6 +22,7 @@ fn rules() -> Vec<Rule> {
             from: &[
                 "arm",
                 "assets",
+                "charset",
                 "color",
                 "display_url",
                 "doctor",

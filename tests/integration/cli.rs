@@ -338,3 +338,30 @@ fn the_emulator_leaves_no_arc_key_folder_behind() {
         .count();
     assert_eq!(leftovers, 0, "{prefix}* is still in the temp folder");
 }
+
+/// Under a locale that is not UTF-8 the plain commands write ASCII only: `—`, `·` and `→`
+/// become `-` and `>`, and JSON keeps its meaning through `\u` escapes.
+#[test]
+fn plain_commands_print_ascii_under_lang_c() {
+    let ascii_env = [("LC_ALL", "C"), ("LANG", "C")];
+    for args in [
+        &["--demo", "get"][..],
+        &["--demo", "doctor"],
+        &["--demo", "watch", "--count", "1", "--interval", "1s"],
+        &["--demo", "get", "--json"],
+    ] {
+        let (code, out, err) = tokscope(args, &ascii_env);
+        assert!(code == 0, "{args:?}: {out}{err}");
+        assert!(out.is_ascii(), "{args:?} printed beyond ASCII:\n{out}");
+        assert!(
+            err.is_ascii(),
+            "{args:?} wrote beyond ASCII to stderr:\n{err}"
+        );
+        assert!(!out.is_empty());
+    }
+    let (_, out, _) = tokscope(&["--demo", "get"], &ascii_env);
+    assert!(out.contains("flavour   imds - Azure"), "{out}");
+    // Without a locale, or with a UTF-8 one, the glyphs stay.
+    let (_, out, _) = tokscope(&["--demo", "get"], &[("LC_ALL", "C.UTF-8")]);
+    assert!(out.contains("imds — Azure"), "{out}");
+}
