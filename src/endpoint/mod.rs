@@ -5,6 +5,7 @@ pub mod azcli;
 pub mod detect;
 pub mod entra;
 pub mod pinned_tls;
+pub mod proxy;
 pub mod request;
 pub mod response;
 pub mod retry;
