@@ -119,25 +119,17 @@ pub fn environment(
     }
 }
 
-use crate::endpoint::proxy::{no_proxy_covers, url_host, MUST_BYPASS, PROXY_SETTINGS};
+use crate::endpoint::proxy::{self, no_proxy_covers, url_host, MUST_BYPASS};
 
 /// A proxy variable set without NO_PROXY covering the local endpoints: other clients will break.
 /// `endpoint_urls` are this machine's own (the detected endpoint, the IMDS host), checked
 /// besides the usual local hosts.
 pub fn proxy(env: &EnvSnapshot, endpoint_urls: &[&str]) -> Check {
-    let set: Vec<&str> = PROXY_SETTINGS
-        .iter()
-        .copied()
-        .filter(|k| env.has(k))
-        .collect();
+    let set = proxy::proxies_set(env);
     if set.is_empty() {
         return Check::pass(PROXY, "no HTTP(S)_PROXY set");
     }
-    let no_proxy = [env.get("NO_PROXY"), env.get("no_proxy")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(",");
+    let no_proxy = proxy::no_proxy(env);
     let mut hosts: Vec<String> = MUST_BYPASS.iter().map(|h| h.to_string()).collect();
     for host in endpoint_urls.iter().filter_map(|u| url_host(u)) {
         if !hosts.contains(&host) {

@@ -56,24 +56,33 @@ pub fn url_host(url: &str) -> Option<String> {
     Some(host.to_ascii_lowercase())
 }
 
-/// The note for an endpoint at `url` when a proxy variable is set and NO_PROXY (or no_proxy)
-/// does not cover its host; None when no proxy is set or the host is covered.
-pub fn gap(env: &EnvSnapshot, url: &str) -> Option<String> {
-    let set: Vec<&str> = PROXY_SETTINGS
+/// The proxy variables set, in [`PROXY_SETTINGS`]' order.
+pub fn proxies_set(env: &EnvSnapshot) -> Vec<&'static str> {
+    PROXY_SETTINGS
         .iter()
         .copied()
         .filter(|k| env.has(k))
-        .collect();
+        .collect()
+}
+
+/// NO_PROXY and no_proxy together, as one comma-separated list.
+pub fn no_proxy(env: &EnvSnapshot) -> String {
+    [env.get("NO_PROXY"), env.get("no_proxy")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The note for an endpoint at `url` when a proxy variable is set and NO_PROXY (or no_proxy)
+/// does not cover its host; None when no proxy is set or the host is covered.
+pub fn gap(env: &EnvSnapshot, url: &str) -> Option<String> {
+    let set = proxies_set(env);
     if set.is_empty() {
         return None;
     }
     let host = url_host(url)?;
-    let no_proxy = [env.get("NO_PROXY"), env.get("no_proxy")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(",");
-    if no_proxy_covers(&no_proxy, &host) {
+    if no_proxy_covers(&no_proxy(env), &host) {
         return None;
     }
     Some(format!(
