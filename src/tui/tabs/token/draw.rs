@@ -127,6 +127,7 @@ fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Option<us
             match &c.jwt {
                 Ok(jwt) => {
                     lines.extend(card(app, t, jwt, &warnings, width));
+                    lines.extend(identity_lines(c, t, width));
                     lines.extend(fetch_lines(app, c, t, width));
                     lines.extend(chain_lines(app, c, t, width));
                     let first = fields(app, t, jwt, width, &mut lines);
@@ -191,20 +192,22 @@ fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'stat
 }
 
 fn warning_lines(t: &Theme, warnings: &[String], width: usize) -> Vec<Line<'static>> {
-    let mut lines = Vec::new();
-    for w in warnings {
-        for (i, l) in wrap_text(w, width.saturating_sub(NAME_W))
-            .into_iter()
-            .enumerate()
-        {
-            let lead = if i == 0 { "! warning " } else { "          " };
-            lines.push(Line::from(vec![
-                Span::styled(lead, t.warn()),
-                Span::styled(l, t.warn()),
-            ]));
-        }
-    }
-    lines
+    warnings
+        .iter()
+        .flat_map(|w| flagged(w, "! warning ", t.warn(), width))
+        .collect()
+}
+
+/// A finding wrapped under a flag (`! warning `), the flag on its first line only.
+fn flagged(text: &str, flag: &'static str, style: Style, width: usize) -> Vec<Line<'static>> {
+    wrap_text(text, width.saturating_sub(NAME_W))
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let lead = if i == 0 { flag } else { "          " };
+            Line::from(vec![Span::styled(lead, style), Span::styled(l, style)])
+        })
+        .collect()
 }
 
 /// Who, for what, until when, and what is wrong.
@@ -282,6 +285,24 @@ fn card(app: &App, t: &Theme, jwt: &Jwt, warnings: &[String], width: usize) -> V
 }
 
 /// The answer itself: fingerprint, when fetched and how, and where the expiry came from.
+/// Which identity answered, against the one asked for; a mismatch in red with its cause.
+fn identity_lines(c: &Current, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    // With no selector sent there is nothing to compare: the card already says who answered.
+    let Some(check) = c
+        .identity_check
+        .as_ref()
+        .filter(|c| c.verdict != crate::identity_check::Verdict::System)
+    else {
+        return Vec::new();
+    };
+    let mut lines = labelled(t, "asked", &check.summary(), width);
+    if let Some(m) = c.mismatch() {
+        let cause = m.cause.as_deref().unwrap_or("");
+        lines.extend(flagged(cause, "! mismatch", t.danger(), width));
+    }
+    lines
+}
+
 fn fetch_lines(app: &App, c: &Current, t: &Theme, width: usize) -> Vec<Line<'static>> {
     let tok = &c.fetched.token;
     let retries = match c.fetched.retries {
