@@ -76,11 +76,13 @@ pub fn parse() -> Cli {
     cli
 }
 
-/// The options of every command that fetches a token, and of the terminal UI. They are not
-/// clap globals: a global is copied into every command's definition at start-up, which cost
+/// The options of every command that fetches a token, and of the terminal UI, grouped under
+/// their own heading so that a command's own options come first and apart. They are not clap
+/// globals: a global is copied into every command's definition at start-up, which cost
 /// `decode` more time than decoding (see BENCHMARKS.md). Each command that fetches takes them
 /// itself, and the top level takes them for the UI and for `tokscope --flavour X get`.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Endpoint options (for commands that fetch a token)")]
 pub struct EndpointArgs {
     /// Token endpoint URL; for IMDS the host (e.g. http://127.0.0.1:50342), like AZURE_POD_IDENTITY_AUTHORITY_HOST.
     #[arg(long, value_name = "URL")]
@@ -139,8 +141,10 @@ pub struct EndpointArgs {
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
 
-    /// Folder the Arc agent writes its key files to (only for testing against an emulator).
-    #[arg(long, hide = true)]
+    /// Folder Azure Arc's agent writes its challenge key files to: tokscope reads the key a
+    /// 401 names only from here, never through a link [default: /var/opt/azcmagent/tokens; an
+    /// emulator's folder, as `tokscope emulate` prints it, when testing against one].
+    #[arg(long, value_name = "DIR")]
     pub arc_key_dir: Option<PathBuf>,
 }
 
