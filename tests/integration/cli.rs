@@ -382,17 +382,23 @@ fn the_help_and_the_demo_say_what_they_do() {
     );
     let (_, help, _) = tokscope(&["get", "--help"], &[]);
     assert!(help.contains("--arc-key-dir <DIR>"), "{help}");
-    let (_, help, _) = tokscope(&["emulate", "--help"], &[]);
+    // The endpoint options under their own heading, after get's own.
     let (own, client) = help
         .split_once("Endpoint options (for commands that fetch a token):")
         .unwrap_or_else(|| panic!("{help}"));
     assert!(
-        own.contains("--lifetime") && own.contains("--fault"),
-        "{own}"
-    );
-    assert!(
-        !own.contains("--client-id") && !own.contains("--retry-max"),
+        own.contains("--show-token") && !own.contains("--client-id"),
         "{own}"
     );
     assert!(client.contains("--client-id"), "{client}");
+    // The emulator fetches nothing: it takes no endpoint option at all.
+    let (_, help, _) = tokscope(&["emulate", "--help"], &[]);
+    assert!(
+        help.contains("--lifetime") && help.contains("--fault"),
+        "{help}"
+    );
+    assert!(
+        !help.contains("--client-id") && !help.contains("--retry-max"),
+        "{help}"
+    );
 }
