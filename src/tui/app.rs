@@ -182,6 +182,8 @@ pub struct App {
     /// The cloud whose ARM the ARM tab calls (`--cloud`).
     pub arm_cloud: crate::arm::Cloud,
     pub note: Option<(String, i64)>,
+    /// The note is about work running, and goes when that work ends.
+    note_job: bool,
     pub quit: bool,
     pub effects: Vec<Effect>,
     /// The last fetch id given out.
@@ -236,6 +238,7 @@ impl App {
             help_page: 0,
             arm_cloud: crate::arm::Cloud::Public,
             note: None,
+            note_job: false,
             quit: false,
             effects: Vec::new(),
             last_fetch_id: 0,
@@ -261,11 +264,28 @@ impl App {
 
     pub fn note(&mut self, text: impl Into<String>) {
         self.note = Some((text.into(), self.now + NOTE_SECONDS));
+        self.note_job = false;
+    }
+
+    /// A note about work running ("a fetch is in flight"): gone as soon as work ends, so
+    /// it never outlives what it describes.
+    pub fn job_note(&mut self, text: impl Into<String>) {
+        self.note(text);
+        self.note_job = true;
+    }
+
+    /// Some work ended: a note about work running is stale now.
+    pub fn job_done(&mut self) {
+        if self.note_job {
+            self.note = None;
+            self.note_job = false;
+        }
     }
 
     /// A note that stays long enough to be read out or copied (a file path).
     pub fn long_note(&mut self, text: impl Into<String>) {
         self.note = Some((text.into(), self.now + LONG_NOTE_SECONDS));
+        self.note_job = false;
     }
 
     /// The note to show now, if it has not timed out.
@@ -319,7 +339,7 @@ impl App {
                 self.now - f.started,
                 super::keys::key(&Action::Cancel)
             );
-            self.note(msg);
+            self.job_note(msg);
             return;
         }
         self.pasted = None;
@@ -437,6 +457,7 @@ impl App {
             // An answer to a fetch the user cancelled: it is no longer wanted.
             return;
         };
+        self.job_done();
         let ms = latency.as_millis();
         let what = match kind {
             FetchKind::User => "fetch",
@@ -747,13 +768,9 @@ pub fn update(app: &mut App, action: Action) {
             }
         }
         Action::FetchSelected => {
-            let r = if app.focus == Focus::Resources || !app.tab.module().list_takes_keys {
-                app.resources.get(app.selected).map(|p| p.resource.clone())
-            } else {
-                // From the panel, Enter fetches what the panel shows.
-                Some(app.resource.clone())
-            };
-            if let Some(r) = r {
+            // The highlighted resource (▸), from either pane: help says so, and the panel has
+            // `r` for the one shown.
+            if let Some(r) = app.resources.get(app.selected).map(|p| p.resource.clone()) {
                 app.start_fetch(r);
             }
         }
@@ -858,10 +875,11 @@ pub fn update(app: &mut App, action: Action) {
             result,
         } => app.on_fetched(id, resource, at, latency, *result),
         Action::ListVms => arm::list_vms(app),
+        Action::LogFilter => super::tabs::log::next_filter(app),
         Action::VmsListed(answer) => arm::listed(app, *answer),
         Action::WriteReport => {
             if app.report_in_flight {
-                app.note("a report is being written; wait for it");
+                app.job_note("a report is being written; wait for it");
                 return;
             }
             app.report_in_flight = true;
@@ -869,7 +887,7 @@ pub fn update(app: &mut App, action: Action) {
                 LogLevel::Info,
                 format!("writing a support report for {}", app.resource),
             );
-            app.note("writing the support report…");
+            app.job_note("writing the support report…");
             let session = super::report::session_story(app);
             app.effects.push(Effect::WriteReport {
                 resource: app.resource.clone(),
@@ -878,6 +896,7 @@ pub fn update(app: &mut App, action: Action) {
         }
         Action::ReportWritten(result) => {
             app.report_in_flight = false;
+            app.job_done();
             match result {
                 Ok(path) => {
                     app.log(LogLevel::Info, format!("report written to {path}"));

@@ -23,6 +23,8 @@ use theme::Theme;
 
 /// Minimum clock skew worth a mention; the Date header has one-second resolution.
 const SKEW_NOTICE_S: i64 = 2;
+/// Columns the header keeps for where the endpoint came from (` │ demo emulator`).
+const TAIL_MIN: usize = 16;
 /// Cells inside the brackets of the colourless lifetime bar.
 const GAUGE_ASCII_W: usize = 10;
 /// Below this width the resource list is hidden and the panel takes the keys.
@@ -294,12 +296,20 @@ fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         format!("from {}", app.detected_from.join(", "))
     };
     let lead = format!(" tokscope │ {} │ ", app.flavour.name());
+    // The endpoint before where it came from: the URL is what a reader checks.
+    let url = app.endpoint_url.as_str();
+    let room = w.saturating_sub(text::columns(&lead));
     let tail = format!(" │ {from}");
-    let room = w.saturating_sub(lead.chars().count() + tail.chars().count());
-    let top = format!(
-        "{lead}{}{tail}",
-        clip_middle(app.endpoint_url.as_str(), room.max(12))
-    );
+    // Where it came from keeps a few columns; below them it gives way altogether.
+    let tail_min = text::columns(&tail).min(TAIL_MIN);
+    let endpoint = text::clip_url(url, room.saturating_sub(tail_min).max(12));
+    let left = room.saturating_sub(text::columns(&endpoint));
+    let tail = if left >= tail_min.min(8) {
+        clip(&tail, left)
+    } else {
+        String::new()
+    };
+    let top = format!("{lead}{endpoint}{tail}");
     f.render_widget(Paragraph::new(clip(&top, w)).style(t.title_bar()), title);
 
     // The resource first: it is what the user asked for, and must not be cut away.
@@ -307,7 +317,7 @@ fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         Span::styled(" resource ", t.label()),
         Span::raw(clip_middle(&app.resource, w.saturating_sub(12).max(8))),
     ];
-    let mut used = 10 + app.resource.chars().count().min(w.saturating_sub(12));
+    let mut used = 10 + text::columns(&app.resource).min(w.saturating_sub(12));
     if let Some(skew) = app.current.as_ref().and_then(|c| c.skew()) {
         if skew.abs() >= SKEW_NOTICE_S {
             let dir = if skew > 0 { "ahead" } else { "behind" };
@@ -315,7 +325,7 @@ fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
                 "  ! clock skew: endpoint {} {dir}",
                 claims::duration(skew.abs())
             );
-            used += s.chars().count();
+            used += text::columns(&s);
             spans.push(Span::styled(s, t.warn()));
         }
     }
@@ -361,21 +371,33 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         return;
     };
     let exp = app.current.as_ref().map(|c| c.exp()).unwrap_or(app.now);
-    let label = if left <= 0 {
-        format!(
-            "{name}: EXPIRED {} — a stale cache or a clock ahead: see the warnings",
-            claims::relative(left)
-        )
+    let rel = claims::relative(left);
+    // The longest that fits: the countdown itself goes last, so a narrow terminal keeps it whole.
+    let labels = if left <= 0 {
+        vec![
+            format!("{name}: EXPIRED {rel} — a stale cache or a clock ahead: see the warnings"),
+            format!("EXPIRED {rel} — a stale cache or a clock ahead: see the warnings"),
+            format!("EXPIRED {rel}: see the warnings"),
+            format!("EXPIRED {rel}"),
+        ]
     } else {
-        format!(
-            "{name}: expires {} at {} · {:.0}% of lifetime used",
-            claims::relative(left),
-            text::clock(app, exp),
-            used * 100.0
-        )
+        let at = text::clock(app, exp);
+        let pct = used * 100.0;
+        vec![
+            format!("{name}: expires {rel} at {at} · {pct:.0}% of lifetime used"),
+            format!("{name}: expires {rel} at {at} · {pct:.0}% used"),
+            format!("{name}: expires {rel} at {at}"),
+            format!("expires {rel} at {at} · {pct:.0}% used"),
+            format!("expires {rel} at {at}"),
+            format!("expires {rel}"),
+        ]
     };
     let [_, rest] = Layout::horizontal([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-    if app.no_color || app.ascii {
+    let plain = app.no_color || app.ascii;
+    // Without colour the share used is drawn in characters before the label.
+    let bar_w = if plain { GAUGE_ASCII_W + 3 } else { 0 };
+    let label = text::longest_fitting(&labels, (rest.width as usize).saturating_sub(bar_w));
+    if plain {
         // Without colour a gauge's fill is invisible: draw the share used in characters.
         let line = format!("{} {label}", text::ascii_bar(used, GAUGE_ASCII_W));
         let style = if left <= 0 { t.alarm() } else { t.label() };

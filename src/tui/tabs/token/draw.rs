@@ -17,12 +17,15 @@ use crate::token::Jwt;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Current, Focus};
 use crate::tui::keys::key;
-use crate::tui::ui::text::{clip, datetime, wrap_text, wrap_value};
+use crate::tui::ui::text::{clip, columns, datetime, pad, wrap_text, wrap_value};
 use crate::tui::ui::theme::Theme;
 use crate::tui::ui::PanelDrawn;
 
 /// Width of the name column.
 const NAME_W: usize = 10;
+/// From this width the claims' name column grows to the longest name, up to `NAME_W_MAX`.
+const WIDE: usize = 100;
+const NAME_W_MAX: usize = 28;
 /// Rows of the detail pane under the claims.
 const DETAIL_H: u16 = 2;
 
@@ -391,8 +394,17 @@ fn fields(app: &App, t: &Theme, jwt: &Jwt, width: usize, lines: &mut Vec<Line<'s
     let first = lines.len();
     let selected = app.token.field;
     let focused = app.focus == Focus::Panel;
-    for (i, (k, v)) in jwt.claims.iter().chain(jwt.header.iter()).enumerate() {
-        lines.push(row(app, t, k, v, width, i == selected, focused));
+    let fields = || jwt.claims.iter().chain(jwt.header.iter());
+    // Names whole where there is room for them beside their values; cut to fit at 80 columns.
+    let longest = fields().map(|(k, _)| columns(k)).max().unwrap_or(0);
+    let name_w = if width >= WIDE {
+        (longest + 2).clamp(NAME_W, NAME_W_MAX)
+    } else {
+        NAME_W
+    };
+    for (i, (k, v)) in fields().enumerate() {
+        let sel = (i == selected, focused);
+        lines.push(row(app, t, (k, v), (width, name_w), sel));
     }
     lines.push(Line::styled(
         format!(
@@ -427,16 +439,14 @@ fn value_text(app: &App, name: &str, v: &Value) -> String {
 fn row(
     app: &App,
     t: &Theme,
-    name: &str,
-    v: &Value,
-    width: usize,
-    selected: bool,
-    focused: bool,
+    (name, v): (&str, &Value),
+    (width, name_w): (usize, usize),
+    (selected, focused): (bool, bool),
 ) -> Line<'static> {
     let mark = if selected { "▸" } else { " " };
-    let name_cell = format!("{mark}{:<w$}", clip(name, NAME_W - 2), w = NAME_W - 1);
+    let name_cell = format!("{mark}{}", pad(&clip(name, name_w - 2), name_w - 1));
     let value =
-        crate::tui::ui::text::clip_middle(&value_text(app, name, v), width.saturating_sub(NAME_W));
+        crate::tui::ui::text::clip_middle(&value_text(app, name, v), width.saturating_sub(name_w));
     let style = if selected && focused {
         t.selected()
     } else if selected {
