@@ -304,6 +304,10 @@ pub struct GetArgs {
     /// Print the raw access token too. It is a secret: mind your screen and your logs.
     #[arg(long)]
     pub show_token: bool,
+    /// Exit 0 even when the verdict is FAIL (expired, another audience, unsigned): by default
+    /// such a token exits 2, so `tokscope get && call-api` stops. Warnings never change the code.
+    #[arg(long)]
+    pub allow_unusable: bool,
     /// Ask the endpoint to replace the token it holds (xms_cc=cp1 and token_sha256_to_refresh,
     /// where it supports revocation: Service Fabric, App Service 2025-03-30), and show whether
     /// a new token came back. Elsewhere says what helps instead, sending nothing.
@@ -328,6 +332,13 @@ pub struct DecodeArgs {
     pub token: Option<String>,
     #[arg(long)]
     pub json: bool,
+    /// The audience the token must be for (a resource URI or app id): another one is a FAIL.
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
+    /// Exit 0 even when the verdict is FAIL (expired, unsigned, another audience): by default
+    /// such a token exits 2. Warnings never change the code.
+    #[arg(long)]
+    pub allow_unusable: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -381,7 +392,11 @@ pub struct EmulateArgs {
     /// missing; an existing one must be yours and writable by you alone.
     #[arg(long, value_name = "DIR")]
     pub sa_token_dir: Option<PathBuf>,
-    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|wrong-aud|no-metadata,
+    /// Lay the demo pod out as the webhook does, under a folder standing for its `/`
+    /// (exported as TOKSCOPE_POD_ROOT, which tokscope's pod checks read instead of `/`).
+    #[arg(long, value_enum, value_name = "LAYOUT")]
+    pub pod_layout: Option<crate::emulator::workload::PodLayout>,
+    /// Inject a fault: STATUS or latency=500ms|hang|reset|truncated|html|empty|expired|nearly-expired|wrong-aud|unsigned|no-metadata,
     /// then optional :count=N, :share=P, :retry-after=S. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<String>,
@@ -498,4 +513,12 @@ value_enum!(crate::emulator::workload::WorkloadFault {
     EntraAssertion => "entra-assertion": "The file holds an Entra access token instead of a service-account token (700222)",
     BadSignature => "bad-signature": "The token's signature does not check against the issuer's keys (700027)",
     LegacyMismatch => "legacy-mismatch": "The subject mismatch answered as Entra did in 2022: code 70021, one message naming issuer, subject and audience, the trailer after CR LF",
+    StaleFile => "stale-file": "The file holds a token past its rotation time, dated as old as it, and is never rewritten (700024 once it expires)",
+});
+
+value_enum!(crate::emulator::workload::PodLayout {
+    V15 => "v1.5": "Webhook v1.5: /var/run/secrets/azure/tokens/azure-identity-token",
+    V16 => "v1.6": "Webhook v1.6: /var/run/secrets/azure/wi/token/azure-identity-token",
+    Binding => "binding": "v1.6 with an identity binding: the token proxy's variables, its CA file, tokens for api://AKSIdentityBinding",
+    Unmutated => "unmutated": "A pod the webhook never mutated: no variables, no projected token",
 });

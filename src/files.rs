@@ -272,6 +272,17 @@ impl From<std::io::Error> for WriteError {
 /// Create `path` anew and write `bytes`: O_CREAT|O_EXCL fails on anything already there, a
 /// dangling link included, so no link is ever followed and nobody's file is overwritten.
 pub fn create_new(path: &Path, bytes: &[u8], access: Access) -> Result<(), WriteError> {
+    create_new_dated(path, bytes, access, None)
+}
+
+/// [`create_new`], with the file's modification time set to `modified` when given (the
+/// emulator's stale token file: a file written long ago, without waiting for it to age).
+pub fn create_new_dated(
+    path: &Path,
+    bytes: &[u8],
+    access: Access,
+    modified: Option<std::time::SystemTime>,
+) -> Result<(), WriteError> {
     let mut open = std::fs::OpenOptions::new();
     open.write(true).create_new(true);
     #[cfg(unix)]
@@ -288,6 +299,9 @@ pub fn create_new(path: &Path, bytes: &[u8], access: Access) -> Result<(), Write
         drop(file);
         remove_file(path);
         return Err(e.into());
+    }
+    if let Some(t) = modified {
+        file.set_modified(t)?;
     }
     Ok(())
 }

@@ -6,23 +6,24 @@
 //! seen.facts.identity      // whose token: "the signed-in user ada@contoso.com", a managed identity …
 //! seen.facts.owner         // the resource the identity belongs to (xms_mirid / xms_az_rid)
 //! seen.facts.expiry_source // which field the expiry came from; seen.facts.disagreement
-//! seen.warnings            // every warning, in the one order all front ends print
+//! seen.verdict             // OK / WARN / FAIL and its causes (`verdict.rs`)
+//! seen.warnings            // the causes in words, in the one order all front ends print
 //! ```
 //!
 //! The token is decoded once, by the endpoint parser (`TokenResponse::jwt`); nothing here
 //! decodes again. The warnings are, in order: the parser's notes on the answer (fallbacks and an
-//! `expires_on` that disagrees with `exp`), the endpoint's notes, then what the token shows:
-//! expired (a stale cache or a clock ahead), not valid yet, a wrong audience with what ARM
-//! answers to it, a clock off from the endpoint's, and a token that is no JWT at all.
+//! `expires_on` that disagrees with `exp`), the endpoint's notes, the service-account token's,
+//! then what the token shows, as `verdict::token` judges it: expired (since it was fetched,
+//! already when served, or only by this machine's clock), served nearly expired, not valid
+//! yet, unsigned, a wrong audience, a clock off from the endpoint's, and no JWT at all.
 
 use std::fmt;
 
 use crate::endpoint::{Endpoint, ExpirySource, Fetched, Flavour, Identity};
-use crate::token::{claims, Jwt};
+use crate::token::Jwt;
+use crate::verdict::{self, Arrival, TokenInput, Verdict};
 
-/// Beyond this many seconds between this machine's clock and the endpoint's, tokens start to
-/// look expired or not yet valid: warned about.
-pub const SKEW_WARN: i64 = 120;
+pub use crate::verdict::SKEW_WARN;
 
 /// Whose token this is, as its claims say.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,11 +83,13 @@ pub struct Facts {
     pub skew: Option<i64>,
 }
 
-/// Facts and warnings for one fetched token.
+/// Facts, warnings and the verdict for one fetched token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inspection {
     pub facts: Facts,
+    /// The verdict's causes in words, in order (`verdict.messages()`).
     pub warnings: Vec<String>,
+    pub verdict: Verdict,
 }
 
 /// The identity line every front end shows: the signed-in user when the token is a user's
@@ -135,7 +138,7 @@ pub fn identity_kind(jwt: &Jwt) -> IdentityKind {
     IdentityKind::Unknown
 }
 
-/// The facts and warnings for `fetched`, asked for `resource` from an endpoint with
+/// The facts, warnings and verdict for `fetched`, asked for `resource` from an endpoint with
 /// `endpoint_notes` (`Endpoint::notes`), at `now`.
 pub fn inspect(
     endpoint_notes: &[String],
@@ -160,64 +163,66 @@ pub fn inspect(
         expires_on: t.expires_on,
         exp,
         disagreement,
-        skew: fetched
-            .server_date
-            .map(|d| d.saturating_sub(fetched.received_at)),
+        skew: skew(fetched),
     };
-    let mut warnings = t.warnings.clone();
-    warnings.extend(endpoint_notes.iter().cloned());
-    warnings.extend(token_warnings(resource, fetched, jwt, now));
-    if let Some(skew) = facts.skew.filter(|s| s.saturating_abs() > SKEW_WARN) {
-        let way = if skew > 0 { "ahead of" } else { "behind" };
-        warnings.push(format!(
-            "the endpoint's clock is {} {way} this machine's: tokens look expired or not yet valid by that much; sync the clock (timedatectl status)",
-            claims::duration(skew.saturating_abs())
-        ));
+    let verdict = verdict_of(endpoint_notes, Some(resource), fetched, now);
+    Inspection {
+        facts,
+        warnings: verdict.messages(),
+        verdict,
     }
-    if let Err(e) = &t.jwt {
-        warnings.push(format!("the access token is not a readable JWT: {e}"));
-    }
-    Inspection { facts, warnings }
 }
 
-/// What the token itself shows is wrong, beyond the parser's notes on the answer: it has
-/// already expired (a stale cache, or a clock ahead), it is not valid yet, or it is for another
-/// audience than asked.
-pub fn token_warnings(resource: &str, f: &Fetched, jwt: Option<&Jwt>, now: i64) -> Vec<String> {
-    let mut out = Vec::new();
-    let t = &f.token;
-    let exp = jwt
-        .and_then(|j| j.claim_i64("exp"))
-        .map_or(t.expires_on, |e| e.min(t.expires_on));
-    if exp <= now {
-        out.push(format!(
-            "the token expired {} ago ({} UTC): the endpoint served a stale cached token, or this machine's clock is ahead; services refuse it (ARM: 401 ExpiredAuthenticationToken)",
-            claims::duration(now - exp),
-            claims::utc_string(exp)
-        ));
+/// [`inspect`] with what only the endpoint knows added to the verdict: whether the identity
+/// that answered is the one the request named (`identity_check`). What `get` and doctor show.
+pub fn inspect_at(ep: &Endpoint, resource: &str, fetched: &Fetched, now: i64) -> Inspection {
+    let mut seen = inspect(&ep.notes, resource, fetched, now);
+    let identity = crate::identity_check::check(ep, &fetched.token);
+    if identity.mismatch() {
+        let mut causes = std::mem::take(&mut seen.verdict.causes);
+        causes.push(verdict::Cause::IdentityMismatch {
+            summary: identity.summary(),
+            cause: identity.cause,
+        });
+        seen.verdict = Verdict::from_causes(causes);
+        seen.warnings = seen.verdict.messages();
     }
-    if let Some(nbf) = jwt
-        .and_then(|j| j.claim_i64("nbf"))
-        .filter(|nbf| *nbf > now.saturating_add(SKEW_WARN))
-    {
-        out.push(format!(
-            "the token is not valid before {} UTC (in {}): this machine's clock is behind the issuer's; services refuse it until then",
-            claims::utc_string(nbf),
-            claims::duration(nbf - now)
-        ));
+    seen
+}
+
+/// The endpoint's clock minus this machine's, from the answer's Date header.
+fn skew(fetched: &Fetched) -> Option<i64> {
+    fetched
+        .server_date
+        .map(|d| d.saturating_sub(fetched.received_at))
+}
+
+/// The verdict on a fetched token at `now`: the answer's and the endpoint's notes (and the
+/// service-account token's), then what the token shows; the audience is checked against
+/// `resource` when there is one.
+pub fn verdict_of(
+    endpoint_notes: &[String],
+    resource: Option<&str>,
+    fetched: &Fetched,
+    now: i64,
+) -> Verdict {
+    let t = &fetched.token;
+    let mut notes = t.warnings.clone();
+    notes.extend(endpoint_notes.iter().cloned());
+    if let Some(fed) = &fetched.federated {
+        notes.extend(fed.file.token.warnings(now));
     }
-    if jwt.is_some_and(Jwt::is_unsigned) {
-        out.push(crate::token::jwt::UNSIGNED_WARNING.to_string());
-    }
-    if let Some(j) = jwt {
-        let auds = claims::audiences(j);
-        if !auds.is_empty() && !auds.iter().any(|a| claims::same_audience(a, resource)) {
-            out.push(format!(
-                "the token's aud is {}, not the resource asked for ({}): services refuse it (ARM: 401 InvalidAuthenticationTokenAudience); check the resource's spelling, else the endpoint is at fault",
-                crate::sanitize::exact(&auds.join(", ")),
-                crate::sanitize::exact(resource)
-            ));
-        }
-    }
-    out
+    verdict::token(
+        &TokenInput {
+            jwt: Some(t.jwt.as_ref().map_err(ToString::to_string)),
+            expires_on: Some(t.expires_on),
+            resource,
+            arrival: Some(Arrival {
+                received_at: fetched.received_at,
+                skew_s: skew(fetched),
+            }),
+            notes,
+        },
+        now,
+    )
 }

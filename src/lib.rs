@@ -27,6 +27,7 @@ pub mod text;
 pub mod token;
 pub mod tui;
 pub mod vault;
+pub mod verdict;
 pub mod watch;
 
 /// Resolves on Ctrl-C, SIGTERM or SIGHUP (a closed SSH session or terminal window). The

@@ -81,7 +81,11 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
     }
     let setup = || setup::setup(&cli.endpoint, cli.demo, setup::demo_config);
     match &cli.command {
-        Some(Command::Decode(a)) => emit(&decode::run(a)?, a.json)?,
+        Some(Command::Decode(a)) => {
+            let (text, code) = decode::run(a)?;
+            emit(&text, a.json)?;
+            return Ok(ExitCode::from(code));
+        }
         Some(Command::Emulate(a)) => emulate::run(a).await?,
         Some(Command::Completions(a)) => emit(&completions::run(a), false)?,
         Some(Command::Sources(a)) => emit(&sources::run(&cli.endpoint, a), a.json)?,
@@ -113,9 +117,7 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
             let s = setup().await?;
             let got = get::run(&s.session, &cli.resource, a).await?;
             emit(&got.text, a.json)?;
-            if got.failed {
-                return Ok(ExitCode::FAILURE);
-            }
+            return Ok(ExitCode::from(got.code));
         }
         None => {
             // The UI takes the terminal and draws before the setup (with --demo, making the

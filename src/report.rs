@@ -99,8 +99,10 @@ pub fn json_report(d: &Diagnosis, system: &SystemInfo, now: i64) -> Value {
         "generated_at": utc_string(now),
         "tokscope_version": system.version,
         "system": {"os": system.os, "arch": system.arch, "pretty_name": system.pretty_name},
+        "host": render::host_name(),
         "resource": d.resource,
         "endpoint": endpoint,
+        "verdict": d.verdict.to_json(),
         "doctor": render::json(d),
         "token": token,
         "request_ids": d.request_ids,
@@ -135,6 +137,10 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
         system.version
     );
     let _ = writeln!(out, "## Summary\n");
+    let _ = writeln!(out, "- verdict: **{}**", d.verdict.level.label());
+    if let Some(host) = render::host_name() {
+        let _ = writeln!(out, "- machine: {}", cell(&host));
+    }
     let _ = writeln!(out, "- resource: {}", cell(&d.resource));
     match &d.endpoint {
         Some(ep) => {
@@ -175,12 +181,7 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
         );
     }
 
-    if !d.warnings.is_empty() {
-        let _ = writeln!(out, "\n## Warnings\n");
-    }
-    for w in &d.warnings {
-        let _ = writeln!(out, "- {}", cell(w));
-    }
+    verdict_md(&mut out, &d.verdict);
 
     let _ = writeln!(out, "\n## Token\n");
     match &d.jwt {
@@ -227,6 +228,18 @@ pub fn markdown(d: &Diagnosis, system: &SystemInfo, now: i64) -> String {
         let _ = writeln!(out, "- distribution: {}", cell(p));
     }
     out
+}
+
+/// The verdict's causes, one item each with its level: the section every report has, the
+/// UI's too, so a ticket reads the same verdict the screen showed.
+pub fn verdict_md(out: &mut String, v: &crate::verdict::Verdict) {
+    let _ = writeln!(out, "\n## Verdict: {}\n", v.level.label());
+    if v.causes.is_empty() {
+        let _ = writeln!(out, "Nothing found wrong.");
+    }
+    for c in &v.causes {
+        let _ = writeln!(out, "- {}: {}", c.level().label(), cell(&c.message()));
+    }
 }
 
 /// The workload-identity assertion as facts: who the cluster says the pod is, for whom, until

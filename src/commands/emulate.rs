@@ -45,6 +45,7 @@ pub fn config(args: &EmulateArgs) -> Result<emulator::Config> {
     c.workload_faults = args.workload_faults.clone();
     c.sa_lifetime = args.sa_lifetime;
     c.sa_token_dir = args.sa_token_dir.clone();
+    c.pod_layout = args.pod_layout;
     c.arm_deny_all = args.arm_deny;
     c.arm_faults = args
         .arm_faults

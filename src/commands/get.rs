@@ -13,7 +13,7 @@ use crate::sanitize::one_line;
 use crate::session::Session;
 use crate::token::{self, claims, Jwt};
 
-use crate::inspect::inspect;
+use crate::inspect::inspect_at;
 
 #[allow(
     clippy::indexing_slicing,
@@ -51,9 +51,8 @@ pub fn success_json(
     if show_token {
         tok["access_token"] = t.access_token.expose().into();
     }
-    let seen = inspect(&ep.notes, resource, f, now);
+    let seen = inspect_at(ep, resource, f, now);
     let jwt_json = t.jwt.as_ref().map_or(Value::Null, token::jwt_json);
-    let warnings = seen.warnings;
     let identity = identity_check::check(ep, t);
     let mut out = json!({
         "ok": !identity.mismatch(),
@@ -64,14 +63,12 @@ pub fn success_json(
         "jwt": jwt_json,
         "latency_ms": crate::duration::millis(f.latency),
         "retries": f.retries,
-        "warnings": warnings,
+        "warnings": seen.warnings,
+        "verdict": seen.verdict.to_json(),
         "identity_check": identity.to_json(),
     });
     if let Some(fed) = &f.federated {
         out["federated_token"] = federated_json(fed, show_token, now);
-        if let Some(w) = out["warnings"].as_array_mut() {
-            w.extend(fed.file.token.warnings(now).into_iter().map(Value::from));
-        }
         if let Some(e) = fed.ext_expires_in {
             out["token"]["ext_expires_in_s"] = e.into();
         }
@@ -237,7 +234,7 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
         out.push_str(&federated_text(fed, t.jwt.as_ref().ok(), now));
         let _ = writeln!(out, "\naccess token");
     }
-    let seen = inspect(&ep.notes, resource, f, now);
+    let seen = inspect_at(ep, resource, f, now);
     let _ = writeln!(
         out,
         "holder    {}",
@@ -246,9 +243,7 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
     if let Some(owner) = &seen.facts.owner {
         let _ = writeln!(out, "owner     {}", one_line(owner));
     }
-    for w in &seen.warnings {
-        let _ = writeln!(out, "warning   {}", one_line(w));
-    }
+    out.push_str(&crate::verdict::text(&seen.verdict));
     if let Ok(jwt) = &t.jwt {
         let _ = writeln!(out);
         out.push_str(&super::render::jwt_text(jwt, now));
@@ -270,11 +265,11 @@ pub fn human(ep: &Endpoint, resource: &str, f: &Fetched, show_token: bool, now: 
     out
 }
 
-/// What `get` prints, and whether it found a failure (another identity answered) that must
-/// end the command with a non-zero exit.
+/// What `get` prints, and the exit code: the verdict's (2 when it is FAIL: unusable, or
+/// another identity answered), else 1 when `--refresh` was not honoured.
 pub struct Got {
     pub text: String,
-    pub failed: bool,
+    pub code: u8,
 }
 
 pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Got> {
@@ -291,13 +286,19 @@ pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Got>
         }
     };
     let now = chrono::Utc::now().timestamp();
-    let mut failed = identity_check::check(&setup.endpoint, &f.token).mismatch();
-    failed |= proof.as_ref().is_some_and(|p| !p.replaced);
+    let verdict = inspect_at(&setup.endpoint, resource, &f, now).verdict;
+    let refused = proof.as_ref().is_some_and(|p| !p.replaced);
+    let pod = pod_checks(setup, &f, now);
     let text = if args.json {
         let mut v = success_json(&setup.endpoint, resource, &f, args.show_token, now);
         if let (Some(p), Some(map)) = (&proof, v.as_object_mut()) {
             map.insert("refresh".into(), p.to_json());
-            map.insert("ok".into(), (!failed).into());
+            if refused {
+                map.insert("ok".into(), false.into());
+            }
+        }
+        if let Some(fed) = v.get_mut("federated_token").and_then(Value::as_object_mut) {
+            fed.insert("pod".into(), json!(pod));
         }
         v.to_string()
     } else {
@@ -305,9 +306,42 @@ pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Got>
         if let Some(p) = &proof {
             text = format!("refresh   {}\n{text}", one_line(&p.summary()));
         }
+        if !pod.is_empty() {
+            text.push_str("\nthe pod\n");
+            text.push_str(&crate::doctor::render::checks_text(&pod));
+        }
         text
     };
-    Ok(Got { text, failed })
+    let code = match exit_code(&verdict, args.allow_unusable) {
+        0 if refused => 1,
+        code => code,
+    };
+    Ok(Got { text, code })
+}
+
+/// What `get` and `decode` exit with for a token they could read: 0, or
+/// [`UNUSABLE`] when the verdict is FAIL and `--allow-unusable` was not given.
+pub fn exit_code(verdict: &crate::verdict::Verdict, allow_unusable: bool) -> u8 {
+    if verdict.is_fail() && !allow_unusable {
+        UNUSABLE
+    } else {
+        0
+    }
+}
+
+/// The exit code of `get` and `decode` for a token the verdict finds unusable (expired, for
+/// another audience, unsigned …), as doctor's 2 for failures.
+pub const UNUSABLE: u8 = 2;
+/// Workload identity: the pod's layout and the token file's rotation, as `doctor` judges them.
+fn pod_checks(setup: &Session, f: &Fetched, now: i64) -> Vec<crate::doctor::Check> {
+    use crate::doctor::{pod, workload::FileFacts};
+    let Some(fed) = &f.federated else {
+        return Vec::new();
+    };
+    let facts = FileFacts::of(&fed.file);
+    let mut v: Vec<_> = pod::layout(&setup.env, Some(&facts)).into_iter().collect();
+    v.extend(pod::rotation(&facts, now));
+    v
 }
 
 /// When Entra found no federated credential for the pod's token: the configured side, read

@@ -16,7 +16,8 @@ fn value_text(v: &Value) -> String {
     }
 }
 
-/// Header and claims, each with its explanation; time claims in every form.
+/// Header and claims, each with its explanation; time claims in every form. What is wrong
+/// with the token (unsigned, expired …) is the verdict's, printed above this.
 pub fn jwt_text(jwt: &Jwt, now: i64) -> String {
     let mut out = String::new();
     let width = jwt
@@ -27,9 +28,6 @@ pub fn jwt_text(jwt: &Jwt, now: i64) -> String {
         .max()
         .unwrap_or(4)
         .min(14);
-    if jwt.is_unsigned() {
-        let _ = writeln!(out, "!! {}\n", crate::token::jwt::UNSIGNED_WARNING);
-    }
     let _ = writeln!(out, "header");
     for (k, v) in &jwt.header {
         let _ = writeln!(out, "  {:width$}  {}", sanitize(k), value_text(v));

@@ -2,9 +2,10 @@
 //!
 //! With `--json` every poll is one NDJSON line:
 //! `{"at":<epoch s>,"at_utc":"2026-11-25T16:40:01Z","event":"fetched"|"unchanged"|"refreshed"|"error",
-//! "fingerprint","expires_on_epoch","expires_in_s","latency_ms","refreshed_before_expiry_s"?,"error"?,
-//! "service_account"?,"warnings"?}` and the last line is
-//! `{"summary":{"polls","refreshes","errors","latency_p50_ms","latency_p95_ms","latency_max_ms","service_account_rotations"?}}`.
+//! "fingerprint","expires_on_epoch","expires_in_s","latency_ms","retries","refreshed_before_expiry_s"?,
+//! "error"?,"service_account"?,"warnings"?,"verdict":{"level","causes"}}` and the last line is
+//! `{"summary":{"polls","refreshes","errors","retries","recovered","latency_p50_ms","latency_p95_ms",
+//! "latency_max_ms","service_account_rotations"?,"verdict"}}`.
 //! With workload identity, `service_account` is the token file's side of the same poll:
 //! `{"event":"read"|"unchanged"|"rotated","fingerprint","expires_on_epoch","expires_in_s",
 //! "rotation_due_epoch","rotated_before_expiry_s"?}`.
@@ -42,6 +43,13 @@ pub fn event_line(e: &PollEvent) -> String {
         ));
     }
     line.push_str(&format!(" · {} ms", e.latency_ms));
+    if e.retries > 0 {
+        line.push_str(&format!(
+            " after {} {}",
+            e.retries,
+            if e.retries == 1 { "retry" } else { "retries" }
+        ));
+    }
     if let Some(b) = e.refreshed_before_expiry_s {
         line.push_str(&format!(
             " · renewed {} before the old token's expiry",
@@ -51,8 +59,11 @@ pub fn event_line(e: &PollEvent) -> String {
     if let Some(sa) = &e.service_account {
         line.push_str(&service_account_words(e.at, sa));
     }
-    for w in &e.warnings {
-        line.push_str(&format!(" · warning: {w}"));
+    // An error poll's verdict only repeats its error, already on the line.
+    if e.error.is_none() {
+        for c in &e.verdict.causes {
+            line.push_str(&format!(" · {}: {}", c.level().label(), c.message()));
+        }
     }
     line
 }
@@ -82,12 +93,20 @@ fn service_account_words(at: i64, sa: &ServiceAccountPoll) -> String {
 
 pub fn summary_line(s: &Summary) -> String {
     let mut line = format!(
-        "{} polls · {} refreshes · {} errors · latency p50 {} ms · p95 {} ms · max {} ms",
-        s.polls, s.refreshes, s.errors, s.latency_p50_ms, s.latency_p95_ms, s.latency_max_ms
+        "{} polls · {} refreshes · {} errors · {} retries · {} recovered after retrying · latency p50 {} ms · p95 {} ms · max {} ms",
+        s.polls,
+        s.refreshes,
+        s.errors,
+        s.retries,
+        s.recovered,
+        s.latency_p50_ms,
+        s.latency_p95_ms,
+        s.latency_max_ms
     );
     if let Some(n) = s.service_account_rotations {
         line.push_str(&format!(" · {n} service-account token rotations"));
     }
+    line.push_str(&format!(" · verdict {}", s.verdict.headline()));
     line
 }
 
@@ -136,7 +155,11 @@ pub async fn run(
             humanize(args.interval)
         ));
     }
-    let mut timeline = Timeline::default();
+    let mut timeline = Timeline::for_resource(
+        crate::watch::HISTORY,
+        setup.endpoint.notes.clone(),
+        resource.to_string(),
+    );
     tokio::pin!(stop);
     let mut polls = 0u64;
     loop {

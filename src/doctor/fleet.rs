@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use super::Status;
 use crate::sanitize::one_line;
+use crate::verdict::Level;
 
 /// The `schema` this version writes and reads.
 pub const SCHEMA: u64 = 1;
@@ -28,6 +29,9 @@ pub struct Machine {
     pub checks: Vec<(String, Status, String, String)>,
     /// Why there are no checks: the doctor could not run, or the record was unreadable.
     pub error: Option<String>,
+    /// The machine's verdict on its token, as its doctor computed it (absent from older
+    /// doctors' results).
+    pub verdict: Option<Level>,
 }
 
 impl Machine {
@@ -98,6 +102,7 @@ pub fn machine_from(v: &Value, fallback: &str) -> Machine {
         name: name.clone(),
         checks: Vec::new(),
         error: Some(why),
+        verdict: None,
     };
     if let Some(schema) = v.get("schema").and_then(Value::as_u64) {
         if schema > SCHEMA {
@@ -130,10 +135,21 @@ pub fn machine_from(v: &Value, fallback: &str) -> Machine {
         };
         checks.push((name, status, text_of(c, "evidence"), text_of(c, "hint")));
     }
+    let verdict = match v
+        .get("verdict")
+        .and_then(|v| v.get("level"))
+        .and_then(Value::as_str)
+    {
+        Some("ok") => Some(Level::Ok),
+        Some("warn") => Some(Level::Warn),
+        Some("fail") => Some(Level::Fail),
+        _ => None,
+    };
     Machine {
         name,
         checks,
         error: None,
+        verdict,
     }
 }
 
@@ -162,6 +178,7 @@ pub fn parse(text: &str, source: &str) -> Vec<Machine> {
                 name: field(&fallback),
                 checks: Vec::new(),
                 error: Some(format!("not JSON: {e}")),
+                verdict: None,
             },
         });
     }
@@ -170,6 +187,7 @@ pub fn parse(text: &str, source: &str) -> Vec<Machine> {
             name: field(stem),
             checks: Vec::new(),
             error: Some("empty: the doctor printed nothing".to_string()),
+            verdict: None,
         });
     }
     machines
@@ -303,12 +321,13 @@ pub fn human(fleet: &Fleet) -> String {
     for (c, w) in fleet.checks.iter().zip(&widths) {
         let _ = write!(out, "  {c:w$}");
     }
-    let _ = writeln!(out, "  result");
+    let _ = writeln!(out, "  verdict  result");
     for m in &fleet.machines {
         let _ = write!(out, "{:name_w$}", m.name);
         for (c, w) in fleet.checks.iter().zip(&widths) {
             let _ = write!(out, "  {:w$}", cell(m.status_of(c)));
         }
+        let _ = write!(out, "  {:7}", m.verdict.map_or("-", Level::label));
         let result = match (&m.error, m.worst()) {
             (Some(_), _) => "no result".to_string(),
             (None, Status::Fail) => "failed".to_string(),
@@ -375,6 +394,9 @@ pub fn json(fleet: &Fleet) -> Value {
             v.insert("checks".into(), checks.into());
             if let Some(e) = &m.error {
                 v.insert("error".into(), e.clone().into());
+            }
+            if let Some(level) = m.verdict {
+                v.insert("verdict".into(), json!(level));
             }
             Value::Object(v)
         })

@@ -9,6 +9,7 @@ pub mod environment;
 pub mod federation;
 pub mod fleet;
 pub mod keys;
+pub mod pod;
 pub mod render;
 pub mod token;
 pub mod workload;
@@ -17,6 +18,7 @@ use serde::Serialize;
 
 use crate::endpoint::{self, Endpoint, EnvSnapshot, Overrides, TokenClient};
 use crate::token::Jwt;
+use crate::verdict::{Activity, Attempt};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -119,6 +121,9 @@ pub struct Diagnosis {
     pub warnings: Vec<String>,
     /// Workload identity: the service-account token file, decoded (never its contents).
     pub service_account: Option<workload::FileFacts>,
+    /// The verdict on the run: the token's (as `get` gives it), and the fetch and ARM call
+    /// counted when they failed.
+    pub verdict: crate::verdict::Verdict,
     /// Workload identity: the federated credentials against the presented token, as data.
     pub federation: Option<serde_json::Value>,
 }
@@ -195,11 +200,19 @@ pub async fn diagnose(
         received_at: None,
         warnings: Vec::new(),
         service_account: None,
+        verdict: crate::verdict::Verdict::default(),
         federation: None,
     };
     let wi = workload::checks(env, d.endpoint.as_ref(), std::time::Duration::from_secs(10)).await;
     checks.extend(wi.checks);
     d.service_account = wi.file;
+    checks.extend(pod::layout(env, d.service_account.as_ref()));
+    let now = chrono::Utc::now().timestamp();
+    checks.extend(
+        d.service_account
+            .as_ref()
+            .and_then(|f| pod::rotation(f, now)),
+    );
     let mut found = token::Findings::default();
     match &d.endpoint {
         Some(ep) => token::run(ep, client, opts, &mut found).await,
@@ -238,6 +251,13 @@ pub async fn diagnose(
             token_ok: found.fingerprint.is_some(),
         })
         .await;
+        match f.check.status {
+            Status::Fail => found
+                .attempts
+                .push(Attempt::failed(Activity::Arm, f.check.evidence.clone())),
+            Status::Pass | Status::Warn => found.attempts.push(Attempt::ok(Activity::Arm)),
+            Status::Skip => {}
+        }
         checks.push(f.check);
         found.request_ids.extend(f.request_ids);
     }
@@ -247,5 +267,6 @@ pub async fn diagnose(
     d.request_ids = found.request_ids;
     d.received_at = found.received_at;
     d.warnings = found.warnings;
+    d.verdict = crate::verdict::session(found.verdict.as_ref(), &found.attempts);
     d
 }

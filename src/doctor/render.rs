@@ -72,12 +72,8 @@ pub fn human(d: &Diagnosis) -> String {
     }
     let _ = writeln!(out, "\n");
     out.push_str(&checks_text(&d.checks));
-    if !d.warnings.is_empty() {
-        let _ = writeln!(out);
-    }
-    for w in &d.warnings {
-        let _ = writeln!(out, "warning   {}", one_line(w));
-    }
+    let _ = writeln!(out);
+    out.push_str(&crate::verdict::text(&d.verdict));
     let _ = writeln!(out, "\n{}", summary_line(d));
     out
 }
@@ -104,6 +100,7 @@ pub fn json(d: &Diagnosis) -> Value {
         "ok": d.ok(),
         "checks": d.checks,
         "warnings": d.warnings,
+        "verdict": d.verdict.to_json(),
         "summary": d.summary(),
     });
     if let (Some(f), Some(m)) = (&d.federation, v.as_object_mut()) {

@@ -34,6 +34,10 @@ pub struct Findings {
     pub received_at: Option<i64>,
     /// The token's warnings, as `tokscope get` and the terminal UI show them.
     pub warnings: Vec<String>,
+    /// The token's verdict, as `tokscope get` and the terminal UI show it.
+    pub verdict: Option<crate::verdict::Verdict>,
+    /// The fetch, as the session verdict counts it.
+    pub attempts: Vec<crate::verdict::Attempt>,
     /// The service's code when the endpoint refused (e.g. `AADSTS700213`).
     pub error_code: Option<String>,
 }
@@ -66,6 +70,10 @@ pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Fi
     let fetched = match result {
         Ok(fetched) => fetched,
         Err(e) => {
+            f.attempts.push(crate::verdict::Attempt::failed(
+                crate::verdict::Activity::Fetch,
+                e.headline(),
+            ));
             f.request_ids.extend(e.request_ids.iter().cloned());
             f.error_code.clone_from(&e.code);
             if e.status.is_some() || e.kind == ErrorKind::BadResponse {
@@ -85,8 +93,11 @@ pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Fi
     f.received_at = Some(fetched.received_at);
     f.fingerprint = Some(fetched.token.access_token.fingerprint());
     f.checks.push(token_ok(&opts.resource, &fetched));
-    f.warnings =
-        crate::inspect::inspect(&ep.notes, &opts.resource, &fetched, fetched.received_at).warnings;
+    let seen = crate::inspect::inspect_at(ep, &opts.resource, &fetched, fetched.received_at);
+    f.warnings = seen.warnings;
+    f.verdict = Some(seen.verdict);
+    f.attempts
+        .push(crate::verdict::Attempt::ok(crate::verdict::Activity::Fetch));
     let jwt = match fetched.token.jwt.clone() {
         Ok(j) => j,
         Err(e) => {

@@ -20,11 +20,25 @@ pub struct FileFacts {
     pub path: std::path::PathBuf,
     pub resolved: std::path::PathBuf,
     pub mode: Option<u32>,
+    /// When the file was last written (epoch seconds), to compare with the token's iat.
+    pub modified: Option<i64>,
     pub fingerprint: String,
     pub token: ServiceAccountToken,
 }
 
 impl FileFacts {
+    /// The facts of a token file as read (never its contents).
+    pub fn of(f: &workload::TokenFile) -> Self {
+        Self {
+            path: f.path.clone(),
+            resolved: f.resolved.clone(),
+            mode: f.mode,
+            modified: f.modified,
+            fingerprint: f.contents.fingerprint(),
+            token: f.token.clone(),
+        }
+    }
+
     pub fn to_json(&self, now: i64) -> serde_json::Value {
         let mut v = self.token.to_json(now);
         if let Some(m) = v.as_object_mut() {
@@ -37,6 +51,10 @@ impl FileFacts {
                 m.insert("file_mode".into(), format!("{mode:04o}").into());
             }
             m.insert("fingerprint".into(), self.fingerprint.clone().into());
+            if let Some(t) = self.modified {
+                m.insert("file_modified".into(), claims::utc_string(t).into());
+                m.insert("file_modified_epoch".into(), t.into());
+            }
         }
         v
     }
@@ -106,13 +124,7 @@ pub async fn checks(env: &EnvSnapshot, ep: Option<&Endpoint>, timeout: Duration)
         match workload::read_token_file(&inputs.token_file, timeout).await {
             Err(e) => Check::fail(TOKEN_FILE, e.message, e.hint),
             Ok(f) => {
-                found.file = Some(FileFacts {
-                    path: f.path.clone(),
-                    resolved: f.resolved.clone(),
-                    mode: f.mode,
-                    fingerprint: f.contents.fingerprint(),
-                    token: f.token.clone(),
-                });
+                found.file = Some(FileFacts::of(&f));
                 let t = &f.token;
                 let mut evidence = format!(
                     "{} ({}{}): iss {}, sub {}, aud {}",

@@ -27,8 +27,12 @@ pub enum FaultKind {
     Empty,
     /// A token that has already expired.
     Expired,
+    /// A token with a minute left of a full lifetime, as a stale cache hands out.
+    NearlyExpired,
     /// A token minted for another audience than the one asked for.
     WrongAud,
+    /// A token with `alg: none` and no signature, as a forged or broken issuer would send.
+    Unsigned,
     /// The 400 IMDS gives when the `Metadata` header did not arrive (a proxy stripped it).
     NoMetadata,
     /// A legacy agent: a user-assigned request answered with the system identity's token,
@@ -137,8 +141,13 @@ pub async fn apply(faults: &Mutex<Vec<Fault>>, surface: &Surface<'_>) -> Outcome
         ),
         FaultKind::Empty => Outcome::Respond(StatusCode::OK.into_response()),
         FaultKind::Expired if surface.mints => Outcome::Twist(Twist::Expired),
+        FaultKind::NearlyExpired if surface.mints => Outcome::Twist(Twist::NearlyExpired),
         FaultKind::WrongAud if surface.mints => Outcome::Twist(Twist::WrongAud),
-        FaultKind::Expired | FaultKind::WrongAud => Outcome::Pass,
+        FaultKind::Unsigned if surface.mints => Outcome::Twist(Twist::Unsigned),
+        FaultKind::Expired
+        | FaultKind::NearlyExpired
+        | FaultKind::WrongAud
+        | FaultKind::Unsigned => Outcome::Pass,
         FaultKind::NoMetadata => surface
             .no_metadata
             .map_or(Outcome::Pass, |answer| Outcome::Respond(answer())),
@@ -216,8 +225,9 @@ impl Fault {
     }
 
     /// `KIND[:count=N][:share=P][:retry-after=S]`, KIND one of a status code, `latency=500ms`,
-    /// `hang`, `reset`, `truncated`, `html`, `empty`, `expired`, `wrong-aud`, `no-metadata`,
-    /// `ignore-selector`, `gpa-deny`, `proxy-intercept`, `no-server-header`, `v1-only`.
+    /// `hang`, `reset`, `truncated`, `html`, `empty`, `expired`, `nearly-expired`,
+    /// `wrong-aud`, `unsigned`, `no-metadata`, `ignore-selector`, `gpa-deny`,
+    /// `proxy-intercept`, `no-server-header`, `v1-only`.
     pub fn parse(spec: &str) -> Result<Self, String> {
         let mut parts = spec.trim().split(':');
         let head = parts.next().unwrap_or("").trim();
@@ -228,7 +238,9 @@ impl Fault {
             "html" => FaultKind::Html,
             "empty" => FaultKind::Empty,
             "expired" => FaultKind::Expired,
+            "nearly-expired" => FaultKind::NearlyExpired,
             "wrong-aud" => FaultKind::WrongAud,
+            "unsigned" => FaultKind::Unsigned,
             "no-metadata" => FaultKind::NoMetadata,
             "ignore-selector" => FaultKind::IgnoreSelector,
             "gpa-deny" => FaultKind::GpaDeny,
@@ -238,7 +250,7 @@ impl Fault {
             h if h.starts_with("latency=") => FaultKind::Latency(parse_duration(&h[8..])?),
             h => match h.parse::<u16>() {
                 Ok(s) if (400..600).contains(&s) => FaultKind::Status(s),
-                _ => return Err(format!("unknown fault {h:?}: use a status (410, 429, 500, 503), latency=500ms, hang, reset, truncated, html, empty, expired, wrong-aud, no-metadata, ignore-selector, gpa-deny, proxy-intercept, no-server-header or v1-only")),
+                _ => return Err(format!("unknown fault {h:?}: use a status (410, 429, 500, 503), latency=500ms, hang, reset, truncated, html, empty, expired, nearly-expired, wrong-aud, unsigned, no-metadata, ignore-selector, gpa-deny, proxy-intercept, no-server-header or v1-only")),
             },
         };
         let mut fault = Fault::new(kind, Reach::Always);

@@ -63,7 +63,23 @@ impl Store {
                 audiences: f.audiences.clone(),
                 claims_matching: None,
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let mut seeded = seeded;
+        // An identity binding: the one credential AKS makes on the identity for it.
+        if s.config.pod_layout == Some(super::workload::PodLayout::Binding) {
+            let w = &s.tenant.workload;
+            seeded.push(Stored {
+                identity: w.identity.clone(),
+                name: "aks-identity-binding".into(),
+                issuer,
+                subject: Some(format!(
+                    "system:serviceaccount:{}:{}",
+                    w.namespace, w.service_account
+                )),
+                audiences: vec![crate::token::service_account::IDENTITY_BINDING_AUDIENCE.into()],
+                claims_matching: None,
+            });
+        }
         self.with(|v| *v = seeded);
     }
 

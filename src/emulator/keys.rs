@@ -100,6 +100,17 @@ impl Keys {
     }
 }
 
+/// A token with `alg: none` and an empty signature: what the `unsigned` fault hands out, so
+/// clients can be seen refusing it.
+pub fn unsigned(claims: &Map<String, Value>) -> String {
+    let header = json!({"typ": "JWT", "alg": "none"});
+    format!(
+        "{}.{}.",
+        encode_part(&header),
+        encode_part(&Value::Object(claims.clone()))
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -129,7 +129,11 @@ pub fn audience_allowed(shared: &Shared, resource: &str) -> bool {
 pub enum Twist {
     None,
     Expired,
+    /// A minute left of a full lifetime.
+    NearlyExpired,
     WrongAud,
+    /// `alg: none`, no signature.
+    Unsigned,
 }
 
 /// Issued-at, expiry and audience of a new token, as a fault twists them. Entra backdates
@@ -150,11 +154,14 @@ fn validity_after(
     let now = replaces.map_or(now, |old| now.max(old + IAT_BACKDATE + 1));
     let (iat, exp) = match twist {
         Twist::Expired => (now - 600 - lifetime, now - 600),
-        Twist::None | Twist::WrongAud => (now - IAT_BACKDATE, now + lifetime),
+        Twist::NearlyExpired => (now + 60 - lifetime, now + 60),
+        Twist::None | Twist::WrongAud | Twist::Unsigned => (now - IAT_BACKDATE, now + lifetime),
     };
     let aud = match twist {
         Twist::WrongAud => "https://wrong-audience.example.com/".to_string(),
-        Twist::None | Twist::Expired => resource.to_string(),
+        Twist::None | Twist::Expired | Twist::NearlyExpired | Twist::Unsigned => {
+            resource.to_string()
+        }
     };
     (iat, exp, aud)
 }
@@ -197,7 +204,11 @@ fn mint(
     }
     put("xms_tcdt", json!(shared.tenant.tenant_created));
     Cached {
-        token: shared.keys.sign(&c),
+        token: if twist == Twist::Unsigned {
+            super::keys::unsigned(&c)
+        } else {
+            shared.keys.sign(&c)
+        },
         not_before: iat,
         expires_on: exp,
     }
@@ -223,7 +234,11 @@ fn mint_user(shared: &Shared, resource: &str, twist: Twist) -> Cached {
         _ => Map::new(),
     };
     Cached {
-        token: shared.keys.sign(&claims),
+        token: if twist == Twist::Unsigned {
+            super::keys::unsigned(&claims)
+        } else {
+            shared.keys.sign(&claims)
+        },
         not_before: iat,
         expires_on: exp,
     }

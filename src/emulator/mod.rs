@@ -139,6 +139,9 @@ pub struct Config {
     pub workload_faults: Vec<workload::WorkloadFault>,
     /// Where the demo pod's token file goes; a fresh temporary folder when None.
     pub sa_token_dir: Option<PathBuf>,
+    /// Lay the demo pod out as the webhook does (v1.5 or v1.6 paths, an identity binding, or
+    /// not mutated at all) under a folder standing for its `/`; None keeps one flat folder.
+    pub pod_layout: Option<workload::PodLayout>,
     /// Serve every route over HTTPS with a certificate made at start (see [`tls`]).
     pub tls: bool,
     /// Where to write the CA certificate with `tls`; a temporary file (removed at stop) if None.
@@ -175,6 +178,7 @@ impl Default for Config {
             sa_lifetime: 3600,
             workload_faults: Vec::new(),
             sa_token_dir: None,
+            pod_layout: None,
             tls: false,
             ca_out: None,
         }
@@ -319,7 +323,7 @@ impl Drop for Running {
         self.sweeper.abort();
         self.rotator.abort();
         if self.shared.cluster.owned {
-            crate::files::remove_tree(&self.shared.cluster.dir);
+            crate::files::remove_tree(&self.shared.cluster.base);
         }
         match self.shared.arc_keys.lock() {
             Ok(mut k) => k.clear(),
@@ -525,10 +529,13 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
     };
     let sa_owned = sa_folder.is_some();
     let shared = Arc::new(Shared {
-        cluster: workload::Cluster {
-            dir: sa_dir,
-            owned: sa_owned,
-        },
+        cluster: workload::Cluster::lay_out(sa_dir, sa_owned, config.pod_layout).map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot lay out the demo pod's folders: {e}"),
+                "check that the temporary folder is writable",
+            )
+        })?,
         faults: Mutex::new(config.faults.clone()),
         arm_faults: Mutex::new(config.arm_faults.clone()),
         arm_requests: Default::default(),
@@ -543,7 +550,8 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
     });
     shared.federated.seed(&shared);
     let first = workload::mint_service_account_token(&shared);
-    workload::publish(&shared.cluster.dir, &first, 0).map_err(|e| {
+    let written = workload::first_written(&shared);
+    workload::publish_dated(&shared.cluster.dir, &first, 0, written).map_err(|e| {
         Error::new(
             ErrorKind::Io,
             format!(
@@ -569,6 +577,15 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         None
     };
     let (acceptor, https) = https.map_or((None, None), |(a, h)| (Some(a), Some(h)));
+    workload::write_pod_files(&shared, &first, https.as_ref().map(|h| h.ca_pem.as_str())).map_err(
+        |e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot write the demo pod's files: {e}"),
+                "check that the temporary folder is writable",
+            )
+        },
+    )?;
     let task = tokio::spawn(serve::serve(
         listener,
         router(shared.clone()),

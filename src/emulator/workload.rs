@@ -14,7 +14,9 @@ use serde_json::{json, Map};
 use super::mint::{self, Twist, Wanted};
 use super::Shared;
 use crate::files;
-use crate::token::service_account::{EXCHANGE_AUDIENCE, MAX_ASSERTION_LIFETIME, ROTATION_SHARE};
+use crate::token::service_account::{
+    EXCHANGE_AUDIENCE, IDENTITY_BINDING_AUDIENCE, MAX_ASSERTION_LIFETIME, ROTATION_SHARE,
+};
 
 /// One way to break the chain, each answered by Entra's own code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +42,52 @@ pub enum WorkloadFault {
     /// The subject mismatch answered as Entra did in 2022: code 70021, one message naming
     /// issuer, subject and audience, the trailer after CR LF.
     LegacyMismatch,
+    /// The file holds a token past its rotation time, written that long ago, and kubelet's copy
+    /// never reaches the container (Kubernetes 1.32's stale projected tokens): 700024 later.
+    StaleFile,
 }
+
+/// Where the webhook put things in the demo pod, under a folder standing for its `/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodLayout {
+    /// Webhook v1.0–v1.5: `/var/run/secrets/azure/tokens/azure-identity-token`.
+    V15,
+    /// Webhook v1.6: `/var/run/secrets/azure/wi/token/azure-identity-token`.
+    V16,
+    /// v1.6 with an identity binding: the token proxy's variables, its CA file, and tokens for
+    /// `api://AKSIdentityBinding`.
+    Binding,
+    /// A pod the webhook never saw: no variables, no projected token, only the default
+    /// service-account token.
+    Unmutated,
+}
+
+impl PodLayout {
+    pub fn name(self) -> &'static str {
+        match self {
+            PodLayout::V15 => "v1.5",
+            PodLayout::V16 => "v1.6",
+            PodLayout::Binding => "binding",
+            PodLayout::Unmutated => "unmutated",
+        }
+    }
+
+    /// The projected token's folder inside the pod, if the webhook made one.
+    fn token_folder(self) -> Option<&'static str> {
+        match self {
+            PodLayout::V15 => Some("var/run/secrets/azure/tokens"),
+            PodLayout::V16 | PodLayout::Binding => Some("var/run/secrets/azure/wi/token"),
+            PodLayout::Unmutated => None,
+        }
+    }
+}
+
+/// The SNI name the demo's identity-binding proxy answers to.
+pub const BINDING_SNI: &str = "identity-binding.tokscope.test";
+/// The pod's default service-account token, under the pod's root.
+const DEFAULT_SA_TOKEN: &str = "var/run/secrets/kubernetes.io/serviceaccount/token";
+/// The binding CA the webhook mounts, under the pod's root.
+const BINDING_CA: &str = "var/run/secrets/azure/wi/ca-cert/ca.crt";
 
 impl WorkloadFault {
     pub fn name(self) -> &'static str {
@@ -55,6 +102,7 @@ impl WorkloadFault {
             WorkloadFault::EntraAssertion => "entra-assertion",
             WorkloadFault::BadSignature => "bad-signature",
             WorkloadFault::LegacyMismatch => "legacy-mismatch",
+            WorkloadFault::StaleFile => "stale-file",
         }
     }
 }
@@ -63,7 +111,48 @@ impl WorkloadFault {
 pub struct Cluster {
     /// The folder kubelet would mount: `azure-identity-token → ..data/azure-identity-token`.
     pub dir: PathBuf,
+    /// The folder everything lives under (removed at stop when `owned`).
+    pub base: PathBuf,
+    /// With a pod layout: the folder standing for the pod's `/`.
+    pub root: Option<PathBuf>,
     pub owned: bool,
+}
+
+/// Make `base/rel` one private folder at a time (the file gate makes one level).
+fn private_path(base: &Path, rel: &str) -> std::io::Result<PathBuf> {
+    let mut at = base.to_path_buf();
+    for part in rel.split('/').filter(|p| !p.is_empty()) {
+        at.push(part);
+        files::private_dir(&at).map_err(|e| std::io::Error::other(e.to_string()))?;
+    }
+    Ok(at)
+}
+
+impl Cluster {
+    /// Lay out the pod under `base`: the token folder at the layout's path (or `base` itself
+    /// without a layout, and for a pod the webhook never saw, where no pod path shows it).
+    pub fn lay_out(base: PathBuf, owned: bool, layout: Option<PodLayout>) -> std::io::Result<Self> {
+        files::private_dir(&base).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let Some(layout) = layout else {
+            return Ok(Self {
+                dir: base.clone(),
+                base,
+                root: None,
+                owned,
+            });
+        };
+        let root = private_path(&base, "root")?;
+        let dir = match layout.token_folder() {
+            Some(rel) => private_path(&root, rel)?,
+            None => base.clone(),
+        };
+        Ok(Self {
+            dir,
+            base,
+            root: Some(root),
+            owned,
+        })
+    }
 }
 
 pub const TOKEN_NAME: &str = "azure-identity-token";
@@ -135,6 +224,8 @@ pub fn mint_service_account_token(s: &Shared) -> String {
     };
     let iat = if s.has_fault(WorkloadFault::ExpiredAssertion) {
         now - 2 * life
+    } else if s.has_fault(WorkloadFault::StaleFile) {
+        now - life * 9 / 10
     } else {
         now
     };
@@ -150,6 +241,8 @@ pub fn mint_service_account_token(s: &Shared) -> String {
         };
     let aud = if s.has_fault(WorkloadFault::WrongAudience) {
         "https://kubernetes.default.svc.cluster.local"
+    } else if s.config.pod_layout == Some(PodLayout::Binding) {
+        IDENTITY_BINDING_AUDIENCE
     } else {
         EXCHANGE_AUDIENCE
     };
@@ -197,6 +290,16 @@ fn capitalise(s: &str) -> String {
 /// `..data` swapped to it by a rename, with the file itself a stable link through `..data`.
 /// Folders and the file are made through the file gate: private, new, never through a link.
 pub fn publish(dir: &Path, token: &str, generation: u64) -> std::io::Result<()> {
+    publish_dated(dir, token, generation, None)
+}
+
+/// [`publish`], the file dated `modified` (a token written long ago).
+pub fn publish_dated(
+    dir: &Path,
+    token: &str,
+    generation: u64,
+    modified: Option<std::time::SystemTime>,
+) -> std::io::Result<()> {
     let refused = |e: files::WriteError| match e {
         files::WriteError::Io(e) => e,
         other => std::io::Error::other(other.to_string()),
@@ -208,7 +311,8 @@ pub fn publish(dir: &Path, token: &str, generation: u64) -> std::io::Result<()> 
     files::remove_tree(&target);
     files::private_dir(&target).map_err(refused)?;
     let file = target.join(TOKEN_NAME);
-    files::create_new(&file, token.as_bytes(), files::Access::Private).map_err(refused)?;
+    files::create_new_dated(&file, token.as_bytes(), files::Access::Private, modified)
+        .map_err(refused)?;
     files::swap_link(Path::new(&gen_dir), &dir.join("..data"))?;
     files::ensure_link(
         Path::new(&format!("..data/{TOKEN_NAME}")),
@@ -220,6 +324,14 @@ pub fn publish(dir: &Path, token: &str, generation: u64) -> std::io::Result<()> 
     Ok(())
 }
 
+/// When the first token file was written: now, or long ago for a stale file (as old as the
+/// token in it, which is past its rotation time).
+pub fn first_written(s: &Shared) -> Option<std::time::SystemTime> {
+    let age = s.config.sa_lifetime * 9 / 10;
+    s.has_fault(WorkloadFault::StaleFile)
+        .then(|| std::time::SystemTime::now() - std::time::Duration::from_secs(age.unsigned_abs()))
+}
+
 /// Kubelet's rotation: a new token at 80 % of the lifetime, for as long as the emulator runs.
 /// An expired-assertion fault stands for a kubelet that stopped refreshing: one stale token.
 pub async fn rotate(s: Arc<Shared>) {
@@ -227,7 +339,7 @@ pub async fn rotate(s: Arc<Shared>) {
     loop {
         let wait = (s.config.sa_lifetime as f64 * ROTATION_SHARE).max(1.0);
         tokio::time::sleep(std::time::Duration::from_secs_f64(wait)).await;
-        if s.has_fault(WorkloadFault::ExpiredAssertion) {
+        if s.has_fault(WorkloadFault::ExpiredAssertion) || s.has_fault(WorkloadFault::StaleFile) {
             continue;
         }
         let token = mint_service_account_token(&s);
@@ -500,15 +612,53 @@ fn fmt_time(t: Option<i64>) -> String {
         .unwrap_or_else(|| "0".into())
 }
 
-/// What a pod of the demo cluster has in its environment.
+/// What a pod of the demo cluster has in its environment: with a pod layout, also where its
+/// `/` is (TOKSCOPE_POD_ROOT) and the Kubernetes service variable every pod has.
 pub fn exports(s: &Shared) -> Vec<(&'static str, String)> {
-    vec![
-        ("AZURE_CLIENT_ID", s.workload_client_id()),
-        ("AZURE_TENANT_ID", s.tenant_id().to_string()),
-        (
-            "AZURE_FEDERATED_TOKEN_FILE",
-            s.cluster.token_file().display().to_string(),
-        ),
-        ("AZURE_AUTHORITY_HOST", s.authority()),
-    ]
+    let layout = s.config.pod_layout;
+    let mut v = Vec::new();
+    if layout != Some(PodLayout::Unmutated) {
+        v.extend([
+            ("AZURE_CLIENT_ID", s.workload_client_id()),
+            ("AZURE_TENANT_ID", s.tenant_id().to_string()),
+            (
+                "AZURE_FEDERATED_TOKEN_FILE",
+                s.cluster.token_file().display().to_string(),
+            ),
+            ("AZURE_AUTHORITY_HOST", s.authority()),
+        ]);
+    }
+    if let Some(root) = &s.cluster.root {
+        v.push(("KUBERNETES_SERVICE_HOST", "10.0.0.1".to_string()));
+        v.push(("TOKSCOPE_POD_ROOT", root.display().to_string()));
+        if layout == Some(PodLayout::Binding) {
+            v.push(("AZURE_KUBERNETES_TOKEN_PROXY", format!("{}/", s.base_url())));
+            v.push(("AZURE_KUBERNETES_SNI_NAME", BINDING_SNI.to_string()));
+            v.push((
+                "AZURE_KUBERNETES_CA_FILE",
+                root.join(BINDING_CA).display().to_string(),
+            ));
+        }
+    }
+    v
+}
+
+/// The rest of the pod's files: the default service-account token every pod with automount
+/// has, and, for an identity binding, the proxy's CA (the emulator's own, or a placeholder
+/// certificate file when it serves plain HTTP).
+pub fn write_pod_files(s: &Shared, token: &str, ca_pem: Option<&str>) -> std::io::Result<()> {
+    let Some(root) = &s.cluster.root else {
+        return Ok(());
+    };
+    let refused = |e: files::WriteError| std::io::Error::other(e.to_string());
+    let write = |rel: &str, bytes: &[u8]| {
+        let (folder, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let dir = private_path(root, folder)?;
+        files::create_new(&dir.join(name), bytes, files::Access::Private).map_err(refused)
+    };
+    write(DEFAULT_SA_TOKEN, token.as_bytes())?;
+    if s.config.pod_layout == Some(PodLayout::Binding) {
+        write(BINDING_CA, ca_pem.unwrap_or_default().as_bytes())?;
+    }
+    Ok(())
 }

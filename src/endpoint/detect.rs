@@ -14,6 +14,18 @@ pub const IMDS_TOKEN_PATH: &str = "/metadata/identity/oauth2/token";
 
 pub use crate::flavour::IDENTITY_VARS;
 
+/// What a pod's environment says about the webhook's work beyond the four inputs: whether this
+/// is a pod at all, an identity binding's proxy, and (for tests against the emulator) where the
+/// pod's `/` is.
+pub const POD_VARS: &[&str] = &[
+    "KUBERNETES_SERVICE_HOST",
+    "AZURE_KUBERNETES_TOKEN_PROXY",
+    "AZURE_KUBERNETES_SNI_NAME",
+    "AZURE_KUBERNETES_CA_FILE",
+    "AZURE_KUBERNETES_CA_DATA",
+    "TOKSCOPE_POD_ROOT",
+];
+
 pub const PROXY_VARS: &[&str] = &[
     "HTTP_PROXY",
     "http_proxy",
@@ -30,7 +42,7 @@ pub struct EnvSnapshot(BTreeMap<String, String>);
 
 impl EnvSnapshot {
     pub fn from_process() -> Self {
-        let vars = IDENTITY_VARS.iter().chain(PROXY_VARS);
+        let vars = IDENTITY_VARS.iter().chain(PROXY_VARS).chain(POD_VARS);
         Self(
             vars.filter_map(|k| {
                 std::env::var(k)

@@ -9,6 +9,9 @@ use super::Jwt;
 
 /// The audience the workload-identity webhook projects and Entra's federated credentials expect.
 pub const EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
+/// The audience of service-account tokens projected for an AKS identity binding (the token proxy
+/// exchanges them, against the identity's `aks-identity-binding` credential).
+pub const IDENTITY_BINDING_AUDIENCE: &str = "api://AKSIdentityBinding";
 /// The client_assertion_type of a JWT bearer assertion (RFC 7523), as the SDKs send it.
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// Entra refuses an assertion living longer than 1.01:00:00 (AADSTS70023).
@@ -83,7 +86,11 @@ impl ServiceAccountToken {
     /// What is wrong with this token as an assertion for Entra, before Entra says so.
     pub fn warnings(&self, now: i64) -> Vec<String> {
         let mut out = Vec::new();
-        if !self.audiences.iter().any(|a| a == EXCHANGE_AUDIENCE) {
+        if !self
+            .audiences
+            .iter()
+            .any(|a| a == EXCHANGE_AUDIENCE || a == IDENTITY_BINDING_AUDIENCE)
+        {
             out.push(format!(
                 "its audience is {}, not {EXCHANGE_AUDIENCE}: Entra finds no federated credential for it (AADSTS700212); the file is not the webhook's projected token",
                 if self.audiences.is_empty() { "missing".to_string() } else { crate::sanitize::exact(&self.audiences.join(", ")) }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::endpoint::{Endpoint, Fetched, TokenClient};
 use crate::error::Error;
 use crate::token::claims::utc_string;
+use crate::verdict::{Activity, Cause, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -64,6 +65,9 @@ pub struct PollEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_s: Option<i64>,
     pub latency_ms: u64,
+    /// Retries this poll needed before its answer (0 for a failed poll: its error says how
+    /// many it made).
+    pub retries: u32,
     /// For a refresh: how long before the previous token's expiry the new one came.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refreshed_before_expiry_s: Option<i64>,
@@ -72,9 +76,12 @@ pub struct PollEvent {
     /// Workload identity: the service-account token that was exchanged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<ServiceAccountPoll>,
-    /// Stale cache, expiry going backwards, a service-account file kubelet stopped rotating.
+    /// The verdict's causes in words for a token (a stale cache, expiry going backwards, a
+    /// service-account file kubelet stopped rotating, a wrong audience …); none for an error.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// This poll's verdict: the token's, or FAIL for a failed poll.
+    pub verdict: Verdict,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -82,12 +89,18 @@ pub struct Summary {
     pub polls: u64,
     pub refreshes: u64,
     pub errors: u64,
+    /// Retries across all polls.
+    pub retries: u64,
+    /// Polls that got their token only after one or more retries.
+    pub recovered: u64,
     pub latency_p50_ms: u64,
     pub latency_p95_ms: u64,
     pub latency_max_ms: u64,
     /// Workload identity: how often the service-account token file changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account_rotations: Option<u64>,
+    /// The run's verdict: the last token's causes, and the failed polls counted.
+    pub verdict: Verdict,
 }
 
 /// How many of the latest polls the latency percentiles are taken over: a watch left running
@@ -112,11 +125,22 @@ pub struct Timeline {
     polls: u64,
     refreshes: u64,
     errors: u64,
+    retries: u64,
+    recovered: u64,
+    /// The last failed poll's headline, and whether a poll succeeded after it.
+    last_error: Option<(String, bool)>,
+    /// The last token's verdict.
+    last_verdict: Option<Verdict>,
+    /// What the verdict checks a token against: the endpoint's notes and the resource.
+    context: Option<(Vec<String>, String)>,
 }
+
+/// How many polls a timeline keeps for display.
+pub const HISTORY: usize = 500;
 
 impl Default for Timeline {
     fn default() -> Self {
-        Self::new(500)
+        Self::new(HISTORY)
     }
 }
 
@@ -134,7 +158,20 @@ impl Timeline {
             polls: 0,
             refreshes: 0,
             errors: 0,
+            retries: 0,
+            recovered: 0,
+            last_error: None,
+            last_verdict: None,
+            context: None,
         }
+    }
+
+    /// A timeline whose verdicts check each token against the endpoint's notes and the
+    /// resource asked for, as `tokscope get` does.
+    pub fn for_resource(capacity: usize, endpoint_notes: Vec<String>, resource: String) -> Self {
+        let mut t = Self::new(capacity);
+        t.context = Some((endpoint_notes, resource));
+        t
     }
 
     /// Classify one poll's outcome and append it.
@@ -150,6 +187,13 @@ impl Timeline {
         let event = match result {
             Err(e) => {
                 self.errors += 1;
+                self.last_error = Some((e.headline(), false));
+                let verdict = Verdict::from_causes(vec![Cause::Failed {
+                    activity: Activity::Poll,
+                    count: 1,
+                    last: e.headline(),
+                    recovered: false,
+                }]);
                 PollEvent {
                     at,
                     event: EventKind::Error,
@@ -157,30 +201,37 @@ impl Timeline {
                     expires_on_epoch: None,
                     expires_in_s: None,
                     latency_ms,
+                    retries: 0,
                     refreshed_before_expiry_s: None,
                     error: Some(e.clone()),
                     service_account: None,
+                    // The error is the poll's story; its verdict only counts it.
                     warnings: Vec::new(),
+                    verdict,
                 }
             }
             Ok(f) => {
                 let fp = f.token.access_token.fingerprint();
                 let exp = f.token.expires_on;
-                let mut warnings = Vec::new();
-                if exp <= at {
-                    warnings.push(format!(
-                        "stale cache: the endpoint served a token that expired {} ago",
-                        crate::token::claims::duration(at.saturating_sub(exp))
-                    ));
+                self.retries += u64::from(f.retries);
+                if f.retries > 0 {
+                    self.recovered += 1;
                 }
+                if let Some((_, recovered)) = &mut self.last_error {
+                    *recovered = true;
+                }
+                let (notes, resource) = match &self.context {
+                    Some((n, r)) => (n.as_slice(), Some(r.as_str())),
+                    None => (&[][..], None),
+                };
+                let mut verdict = crate::inspect::verdict_of(notes, resource, f, at);
                 let (kind, before) = match &self.last {
                     None => (EventKind::Fetched, None),
                     Some((last_fp, last_exp)) => {
                         if exp < *last_exp {
-                            warnings.push(format!(
-                                "expires_on went backwards by {}",
-                                crate::token::claims::duration(last_exp.saturating_sub(exp))
-                            ));
+                            verdict.causes.push(Cause::ExpiryWentBackwards {
+                                by_s: last_exp.saturating_sub(exp),
+                            });
                         }
                         if *last_fp == fp {
                             (EventKind::Unchanged, None)
@@ -191,10 +242,16 @@ impl Timeline {
                     }
                 };
                 self.last = Some((fp.clone(), exp));
+                let mut file_notes = Vec::new();
                 let service_account = f
                     .federated
                     .as_ref()
-                    .map(|fed| self.record_file(at, fed, &mut warnings));
+                    .map(|fed| self.record_file(at, fed, &mut file_notes));
+                verdict
+                    .causes
+                    .extend(file_notes.into_iter().map(|text| Cause::Note { text }));
+                let verdict = Verdict::from_causes(verdict.causes);
+                self.last_verdict = Some(verdict.clone());
                 PollEvent {
                     at,
                     event: kind,
@@ -202,10 +259,12 @@ impl Timeline {
                     expires_on_epoch: Some(exp),
                     expires_in_s: Some(exp.saturating_sub(at)),
                     latency_ms,
+                    retries: f.retries,
                     refreshed_before_expiry_s: before,
                     error: None,
                     service_account,
-                    warnings,
+                    warnings: verdict.messages(),
+                    verdict,
                 }
             }
         };
@@ -296,14 +355,30 @@ impl Timeline {
             let i = ((l.len().saturating_sub(1) as f64) * p).round() as usize;
             l.get(i).copied().unwrap_or(0)
         };
+        let mut causes = self
+            .last_verdict
+            .as_ref()
+            .map(|v| v.causes.clone())
+            .unwrap_or_default();
+        if let Some((last, recovered)) = &self.last_error {
+            causes.push(Cause::Failed {
+                activity: Activity::Poll,
+                count: self.errors,
+                last: last.clone(),
+                recovered: *recovered,
+            });
+        }
         Summary {
             polls: self.polls,
             refreshes: self.refreshes,
             errors: self.errors,
+            retries: self.retries,
+            recovered: self.recovered,
             latency_p50_ms: pct(0.5),
             latency_p95_ms: pct(0.95),
             latency_max_ms: self.latency_max_ms,
             service_account_rotations: self.sa_rotations,
+            verdict: Verdict::from_causes(causes),
         }
     }
 }

@@ -44,6 +44,7 @@ fn rules() -> Vec<Rule> {
                 "text",
                 "token",
                 "vault",
+                "verdict",
                 "watch",
             ],
             never: FRONT_ENDS,
@@ -60,6 +61,14 @@ fn rules() -> Vec<Rule> {
                 "arm", "doctor", "emulator", "endpoint", "net", "report", "session", "watch",
             ],
             why: "decoding and verifying a token needs no network",
+        },
+        Rule {
+            from: &["verdict"],
+            never: &[
+                "arm", "doctor", "emulator", "endpoint", "net", "report", "session", "watch",
+                "inspect",
+            ],
+            why: "the verdict is a pure judgement of facts the callers gather",
         },
         Rule {
             from: &[

@@ -224,11 +224,15 @@ fn an_unsigned_token_is_shown_under_a_loud_warning() {
     let none = encode_part(&serde_json::json!({"alg": "none", "typ": "JWT"}));
     let c = encode_part(&serde_json::json!({"aud": "https://management.azure.com", "appid": "a"}));
     let token = format!("{none}.{c}.");
+    // An unsigned token is unusable: the verdict says FAIL first, and decode exits non-zero.
     let (ok, text) = tokscope_with_stdin(&["decode", "-"], &token);
-    assert!(ok, "{text}");
-    assert!(text.starts_with("!! UNSIGNED"), "{text}");
+    assert!(!ok, "{text}");
+    assert!(
+        text.starts_with("verdict   FAIL\n  FAIL    UNSIGNED"),
+        "{text}"
+    );
     assert!(text.contains("https://management.azure.com"), "{text}");
-    let (ok, json) = tokscope_with_stdin(&["decode", "--json", "-"], &token);
+    let (ok, json) = tokscope_with_stdin(&["decode", "--json", "--allow-unusable", "-"], &token);
     assert!(ok);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["jwt"]["header"]["alg"], "none");
@@ -236,6 +240,8 @@ fn an_unsigned_token_is_shown_under_a_loud_warning() {
         v["warnings"][0].as_str().unwrap().contains("UNSIGNED"),
         "{v}"
     );
+    assert_eq!(v["verdict"]["level"], "fail", "{v}");
+    assert_eq!(v["verdict"]["causes"][0]["code"], "unsigned", "{v}");
 }
 
 #[test]

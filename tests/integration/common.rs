@@ -241,3 +241,46 @@ pub fn tokscope_async() -> tokio::process::Command {
     cmd.kill_on_drop(true);
     cmd
 }
+
+/// The binary run twice with the same arguments and environment, as text and with `--json`.
+pub async fn tokscope_text_and_json(
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+) -> (std::process::Output, std::process::Output) {
+    tokio::task::spawn_blocking(move || {
+        let run = |json: bool| {
+            let mut cmd = std::process::Command::new(BIN);
+            cmd.args(&args).envs(env.iter().map(|(k, v)| (k, v)));
+            if json {
+                cmd.arg("--json");
+            }
+            cmd.output().unwrap()
+        };
+        (run(false), run(true))
+    })
+    .await
+    .unwrap()
+}
+
+/// Asserts that `text` contains `want`, showing the text when it does not.
+#[track_caller]
+pub fn says(text: &str, want: &str) {
+    assert!(text.contains(want), "{want:?} not in:\n{text}");
+}
+
+/// The doctor on `env`, with the emulator's client and, optionally, ARM to read federated
+/// credentials through.
+pub async fn diagnose_env(
+    run: &Running,
+    env: &EnvSnapshot,
+    federation: Option<tokscope::doctor::federation::ArmReader>,
+) -> tokscope::doctor::Diagnosis {
+    let opts = tokscope::doctor::Options {
+        resource: ARM.into(),
+        authority: None,
+        arm: None,
+        demo: false,
+        federation,
+    };
+    tokscope::doctor::diagnose(env, &Overrides::default(), &client(run), &opts).await
+}

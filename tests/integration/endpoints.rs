@@ -528,11 +528,17 @@ async fn get_warns_about_an_expired_token_and_a_wrong_audience() {
         .send()
         .await
         .unwrap();
+    // Both are unusable: the verdict is FAIL and get exits 2, so `get && call-api` stops.
     let (code, v) = get_json(&run, &[]).await;
-    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(code, Some(2), "{v}");
+    assert_eq!(v["verdict"]["level"], "fail", "{v}");
     assert!(v["token"]["expires_in_s"].as_i64().unwrap() < 0);
     let w = warnings(&v);
-    assert!(w.iter().any(|w| w.contains("the token expired")), "{w:?}");
+    assert!(
+        w.iter()
+            .any(|w| w.contains("served a token that had already expired")),
+        "{w:?}"
+    );
     assert!(
         w.iter().any(|w| w.contains("ExpiredAuthenticationToken")),
         "{w:?}"
@@ -544,7 +550,7 @@ async fn get_warns_about_an_expired_token_and_a_wrong_audience() {
         .await
         .unwrap();
     let (code, v) = get_json(&run, &[]).await;
-    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(code, Some(2), "{v}");
     let w = warnings(&v);
     assert!(
         w.iter()

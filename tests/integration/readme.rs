@@ -299,7 +299,12 @@ async fn exit_code_table_holds() {
         ..Default::default()
     })
     .await;
-    let (good, bad) = (healthy.base_url(), failing.base_url());
+    let unusable = emulator_with(tokscope::emulator::Config {
+        faults: vec![tokscope::emulator::Fault::parse("wrong-aud").unwrap()],
+        ..Default::default()
+    })
+    .await;
+    let (good, bad, wrong) = (healthy.base_url(), failing.base_url(), unusable.base_url());
     let cases = tokio::task::spawn_blocking(move || {
         let imds = |h: &str| {
             vec![(
@@ -328,6 +333,7 @@ async fn exit_code_table_holds() {
         vec![
             case("get ok", with(&["get"], &good), &good),
             case("get fails", with(&["get"], &bad), &bad),
+            case("get unusable", with(&["get"], &wrong), &wrong),
             case("doctor passes", with(&["doctor"], &good), &good),
             case("doctor fails", with(&["doctor"], &bad), &bad),
             case(
@@ -353,6 +359,7 @@ async fn exit_code_table_holds() {
     let want = [
         ("get ok", 0),
         ("get fails", 1),
+        ("get unusable", 2),
         ("doctor passes", 0),
         ("doctor fails", 2),
         ("decode garbage", 1),
@@ -366,6 +373,7 @@ async fn exit_code_table_holds() {
     // The table says the same.
     for row in [
         "| `tokscope get` | 0 token fetched · 1 ",
+        " · 2 a token the verdict finds unusable ",
         "| `tokscope doctor` | 0 every check passed (skips count as passes) · 1 warnings · 2 failures · 3 ",
         "| `tokscope doctor --summarize` | 0 every machine passed · 1 warnings · 2 ",
         "| `tokscope decode` | 0 decoded · 1 ",

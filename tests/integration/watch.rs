@@ -133,7 +133,13 @@ async fn watch_human_lines_and_summary() {
     assert_eq!(l.len(), 3, "{out}");
     assert!(l[0].contains("fetched"));
     assert!(l[1].contains("unchanged"));
-    assert!(l[2].starts_with("2 polls · 0 refreshes · 0 errors · latency p50"));
+    assert!(
+        l[2].starts_with(
+            "2 polls · 0 refreshes · 0 errors · 0 retries · 0 recovered after retrying · latency p50"
+        ),
+        "{out}"
+    );
+    assert!(l[2].ends_with(" · verdict OK"), "{out}");
 }
 
 #[tokio::test]

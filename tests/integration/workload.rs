@@ -248,20 +248,7 @@ async fn plain_http_to_a_remote_authority_is_refused_before_anything_is_read() {
 }
 
 async fn doctor_on(run: &Running) -> tokscope::doctor::Diagnosis {
-    let opts = tokscope::doctor::Options {
-        resource: ARM.into(),
-        authority: None,
-        arm: None,
-        demo: false,
-        federation: None,
-    };
-    tokscope::doctor::diagnose(
-        &env_for(run, Flavour::Workload),
-        &Overrides::default(),
-        &client(run),
-        &opts,
-    )
-    .await
+    common::diagnose_env(run, &env_for(run, Flavour::Workload), None).await
 }
 
 fn check<'a>(d: &'a tokscope::doctor::Diagnosis, name: &str) -> &'a tokscope::doctor::Check {

@@ -4,13 +4,15 @@
 
 use std::time::Duration;
 
-use crate::common::{client, emulator_with, endpoint, env_for, ARM, BIN};
+use crate::common::{
+    client, diagnose_env, emulator_with, endpoint, env_for, says, tokscope_text_and_json, ARM,
+};
 use tokscope::arm::{Cloud, Target};
 use tokscope::doctor::federation::{ArmReader, FEDERATION};
 use tokscope::doctor::{Diagnosis, Status};
 use tokscope::emulator::workload::WorkloadFault;
 use tokscope::emulator::{Config, Running};
-use tokscope::endpoint::{Flavour, Identity, Overrides};
+use tokscope::endpoint::{Flavour, Identity};
 use tokscope::secret::AccessToken;
 
 const UPDATE: &str = "az identity federated-credential update --name fic-demo-workload-sa --identity-name id-build-agent --resource-group rg-identities";
@@ -40,20 +42,7 @@ async fn reader(run: &Running) -> ArmReader {
 }
 
 async fn diagnose(run: &Running, federation: Option<ArmReader>) -> Diagnosis {
-    let opts = tokscope::doctor::Options {
-        resource: ARM.into(),
-        authority: None,
-        arm: None,
-        demo: false,
-        federation,
-    };
-    tokscope::doctor::diagnose(
-        &env_for(run, Flavour::Workload),
-        &Overrides::default(),
-        &client(run),
-        &opts,
-    )
-    .await
+    diagnose_env(run, &env_for(run, Flavour::Workload), federation).await
 }
 
 /// The doctor with ARM readable, under one fault: the federation check and its data.
@@ -85,12 +74,9 @@ async fn matches_exactly(fault: WorkloadFault) {
     let (_run, d) = with_fault(fault).await;
     let c = federation(&d);
     assert_eq!(c.status, Status::Pass, "{c:?}");
-    assert!(
-        c.evidence.contains(
-            "fic-demo-workload-sa on id-build-agent matches issuer, subject and audience exactly"
-        ),
-        "{}",
-        c.evidence
+    says(
+        &c.evidence,
+        "fic-demo-workload-sa on id-build-agent matches issuer, subject and audience exactly",
     );
     assert_eq!(
         d.federation.as_ref().unwrap()["closest"]["diffs"],
@@ -103,22 +89,12 @@ async fn wrong_subject_names_the_character_both_values_and_the_update() {
     let (_run, d) = with_fault(WorkloadFault::WrongSubject).await;
     let c = federation(&d);
     assert_eq!(c.status, Status::Fail);
-    assert!(
-        c.evidence.contains("subject differs at character 28: presented 'W', configured 'w' (only in case: matching is case-sensitive)"),
-        "{}",
-        c.evidence
-    );
-    assert!(
-        c.evidence.contains("presented 'system:serviceaccount:demo:Workload-sa', configured 'system:serviceaccount:demo:workload-sa'"),
-        "{}",
-        c.evidence
-    );
-    assert!(c.hint.contains(UPDATE), "{}", c.hint);
-    assert!(
-        c.hint
-            .contains("--subject \"system:serviceaccount:demo:Workload-sa\""),
-        "{}",
-        c.hint
+    says(&c.evidence, "subject differs at character 28: presented 'W', configured 'w' (only in case: matching is case-sensitive)");
+    says(&c.evidence, "presented 'system:serviceaccount:demo:Workload-sa', configured 'system:serviceaccount:demo:workload-sa'");
+    says(&c.hint, UPDATE);
+    says(
+        &c.hint,
+        "--subject \"system:serviceaccount:demo:Workload-sa\"",
     );
     let diff = only_diff(&d);
     assert_eq!(diff["field"], "subject");
@@ -154,8 +130,8 @@ async fn an_issuer_without_its_slash_is_the_configured_one_plus_a_tail() {
     assert_eq!(diff["position"], issuer.chars().count());
     assert_eq!(diff["presented_char"], serde_json::Value::Null);
     assert_eq!(diff["configured_char"], "/");
-    assert!(c.evidence.contains("plus a tail"), "{}", c.evidence);
-    assert!(c.hint.contains(UPDATE), "{}", c.hint);
+    says(&c.evidence, "plus a tail");
+    says(&c.hint, UPDATE);
 }
 
 #[tokio::test]
@@ -220,7 +196,7 @@ async fn without_arm_access_the_check_says_so_and_the_presented_hint_stays() {
     let d = diagnose(&run, None).await;
     let c = federation(&d);
     assert_eq!(c.status, Status::Skip);
-    assert!(c.evidence.contains("no ARM access"), "{}", c.evidence);
+    says(&c.evidence, "no ARM access");
     assert!(d.check("token").unwrap().hint.contains("Presented: issuer"));
     // With nothing refused and no ARM token, there is nothing to say.
     let run = emulator_with(Config::default()).await;
@@ -243,35 +219,17 @@ async fn get_leads_with_the_diff_and_the_fix_in_text_and_json() {
     let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     env.push(("AZURE_POD_IDENTITY_AUTHORITY_HOST", &base));
     let args = ["get", "--arm-token-file", &file, "--arm-url", &base];
-    let out = tokio::task::spawn_blocking({
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        move || {
-            let run = |json: bool| {
-                let mut cmd = std::process::Command::new(BIN);
-                cmd.args(&args).envs(env.iter().map(|(k, v)| (k, v)));
-                if json {
-                    cmd.arg("--json");
-                }
-                cmd.output().unwrap()
-            };
-            (run(false), run(true))
-        }
-    })
-    .await
-    .unwrap();
-    let (text, json) = out;
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let (text, json) = tokscope_text_and_json(args, env).await;
     assert!(!text.status.success());
     let stderr = String::from_utf8_lossy(&text.stderr);
-    assert!(stderr.contains("AADSTS700213"), "{stderr}");
-    assert!(
-        stderr.contains("hint: closest federated credential fic-demo-workload-sa on id-build-agent: subject differs at character 28"),
-        "{stderr}"
-    );
-    assert!(stderr.contains(UPDATE), "{stderr}");
+    says(&stderr, "AADSTS700213");
+    says(&stderr, "hint: closest federated credential fic-demo-workload-sa on id-build-agent: subject differs at character 28");
+    says(&stderr, UPDATE);
     // The ARM token given in the file is a secret like any other.
     assert!(!stderr.contains(&std::fs::read_to_string(&file).unwrap()));
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
@@ -318,7 +276,7 @@ async fn a_credential_written_through_arm_changes_what_entra_accepts() {
     assert_ne!(d.check("token").unwrap().status, Status::Fail);
     let c = federation(&d);
     assert_eq!(c.status, Status::Pass, "{c:?}");
-    assert!(c.evidence.contains("fic-capital"), "{}", c.evidence);
+    says(&c.evidence, "fic-capital");
     // Deleted, it is gone from the list and the exchange fails again.
     let del = http
         .delete(&url)
