@@ -146,6 +146,8 @@ pub struct App {
     /// Plain ASCII glyphs, for terminals and locales without them.
     pub ascii: bool,
     pub flavour: Flavour,
+    /// The endpoint, for the verdict's identity check.
+    pub endpoint: Endpoint,
     pub endpoint_url: DisplayUrl,
     /// What chose the endpoint (env vars, flags), as `get` says it.
     pub detected_from: Vec<String>,
@@ -210,6 +212,7 @@ impl App {
             no_color: false,
             ascii: false,
             flavour: endpoint.flavour,
+            endpoint: endpoint.clone(),
             endpoint_url: endpoint.url.display().clone(),
             detected_from: endpoint.detected_from.clone(),
             endpoint_notes: endpoint.notes.clone(),
@@ -300,12 +303,34 @@ impl App {
         self.current.is_some() && self.reveal_until.is_some_and(|u| self.now < u)
     }
 
-    /// The warnings for the token shown, as `get` prints them.
+    /// The warnings for the fetched token, as `get` prints them.
     pub fn warnings(&self) -> Vec<String> {
         self.current
             .as_ref()
-            .map(|c| c.warnings(&self.endpoint_notes, self.now))
+            .map(|c| {
+                crate::inspect::inspect_at(&self.endpoint, &c.resource, &c.fetched, self.now)
+                    .warnings
+            })
             .unwrap_or_default()
+    }
+
+    /// The core's verdict on the token on screen: a pasted one while it is shown (judged as
+    /// `decode` judges it), else the fetched one (as `get` judges it).
+    pub fn verdict(&self) -> Option<crate::verdict::Verdict> {
+        match (&self.pasted, &self.current) {
+            (Some(p), _) => Some(crate::verdict::token(
+                &crate::verdict::TokenInput {
+                    jwt: Some(Ok(&p.jwt)),
+                    ..Default::default()
+                },
+                self.now,
+            )),
+            (None, Some(c)) => Some(
+                crate::inspect::inspect_at(&self.endpoint, &c.resource, &c.fetched, self.now)
+                    .verdict,
+            ),
+            (None, None) => None,
+        }
     }
 
     /// The claims then header fields of the token shown, in the Token tab's order.

@@ -521,7 +521,7 @@ fn a_wrong_audience_is_warned_as_get_warns_it() {
     );
     let s = Session::start_with("wrongaud", &cmd, (120, 40), None);
     let screen = s.wait_for("the warning on the card", |sc| {
-        sc.contains("! warning") && sc.contains("InvalidAuthenticationTokenAudience")
+        sc.contains("✗ FAIL") && sc.contains("InvalidAuthenticationTokenAudience")
     });
     assert!(screen.contains("not the resource asked"), "{screen}");
 }

@@ -943,7 +943,10 @@ fn a_wrong_audience_is_warned_on_the_card() {
         screen.contains("InvalidAuthenticationTokenAudience"),
         "{screen}"
     );
-    assert!(screen.contains("! warning"), "{screen}");
+    assert!(screen.contains("✗ FAIL"), "{screen}");
+    // The header says so too, not only the card.
+    let gauge = screen.lines().nth(2).unwrap();
+    assert!(gauge.contains("FAIL · "), "{gauge}");
 }
 
 /// README's key table is the one the code maps and `?` shows.
@@ -986,6 +989,19 @@ fn a_burst_of_keys_on_the_main_screen_is_a_paste_not_commands() {
     assert!(typing.due().unwrap() <= t0 + Duration::from_millis(40) + BURST_GAP);
     typed.extend(typing.flush());
     assert_eq!(typed, [Typed::Paste(pasted.clone())]);
+    // `/` and a quick paste: the prompt opens and takes the rest as pasted text.
+    for (i, c) in "/api://x".chars().enumerate() {
+        let at = t0 + Duration::from_micros(u64::try_from(i).unwrap() * 20);
+        let k = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        assert!(typing.key(&Mode::Normal, k, at).is_empty());
+    }
+    assert_eq!(
+        typing.flush(),
+        [
+            Typed::Keys(vec![KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)]),
+            Typed::Paste("api://x".into())
+        ]
+    );
     for t in typed {
         if let Typed::Paste(text) = t {
             update(&mut app, Action::Paste(text));
@@ -1180,4 +1196,52 @@ fn cjk_claims_are_measured_in_columns() {
             assert!(row.ends_with('│'), "the border is intact: {row}");
         }
     }
+}
+
+/// A pasted token is judged as `decode` judges it, on the card and in the header: unsigned
+/// and expired ones are FAIL, with the words the core gives.
+#[test]
+fn a_pasted_unsigned_or_expired_token_turns_the_header() {
+    use tokscope::token::jwt::encode_part;
+    let paste = |app: &mut App, header: serde_json::Value, exp: i64| {
+        let claims = serde_json::json!({"aud": "api://x", "exp": exp, "iat": exp - 3600});
+        let raw = format!("{}.{}.c2ln", encode_part(&header), encode_part(&claims));
+        update(app, Action::Paste(raw));
+        press(app, KeyCode::Enter);
+        assert!(app.pasted.is_some());
+        render(app, 120, 40)
+    };
+    let (mut app, _) = with_token();
+    let ok = paste(&mut app, serde_json::json!({"alg": "RS256"}), NOW + 600);
+    assert!(ok.lines().nth(2).unwrap().contains(": OK"), "{ok}");
+    press(&mut app, KeyCode::Esc);
+    let unsigned = paste(&mut app, serde_json::json!({"alg": "none"}), NOW + 600);
+    let head = unsigned.lines().nth(2).unwrap();
+    assert!(
+        head.contains("FAIL") && head.contains("UNSIGNED"),
+        "{unsigned}"
+    );
+    assert!(unsigned.contains("✗ FAIL"), "{unsigned}");
+    press(&mut app, KeyCode::Esc);
+    let expired = paste(&mut app, serde_json::json!({"alg": "RS256"}), NOW - 600);
+    let head = expired.lines().nth(2).unwrap();
+    assert!(
+        head.contains("FAIL") && head.contains("expired"),
+        "{expired}"
+    );
+}
+
+/// An expired fetched token says which of the causes the core tells apart: served already
+/// expired (a stale cache at the endpoint), not run out since.
+#[test]
+fn a_token_served_expired_blames_the_endpoints_cache() {
+    let mut app = app();
+    let raw = jwt(ARM, NOW - 7200, NOW - 60, 5);
+    let mut f = fetched(&raw, NOW - 60, NOW);
+    f.server_date = Some(NOW);
+    deliver(&mut app, FetchKind::User, NOW, Ok(f));
+    let screen = render(&app, 120, 40);
+    let gauge = screen.lines().nth(2).unwrap();
+    assert!(gauge.contains("stale cache"), "{screen}");
+    assert!(!gauge.contains("ran out after"), "{screen}");
 }

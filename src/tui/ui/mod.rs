@@ -18,11 +18,14 @@ use super::action::Drawn;
 use super::app::{App, Focus, Mode, Tab};
 use super::keys;
 use crate::token::claims;
+use crate::verdict::{Cause, ClockRefusal, Level};
 use text::{clip, clip_middle};
 use theme::Theme;
 
 /// Minimum clock skew worth a mention; the Date header has one-second resolution.
 const SKEW_NOTICE_S: i64 = 2;
+/// A warning verdict colours the lifetime bar as a token this close to expiry (yellow).
+const VERDICT_WARN_AS_LEFT: i64 = 299;
 /// Columns the header keeps for where the endpoint came from (` │ demo emulator`).
 const TAIL_MIN: usize = 16;
 /// Cells inside the brackets of the colourless lifetime bar.
@@ -344,6 +347,22 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         .find(|p| super::app::same_resource(&p.resource, &app.resource))
         .map(|p| p.name.clone())
         .unwrap_or_else(|| "Custom".into());
+    let verdict = app.verdict();
+    let level = verdict.as_ref().map_or(Level::Ok, |v| v.level);
+    if let (Some(p), Some(v)) = (&app.pasted, &verdict) {
+        // A pasted token on screen: the header says what the core thinks of it.
+        let msg = format!(" pasted token {}: {}", p.fingerprint, v.headline());
+        let style = match level {
+            Level::Ok => t.ok(),
+            Level::Warn => t.warn(),
+            Level::Fail => t.alarm(),
+        };
+        f.render_widget(
+            Paragraph::new(clip(&msg, area.width as usize)).style(style),
+            area,
+        );
+        return;
+    }
     let Some((used, left)) = app.expiry() else {
         let (msg, style) = if app.in_flight.is_some() {
             (
@@ -374,22 +393,32 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     let rel = claims::relative(left);
     // The longest that fits: the countdown itself goes last, so a narrow terminal keeps it whole.
     let labels = if left <= 0 {
+        // Why, as the core's verdict tells it apart: run out since, served expired, or clocks.
+        let why = verdict
+            .as_ref()
+            .and_then(|v| v.causes.iter().find_map(expiry_why))
+            .unwrap_or_else(|| "see the warnings".to_string());
         vec![
-            format!("{name}: EXPIRED {rel} — a stale cache or a clock ahead: see the warnings"),
-            format!("EXPIRED {rel} — a stale cache or a clock ahead: see the warnings"),
+            format!("{name}: EXPIRED {rel} — {why}"),
+            format!("EXPIRED {rel} — {why}"),
             format!("EXPIRED {rel}: see the warnings"),
             format!("EXPIRED {rel}"),
         ]
     } else {
         let at = text::clock(app, exp);
         let pct = used * 100.0;
+        // Not OK: the level first, so a wrong audience or an unsigned token is seen at once.
+        let lead = match level {
+            Level::Ok => String::new(),
+            other => format!("{} · ", other.label()),
+        };
         vec![
-            format!("{name}: expires {rel} at {at} · {pct:.0}% of lifetime used"),
-            format!("{name}: expires {rel} at {at} · {pct:.0}% used"),
-            format!("{name}: expires {rel} at {at}"),
-            format!("expires {rel} at {at} · {pct:.0}% used"),
-            format!("expires {rel} at {at}"),
-            format!("expires {rel}"),
+            format!("{lead}{name}: expires {rel} at {at} · {pct:.0}% of lifetime used"),
+            format!("{lead}{name}: expires {rel} at {at} · {pct:.0}% used"),
+            format!("{lead}{name}: expires {rel} at {at}"),
+            format!("{lead}expires {rel} at {at} · {pct:.0}% used"),
+            format!("{lead}expires {rel} at {at}"),
+            format!("{lead}expires {rel}"),
         ]
     };
     let [_, rest] = Layout::horizontal([Constraint::Length(1), Constraint::Min(1)]).areas(area);
@@ -400,17 +429,24 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
     if plain {
         // Without colour a gauge's fill is invisible: draw the share used in characters.
         let line = format!("{} {label}", text::ascii_bar(used, GAUGE_ASCII_W));
-        let style = if left <= 0 { t.alarm() } else { t.label() };
+        let style = if left <= 0 || level == Level::Fail {
+            t.alarm()
+        } else {
+            t.label()
+        };
         f.render_widget(
             Paragraph::new(clip(&line, rest.width as usize)).style(style),
             rest,
         );
         return;
     }
-    let mut style = t.expiry(used, left);
-    if left <= 0 {
-        style = t.alarm();
-    }
+    // The colour follows the verdict first, then the time left.
+    let style = match level {
+        _ if left <= 0 => t.alarm(),
+        Level::Fail => t.alarm(),
+        Level::Warn => t.expiry(used, left.min(VERDICT_WARN_AS_LEFT)),
+        Level::Ok => t.expiry(used, left),
+    };
     let gauge = Gauge::default()
         .ratio(used)
         .label(Span::styled(
@@ -420,6 +456,27 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         .gauge_style(style)
         .use_unicode(true);
     f.render_widget(gauge, rest);
+}
+
+/// The expiry cause in the few words the header has room for.
+fn expiry_why(c: &Cause) -> Option<String> {
+    match c {
+        Cause::ExpiredSinceFetch { .. } => Some(format!(
+            "it ran out after it was fetched: {} fetches a new one",
+            key(&Action::Refetch)
+        )),
+        Cause::ServedExpired { .. } => {
+            Some("the endpoint served it expired: a stale cache there".to_string())
+        }
+        Cause::Clock {
+            skew_s,
+            refusal: Some(ClockRefusal::Expired { .. }),
+        } => Some(format!(
+            "by this machine's clock only, {} off the endpoint's",
+            claims::duration(skew_s.saturating_abs())
+        )),
+        _ => None,
+    }
 }
 
 fn draw_body(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> (PanelDrawn, bool) {

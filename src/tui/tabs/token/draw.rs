@@ -20,6 +20,7 @@ use crate::tui::keys::key;
 use crate::tui::ui::text::{clip, columns, datetime, pad, wrap_text, wrap_value};
 use crate::tui::ui::theme::Theme;
 use crate::tui::ui::PanelDrawn;
+use crate::verdict::{Level, Verdict};
 
 /// Width of the name column.
 const NAME_W: usize = 10;
@@ -111,7 +112,7 @@ fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Option<us
             ),
             t.warn().add_modifier(Modifier::BOLD),
         ));
-        lines.extend(card(app, t, &p.jwt, &[], width));
+        lines.extend(card(app, t, &p.jwt, app.verdict().as_ref(), width));
         let first = fields(app, t, &p.jwt, width, &mut lines);
         return (lines, Some(first));
     }
@@ -126,17 +127,17 @@ fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Option<us
     }
     match &app.current {
         Some(c) => {
-            let warnings = app.warnings();
+            let verdict = app.verdict();
             match &c.jwt {
                 Ok(jwt) => {
-                    lines.extend(card(app, t, jwt, &warnings, width));
+                    lines.extend(card(app, t, jwt, verdict.as_ref(), width));
                     lines.extend(fetch_lines(app, c, t, width));
                     lines.extend(chain_lines(app, c, t, width));
                     let first = fields(app, t, jwt, width, &mut lines);
                     return (lines, Some(first));
                 }
                 Err(_) => {
-                    lines.extend(warning_lines(t, &warnings, width));
+                    lines.extend(verdict_lines(t, verdict.as_ref(), width));
                     lines.extend(fetch_lines(app, c, t, width));
                 }
             }
@@ -193,6 +194,29 @@ fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'stat
     crate::tui::ui::text::labelled(t, label, value, width, NAME_W)
 }
 
+/// The core's verdict, one cause a line (wrapped), each under its own level: a FAIL in the
+/// danger style, a warning as before.
+fn verdict_lines(t: &Theme, verdict: Option<&Verdict>, width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for c in verdict.map(|v| v.causes.as_slice()).unwrap_or_default() {
+        let (lead, style) = match c.level() {
+            Level::Fail => ("✗ FAIL    ", t.danger()),
+            _ => ("! warning ", t.warn()),
+        };
+        for (i, l) in wrap_text(&c.message(), width.saturating_sub(NAME_W))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i == 0 { lead } else { "          " };
+            lines.push(Line::from(vec![
+                Span::styled(lead, style),
+                Span::styled(l, style),
+            ]));
+        }
+    }
+    lines
+}
+
 fn warning_lines(t: &Theme, warnings: &[String], width: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     for w in warnings {
@@ -211,7 +235,13 @@ fn warning_lines(t: &Theme, warnings: &[String], width: usize) -> Vec<Line<'stat
 }
 
 /// Who, for what, until when, and what is wrong.
-fn card(app: &App, t: &Theme, jwt: &Jwt, warnings: &[String], width: usize) -> Vec<Line<'static>> {
+fn card(
+    app: &App,
+    t: &Theme,
+    jwt: &Jwt,
+    verdict: Option<&Verdict>,
+    width: usize,
+) -> Vec<Line<'static>> {
     let f: IdentityFacts = identity::facts(jwt);
     let mut lines = Vec::new();
     let mut who = f.kind.describe().to_string();
@@ -280,7 +310,7 @@ fn card(app: &App, t: &Theme, jwt: &Jwt, warnings: &[String], width: usize) -> V
         times.push_str(&format!(" · v{v}"));
     }
     lines.extend(labelled(t, "expires", &times, width));
-    lines.extend(warning_lines(t, warnings, width));
+    lines.extend(verdict_lines(t, verdict, width));
     lines
 }
 
