@@ -161,7 +161,7 @@ pub enum Command {
         after_help = "Example (then paste the export lines it prints into another shell):\n  \
         tokscope emulate --port 8080 --fault 429:count=2:retry-after=1"
     )]
-    Emulate(EmulateArgs),
+    Emulate(Box<EmulateArgs>),
     /// Check this machine step by step: environment, proxy, endpoint, token, clock, signature.
     /// Exits 0 when all pass, 1 with warnings, 2 with failures.
     #[command(after_help = "Examples:\n  \
@@ -178,6 +178,14 @@ pub enum Command {
     #[command(after_help = "Example:\n  \
         tokscope vms -g my-resource-group --power-state")]
     Vms(VmsArgs),
+    /// Explain why a call with this identity's token is refused (or that it is not): the action
+    /// it needs, what the identity's roles grant at that scope, the service's refusal, one
+    /// verdict and the fix. Exits 0 when allowed, 2 when refused.
+    #[command(after_help = "Examples:\n  \
+        tokscope why                                   the VM list the UI's ARM tab calls\n  \
+        tokscope why /subscriptions/<id>/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1 --method DELETE\n  \
+        tokscope why https://myvault.vault.azure.net/secrets/db-password --json")]
+    Why(WhyArgs),
     /// Poll the endpoint and print one event per poll (fetched, unchanged, refreshed, error).
     #[command(after_help = "Example (a minute, every 5 seconds):\n  \
         tokscope watch --interval 5s --count 12")]
@@ -266,6 +274,32 @@ pub struct VmsArgs {
     /// Also ask each VM's instance view for its power state (one request per VM).
     #[arg(long)]
     pub power_state: bool,
+    /// Print JSON for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Default, Args)]
+pub struct WhyArgs {
+    /// An ARM URL, path or scope, a Key Vault, Blob Storage or Graph URL [default: the
+    /// subscription's VM list].
+    pub target: Option<String>,
+    /// The request's method. Only GET and HEAD are sent; others are judged from the
+    /// permissions alone, as sending them would change things.
+    #[arg(long, short = 'X', default_value = "GET")]
+    pub method: String,
+    /// The ARM scope to check at, when the target does not name it (e.g. a storage account's id).
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+    /// Subscription id; found from instance metadata, the token or ARM when not given.
+    #[arg(long)]
+    pub subscription: Option<String>,
+    /// Which cloud's ARM to ask.
+    #[arg(long, value_enum, default_value_t = crate::arm::Cloud::Public)]
+    pub cloud: crate::arm::Cloud,
+    /// ARM base URL instead of the cloud's (plain http only to loopback, e.g. an emulator).
+    #[arg(long, value_name = "URL")]
+    pub arm_url: Option<String>,
     /// Print JSON for scripts.
     #[arg(long)]
     pub json: bool,
@@ -406,6 +440,10 @@ pub struct EmulateArgs {
     /// Answer every ARM call with 403 AuthorizationFailed.
     #[arg(long)]
     pub arm_deny: bool,
+    /// How long a role assignment made while it runs (`az role assignment create`) takes to
+    /// apply: 30s, 2m, 0s. POST /admin/rbac/settle applies every pending one at once.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = crate::duration::parse_duration)]
+    pub rbac_propagation: std::time::Duration,
     /// Inject a fault into ARM answers, same syntax as --fault (e.g. 429:count=2:retry-after=1). Repeatable.
     #[arg(long = "arm-fault", value_name = "SPEC")]
     pub arm_faults: Vec<String>,

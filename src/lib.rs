@@ -2,6 +2,7 @@
 
 pub mod arm;
 pub mod assets;
+pub mod authz;
 pub mod cli;
 pub mod color;
 pub mod commands;

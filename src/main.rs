@@ -5,7 +5,7 @@ use futures_util::FutureExt as _;
 use tokscope::cli::{Cli, Command};
 use tokscope::color::{self, Layout};
 use tokscope::commands::{
-    completions, decode, doctor, emulate, get, report, setup, sources, vms, watch,
+    completions, decode, doctor, emulate, get, report, setup, sources, vms, watch, why,
 };
 use tokscope::error::{Error, ErrorKind};
 use tokscope::output::{self, TerminalText};
@@ -48,6 +48,7 @@ fn wants_json(cli: &Cli) -> bool {
         Some(Command::Get(a)) => a.json,
         Some(Command::Sources(a)) => a.json,
         Some(Command::Vms(a)) => a.json,
+        Some(Command::Why(a)) => a.json,
         Some(Command::Watch(a)) => a.json,
         Some(Command::Doctor(a)) => a.json,
         Some(Command::Report(a)) => a.format == tokscope::report::Format::Json,
@@ -103,6 +104,12 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
             let s = setup().await?;
             emit(&vms::run(&s.session, &cli.resource, a).await?, a.json)?;
         }
+        Some(Command::Why(a)) => {
+            let s = setup().await?;
+            let (text, code) = why::run(&s.session, &cli.resource, a).await?;
+            emit(&text, a.json)?;
+            return Ok(ExitCode::from(code));
+        }
         Some(Command::Watch(a)) => {
             // Listening from before the setup: a signal while the --demo emulator starts (and
             // writes its files) ends the command cleanly too.
@@ -143,7 +150,7 @@ async fn run(cli: &Cli) -> Result<ExitCode, Error> {
 fn demo_one_shot(cli: &Cli) -> bool {
     cli.demo
         && match &cli.command {
-            Some(Command::Get(_) | Command::Vms(_) | Command::Report(_)) => true,
+            Some(Command::Get(_) | Command::Vms(_) | Command::Why(_) | Command::Report(_)) => true,
             Some(Command::Doctor(a)) => a.summarize.is_empty(),
             _ => false,
         }
@@ -181,9 +188,13 @@ fn runtime(cli: &Cli) -> std::io::Result<Option<tokio::runtime::Runtime>> {
         Some(Command::Decode(_) | Command::Completions(_) | Command::Sources(_)) => {
             return Ok(None)
         }
-        Some(Command::Get(_) | Command::Vms(_) | Command::Doctor(_) | Command::Report(_)) => {
-            tokio::runtime::Builder::new_current_thread()
-        }
+        Some(
+            Command::Get(_)
+            | Command::Vms(_)
+            | Command::Why(_)
+            | Command::Doctor(_)
+            | Command::Report(_),
+        ) => tokio::runtime::Builder::new_current_thread(),
         Some(Command::Watch(_) | Command::Emulate(_)) | None => {
             tokio::runtime::Builder::new_multi_thread()
         }

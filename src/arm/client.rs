@@ -295,6 +295,107 @@ impl Client {
     }
 }
 
+/// An answer kept whole, whatever its status, for a caller that reads refusals itself.
+#[derive(Debug, Clone)]
+pub struct RawAnswer {
+    pub status: u16,
+    /// Names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawAnswer {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// Largest answer a probe reads: refusals are small.
+const PROBE_BODY: usize = 1 << 20;
+
+impl Client {
+    /// Send one request with the token and keep the answer whatever its status: `tokscope why`
+    /// reads refusals rather than failing on them. Once, no retries: the answer is the evidence.
+    pub async fn probe(
+        &self,
+        method: &str,
+        url: &str,
+        token: &AccessToken,
+        headers: &[(&str, &str)],
+    ) -> Result<RawAnswer> {
+        if !self.same_origin(url) {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "refusing to send the token to {}: it is not on {}",
+                    DisplayUrl::of(url),
+                    DisplayUrl::of(self.base())
+                ),
+                "report this as a bug",
+            ));
+        }
+        let m = reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| {
+            Error::config(
+                format!("{method:?} is not an HTTP method"),
+                "use GET, HEAD, PUT, POST, PATCH or DELETE",
+            )
+        })?;
+        let mut req = self
+            .http
+            .request(m, url)
+            .bearer_auth(token.expose())
+            .header("accept", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let started = Instant::now();
+        let recorder = Recorder::default();
+        let static_method: &'static str = match method {
+            "HEAD" => "HEAD",
+            "PUT" => "PUT",
+            "POST" => "POST",
+            "PATCH" => "PATCH",
+            "DELETE" => "DELETE",
+            _ => "GET",
+        };
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                self.record(
+                    RequestRecord {
+                        method: static_method,
+                        url: DisplayUrl::of(url),
+                        status: None,
+                        latency_ms: crate::duration::millis(started.elapsed()),
+                        request_ids: RequestIds::default(),
+                    },
+                    &recorder,
+                );
+                return Err(transport_error(self.base(), &e));
+            }
+        };
+        let answer = read_capped(resp, PROBE_BODY).await;
+        self.record(
+            RequestRecord {
+                method: static_method,
+                url: DisplayUrl::of(url),
+                status: Some(answer.status),
+                latency_ms: crate::duration::millis(started.elapsed()),
+                request_ids: errors::request_ids(&answer.headers),
+            },
+            &recorder,
+        );
+        Ok(RawAnswer {
+            status: answer.status,
+            headers: answer.headers,
+            body: answer.body,
+        })
+    }
+}
+
 /// The cloud whose ARM host this is; anything else (an emulator) takes the public audience.
 fn audience_for(base: &reqwest::Url) -> &'static str {
     let host = base.host_str().unwrap_or("");

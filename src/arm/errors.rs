@@ -121,7 +121,7 @@ fn hint_for(
                 .or_else(|| oid_from_message(message))
                 .unwrap_or_else(|| "<object id>".into());
             format!(
-                "give the identity whose oid is {oid} a Reader role on the subscription: az role assignment create --assignee-object-id {oid} --role Reader --scope /subscriptions/{sub}"
+                "give the identity whose oid is {oid} a Reader role on the subscription: az role assignment create --assignee-object-id {oid} --role Reader --scope /subscriptions/{sub} (`tokscope why` explains the refusal)"
             )
         }
         Some("ExpiredAuthenticationToken") => "the token has expired: fetch it again (the endpoint hands out a new one near expiry); if it comes back expired, check this machine's clock and `tokscope watch`".into(),

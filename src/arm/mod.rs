@@ -19,6 +19,7 @@ pub mod listing;
 pub mod subscription;
 pub mod target;
 pub mod vms;
+pub mod why;
 
 pub use bearer::Bearer;
 pub use client::{Client, RequestRecord};

@@ -47,6 +47,7 @@ pub fn config(args: &EmulateArgs) -> Result<emulator::Config> {
     c.sa_token_dir = args.sa_token_dir.clone();
     c.pod_layout = args.pod_layout;
     c.arm_deny_all = args.arm_deny;
+    c.rbac_propagation = args.rbac_propagation;
     c.arm_faults = args
         .arm_faults
         .iter()
@@ -73,6 +74,8 @@ pub async fn run(args: &EmulateArgs) -> Result<()> {
     let banner = format!(
         "tokscope emulator on {} (tenant {}, tokens live {} s, renewed {} s before expiry)\n{}\n\
          # ARM (VM list, {} per page): tokscope --endpoint {b} vms --arm-url {b}\n\
+         # Identities and their roles (assignments made here apply after {} s; POST /admin/rbac/settle applies them now):\n{}\
+         # Why a call is refused: tokscope --endpoint {b} --client-id <id> why --arm-url {b}\n\
          # Faults while it runs (admin token new each run; loopback callers only):\n\
          curl -H '{ADMIN_TOKEN_HEADER}: {t}' --data-binary '503:count=1' {b}/admin/faults",
         running.base_url(),
@@ -81,6 +84,8 @@ pub async fn run(args: &EmulateArgs) -> Result<()> {
         running.shared.config.refresh_before,
         running.exports(),
         running.shared.config.arm_page_size,
+        crate::duration::secs_i64(running.shared.config.rbac_propagation),
+        emulator::rbac::describe_identities(&running.shared),
         b = running.base_url(),
         t = running.admin_token(),
     );

@@ -11,3 +11,4 @@ pub mod setup;
 pub mod sources;
 pub mod vms;
 pub mod watch;
+pub mod why;

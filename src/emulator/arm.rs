@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::faults::{self, Outcome, Surface};
 use super::mint::{normalise_audience, random_hex};
-use super::Shared;
+use super::{dataplane, rbac, Shared};
 use crate::assets::TenantVm;
 
 type S = State<Arc<Shared>>;
@@ -28,12 +28,15 @@ const ARM_AUDIENCES: &[&str] = &[
 ];
 
 /// The identity behind a valid token.
-pub(super) struct Caller {
-    pub(super) oid: String,
-    pub(super) appid: String,
+pub struct Caller {
+    pub oid: String,
+    pub appid: String,
+    pub iss: String,
+    /// `xms_mirid`: the identity's (or its compute resource's) ARM id, for managed identities.
+    pub mirid: Option<String>,
 }
 
-pub(super) fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
         status,
         [("content-type", "application/json; charset=utf-8")],
@@ -42,7 +45,7 @@ pub(super) fn arm_error(status: StatusCode, code: &str, message: &str) -> Respon
         .into_response()
 }
 
-fn uuid_v4_like() -> String {
+pub fn uuid_v4_like() -> String {
     let h = random_hex(16);
     format!(
         "{}-{}-4{}-a{}-{}",
@@ -55,7 +58,7 @@ fn uuid_v4_like() -> String {
 }
 
 /// ARM's three ids on every answer. A correlation id sent by the client is echoed, as ARM does.
-pub(super) fn stamp_ids(mut r: Response, request: &HeaderMap) -> Response {
+pub fn stamp_ids(mut r: Response, request: &HeaderMap) -> Response {
     let request_id = uuid_v4_like();
     let correlation = request
         .get("x-ms-correlation-request-id")
@@ -79,12 +82,20 @@ pub(super) fn stamp_ids(mut r: Response, request: &HeaderMap) -> Response {
     r
 }
 
-fn unauthorized(shared: &Shared, code: &str, message: &str) -> Refused {
+fn unauthorized(shared: &Shared, resource: &str, code: &str, message: &str) -> Refused {
     let mut r = arm_error(StatusCode::UNAUTHORIZED, code, message);
-    let challenge = format!(
-        "Bearer authorization_uri=\"https://login.microsoftonline.com/{}\", error=\"invalid_token\", error_description=\"{message}\"",
-        shared.tenant_id()
-    );
+    // ARM's challenge names the error; the data planes name the resource to ask a token for.
+    let challenge = if resource.contains("management.") {
+        format!(
+            "Bearer authorization_uri=\"https://login.microsoftonline.com/{}\", error=\"invalid_token\", error_description=\"{message}\"",
+            shared.tenant_id()
+        )
+    } else {
+        format!(
+            "Bearer authorization=\"https://login.microsoftonline.com/{}\", resource=\"{resource}\"",
+            shared.tenant_id()
+        )
+    };
     if let Ok(v) = HeaderValue::from_str(&challenge) {
         r.headers_mut().insert("www-authenticate", v);
     }
@@ -99,8 +110,16 @@ fn arm_time(epoch: i64) -> String {
         .to_string()
 }
 
-/// Accept only tokens this emulator minted, unexpired, for ARM.
-fn authenticate(shared: &Shared, h: &HeaderMap) -> Result<Caller, Refused> {
+/// Accept only tokens this emulator minted, unexpired, for one of `audiences` (`resource` is
+/// the one named in a challenge).
+pub fn authenticate(
+    shared: &Shared,
+    h: &HeaderMap,
+    audiences: &[&str],
+    resource: &str,
+) -> Result<Caller, Refused> {
+    let unauthorized =
+        |shared: &Shared, code: &str, message: &str| unauthorized(shared, resource, code, message);
     let Some(auth) = h.get("authorization").and_then(|v| v.to_str().ok()) else {
         return Err(unauthorized(
             shared,
@@ -148,48 +167,27 @@ fn authenticate(shared: &Shared, h: &HeaderMap) -> Result<Caller, Refused> {
         ));
     }
     let aud = jwt.claim_str("aud").unwrap_or("");
-    if !ARM_AUDIENCES.contains(&normalise_audience(aud).as_str()) {
+    if !audiences.contains(&normalise_audience(aud).as_str()) {
+        let allowed: Vec<String> = audiences
+            .iter()
+            .flat_map(|a| [format!("'{a}/'"), format!("'{a}'")])
+            .collect();
         return Err(unauthorized(
             shared,
             "InvalidAuthenticationTokenAudience",
-            &format!("The access token has been obtained for wrong audience or resource '{aud}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'."),
+            &format!("The access token has been obtained for wrong audience or resource '{aud}'. It should exactly match with one of the allowed audiences {}.", allowed.join(",")),
         ));
     }
     let oid = jwt.claim_str("oid").ok_or_else(invalid)?.to_string();
     let appid = jwt.claim_str("appid").unwrap_or("").to_string();
-    Ok(Caller { oid, appid })
-}
-
-/// Whether the caller holds a role on the demo subscription, by the token's oid.
-pub(super) fn has_role(shared: &Shared, caller: &Caller) -> bool {
-    if shared.config.arm_deny_all {
-        return false;
-    }
-    let t = &shared.tenant;
-    // The system identity and the Cloud Shell user own the demo subscription.
-    if caller
-        .oid
-        .eq_ignore_ascii_case(&t.system_identity.object_id)
-        || caller
-            .oid
-            .eq_ignore_ascii_case(&t.cloud_shell_user.object_id)
-    {
-        return true;
-    }
-    t.user_identities
-        .iter()
-        .any(|u| u.has_role && u.object_id.eq_ignore_ascii_case(&caller.oid))
-}
-
-pub(super) fn forbidden(caller: &Caller, action: &str, scope: &str) -> Response {
-    arm_error(
-        StatusCode::FORBIDDEN,
-        "AuthorizationFailed",
-        &format!(
-            "The client '{}' with object id '{}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
-            caller.appid, caller.oid
-        ),
-    )
+    let iss = jwt.claim_str("iss").unwrap_or("").to_string();
+    let mirid = jwt.claim_str("xms_mirid").map(str::to_string);
+    Ok(Caller {
+        oid,
+        appid,
+        iss,
+        mirid,
+    })
 }
 
 /// An active fault's answer on ARM, in ARM's error shape with the codes ARM uses.
@@ -217,13 +215,13 @@ async fn apply_faults(shared: &Shared) -> Outcome {
     faults::apply(&shared.arm_faults, &surface).await
 }
 
-pub(super) fn query_params(raw: Option<&str>) -> Vec<(String, String)> {
+pub fn query_params(raw: Option<&str>) -> Vec<(String, String)> {
     url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
         .into_owned()
         .collect()
 }
 
-fn query_param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub fn query_param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
     p.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
@@ -236,7 +234,7 @@ pub(super) async fn gate(
     q: &[(String, String)],
 ) -> Result<Caller, Refused> {
     shared.arm_requests.fetch_add(1, Ordering::Relaxed);
-    let caller = authenticate(shared, h)?;
+    let caller = authenticate(shared, h, ARM_AUDIENCES, "https://management.azure.com/")?;
     if query_param(q, "api-version").is_none_or(str::is_empty) {
         return Err(Box::new(arm_error(
             StatusCode::BAD_REQUEST,
@@ -257,7 +255,10 @@ pub async fn subscriptions(State(s): S, h: HeaderMap, RawQuery(q): RawQuery) -> 
         Err(r) => *r,
         Ok(caller) => {
             let t = &s.tenant;
-            let value: Vec<Value> = if has_role(&s, &caller) {
+            let sub_scope = format!("/subscriptions/{}", t.subscription_id);
+            let value: Vec<Value> = if !s.config.arm_deny_all
+                && s.rbac.has_any_role(&caller.oid, &sub_scope, s.now())
+            {
                 vec![json!({
                     "id": format!("/subscriptions/{}", t.subscription_id),
                     "authorizationSource": "RoleBased",
@@ -447,8 +448,8 @@ fn not_found_subscription(sub: &str) -> Response {
     )
 }
 
-/// `GET /subscriptions/{sub}/…`: the VM list (whole subscription or one resource group) and
-/// instance views.
+/// `GET /subscriptions/{sub}/…`: the VM list (whole subscription or one resource group),
+/// instance views, vaults and storage accounts, and the authorization API.
 pub async fn scoped(
     State(s): S,
     h: HeaderMap,
@@ -459,17 +460,157 @@ pub async fn scoped(
     let q = query_params(q.as_deref());
     let r = match gate(&s, &h, &q).await {
         Err(r) => *r,
-        Ok(caller) => match parse_scope(&rest) {
-            Scope::Vms { sub, rg } => list_vms(&s, &caller, &h, &uri, &q, &sub, rg.as_deref()),
-            Scope::InstanceView { sub, rg, name } => instance_view(&s, &caller, &sub, &rg, &name),
-            Scope::Unknown => arm_error(
-                StatusCode::NOT_FOUND,
-                "InvalidResourceType",
-                "The resource type could not be found: this emulator serves virtualMachines and their instanceView only.",
-            ),
-        },
+        Ok(caller) => {
+            let path = format!("/subscriptions/{rest}");
+            if let Some(p) = rbac::authz_path(&path) {
+                rbac::get(&s, &caller, &h, &uri, &q, &p)
+            } else {
+                match parse_scope(&rest) {
+                    Scope::Vms { sub, rg } => {
+                        list_vms(&s, &caller, &h, &uri, &q, &sub, rg.as_deref())
+                    }
+                    Scope::InstanceView { sub, rg, name } => {
+                        instance_view(&s, &caller, &sub, &rg, &name)
+                    }
+                    Scope::Unknown => match data_resources(&s, &caller, &h, &uri, &q, &path) {
+                        Some(r) => r,
+                        None => arm_error(
+                            StatusCode::NOT_FOUND,
+                            "InvalidResourceType",
+                            "The resource type could not be found: this emulator serves virtualMachines, Key Vault vaults, storage accounts and Microsoft.Authorization.",
+                        ),
+                    },
+                }
+            }
+        }
     };
     stamp_ids(r, &h)
+}
+
+/// `PUT` and `DELETE` under `/subscriptions/`: role assignments, as `az role assignment
+/// create` and `delete` send them.
+pub async fn scoped_write(
+    State(s): S,
+    method: axum::http::Method,
+    h: HeaderMap,
+    Path(rest): Path<String>,
+    RawQuery(q): RawQuery,
+    body: axum::body::Bytes,
+) -> Response {
+    let q = query_params(q.as_deref());
+    let r = match gate(&s, &h, &q).await {
+        Err(r) => *r,
+        Ok(caller) => {
+            let path = format!("/subscriptions/{rest}");
+            match rbac::authz_path(&path) {
+                Some(p) if method == axum::http::Method::DELETE => rbac::delete(&s, &caller, &p),
+                Some(p) => rbac::put(&s, &caller, &p, &body),
+                None => arm_error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "MethodNotAllowed",
+                    "The emulator changes role assignments only.",
+                ),
+            }
+        }
+    };
+    stamp_ids(r, &h)
+}
+
+/// Vaults and storage accounts as ARM resources: the subscription's lists, and each one by id
+/// with the properties that decide a data-plane refusal (`enableRbacAuthorization`,
+/// `networkAcls`).
+fn data_resources(
+    s: &Shared,
+    caller: &Caller,
+    h: &HeaderMap,
+    uri: &Uri,
+    q: &[(String, String)],
+    path: &str,
+) -> Option<Response> {
+    let sub = &s.tenant.subscription_id;
+    let lower = path.trim_end_matches('/').to_ascii_lowercase();
+    let sub_scope = format!("/subscriptions/{sub}");
+    let host = h
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let base = format!("{}://{host}", s.scheme());
+    let rb = &s.rbac.rbac;
+    let vaults: Vec<(String, Value)> = rb
+        .vaults
+        .iter()
+        .map(|v| {
+            let id = dataplane::vault_arm_id(s, v);
+            let deny = if v.firewall { "Deny" } else { "Allow" };
+            let body = json!({
+                "id": id, "name": v.name, "type": "Microsoft.KeyVault/vaults", "location": v.location,
+                "properties": {
+                    "tenantId": s.tenant_id(),
+                    "enableRbacAuthorization": v.rbac,
+                    "vaultUri": format!("{base}/vault/{}/", v.name),
+                    "publicNetworkAccess": if v.firewall { "Disabled" } else { "Enabled" },
+                    "networkAcls": {"bypass": "AzureServices", "defaultAction": deny, "ipRules": [], "virtualNetworkRules": []},
+                    "accessPolicies": v.access_policies.iter().map(|p| json!({
+                        "tenantId": s.tenant_id(),
+                        "objectId": rbac::principal_named(&s.tenant, &p.principal),
+                        "permissions": {"secrets": p.secrets},
+                    })).collect::<Vec<_>>(),
+                }
+            });
+            (id, body)
+        })
+        .collect();
+    let accounts: Vec<(String, Value)> = rb
+        .storage_accounts
+        .iter()
+        .map(|a| {
+            let id = dataplane::account_id(s, a);
+            let body = json!({
+                "id": id, "name": a.name, "type": "Microsoft.Storage/storageAccounts", "location": a.location,
+                "kind": "StorageV2",
+                "properties": {
+                    "primaryEndpoints": {"blob": format!("{base}/blob/{}/", a.name)},
+                    "networkAcls": {"bypass": "AzureServices", "defaultAction": if a.firewall { "Deny" } else { "Allow" }, "ipRules": [], "virtualNetworkRules": []},
+                }
+            });
+            (id, body)
+        })
+        .collect();
+    for (kind, items, read) in [
+        (
+            "microsoft.keyvault/vaults",
+            &vaults,
+            "Microsoft.KeyVault/vaults/read",
+        ),
+        (
+            "microsoft.storage/storageaccounts",
+            &accounts,
+            "Microsoft.Storage/storageAccounts/read",
+        ),
+    ] {
+        if lower == format!("{}/providers/{kind}", sub_scope.to_ascii_lowercase()) {
+            return Some(match rbac::authorize(s, caller, read, &sub_scope) {
+                Err(r) => *r,
+                Ok(()) => {
+                    match rbac::paged(s, h, uri, q, items.iter().map(|(_, v)| v.clone()).collect())
+                    {
+                        Ok(v) => axum::Json(v).into_response(),
+                        Err(r) => *r,
+                    }
+                }
+            });
+        }
+        if let Some((id, body)) = items
+            .iter()
+            .find(|(id, _)| id.eq_ignore_ascii_case(path.trim_end_matches('/')))
+        {
+            return Some(match rbac::authorize(s, caller, read, id) {
+                Err(r) => *r,
+                Ok(()) => axum::Json(body.clone()).into_response(),
+            });
+        }
+    }
+    None
 }
 
 pub(super) fn check_subscription(s: &Shared, sub: &str) -> Result<(), Refused> {
@@ -500,8 +641,8 @@ fn list_vms(
         Some(rg) => format!("/subscriptions/{sub}/resourceGroups/{rg}"),
         None => format!("/subscriptions/{sub}"),
     };
-    if !has_role(s, caller) {
-        return forbidden(caller, "Microsoft.Compute/virtualMachines/read", &scope);
+    if let Err(r) = rbac::authorize(s, caller, "Microsoft.Compute/virtualMachines/read", &scope) {
+        return *r;
     }
     let vms: Vec<(usize, &TenantVm)> = s
         .tenant
@@ -517,52 +658,22 @@ fn list_vms(
             &format!("Resource group '{rg}' could not be found."),
         );
     }
-    let offset = match query_param(q, "$skiptoken") {
-        None => 0,
-        Some(t) => match decode_skiptoken(t) {
-            Some(o) => o,
-            None => {
-                return arm_error(
-                    StatusCode::BAD_REQUEST,
-                    "InvalidSkipToken",
-                    "The skip token in the request is not valid.",
-                )
-            }
-        },
-    };
-    let size = s.config.arm_page_size.max(1);
-    let page: Vec<Value> = vms
+    let items = vms
         .iter()
-        .skip(offset)
-        .take(size)
         .map(|(i, v)| vm_json(&s.tenant.subscription_id, v, *i))
         .collect();
-    let mut body = json!({ "value": page });
-    if offset + size < vms.len() {
-        let host = h
-            .get("host")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("127.0.0.1");
-        let api = query_param(q, "api-version").unwrap_or("2021-07-01");
-        let api: String = url::form_urlencoded::byte_serialize(api.as_bytes()).collect();
-        // As ARM does: absolute, on the scheme and host the request came in on.
-        body["nextLink"] = format!(
-            "{}://{host}{}?api-version={api}&%24skiptoken={}",
-            s.scheme(),
-            uri.path(),
-            encode_skiptoken(offset + size)
-        )
-        .into();
+    match rbac::paged(s, h, uri, q, items) {
+        Ok(body) => axum::Json(body).into_response(),
+        Err(r) => *r,
     }
-    axum::Json(body).into_response()
 }
 
 /// Opaque to clients, as ARM's continuation tokens are.
-fn encode_skiptoken(offset: usize) -> String {
+pub fn encode_skiptoken(offset: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("offset:{offset}"))
 }
 
-fn decode_skiptoken(t: &str) -> Option<usize> {
+pub fn decode_skiptoken(t: &str) -> Option<usize> {
     let raw = URL_SAFE_NO_PAD.decode(t.trim()).ok()?;
     std::str::from_utf8(&raw)
         .ok()?
@@ -575,11 +686,11 @@ fn instance_view(s: &Shared, caller: &Caller, sub: &str, rg: &str, name: &str) -
     if let Err(r) = check_subscription(s, sub) {
         return *r;
     }
-    if !has_role(s, caller) {
-        let scope = format!(
-            "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{name}"
-        );
-        return forbidden(caller, "Microsoft.Compute/virtualMachines/read", &scope);
+    let scope = format!(
+        "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines/{name}"
+    );
+    if let Err(r) = rbac::authorize(s, caller, "Microsoft.Compute/virtualMachines/read", &scope) {
+        return *r;
     }
     let Some(vm) =
         s.tenant.vms.iter().find(|v| {

@@ -151,9 +151,7 @@ async fn admitted(
     let q = arm::query_params(q);
     let caller = arm::gate(s, h, &q).await?;
     arm::check_subscription(s, sub)?;
-    if !arm::has_role(s, &caller) {
-        return Err(Box::new(arm::forbidden(&caller, action, scope)));
-    }
+    super::rbac::authorize(s, &caller, action, scope)?;
     Ok(caller)
 }
 
@@ -249,7 +247,8 @@ pub async fn subscriptions_rest(
         if method == Method::GET {
             return arm::scoped(State(s), h, uri, Path(rest), RawQuery(q)).await;
         }
-        return arm::stamp_ids(not_allowed(&method), &h);
+        // Role assignments are created and deleted under any scope.
+        return arm::scoped_write(State(s), method, h, Path(rest), RawQuery(q), body).await;
     };
     let q = q.as_deref();
     let r = match (target, &method) {

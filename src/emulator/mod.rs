@@ -5,12 +5,14 @@ pub mod arc_keys;
 pub mod arm;
 pub mod cache;
 pub mod clock;
+pub mod dataplane;
 pub mod discovery;
 pub mod faults;
 pub mod federated;
 pub mod guard;
 pub mod keys;
 pub mod mint;
+pub mod rbac;
 pub mod serve;
 pub mod tls;
 pub mod tokens;
@@ -21,7 +23,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 
 use crate::assets::{demo_tenant, Tenant};
@@ -116,6 +118,9 @@ pub struct Config {
     pub arm_deny_all: bool,
     /// Faults injected into ARM answers (429, 5xx, latency …).
     pub arm_faults: Vec<Fault>,
+    /// How long a role assignment made while the emulator runs takes to apply, as Azure's
+    /// take minutes; `POST /admin/rbac/settle` ends the wait at once.
+    pub rbac_propagation: Duration,
     /// The per-run secret `/admin/*` callers send in [`ADMIN_TOKEN_HEADER`].
     pub admin_token: String,
     /// Whether a non-loopback bind address is accepted: it serves tokens to the network.
@@ -168,6 +173,7 @@ impl Default for Config {
             arm_page_size: 10,
             arm_deny_all: false,
             arm_faults: Vec::new(),
+            rbac_propagation: Duration::from_secs(5),
             admin_token: mint::random_hex(16),
             allow_remote: false,
             arc_key_ttl: Duration::from_secs(60),
@@ -208,6 +214,9 @@ pub struct Shared {
     pub arm_requests: std::sync::atomic::AtomicU64,
     /// The demo pod's token folder.
     pub cluster: workload::Cluster,
+    /// Role definitions, assignments and deny assignments, enforced on every ARM and data-plane
+    /// request.
+    pub rbac: rbac::Model,
     /// The user-assigned identities' federated credentials, as ARM holds them.
     pub federated: federated::Store,
 }
@@ -279,6 +288,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/subscriptions/{*rest}",
             axum::routing::any(federated::subscriptions_rest),
         )
+        .route("/vault/{name}/{*rest}", any(dataplane::vault))
+        .route("/blob/{name}/{*rest}", any(dataplane::blob))
+        .route("/admin/rbac", get(admin::get_rbac))
+        .route("/admin/rbac/settle", post(admin::settle_rbac))
         .route(
             "/admin/faults",
             get(admin::get_faults)
@@ -528,6 +541,7 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         }
     };
     let sa_owned = sa_folder.is_some();
+    let tenant = demo_tenant();
     let shared = Arc::new(Shared {
         cluster: workload::Cluster::lay_out(sa_dir, sa_owned, config.pod_layout).map_err(|e| {
             Error::new(
@@ -540,7 +554,8 @@ pub async fn start(config: Config, bind: SocketAddr) -> Result<Running> {
         arm_faults: Mutex::new(config.arm_faults.clone()),
         arm_requests: Default::default(),
         config,
-        tenant: demo_tenant(),
+        rbac: rbac::Model::new(&tenant),
+        tenant,
         keys,
         cache: Mutex::new(TokenCache::default()),
         arc_keys: Mutex::new(ArcKeys::default()),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::app::ArmAnswer;
+use super::app::{ArmAnswer, WhyAnswer};
 use super::keys::Edit;
 use crate::endpoint::{Fetched, RetryNote};
 use crate::error::Error;
@@ -113,6 +113,8 @@ pub enum Action {
     ListVms,
     /// The ARM listing finished.
     VmsListed(Box<ArmAnswer>),
+    /// `tokscope why` on the refused listing finished.
+    WhyAnswered(Box<WhyAnswer>),
     /// Write the support report to a file.
     WriteReport,
     /// The report was written to this path, or not.

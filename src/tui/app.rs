@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::sanitize::ClipboardText;
 use crate::token::{self, claims, Jwt};
 
-pub use super::tabs::arm::{ArmAnswer, ArmPanel};
+pub use super::tabs::arm::{ArmAnswer, ArmPanel, WhyAnswer};
 pub use super::tabs::log::{LogLevel, LogLine, LogPanel};
 pub use super::tabs::token::TokenPanel;
 pub use super::tabs::watch::{PollRetry, WatchPanel, DEFAULT_INTERVAL, MAX_INTERVAL, MIN_INTERVAL};
@@ -51,6 +51,8 @@ pub enum Effect {
     WriteTokenFile,
     /// List the VMs through ARM, with a token for ARM (fetched for it when `resource` is not).
     ListVms { resource: String },
+    /// Ask why the VM listing was refused (`tokscope why` on the same request).
+    Why { resource: String },
     /// Run the doctor for `resource` and write the support report, with what the session saw.
     WriteReport { resource: String, session: String },
     /// Clear the terminal and draw everything again.
@@ -902,6 +904,7 @@ pub fn update(app: &mut App, action: Action) {
         Action::ListVms => arm::list_vms(app),
         Action::LogFilter => super::tabs::log::next_filter(app),
         Action::VmsListed(answer) => arm::listed(app, *answer),
+        Action::WhyAnswered(answer) => arm::answered(app, *answer),
         Action::WriteReport => {
             if app.report_in_flight {
                 app.job_note("a report is being written; wait for it");

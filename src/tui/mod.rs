@@ -22,7 +22,7 @@ use crate::endpoint::{Endpoint, RetryNote, TokenClient};
 use crate::error::{Error, ErrorKind, Result};
 use crate::session::Session;
 use action::{Action, FetchId, FetchKind, Job};
-use app::{update, App, ArmAnswer, Effect, LogLevel};
+use app::{update, App, ArmAnswer, Effect, LogLevel, WhyAnswer};
 
 /// Set to 1 to make the UI panic right after its first frame: proves the terminal is restored.
 pub const TEST_PANIC_ENV: &str = "TOKSCOPE_TEST_PANIC";
@@ -271,6 +271,36 @@ fn spawn_list_vms(
     });
 }
 
+/// Ask why the listing was refused, with the same identity and ARM; the verdict comes back as
+/// `WhyAnswered`.
+fn spawn_why(
+    setup: &Session,
+    arm: &Request,
+    client: &TokenClient,
+    endpoint: &Endpoint,
+    resource: String,
+    tx: &UnboundedSender<Action>,
+) {
+    let mut session = setup.clone();
+    session.client = client.clone();
+    session.endpoint = endpoint.clone();
+    let request = crate::arm::why::Request {
+        method: "GET".into(),
+        subscription: arm.subscription.clone(),
+        cloud: arm.cloud,
+        arm_url: arm.arm_url.clone(),
+        ..Default::default()
+    };
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let result = crate::arm::why::diagnose(&session, &request, &resource).await;
+        let _ = tx.send(Action::WhyAnswered(Box::new(WhyAnswer {
+            at: now(),
+            result,
+        })));
+    });
+}
+
 /// The client for one job, telling the UI of each retry as it starts, tagged with the job.
 fn reporting_retries(client: &TokenClient, job: Job, tx: &UnboundedSender<Action>) -> TokenClient {
     let tx = tx.clone();
@@ -324,6 +354,9 @@ fn run_effect(
         }
         Effect::ListVms { resource } => {
             spawn_list_vms(setup, arm, client, endpoint, &resource, tx);
+        }
+        Effect::Why { resource } => {
+            spawn_why(setup, arm, client, endpoint, resource, tx);
         }
         Effect::WriteReport { resource, session } => {
             let inputs = report::ReportInputs::from_setup(setup);

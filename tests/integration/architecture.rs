@@ -22,6 +22,7 @@ fn rules() -> Vec<Rule> {
             from: &[
                 "arm",
                 "assets",
+                "authz",
                 "color",
                 "display_url",
                 "doctor",
@@ -63,6 +64,13 @@ fn rules() -> Vec<Rule> {
             why: "decoding and verifying a token needs no network",
         },
         Rule {
+            from: &["authz"],
+            never: &[
+                "arm", "doctor", "emulator", "endpoint", "net", "report", "session", "watch",
+            ],
+            why: "deciding why a call is refused is pure: `arm::why` gathers the facts",
+        },
+        Rule {
             from: &["verdict"],
             never: &[
                 "arm", "doctor", "emulator", "endpoint", "net", "report", "session", "watch",
@@ -72,7 +80,8 @@ fn rules() -> Vec<Rule> {
         },
         Rule {
             from: &[
-                "arm", "doctor", "endpoint", "net", "report", "session", "token", "tui", "watch",
+                "arm", "authz", "doctor", "endpoint", "net", "report", "session", "token", "tui",
+                "watch",
             ],
             never: &["emulator"],
             why: "the client never uses the emulator: only the binary and `emulate` start it",

@@ -173,7 +173,7 @@ async fn authorization_failed_names_the_oid_and_the_role_to_grant() {
         assert!(e.message.contains("Microsoft.Compute/virtualMachines/read"));
         assert_eq!(
             e.hint,
-            format!("give the identity whose oid is {NO_ROLE_OID} a Reader role on the subscription: az role assignment create --assignee-object-id {NO_ROLE_OID} --role Reader --scope /subscriptions/{}", sub())
+            format!("give the identity whose oid is {NO_ROLE_OID} a Reader role on the subscription: az role assignment create --assignee-object-id {NO_ROLE_OID} --role Reader --scope /subscriptions/{} (`tokscope why` explains the refusal)", sub())
         );
         assert_eq!(e.request_ids.len(), 3);
         let json = serde_json::json!({"ok": false, "error": e});

@@ -266,6 +266,75 @@ fn az_cli() -> Option<String> {
         .then_some(az)
 }
 
+/// The Azure CLI pointed at an HTTPS emulator as its cloud, with a configuration folder of its
+/// own (removed on drop) and every address but loopback sent to a closed port.
+struct AzCli {
+    az: String,
+    env: Vec<(String, String)>,
+    config_dir: PathBuf,
+}
+
+impl AzCli {
+    async fn new(az: String, run: &Running) -> Self {
+        let config_dir = tempfile_dir();
+        let mut env = mode_env(run, Flavour::Imds);
+        env.extend(
+            [
+                ("AZURE_CONFIG_DIR", config_dir.display().to_string()),
+                ("AZURE_CORE_COLLECT_TELEMETRY", "false".into()),
+                ("AZURE_CORE_NO_COLOR", "true".into()),
+                // Anything not addressed to loopback goes to a closed port, never out.
+                ("HTTPS_PROXY", "http://127.0.0.1:9".into()),
+                ("HTTP_PROXY", "http://127.0.0.1:9".into()),
+                ("NO_PROXY", "127.0.0.1,localhost".into()),
+            ]
+            .map(|(k, v)| (k.to_string(), v)),
+        );
+        let cli = Self {
+            az,
+            env,
+            config_dir,
+        };
+        let b = run.base_url();
+        // Endpoint discovery reads the emulator's /metadata/endpoints; every later call goes there.
+        cli.run(&[
+            "cloud",
+            "register",
+            "-n",
+            "TokscopeEmulator",
+            "--endpoint-resource-manager",
+            &b,
+            "-o",
+            "none",
+        ])
+        .await;
+        cli.run(&["cloud", "set", "-n", "TokscopeEmulator"]).await;
+        cli
+    }
+
+    /// `az ARGS`, which must succeed; its stdout.
+    async fn run(&self, args: &[&str]) -> String {
+        let mut cmd = harness::client_command(&self.az, &self.env);
+        cmd.args(args);
+        let label = args.join(" ");
+        let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "az {label}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for AzCli {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.config_dir);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn azure_cli_logs_in_gets_tokens_and_lists_every_vm_over_https() {
     let Some(az) = az_cli() else {
@@ -276,51 +345,15 @@ async fn azure_cli_logs_in_gets_tokens_and_lists_every_vm_over_https() {
         ..Config::default()
     })
     .await;
-    let config_dir = tempfile_dir();
-    let b = run.base_url();
-    let mut env = mode_env(&run, Flavour::Imds);
-    env.extend(
-        [
-            ("AZURE_CONFIG_DIR", config_dir.display().to_string()),
-            ("AZURE_CORE_COLLECT_TELEMETRY", "false".into()),
-            ("AZURE_CORE_NO_COLOR", "true".into()),
-            // Anything not addressed to loopback goes to a closed port, never out.
-            ("HTTPS_PROXY", "http://127.0.0.1:9".into()),
-            ("HTTP_PROXY", "http://127.0.0.1:9".into()),
-            ("NO_PROXY", "127.0.0.1,localhost".into()),
-        ]
-        .map(|(k, v)| (k.to_string(), v)),
-    );
+    let cli = AzCli::new(az, &run).await;
     let az_run = |args: Vec<String>| {
-        let mut cmd = harness::client_command(&az, &env);
-        cmd.args(&args);
+        let cli = &cli;
         async move {
-            let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-                .await
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "az {}: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr)
-            );
-            String::from_utf8_lossy(&out.stdout).into_owned()
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            cli.run(&a).await
         }
     };
     let s = |v: &[&str]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>();
-    // Endpoint discovery reads the emulator's /metadata/endpoints; every later call goes there.
-    az_run(s(&[
-        "cloud",
-        "register",
-        "-n",
-        "TokscopeEmulator",
-        "--endpoint-resource-manager",
-        &b,
-        "-o",
-        "none",
-    ]))
-    .await;
-    az_run(s(&["cloud", "set", "-n", "TokscopeEmulator"])).await;
     let t = &run.shared.tenant;
     let u = &t.user_identities[0];
     for (login, appid) in [
@@ -424,7 +457,136 @@ async fn azure_cli_logs_in_gets_tokens_and_lists_every_vm_over_https() {
         names(az_run(fic("list", &[])).await),
         ["fic-demo-workload-sa", "fic-from-az"]
     );
-    let _ = std::fs::remove_dir_all(config_dir);
+}
+
+/// `tokscope why --json` for the identity without a role, over the emulator's HTTPS.
+fn why_no_role(run: &Running) -> serde_json::Value {
+    let b = run.base_url();
+    let ca = run.ca_pem_path().unwrap().display().to_string();
+    let (_, out, err) = tokscope(
+        &[
+            "--endpoint",
+            &b,
+            "--flavour",
+            "imds",
+            "--client-id",
+            NO_ROLE_CLIENT,
+            "--ca-file",
+            &ca,
+            "why",
+            "--arm-url",
+            &b,
+            "--json",
+        ],
+        &[],
+    );
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"))
+}
+
+const NO_ROLE_CLIENT: &str = "aed09b82-4ca8-4fc2-bfb6-37dd5bae2d26";
+const NO_ROLE_OID: &str = "1ff13534-2e82-4ce1-958d-003d9a0b2361";
+
+/// The fix `why` names, made with the Azure CLI itself: the verdict follows it from `no_role`
+/// through `propagating` to `allowed`, and back when the assignment is deleted.
+#[tokio::test(flavor = "multi_thread")]
+async fn azure_cli_role_assignments_change_the_verdict() {
+    let Some(az) = az_cli() else {
+        return harness::skip("TOKSCOPE_AZ names no working Azure CLI");
+    };
+    let run = emulator_with(Config {
+        tls: true,
+        // Applied only by /admin/rbac/settle: the test never waits for time to pass.
+        rbac_propagation: std::time::Duration::from_secs(3600),
+        ..Config::default()
+    })
+    .await;
+    let cli = AzCli::new(az, &run).await;
+    let sub = run.shared.tenant.subscription_id.clone();
+    let scope = format!("/subscriptions/{sub}");
+    assert_eq!(why_no_role(&run)["verdict"], "no_role");
+
+    // The system identity owns the subscription.
+    cli.run(&["login", "--identity", "-o", "none"]).await;
+    let reader: Vec<String> = serde_json::from_str(
+        &cli.run(&[
+            "role",
+            "definition",
+            "list",
+            "--name",
+            "Reader",
+            "--query",
+            "[].name",
+            "-o",
+            "json",
+        ])
+        .await,
+    )
+    .unwrap();
+    assert_eq!(reader, ["acdd72a7-3385-48ef-bd42-f606fba81ae7"]);
+    let created: serde_json::Value = serde_json::from_str(
+        &cli.run(&[
+            "role",
+            "assignment",
+            "create",
+            "--assignee-object-id",
+            NO_ROLE_OID,
+            "--assignee-principal-type",
+            "ServicePrincipal",
+            "--role",
+            "Reader",
+            "--scope",
+            &scope,
+            "-o",
+            "json",
+        ])
+        .await,
+    )
+    .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    // `--assignee` would look the object id up in Graph first, which the emulator does not
+    // serve: list every assignment and pick the principal's.
+    let query = format!("[?principalId=='{NO_ROLE_OID}'].roleDefinitionName");
+    let listed: Vec<String> = serde_json::from_str(
+        &cli.run(&[
+            "role",
+            "assignment",
+            "list",
+            "--all",
+            "--fill-principal-name",
+            "false",
+            "--query",
+            &query,
+            "-o",
+            "json",
+        ])
+        .await,
+    )
+    .unwrap();
+    assert_eq!(listed, ["Reader"]);
+
+    let v = why_no_role(&run);
+    assert_eq!(v["verdict"], "propagating", "{v}");
+    assert_eq!(v["granted_by"], serde_json::json!(["Reader"]));
+    let admin = reqwest::Client::builder()
+        .no_proxy()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(run.ca_pem().unwrap().as_bytes()).unwrap(),
+        )
+        .build()
+        .unwrap();
+    let settled = admin
+        .post(format!("{}/admin/rbac/settle", run.base_url()))
+        .header(tokscope::emulator::ADMIN_TOKEN_HEADER, run.admin_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(settled.status(), 200);
+    let v = why_no_role(&run);
+    assert_eq!(v["verdict"], "allowed", "{v}");
+
+    cli.run(&["role", "assignment", "delete", "--ids", &id])
+        .await;
+    assert_eq!(why_no_role(&run)["verdict"], "no_role");
 }
 
 /// A fresh folder for the CLI's configuration, so that no real login is read or changed.

@@ -46,6 +46,7 @@ mod verify;
 mod warnings;
 mod watch;
 mod watch_back_to_back;
+mod why;
 mod workload;
 mod workload_federation;
 mod workload_interop;

@@ -135,6 +135,7 @@ async fn no_command_prints_the_token_unless_asked() {
     let report_path = report_file.to_str().unwrap();
     let raw = secret.raw.as_str();
     // (arguments, expected exit code, whether the token's fingerprint must show)
+    let kv_url = format!("{base}/vault/kv-tokscope-rbac/secrets/db-password");
     let runs: Vec<(Vec<&str>, i32, bool)> = vec![
         (vec!["get"], 0, true),
         (vec!["get", "--json"], 0, true),
@@ -174,6 +175,15 @@ async fn no_command_prints_the_token_unless_asked() {
                 report_path,
             ],
             0,
+            false,
+        ),
+        // Authorization diagnosis: allowed, refused on ARM, refused by a vault's data plane.
+        (vec!["why", "--arm-url", &base], 0, false),
+        (vec!["why", "--arm-url", &base, "--json"], 0, false),
+        (vec!["why", &kv_url, "--arm-url", &base, "--json"], 2, false),
+        (
+            vec!["--client-id", NO_ROLE_CLIENT_ID, "why", "--arm-url", &base],
+            2,
             false,
         ),
         // Failures: an audience the endpoint does not know; an identity ARM refuses.

@@ -13,7 +13,7 @@ use tokscope::endpoint::{Endpoint, Fetched, Flavour, Identity};
 use tokscope::error::{Error, ErrorKind};
 use tokscope::token::jwt::encode_part;
 use tokscope::tui::action::{Action, FetchKind};
-use tokscope::tui::app::{update, App, ArmAnswer};
+use tokscope::tui::app::{update, App, ArmAnswer, WhyAnswer};
 
 /// 2025-11-24T16:00:00Z.
 pub const NOW: i64 = 1_764_000_000;
@@ -469,6 +469,55 @@ pub fn vms_denied(at: i64) -> ArmAnswer {
             failed,
         ],
         result: Err(e),
+    }
+}
+
+/// The verdict on [`vms_denied`], decided by the core from the facts `why` would gather for
+/// the identity without a role: ARM's 403, an empty permissions list, no assignments.
+pub fn why_no_role(at: i64) -> WhyAnswer {
+    use tokscope::authz::verdict::{Facts, Probe};
+    let oid = "1ff13534-2e82-4ce1-958d-003d9a0b2361";
+    let target = tokscope::authz::target::parse(
+        &format!("/subscriptions/{SUB}/providers/Microsoft.Compute/virtualMachines"),
+        "GET",
+    )
+    .unwrap();
+    let body = json!({"error": {"code": "AuthorizationFailed", "message": format!("The client 'aed09b82-4ca8-4fc2-bfb6-37dd5bae2d26' with object id '{oid}' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/read' over scope '/subscriptions/{SUB}' or the scope is invalid.")}});
+    let probe = Probe::Refused(tokscope::authz::refusal::parse(
+        403,
+        &|_| None,
+        &body.to_string(),
+    ));
+    let facts = Facts {
+        scope: target.scope.clone(),
+        target: target.clone(),
+        principal_id: Some(oid.into()),
+        principal_type: "ServicePrincipal",
+        probe: probe.clone(),
+        permissions: Ok(Vec::new()),
+        assignments: Ok(Vec::new()),
+        deny_assignments: Err("403 AuthorizationFailed".into()),
+        roles: tokscope::arm::why::built_in_roles(),
+        vault_rbac: None,
+        now: at,
+    };
+    let diagnosis = tokscope::authz::decide(&facts);
+    WhyAnswer {
+        at,
+        result: Ok(tokscope::arm::why::Outcome {
+            diagnosis,
+            scope: facts.scope,
+            target,
+            url: None,
+            principal_id: facts.principal_id,
+            principal_type: "ServicePrincipal",
+            probe,
+            permissions: facts.permissions,
+            assignments: facts.assignments,
+            deny_assignments: facts.deny_assignments,
+            roles_source: "arm",
+            requests: Vec::new(),
+        }),
     }
 }
 

@@ -118,6 +118,38 @@ fn arm_error_in_place() {
 }
 
 #[test]
+fn arm_refusal_explained() {
+    let (mut app, raw) = with_token();
+    update(&mut app, Action::ListVms);
+    app.effects.clear();
+    update(&mut app, Action::VmsListed(Box::new(vms_denied(NOW + 1))));
+    // The refusal asks why at once.
+    assert!(
+        app.effects
+            .iter()
+            .any(|e| matches!(e, tokscope::tui::app::Effect::Why { .. })),
+        "{:?}",
+        app.effects
+    );
+    app.effects.clear();
+    assert!(render(&app, 80, 24).contains("asking ARM why"));
+    update(
+        &mut app,
+        Action::WhyAnswered(Box::new(why_no_role(NOW + 2))),
+    );
+    let screen = render(&app, 80, 24);
+    for want in [
+        "Why: no_role",
+        "Microsoft.Compute/virtualMachines/read",
+        "fix",
+        "--role \"Reader\"",
+    ] {
+        assert!(screen.contains(want), "{want}:\n{screen}");
+    }
+    snap("arm_why", &app, &raw);
+}
+
+#[test]
 fn report_path_on_screen() {
     let (mut app, raw) = with_token();
     update(&mut app, Action::WriteReport);

@@ -418,6 +418,12 @@ fn the_arm_tab_shows_a_403_with_its_hint() {
         .iter()
         .all(|want| sc.contains(want))
     });
+    // And explained: the verdict with the role to grant, asked of ARM at once.
+    s.wait_for("the verdict", |sc| {
+        ["Why: no_role", "--role \"Reader\""]
+            .iter()
+            .all(|want| sc.contains(want))
+    });
 }
 
 #[test]

@@ -35,12 +35,24 @@ pub struct ArmAnswer {
     pub result: Result<Outcome, Error>,
 }
 
+/// Why the last listing was refused: the verdict `tokscope why` gives on the same request.
+#[derive(Debug, Clone)]
+pub struct WhyAnswer {
+    /// Epoch seconds at completion.
+    pub at: i64,
+    pub result: Result<crate::arm::why::Outcome, Error>,
+}
+
 /// What the ARM tab holds: the listing running, if any, and the last answer.
 #[derive(Debug, Clone, Default)]
 pub struct ArmPanel {
     /// Epoch seconds when the running listing started.
     pub listing_since: Option<i64>,
     pub last: Option<ArmAnswer>,
+    /// Epoch seconds when the diagnosis of a refused listing started.
+    pub why_since: Option<i64>,
+    /// The verdict on the last refused listing.
+    pub why: Option<WhyAnswer>,
     pub scroll: Scroll,
 }
 
@@ -118,6 +130,31 @@ pub fn listed(app: &mut App, answer: ArmAnswer) {
     for r in failed {
         app.log(LogLevel::Error, format!("request {}", r.line()));
     }
+    // A refusal is explained at once: the same request, judged from the identity's roles.
+    let refused = matches!(&answer.result, Err(e) if e.status == Some(403));
+    app.arm.why = None;
+    if refused {
+        app.arm.why_since = Some(app.now);
+        app.effects.push(Effect::Why {
+            resource: app.resource.clone(),
+        });
+    }
     app.arm.last = Some(answer);
     app.arm.scroll.reset();
+}
+
+/// The verdict on the refused listing: shown above the error, and in the log.
+pub fn answered(app: &mut App, answer: WhyAnswer) {
+    app.arm.why_since = None;
+    match &answer.result {
+        Ok(o) => {
+            let d = &o.diagnosis;
+            app.log(LogLevel::Info, format!("why: {}", d.summary));
+            if let Some(fix) = &d.fix {
+                app.log(LogLevel::Info, format!("fix: {fix}"));
+            }
+        }
+        Err(e) => app.log(LogLevel::Error, format!("why the listing was refused: {e}")),
+    }
+    app.arm.why = Some(answer);
 }

@@ -9,6 +9,7 @@ use ratatui::Frame;
 
 use crate::arm::listing::Outcome;
 use crate::arm::{self, RequestRecord, Vm};
+use crate::authz::Verdict;
 use crate::text::LongWords;
 use crate::token::claims;
 use crate::tui::action::Action;
@@ -45,7 +46,9 @@ fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Vec<Line<
         Some(answer) => match &answer.result {
             Ok(o) => listed(app, answer, o, t, width, &mut fixed),
             Err(e) => {
-                let mut lines = error_lines(e, "listing VMs", t, width);
+                // The verdict first: it says what to do; ARM's own words follow.
+                let mut lines = why_lines(app, t, width);
+                lines.extend(error_lines(e, "listing VMs", t, width));
                 lines.extend(answer_notes(answer, t, width));
                 lines.extend(requests(&answer.requests, t, width));
                 lines
@@ -137,6 +140,57 @@ fn listed(
     }
     body.extend(requests(&answer.requests, t, width));
     body
+}
+
+/// `tokscope why` on the refused listing: the verdict, its one sentence and the fix.
+fn why_lines(app: &App, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if let Some(since) = app.arm.why_since {
+        lines.push(Line::styled(
+            format!("⟳ asking ARM why… {} s", app.now - since),
+            t.warn(),
+        ));
+        lines.push(Line::raw(""));
+        return lines;
+    }
+    let Some(answer) = &app.arm.why else {
+        return lines;
+    };
+    match &answer.result {
+        Ok(o) => {
+            let d = &o.diagnosis;
+            let style = if d.verdict == Verdict::Allowed {
+                t.ok()
+            } else {
+                t.danger()
+            };
+            lines.push(Line::from(vec![
+                Span::styled("Why: ", t.heading()),
+                Span::styled(d.verdict.as_str().to_string(), style),
+            ]));
+            // The summary starts with the verdict's name: the rest is the sentence.
+            let sentence = d
+                .summary
+                .split_once(": ")
+                .map_or(d.summary.as_str(), |(_, s)| s);
+            lines.extend(
+                wrap_words(sentence, width, LongWords::Cut)
+                    .into_iter()
+                    .map(Line::raw),
+            );
+            if let Some(fix) = &d.fix {
+                lines.extend(labelled(t, "fix", fix, width));
+            }
+        }
+        Err(e) => lines.extend(labelled(
+            t,
+            "why",
+            &format!("could not be told: {e}"),
+            width,
+        )),
+    }
+    lines.push(Line::raw(""));
+    lines
 }
 
 /// The token note, under an error (on success it sits above the table).
