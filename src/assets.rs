@@ -83,6 +83,22 @@ pub struct DemoWorkload {
     pub federated_credentials: Vec<FederatedCredential>,
 }
 
+/// An app registration in another tenant that takes a managed identity of the demo tenant as
+/// its federated credential (cross-tenant, secretless).
+#[derive(Debug, Clone, Deserialize)]
+pub struct AppRegistration {
+    pub name: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    /// The application object's id (what `az ad app federated-credential` takes as `--id`).
+    pub object_id: String,
+    /// The app's service principal in its tenant: the `oid` of its tokens.
+    pub service_principal_id: String,
+    /// `identity` names the managed identity; `{tenant}` and `{object_id}` stand for its
+    /// tenant and object id.
+    pub federated_credentials: Vec<FederatedCredential>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Tenant {
     pub tenant_id: String,
@@ -94,6 +110,8 @@ pub struct Tenant {
     pub user_identities: Vec<UserIdentity>,
     pub vms: Vec<TenantVm>,
     pub workload: DemoWorkload,
+    #[serde(default)]
+    pub apps: Vec<AppRegistration>,
 }
 
 /// One `permissions` entry of a role or deny definition: what it grants (or denies), minus

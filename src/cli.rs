@@ -358,6 +358,17 @@ pub struct GetArgs {
     /// Which cloud's ARM --arm-token-file reads.
     #[arg(long, value_enum, default_value_t = crate::arm::Cloud::Public)]
     pub cloud: crate::arm::Cloud,
+    /// Use the managed identity as an app registration's federated credential: fetch its token
+    /// for api://AzureADTokenExchange, show the credential the app needs, and exchange the
+    /// token at the app's tenant (Entra's host: --authority-host, else AZURE_AUTHORITY_HOST).
+    #[arg(long, requires_all = ["app_client_id", "app_tenant_id"])]
+    pub as_fic: bool,
+    /// With --as-fic: the app registration's client (application) id.
+    #[arg(long, value_name = "ID", requires = "as_fic")]
+    pub app_client_id: Option<String>,
+    /// With --as-fic: the app registration's home tenant.
+    #[arg(long, value_name = "TENANT", requires = "as_fic")]
+    pub app_tenant_id: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -552,6 +563,11 @@ value_enum!(crate::emulator::workload::WorkloadFault {
     BadSignature => "bad-signature": "The token's signature does not check against the issuer's keys (700027)",
     LegacyMismatch => "legacy-mismatch": "The subject mismatch answered as Entra did in 2022: code 70021, one message naming issuer, subject and audience, the trailer after CR LF",
     StaleFile => "stale-file": "The file holds a token past its rotation time, dated as old as it, and is never rewritten (700024 once it expires)",
+    FicIssuerV1 => "fic-issuer-v1": "The app's federated credential names the identity's tenant by its v1 issuer (700211)",
+    FicNotManaged => "fic-not-managed": "The exchange-audience token is no managed identity's (700226)",
+    FicAudience => "fic-audience": "The managed identity's token is minted for ARM instead of api://AzureADTokenExchange (700227)",
+    FicTenantBlocked => "fic-tenant-blocked": "The app's tenant accepts no Entra tokens from the identity's tenant (700236)",
+    FicEntraRefused => "fic-entra-refused": "Entra-issued assertions are refused for the app (700222)",
 });
 
 value_enum!(crate::emulator::workload::PodLayout {

@@ -116,8 +116,12 @@ impl IdentityCheck {
 
 /// The selector `ep` sends, as the flavour's table spells it.
 pub fn requested(ep: &Endpoint) -> Requested {
-    let sel = &ep.flavour.spec().selectors;
-    let (kind, value, parameter) = match &ep.identity {
+    requested_for(ep.flavour, &ep.identity)
+}
+
+fn requested_for(flavour: Flavour, asked: &Identity) -> Requested {
+    let sel = &flavour.spec().selectors;
+    let (kind, value, parameter) = match asked {
         Identity::SystemAssigned => ("system", None, None),
         Identity::ClientId(v) => ("client_id", Some(v.clone()), sel.client_id),
         Identity::ObjectId(v) => ("object_id", Some(v.clone()), sel.object_id),
@@ -163,9 +167,14 @@ fn looks_like_guid(v: &str) -> bool {
 
 /// Compare what `ep` asked for with what `token` is.
 pub fn check(ep: &Endpoint, token: &TokenResponse) -> IdentityCheck {
-    let requested = requested(ep);
+    check_for(ep.flavour, &ep.identity, token)
+}
+
+/// [`check`], for a front end that keeps the flavour and the identity rather than the endpoint.
+pub fn check_for(flavour: Flavour, asked: &Identity, token: &TokenResponse) -> IdentityCheck {
+    let requested = requested_for(flavour, asked);
     let received = received(token);
-    let (verdict, cause) = judge(ep.flavour, &ep.identity, &received);
+    let (verdict, cause) = judge(flavour, asked, &received);
     IdentityCheck {
         requested,
         received,

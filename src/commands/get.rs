@@ -276,6 +276,9 @@ pub async fn run(setup: &Session, resource: &str, args: &GetArgs) -> Result<Got>
     if args.show_token {
         crate::vault::reveal_tokens();
     }
+    if args.as_fic {
+        return as_fic(setup, resource, args).await;
+    }
     let (f, proof) = if args.refresh {
         let r = revoke::refresh(&setup.client, &setup.endpoint, resource).await?;
         (r.new, Some(r.proof))
@@ -392,4 +395,94 @@ async fn explain_federation(
     };
     e.detail = Some(Box::new(serde_json::json!({ "federation": f.detail })));
     e
+}
+
+/// `get --as-fic`: the managed identity's exchange token, the credential the app needs, and the
+/// app's token from its tenant.
+async fn as_fic(setup: &Session, resource: &str, args: &GetArgs) -> Result<Got> {
+    use crate::endpoint::mi_fic;
+    let authority = setup
+        .overrides
+        .authority_host
+        .clone()
+        .or_else(|| setup.demo_url.as_ref().map(|u| format!("{u}/")))
+        .or_else(|| setup.env.get("AZURE_AUTHORITY_HOST").map(str::to_string))
+        .unwrap_or_else(|| crate::endpoint::workload::DEFAULT_AUTHORITY.to_string());
+    let app = mi_fic::App {
+        client_id: args.app_client_id.clone().unwrap_or_default(),
+        tenant: args.app_tenant_id.clone().unwrap_or_default(),
+        authority,
+    };
+    let c = mi_fic::run(&setup.client, &setup.endpoint, &app, resource).await?;
+    let now = chrono::Utc::now().timestamp();
+    let t = &c.app.token;
+    let mi = &c.managed.token.access_token;
+    let url = crate::display_url::DisplayUrl::of(&c.inputs.token_url());
+    let jwt = t.jwt.as_ref().ok();
+    let text = if args.json {
+        json!({
+            "ok": true,
+            "managed_identity": {
+                "identity": crate::inspect::identity_label(&setup.endpoint, c.managed.token.jwt.as_ref().ok()),
+                "fingerprint": mi.fingerprint(),
+                "issuer": c.presented.issuer,
+                "subject": c.presented.subject,
+                "audiences": c.presented.audiences,
+            },
+            "credential": c.credential,
+            "exchange": {"url": url.as_str(), "client_id": c.inputs.client_id, "tenant_id": c.inputs.tenant},
+            "resource": resource,
+            "token": {
+                "fingerprint": t.access_token.fingerprint(),
+                "expires_on": claims::utc_string(t.expires_on),
+                "expires_in_s": t.expires_on.saturating_sub(now),
+            },
+            "jwt": jwt.map_or(Value::Null, token::jwt_json),
+        })
+        .to_string()
+    } else {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "managed identity {} ({})",
+            one_line(&crate::inspect::identity_label(
+                &setup.endpoint,
+                c.managed.token.jwt.as_ref().ok()
+            )),
+            mi.fingerprint()
+        );
+        let _ = writeln!(out, "  issuer          {}", one_line(&c.presented.issuer));
+        let _ = writeln!(out, "  subject         {}", one_line(&c.presented.subject));
+        let _ = writeln!(
+            out,
+            "  audience        {}",
+            one_line(&c.presented.audiences.join(", "))
+        );
+        let _ = writeln!(
+            out,
+            "\nthe app's federated credential (az ad app federated-credential create --id <app object id> --parameters FILE):\n  {}",
+            one_line(&c.credential.to_string())
+        );
+        let _ = writeln!(
+            out,
+            "\nexchange  {} as client {}",
+            one_line(url.as_str()),
+            one_line(&c.inputs.client_id)
+        );
+        let forms = claims::time_forms(t.expires_on, now);
+        let _ = writeln!(
+            out,
+            "app token {} for {}, expires {} UTC ({})",
+            t.access_token.fingerprint(),
+            one_line(resource),
+            forms.utc,
+            forms.relative
+        );
+        if let Some(j) = jwt {
+            let _ = writeln!(out);
+            out.push_str(&super::render::jwt_text(j, now));
+        }
+        out
+    };
+    Ok(Got { text, code: 0 })
 }

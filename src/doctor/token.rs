@@ -7,12 +7,14 @@ use std::time::{Duration, Instant};
 use super::{Check, Options};
 use crate::endpoint::{Endpoint, Fetched, Flavour, TokenClient};
 use crate::error::{Cause, Error, ErrorKind};
+use crate::identity_check::Verdict;
 use crate::token::claims::{duration, relative, utc_string};
 use crate::token::verify::{self, Verification};
 use crate::token::Jwt;
 
 pub const ENDPOINT: &str = "endpoint";
 pub const TOKEN: &str = "token";
+pub const IDENTITY: &str = "identity";
 pub const JWT: &str = "jwt";
 pub const CLOCK: &str = "clock";
 pub const SIGNATURE: &str = "signature";
@@ -56,7 +58,7 @@ pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Fi
                 skip_rest(
                     f,
                     "the endpoint is unreachable",
-                    &[TOKEN, JWT, CLOCK, SIGNATURE],
+                    &[TOKEN, IDENTITY, JWT, CLOCK, SIGNATURE],
                 );
                 return;
             }
@@ -79,7 +81,7 @@ pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Fi
             if e.status.is_some() || e.kind == ErrorKind::BadResponse {
                 f.checks.push(token_error(&opts.resource, &e));
             }
-            skip_rest(f, "no token", &[JWT]);
+            skip_rest(f, "no token", &[IDENTITY, JWT]);
             // Entra's refusal still tells its time, which is what a 700024 turns on.
             let now = chrono::Utc::now().timestamp();
             f.checks.push(
@@ -93,6 +95,7 @@ pub async fn run(ep: &Endpoint, client: &TokenClient, opts: &Options, f: &mut Fi
     f.received_at = Some(fetched.received_at);
     f.fingerprint = Some(fetched.token.access_token.fingerprint());
     f.checks.push(token_ok(&opts.resource, &fetched));
+    f.checks.push(identity(ep, &fetched));
     let seen = crate::inspect::inspect_at(ep, &opts.resource, &fetched, fetched.received_at);
     f.warnings = seen.warnings;
     f.verdict = Some(seen.verdict);
@@ -226,6 +229,17 @@ fn token_ok(resource: &str, f: &Fetched) -> Check {
             format!("{evidence}; {}", t.warnings.join("; ")),
             "the answer needed a fallback or disagrees with itself: clients that read only expires_on or expires_in may refresh at the wrong time",
         )
+    }
+}
+
+/// Whether the identity that answered is the one asked for.
+fn identity(ep: &Endpoint, f: &Fetched) -> Check {
+    let c = crate::identity_check::check(ep, &f.token);
+    let summary = c.summary();
+    match c.verdict {
+        Verdict::Match | Verdict::System => Check::pass(IDENTITY, summary),
+        Verdict::Unverifiable => Check::warn(IDENTITY, summary, c.cause.unwrap_or_default()),
+        Verdict::Mismatch => Check::fail(IDENTITY, summary, c.cause.unwrap_or_default()),
     }
 }
 

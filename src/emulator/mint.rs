@@ -182,8 +182,23 @@ fn mint(
     let mut put = |k: &str, v: Value| {
         c.insert(k.to_string(), v);
     };
+    // Tokens for the exchange audience are v2, issued by the tenant's v2 authority: what an
+    // app's federated credential for a managed identity names as its issuer.
+    let exchange = normalise_audience(resource)
+        == normalise_audience(crate::token::service_account::EXCHANGE_AUDIENCE);
+    let iss = if exchange {
+        format!("https://login.microsoftonline.com/{tid}/v2.0")
+    } else {
+        shared.issuer()
+    };
+    let aud = if exchange && shared.has_workload_fault(super::workload::WorkloadFault::FicAudience)
+    {
+        "https://management.azure.com/".to_string()
+    } else {
+        aud
+    };
     put("aud", json!(aud));
-    put("iss", json!(shared.issuer()));
+    put("iss", json!(iss));
     put("iat", json!(iat));
     put("nbf", json!(iat));
     put("exp", json!(exp));
@@ -197,8 +212,10 @@ fn mint(
     put("sub", json!(id.object_id));
     put("tid", json!(tid));
     put("uti", json!(random_b64(16)));
-    put("ver", json!("1.0"));
-    put("xms_mirid", json!(id.mirid));
+    put("ver", json!(if exchange { "2.0" } else { "1.0" }));
+    if !(exchange && shared.has_workload_fault(super::workload::WorkloadFault::FicNotManaged)) {
+        put("xms_mirid", json!(id.mirid));
+    }
     if id.user_assigned {
         put("xms_az_rid", json!(vm_id(shared)));
     }

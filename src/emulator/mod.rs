@@ -9,6 +9,7 @@ pub mod dataplane;
 pub mod discovery;
 pub mod faults;
 pub mod federated;
+pub mod fic_app;
 pub mod guard;
 pub mod keys;
 pub mod mint;
@@ -74,6 +75,9 @@ pub const DEFAULT_AUDIENCES: &[&str] = &[
     "https://cognitiveservices.azure.com",
     "499b84ac-1321-427f-aa17-267ca6975798",
     "6dae42f8-4368-4678-94ff-3960e28e3630",
+    // A managed identity's token for this audience is the assertion of an app registration
+    // that takes the identity as its federated credential.
+    "api://AzureADTokenExchange",
 ];
 
 /// How `expires_on` is written; by default each flavour writes its own real form.

@@ -45,6 +45,16 @@ pub enum WorkloadFault {
     /// The file holds a token past its rotation time, written that long ago, and kubelet's copy
     /// never reaches the container (Kubernetes 1.32's stale projected tokens): 700024 later.
     StaleFile,
+    /// The app's credential names the identity's tenant by its v1 issuer (700211).
+    FicIssuerV1,
+    /// The exchange-audience token is no managed identity's (700226).
+    FicNotManaged,
+    /// The managed identity's token is for another audience (700227).
+    FicAudience,
+    /// The app's tenant does not accept Entra tokens from the identity's tenant (700236).
+    FicTenantBlocked,
+    /// Entra-issued assertions are refused for this app (700222).
+    FicEntraRefused,
 }
 
 /// Where the webhook put things in the demo pod, under a folder standing for its `/`.
@@ -103,6 +113,11 @@ impl WorkloadFault {
             WorkloadFault::BadSignature => "bad-signature",
             WorkloadFault::LegacyMismatch => "legacy-mismatch",
             WorkloadFault::StaleFile => "stale-file",
+            WorkloadFault::FicIssuerV1 => "fic-issuer-v1",
+            WorkloadFault::FicNotManaged => "fic-not-managed",
+            WorkloadFault::FicAudience => "fic-audience",
+            WorkloadFault::FicTenantBlocked => "fic-tenant-blocked",
+            WorkloadFault::FicEntraRefused => "fic-entra-refused",
         }
     }
 }
@@ -166,6 +181,10 @@ impl Cluster {
 impl Shared {
     fn has_fault(&self, f: WorkloadFault) -> bool {
         self.config.workload_faults.contains(&f)
+    }
+
+    pub fn has_workload_fault(&self, f: WorkloadFault) -> bool {
+        self.has_fault(f)
     }
 
     /// The cluster's OIDC issuer, with the trailing slash AKS issuers have.
@@ -394,7 +413,7 @@ pub async fn entra_openid(
 }
 
 /// Entra's error body: AADSTS code in the description with its trailer, ids, no Retry-After.
-fn entra_error(s: &Shared, status: u16, error: &str, code: u32, text: &str) -> Response {
+pub(super) fn entra_error(s: &Shared, status: u16, error: &str, code: u32, text: &str) -> Response {
     entra_error_with(s, status, error, code, text, " ")
 }
 
@@ -434,8 +453,30 @@ fn entra_error_with(
         .into_response()
 }
 
-const FEDERATION_DOC: &str =
+pub(super) const FEDERATION_DOC: &str =
     "https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
+
+/// The success body of Entra's v2 token endpoint.
+pub(super) fn entra_success(token: &str, expires_in: i64) -> Response {
+    let body = json!({
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+        "ext_expires_in": expires_in,
+        "access_token": token,
+    });
+    let rid = mint::random_uuid();
+    (
+        StatusCode::OK,
+        [
+            ("content-type", "application/json; charset=utf-8"),
+            ("cache-control", "no-store, no-cache"),
+            ("pragma", "no-cache"),
+            ("x-ms-request-id", rid.as_str()),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
 
 /// `POST /{tenant}/oauth2/v2.0/token`: the client-credentials grant with a federated assertion,
 /// checked in the order Entra reports failures.
@@ -452,6 +493,9 @@ pub async fn entra_token(
             .map(|(_, v)| v.as_str())
             .filter(|v| !v.is_empty())
     };
+    if let Some(app) = super::fic_app::app_in(&s, &tenant) {
+        return super::fic_app::exchange(&s, app, &form);
+    }
     let tid = s.tenant_id().to_string();
     if !tenant.eq_ignore_ascii_case(&tid) {
         return entra_error(&s, 400, "invalid_request", 90002, &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."));
@@ -586,27 +630,10 @@ pub async fn entra_token(
     }
     let minted = mint::token_for(&s, &ident, resource, Twist::None, None);
     let expires_in = (minted.expires_on - now).max(0);
-    let body = json!({
-        "token_type": "Bearer",
-        "expires_in": expires_in,
-        "ext_expires_in": expires_in,
-        "access_token": minted.token,
-    });
-    let rid = mint::random_uuid();
-    (
-        StatusCode::OK,
-        [
-            ("content-type", "application/json; charset=utf-8"),
-            ("cache-control", "no-store, no-cache"),
-            ("pragma", "no-cache"),
-            ("x-ms-request-id", rid.as_str()),
-        ],
-        body.to_string(),
-    )
-        .into_response()
+    entra_success(&minted.token, expires_in)
 }
 
-fn fmt_time(t: Option<i64>) -> String {
+pub(super) fn fmt_time(t: Option<i64>) -> String {
     t.and_then(|t| chrono::DateTime::<chrono::Utc>::from_timestamp(t, 0))
         .map(|t| t.format("%m/%d/%Y %H:%M:%S").to_string())
         .unwrap_or_else(|| "0".into())

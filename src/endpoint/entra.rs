@@ -15,6 +15,8 @@ pub struct Context<'a> {
     pub inputs: &'a WorkloadInputs,
     /// The service-account token sent as the assertion.
     pub token: Option<&'a ServiceAccountToken>,
+    /// A managed identity's token sent as an app registration's assertion: what it presented.
+    pub managed: Option<&'a crate::token::federation::Presented>,
     pub now: i64,
 }
 
@@ -194,6 +196,9 @@ fn mismatch_part(e: &EntraError) -> Option<&'static str> {
 }
 
 fn hint(e: &EntraError, cx: &Context) -> String {
+    if let Some(p) = cx.managed {
+        return managed_hint(e, p, cx);
+    }
     let t = cx.token;
     let iss = t.and_then(|t| t.issuer.as_deref()).unwrap_or("(none)");
     let d = e.description.to_ascii_lowercase();
@@ -283,6 +288,55 @@ fn hint(e: &EntraError, cx: &Context) -> String {
         ),
         _ if d.contains("scope") || e.error == "invalid_scope" => "Entra refused the scope: pass the resource as its App ID URI (e.g. https://management.azure.com/)".into(),
         _ => "see Entra's message above; the trace and correlation ids are what Microsoft support asks for; `tokscope doctor` checks both tokens step by step".into(),
+    }
+}
+
+/// The federated credential an app registration needs to take this managed identity's token.
+pub fn app_credential_json(p: &crate::token::federation::Presented) -> serde_json::Value {
+    let short: String = p.subject.chars().take(8).collect();
+    serde_json::json!({
+        "name": format!("mi-{short}"),
+        "issuer": p.issuer,
+        "subject": p.subject,
+        "audiences": [EXCHANGE_AUDIENCE],
+        "description": "a managed identity as this app's credential",
+    })
+}
+
+/// A managed identity's token refused as an app registration's assertion, by cause.
+fn managed_hint(e: &EntraError, p: &crate::token::federation::Presented, cx: &Context) -> String {
+    let app = &cx.inputs.client_id;
+    let fic = app_credential_json(p);
+    let create = format!(
+        "az ad app federated-credential create --id <object id of app {app}> --parameters '{fic}'"
+    );
+    match e.aadsts {
+        Some(700211) => format!(
+            "the app's federated credential does not name this token's issuer '{}': for a managed identity it is exactly https://login.microsoftonline.com/<the identity's tenant>/v2.0 (not the v1 form https://sts.windows.net/<tenant>/). Replace it: {create}",
+            p.issuer
+        ),
+        Some(700213 | 70021) => format!(
+            "no federated credential of app {app} has the subject '{}', the managed identity's object (principal) id (not its client id): {create}",
+            p.subject
+        ),
+        Some(700212) => format!("the app's federated credential must list the audience {EXCHANGE_AUDIENCE}: {create}"),
+        Some(700222) => format!(
+            "the app's tenant refuses Entra-issued tokens as assertions for app {app}: managed identities as credentials are not available there (tenant or cloud), or the app's credential is not for a managed identity; check with {create}"
+        ),
+        Some(700226) => "only a managed identity's token can be the assertion for an Entra issuer, and this one is not (it has no xms_mirid): fetch it from the managed identity's endpoint on the resource it is assigned to, with --client-id for a user-assigned one".into(),
+        Some(700227) => format!(
+            "the managed identity's token must be for {EXCHANGE_AUDIENCE} and this one is for '{}': ask the endpoint for exactly that resource",
+            p.audiences.join(", ")
+        ),
+        Some(700236) => format!(
+            "the app's tenant {} does not accept Entra tokens from the managed identity's tenant: its admin must allow it (cross-tenant access settings), or use an identity of a tenant it trusts",
+            cx.inputs.tenant
+        ),
+        Some(700016) => format!(
+            "tenant {} has no application {app}: --app-client-id is the app's client (application) id and --app-tenant-id its home tenant",
+            cx.inputs.tenant
+        ),
+        _ => "see Entra's message above; the trace and correlation ids are what Microsoft support asks for".into(),
     }
 }
 

@@ -4,6 +4,7 @@ pub mod arc;
 pub mod azcli;
 pub mod detect;
 pub mod entra;
+pub mod mi_fic;
 pub mod pinned_tls;
 pub mod request;
 pub mod response;

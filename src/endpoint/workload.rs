@@ -217,6 +217,50 @@ pub async fn fetch(tc: &TokenClient, inputs: &WorkloadInputs, resource: &str) ->
     let started = Instant::now();
     check_authority(inputs)?;
     let file = read_token_file(&inputs.token_file, tc.timeout).await?;
+    let x = exchange(
+        tc,
+        inputs,
+        &file.contents,
+        Some(&file.token),
+        None,
+        resource,
+    )
+    .await?;
+    Ok(Fetched {
+        token: x.token,
+        latency: started.elapsed(),
+        retries: x.retries,
+        server_date: x.server_date,
+        received_at: x.received_at,
+        federated: Some(Box::new(Federated {
+            file,
+            inputs: inputs.clone(),
+            ext_expires_in: x.ext_expires_in,
+        })),
+    })
+}
+
+/// Entra's answer to a client-credentials request with an assertion.
+pub struct Exchanged {
+    pub token: response::TokenResponse,
+    pub retries: u32,
+    pub server_date: Option<i64>,
+    pub received_at: i64,
+    pub ext_expires_in: Option<i64>,
+}
+
+/// `POST {authority}/{tenant}/oauth2/v2.0/token` as `inputs.client_id` with `assertion` (a
+/// service-account token, or a managed identity's token for the exchange audience), as the SDKs
+/// send it; Entra's refusal explained with what `sa` presented.
+pub async fn exchange(
+    tc: &TokenClient,
+    inputs: &WorkloadInputs,
+    assertion: &AccessToken,
+    sa: Option<&ServiceAccountToken>,
+    managed: Option<&crate::token::federation::Presented>,
+    resource: &str,
+) -> Result<Exchanged> {
+    check_authority(inputs)?;
     let http = client_for(tc, inputs)?;
     let url = inputs.token_url();
     let form = [
@@ -224,7 +268,7 @@ pub async fn fetch(tc: &TokenClient, inputs: &WorkloadInputs, resource: &str) ->
         ("scope", scope_for(resource)),
         ("grant_type", "client_credentials".to_string()),
         ("client_assertion_type", CLIENT_ASSERTION_TYPE.to_string()),
-        ("client_assertion", file.contents.expose().to_string()),
+        ("client_assertion", assertion.expose().to_string()),
     ];
     let mut retries = Retries::new(&tc.retry, super::retry::retryable(Flavour::Workload));
     loop {
@@ -252,17 +296,12 @@ pub async fn fetch(tc: &TokenClient, inputs: &WorkloadInputs, resource: &str) ->
             let ext_expires_in = serde_json::from_slice::<serde_json::Value>(&answer.body)
                 .ok()
                 .and_then(|v| v.get("ext_expires_in").and_then(serde_json::Value::as_i64));
-            return Ok(Fetched {
+            return Ok(Exchanged {
                 token,
-                latency: started.elapsed(),
                 retries: retries.count(),
                 server_date: super::server_date(&answer),
                 received_at,
-                federated: Some(Box::new(Federated {
-                    file,
-                    inputs: inputs.clone(),
-                    ext_expires_in,
-                })),
+                ext_expires_in,
             });
         }
         match retries.after(answer.status, answer.header("retry-after")) {
@@ -275,7 +314,8 @@ pub async fn fetch(tc: &TokenClient, inputs: &WorkloadInputs, resource: &str) ->
                     &answer.body,
                     &entra::Context {
                         inputs,
-                        token: Some(&file.token),
+                        token: sa,
+                        managed,
                         now,
                     },
                 ));

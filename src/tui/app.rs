@@ -67,6 +67,8 @@ pub struct Current {
     pub resource: String,
     pub fetched: Fetched,
     pub jwt: Result<Jwt, token::JwtError>,
+    /// Whether the identity that answered is the one asked for; set by [`Current::checked`].
+    pub identity_check: Option<crate::identity_check::IdentityCheck>,
 }
 
 impl Current {
@@ -76,7 +78,23 @@ impl Current {
             resource,
             fetched,
             jwt,
+            identity_check: None,
         }
+    }
+
+    /// With the identity check against what the session asked for.
+    pub fn checked(mut self, flavour: Flavour, asked: &crate::endpoint::Identity) -> Self {
+        self.identity_check = Some(crate::identity_check::check_for(
+            flavour,
+            asked,
+            &self.fetched.token,
+        ));
+        self
+    }
+
+    /// The identity check, when another identity answered than the one asked for.
+    pub fn mismatch(&self) -> Option<&crate::identity_check::IdentityCheck> {
+        self.identity_check.as_ref().filter(|c| c.mismatch())
     }
 
     pub fn exp(&self) -> i64 {
@@ -155,6 +173,8 @@ pub struct App {
     pub detected_from: Vec<String>,
     pub endpoint_notes: Vec<String>,
     pub identity: String,
+    /// The identity the session asks for, which each answer is checked against.
+    pub asked: crate::endpoint::Identity,
     pub demo: bool,
     pub resources: Vec<Preset>,
     pub selected: usize,
@@ -219,6 +239,7 @@ impl App {
             detected_from: endpoint.detected_from.clone(),
             endpoint_notes: endpoint.notes.clone(),
             identity: crate::inspect::identity_label(endpoint, None),
+            asked: endpoint.identity.clone(),
             demo: endpoint.detected_from.iter().any(|d| d == "--demo"),
             resources,
             selected,
@@ -517,7 +538,8 @@ impl App {
             // A poll that changes nothing is in the Watch tab; the log keeps what matters.
             Ok(f) if kind == FetchKind::Poll && !self.is_news(&f) => {
                 if ours {
-                    self.current = Some(Current::new(resource, f));
+                    self.current =
+                        Some(Current::new(resource, f).checked(self.flavour, &self.asked));
                     self.error = None;
                 }
             }
@@ -536,9 +558,13 @@ impl App {
                     ),
                 );
                 if ours {
-                    let cur = Current::new(resource, f);
+                    let cur = Current::new(resource, f).checked(self.flavour, &self.asked);
                     for w in cur.warnings(&self.endpoint_notes, at) {
                         self.log(LogLevel::Warn, w);
+                    }
+                    if let Some(m) = cur.mismatch() {
+                        let cause = m.cause.clone().unwrap_or_default();
+                        self.log(LogLevel::Error, format!("{} — {cause}", m.summary()));
                     }
                     let same = self.current.as_ref().is_some_and(|c| {
                         c.fetched.token.access_token == cur.fetched.token.access_token

@@ -401,6 +401,7 @@ fn binary_demo_doctor_json_passes() {
             "proxy",
             "endpoint",
             "token",
+            "identity",
             "jwt",
             "clock",
             "signature",

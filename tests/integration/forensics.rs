@@ -273,6 +273,29 @@ async fn doctor_names_the_guest_proxy_agent() {
 }
 
 #[tokio::test]
+async fn doctor_fails_the_identity_check_when_the_selector_is_ignored() {
+    let run = common::emulator_with(with_faults(&["ignore-selector"])).await;
+    let env = common::env_for(&run, Flavour::Imds);
+    let opts = tokscope::doctor::Options {
+        resource: common::ARM.into(),
+        authority: Some(run.base_url()),
+        arm: None,
+        demo: false,
+        federation: None,
+    };
+    let ov = tokscope::endpoint::Overrides {
+        identity: tokscope::endpoint::Identity::ClientId(USER_ASSIGNED.into()),
+        ..Default::default()
+    };
+    let d = tokscope::doctor::diagnose(&env, &ov, &common::client(&run), &opts).await;
+    let c = d.check(tokscope::doctor::token::IDENTITY).unwrap();
+    assert_eq!(c.status, Status::Fail, "{c:?}");
+    assert!(c.evidence.starts_with("MISMATCH"), "{}", c.evidence);
+    assert!(c.hint.contains("selector ignored"), "{}", c.hint);
+    assert_eq!(d.exit_code(), 2);
+}
+
+#[tokio::test]
 async fn doctor_names_a_proxy_that_caught_the_request() {
     let (s, e) = named("proxy-intercept", WHO_ANSWERED).await;
     assert_eq!(s, Status::Fail);
@@ -481,4 +504,45 @@ async fn msal_node_picks_what_the_table_says() {
         let real = real_pick(&run, &node, &script, flavour).await;
         assert_eq!(real, source_in(&table, "MSAL JS"), "{flavour:?}");
     }
+}
+
+/// The UI after one real fetch of `USER_ASSIGNED` from `run`, drawn at 80×24.
+async fn ui_after_fetch(run: &Running) -> String {
+    use tokscope::tui::app::App;
+    let ep = common::endpoint(
+        run,
+        Flavour::Imds,
+        tokscope::endpoint::Identity::ClientId(USER_ASSIGNED.into()),
+    );
+    let fetched = common::client(run).fetch(&ep, common::ARM).await.unwrap();
+    let now = fetched.received_at;
+    let mut app = App::new(&ep, common::ARM, tokscope::assets::resource_presets(), now);
+    crate::tui_fixture::deliver(
+        &mut app,
+        tokscope::tui::action::FetchKind::User,
+        now,
+        Ok(fetched),
+    );
+    crate::tui_fixture::render(&app, 80, 24)
+}
+
+#[tokio::test]
+async fn the_ui_header_shows_a_mismatch_at_80x24() {
+    let run = common::emulator_with(with_faults(&["ignore-selector"])).await;
+    let screen = ui_after_fetch(&run).await;
+    let header: Vec<&str> = screen.lines().take(3).collect();
+    assert!(
+        header
+            .iter()
+            .any(|l| l.contains("! IDENTITY MISMATCH: got ")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("asked     MISMATCH: asked client_id"),
+        "the Token tab says it too:\n{screen}"
+    );
+    // An honest answer shows no mismatch.
+    let screen = ui_after_fetch(&common::emulator().await).await;
+    assert!(!screen.contains("MISMATCH"), "{screen}");
+    assert!(screen.contains("match: asked client_id"), "{screen}");
 }

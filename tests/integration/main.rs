@@ -49,5 +49,6 @@ mod watch_back_to_back;
 mod why;
 mod workload;
 mod workload_federation;
+mod workload_fic;
 mod workload_interop;
 mod workload_pod;

@@ -332,6 +332,20 @@ fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
             spans.push(Span::styled(s, t.warn()));
         }
     }
+    // Another identity answered than the one asked for: said before anything else but the
+    // resource, so it stays on screen at 80 columns.
+    if let Some(m) = app.current.as_ref().and_then(|c| c.mismatch()) {
+        let got = m
+            .received
+            .client_id
+            .as_deref()
+            .map_or(String::new(), |c| format!(": got {c}"));
+        let s = format!("  ! IDENTITY MISMATCH{got}");
+        if used < w {
+            spans.push(Span::styled(clip(&s, w - used), t.danger()));
+        }
+        used += s.chars().count();
+    }
     let who_text = format!("  identity {}", app.identity);
     if used < w {
         spans.push(Span::styled(clip(&who_text, w - used), t.label()));

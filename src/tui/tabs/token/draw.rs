@@ -131,6 +131,7 @@ fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Option<us
             match &c.jwt {
                 Ok(jwt) => {
                     lines.extend(card(app, t, jwt, verdict.as_ref(), width));
+                    lines.extend(identity_lines(c, t, width));
                     lines.extend(fetch_lines(app, c, t, width));
                     lines.extend(chain_lines(app, c, t, width));
                     let first = fields(app, t, jwt, width, &mut lines);
@@ -197,41 +198,34 @@ fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'stat
 /// The core's verdict, one cause a line (wrapped), each under its own level: a FAIL in the
 /// danger style, a warning as before.
 fn verdict_lines(t: &Theme, verdict: Option<&Verdict>, width: usize) -> Vec<Line<'static>> {
-    let mut lines = Vec::new();
-    for c in verdict.map(|v| v.causes.as_slice()).unwrap_or_default() {
-        let (lead, style) = match c.level() {
-            Level::Fail => ("✗ FAIL    ", t.danger()),
-            _ => ("! warning ", t.warn()),
-        };
-        for (i, l) in wrap_text(&c.message(), width.saturating_sub(NAME_W))
-            .into_iter()
-            .enumerate()
-        {
-            let lead = if i == 0 { lead } else { "          " };
-            lines.push(Line::from(vec![
-                Span::styled(lead, style),
-                Span::styled(l, style),
-            ]));
-        }
-    }
-    lines
+    verdict
+        .map(|v| v.causes.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|c| match c.level() {
+            Level::Fail => flagged(&c.message(), "✗ FAIL    ", t.danger(), width),
+            _ => flagged(&c.message(), "! warning ", t.warn(), width),
+        })
+        .collect()
 }
 
 fn warning_lines(t: &Theme, warnings: &[String], width: usize) -> Vec<Line<'static>> {
-    let mut lines = Vec::new();
-    for w in warnings {
-        for (i, l) in wrap_text(w, width.saturating_sub(NAME_W))
-            .into_iter()
-            .enumerate()
-        {
-            let lead = if i == 0 { "! warning " } else { "          " };
-            lines.push(Line::from(vec![
-                Span::styled(lead, t.warn()),
-                Span::styled(l, t.warn()),
-            ]));
-        }
-    }
-    lines
+    warnings
+        .iter()
+        .flat_map(|w| flagged(w, "! warning ", t.warn(), width))
+        .collect()
+}
+
+/// A finding wrapped under a flag (`! warning `), the flag on its first line only.
+fn flagged(text: &str, flag: &'static str, style: Style, width: usize) -> Vec<Line<'static>> {
+    wrap_text(text, width.saturating_sub(NAME_W))
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let lead = if i == 0 { flag } else { "          " };
+            Line::from(vec![Span::styled(lead, style), Span::styled(l, style)])
+        })
+        .collect()
 }
 
 /// Who, for what, until when, and what is wrong.
@@ -315,6 +309,24 @@ fn card(
 }
 
 /// The answer itself: fingerprint, when fetched and how, and where the expiry came from.
+/// Which identity answered, against the one asked for; a mismatch in red with its cause.
+fn identity_lines(c: &Current, t: &Theme, width: usize) -> Vec<Line<'static>> {
+    // With no selector sent there is nothing to compare: the card already says who answered.
+    let Some(check) = c
+        .identity_check
+        .as_ref()
+        .filter(|c| c.verdict != crate::identity_check::Verdict::System)
+    else {
+        return Vec::new();
+    };
+    let mut lines = labelled(t, "asked", &check.summary(), width);
+    if let Some(m) = c.mismatch() {
+        let cause = m.cause.as_deref().unwrap_or("");
+        lines.extend(flagged(cause, "! mismatch", t.danger(), width));
+    }
+    lines
+}
+
 fn fetch_lines(app: &App, c: &Current, t: &Theme, width: usize) -> Vec<Line<'static>> {
     let tok = &c.fetched.token;
     let retries = match c.fetched.retries {
