@@ -107,8 +107,11 @@ fn screen_shape(screen: &str) -> Vec<String> {
             for unit in ["0h0m", "0m0s", "0ms", "0h", "0m", "0s"] {
                 out = out.replace(unit, "0");
             }
-            // A token fetched this second is "now", one second later "1s ago".
+            // A token fetched this second is "now", one second later "1s ago"; the header's
+            // share used is shown only when the countdown leaves room for it.
             out.replace("·now·", "·0ago·")
+                .replace("·0%oflifetimeused", "")
+                .replace("·0%used", "")
         })
         .collect()
 }
