@@ -11,7 +11,7 @@ use super::{Bearer, Client, Cloud, Discovery, ErrorContext, RequestRecord};
 use crate::authz::verdict::{AssignmentInfo, DenyInfo, Probe, RoleInfo};
 use crate::authz::{self, Diagnosis, Facts, Permission, Service, Target};
 use crate::display_url::DisplayUrl;
-use crate::endpoint::TokenResponse;
+use crate::endpoint::{Endpoint, EnvSnapshot, Overrides, TokenClient, TokenResponse};
 use crate::error::{Error, Result};
 use crate::net::redact_outside;
 use crate::session::Session;
@@ -273,7 +273,17 @@ fn api_url(client: &Client, scope: &str, what: &str, filter: Option<&str>) -> St
     u
 }
 
-/// Gather the facts about `request` and decide.
+/// What `why` runs with: the token endpoint, and the ARM it asks (the doctor has these without
+/// a `Session`).
+pub struct Context<'a> {
+    pub tokens: &'a TokenClient,
+    pub endpoint: &'a Endpoint,
+    pub env: &'a EnvSnapshot,
+    pub overrides: &'a Overrides,
+    pub arm: &'a super::Target,
+}
+
+/// Gather the facts about `request` and decide, with the session's endpoint and ARM.
 pub async fn diagnose(session: &Session, request: &Request, resource: &str) -> Result<Outcome> {
     let arm = super::Target::new(
         request.cloud,
@@ -281,11 +291,28 @@ pub async fn diagnose(session: &Session, request: &Request, resource: &str) -> R
         session.demo_url.clone(),
         session.client.timeout(),
     )?;
+    let ctx = Context {
+        tokens: &session.client,
+        endpoint: &session.endpoint,
+        env: &session.env,
+        overrides: &session.overrides,
+        arm: &arm,
+    };
+    diagnose_in(&ctx, request, resource).await
+}
+
+/// Gather the facts about `request` and decide; `request`'s cloud and ARM URL are `ctx.arm`'s.
+pub async fn diagnose_in(
+    ctx_in: &Context<'_>,
+    request: &Request,
+    resource: &str,
+) -> Result<Outcome> {
+    let arm = ctx_in.arm;
     let client = arm.client.clone();
     let (arm_resource, _) = arm.token_resource(resource);
-    let arm_token = session
-        .client
-        .fetch(&session.endpoint, &arm_resource)
+    let arm_token = ctx_in
+        .tokens
+        .fetch(ctx_in.endpoint, &arm_resource)
         .await?
         .token;
     let ctx = ErrorContext::for_token(&arm_token, None, &arm_resource);
@@ -299,9 +326,9 @@ pub async fn diagnose(session: &Session, request: &Request, resource: &str) -> R
         None => {
             let discovery: Discovery = arm.discovery(
                 request.subscription.clone(),
-                &session.env,
-                &session.overrides,
-                session.endpoint.flavour,
+                ctx_in.env,
+                ctx_in.overrides,
+                ctx_in.endpoint.flavour,
             );
             let sub = super::discover_subscription(&client, &arm_token, &discovery).await?;
             format!(
@@ -314,7 +341,7 @@ pub async fn diagnose(session: &Session, request: &Request, resource: &str) -> R
     // The token the call itself needs.
     let token = match target.service.audience() {
         None => arm_token.clone(),
-        Some(aud) => session.client.fetch(&session.endpoint, aud).await?.token,
+        Some(aud) => ctx_in.tokens.fetch(ctx_in.endpoint, aud).await?.token,
     };
     let jwt = token.jwt();
     let principal_id = jwt
@@ -340,7 +367,7 @@ pub async fn diagnose(session: &Session, request: &Request, resource: &str) -> R
                 Service::Arm => with_api_version(u, api_version_for(u)),
                 _ => u.clone(),
             };
-            let c = Client::with_timeout(&origin(&u)?, session.client.timeout())?;
+            let c = Client::with_timeout(&origin(&u)?, ctx_in.tokens.timeout())?;
             (u, c)
         }
         None => (
@@ -397,12 +424,8 @@ pub async fn diagnose(session: &Session, request: &Request, resource: &str) -> R
             .as_ref()
             .map(|s| format!("/subscriptions/{s}")));
     if sub.is_none() {
-        let discovery: Discovery = arm.discovery(
-            None,
-            &session.env,
-            &session.overrides,
-            session.endpoint.flavour,
-        );
+        let discovery: Discovery =
+            arm.discovery(None, ctx_in.env, ctx_in.overrides, ctx_in.endpoint.flavour);
         sub = super::discover_subscription(&client, &arm_token, &discovery)
             .await
             .ok()

@@ -68,7 +68,13 @@ pub async fn arm_check(i: Inputs<'_>) -> Finding {
     );
     let list = match arm::list_vms(client, &fetched.token, &subscription.id, None, false).await {
         Ok(l) => l,
-        Err(e) => return failed(&format!("{prefix}{found}; "), base, "listing VMs", &e),
+        Err(e) => {
+            let mut finding = failed(&format!("{prefix}{found}; "), base, "listing VMs", &e);
+            if e.status == Some(403) {
+                explain(&i, ep, &subscription.id, &mut finding).await;
+            }
+            return finding;
+        }
     };
     let ids = client
         .history()
@@ -90,6 +96,38 @@ pub async fn arm_check(i: Inputs<'_>) -> Finding {
     Finding {
         check: Check::pass(ARM, evidence),
         request_ids: ids.labelled("arm "),
+    }
+}
+
+/// A refused listing explained as `tokscope why` explains it: the verdict joins the evidence
+/// and its fix replaces the generic hint.
+async fn explain(i: &Inputs<'_>, ep: &Endpoint, subscription: &str, finding: &mut Finding) {
+    let ctx = arm::why::Context {
+        tokens: i.client,
+        endpoint: ep,
+        env: i.env,
+        overrides: i.overrides,
+        arm: i.target,
+    };
+    let request = arm::why::Request {
+        method: "GET".into(),
+        subscription: Some(subscription.to_string()),
+        ..Default::default()
+    };
+    match arm::why::diagnose_in(&ctx, &request, i.resource).await {
+        Ok(o) => {
+            let d = &o.diagnosis;
+            finding.check.evidence = format!("{}; why: {}", finding.check.evidence, d.summary);
+            if let Some(fix) = &d.fix {
+                finding.check.hint = fix.clone();
+            }
+        }
+        Err(e) => {
+            finding.check.evidence = format!(
+                "{}; why could not be told: {}",
+                finding.check.evidence, e.message
+            );
+        }
     }
 }
 

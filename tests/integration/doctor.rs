@@ -585,7 +585,9 @@ fn binary_demo_doctor_arm_fails_for_the_identity_without_a_role() {
     assert!(text.contains("FAIL  arm"), "{text}");
     assert!(text.contains("403 AuthorizationFailed"), "{text}");
     assert!(text.contains("x-ms-request-id"), "{text}");
-    assert!(text.contains("--role Reader"), "{text}");
+    // The verdict joins the evidence, and its fix is the hint.
+    assert!(text.contains("why: no_role"), "{text}");
+    assert!(text.contains("--role \"Reader\""), "{text}");
 }
 
 #[test]

@@ -515,3 +515,43 @@ async fn the_authorization_api_answers_as_arm_does() {
         .iter()
         .all(|a| a["effective"] == true));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_arm_carries_the_verdict() {
+    let run = start().await;
+    let b = run.base_url();
+    let (code, out, err) = common::tokscope(
+        &[
+            "--endpoint",
+            &b,
+            "--flavour",
+            "imds",
+            "--client-id",
+            NO_ROLE_CLIENT,
+            "doctor",
+            "--arm",
+            "--arm-url",
+            &b,
+            "--authority",
+            &b,
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{out}\n{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let arm = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "arm")
+        .unwrap();
+    assert!(
+        arm["evidence"].as_str().unwrap().contains("why: no_role"),
+        "{arm}"
+    );
+    assert!(
+        arm["hint"].as_str().unwrap().contains("--role \"Reader\""),
+        "{arm}"
+    );
+}
