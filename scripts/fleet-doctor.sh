@@ -43,7 +43,9 @@ MAX_JSON=${FLEET_MAX_JSON:-1048576}
 MAX_ANSWER=4194304
 MAX_RATIO=50
 mkdir -p "$OUT"
-# Byte counts, not characters, whatever the caller's locale.
+# Byte counts, not characters, whatever the caller's locale; the summary at the end is printed
+# in the caller's own (tokscope writes ASCII under C).
+CALLER_LC_ALL=${LC_ALL-}
 export LC_ALL=C
 
 # A machine's name becomes a file name in $OUT: one path component, so `../x` or `a/b` can never
@@ -161,4 +163,4 @@ esac
 
 [ "${#machines[@]}" -gt 0 ] || { echo "fleet-doctor: no machines found" >&2; exit 3; }
 echo "fleet-doctor: ${#machines[@]} results in $OUT" >&2
-"$LOCAL" doctor --summarize "$OUT"/*.json
+LC_ALL=$CALLER_LC_ALL "$LOCAL" doctor --summarize "$OUT"/*.json

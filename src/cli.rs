@@ -74,7 +74,10 @@ pub fn parse() -> Cli {
     cli
 }
 
+/// The options of every command that fetches a token, grouped under their own heading, so
+/// that `emulate --help` (which fetches nothing) shows its own options first and apart.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Endpoint options (for commands that fetch a token)")]
 pub struct EndpointArgs {
     /// Token endpoint URL; for IMDS the host (e.g. http://127.0.0.1:50342), like AZURE_POD_IDENTITY_AUTHORITY_HOST.
     #[arg(long, global = true, value_name = "URL")]
@@ -137,8 +140,10 @@ pub struct EndpointArgs {
     #[arg(long, global = true, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
 
-    /// Folder the Arc agent writes its key files to (only for testing against an emulator).
-    #[arg(long, global = true, hide = true)]
+    /// Folder Azure Arc's agent writes its challenge key files to: tokscope reads the key a
+    /// 401 names only from here, never through a link [default: /var/opt/azcmagent/tokens; an
+    /// emulator's folder, as `tokscope emulate` prints it, when testing against one].
+    #[arg(long, global = true, value_name = "DIR")]
     pub arc_key_dir: Option<PathBuf>,
 }
 

@@ -3,6 +3,7 @@
 pub mod arm;
 pub mod assets;
 pub mod authz;
+pub mod charset;
 pub mod cli;
 pub mod color;
 pub mod commands;

@@ -27,10 +27,22 @@ fn stdout_failed(e: &std::io::Error) -> Error {
     )
 }
 
+/// The text as this terminal's character set takes it: unchanged under UTF-8, else in ASCII
+/// (`crate::charset` decides once for the process).
+fn for_terminal(text: &TerminalText) -> std::borrow::Cow<'_, str> {
+    if !crate::charset::plain_ascii() {
+        return std::borrow::Cow::Borrowed(text.as_str());
+    }
+    match text.form() {
+        crate::sanitize::Form::Json => crate::charset::ascii_json(text.as_str()),
+        crate::sanitize::Form::Words => crate::charset::ascii_text(text.as_str()),
+    }
+}
+
 /// Write `text` and a line feed to stdout and flush.
 pub fn stdout_line(text: &TerminalText) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    let written = writeln!(out, "{}", text.as_str()).and_then(|()| out.flush());
+    let written = writeln!(out, "{}", for_terminal(text)).and_then(|()| out.flush());
     match written {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == IoKind::BrokenPipe => Ok(()),
@@ -62,7 +74,7 @@ pub fn clipboard(text: &ClipboardText) -> std::io::Result<()> {
 /// Write `text` and a line feed to stderr; failures are ignored (see the module comment).
 pub fn stderr_line(text: &TerminalText) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", text.as_str());
+    let _ = writeln!(err, "{}", for_terminal(text));
     let _ = err.flush();
 }
 

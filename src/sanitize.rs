@@ -271,7 +271,16 @@ fn redact_value(v: serde_json::Value) -> serde_json::Value {
 /// through [`crate::vault::redact_known`], so no secret this run holds is printed even when a
 /// server echoed it into a field tokscope shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TerminalText(String);
+pub struct TerminalText(String, Form);
+
+/// Whether a [`TerminalText`] is words or a JSON document: the print layer writes the first
+/// in ASCII stand-ins and the second in `\u` escapes under a locale that is not UTF-8.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Form {
+    #[default]
+    Words,
+    Json,
+}
 
 impl TerminalText {
     pub fn new() -> Self {
@@ -280,17 +289,17 @@ impl TerminalText {
 
     /// Human-readable, possibly multi-line output: line feeds and tabs kept, the rest escaped.
     pub fn text(s: &str) -> Self {
-        Self(sanitize_lines(&redact_known(s)).into_owned())
+        Self(sanitize_lines(&redact_known(s)).into_owned(), Form::Words)
     }
 
     /// One line: line breaks from outside become visible too, so they cannot forge lines.
     pub fn line(s: &str) -> Self {
-        Self(sanitize(&redact_known(s)).into_owned())
+        Self(sanitize(&redact_known(s)).into_owned(), Form::Words)
     }
 
     /// A serialised JSON document (or NDJSON line).
     pub fn json(s: &str) -> Self {
-        Self(sanitize_json(&redact_json(s)).into_owned())
+        Self(sanitize_json(&redact_json(s)).into_owned(), Form::Json)
     }
 
     /// Append human-readable text (line feeds and tabs kept).
@@ -306,6 +315,10 @@ impl TerminalText {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    pub fn form(&self) -> Form {
+        self.1
     }
 
     pub fn trim_end(&self) -> &str {

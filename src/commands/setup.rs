@@ -158,6 +158,20 @@ pub async fn setup(
     let mut endpoint = endpoint::detect(&env, &overrides)?;
     if demo {
         endpoint.detected_from = vec!["--demo".into()];
+        if let Some(asked) = args.flavour.filter(|f| endpoint.flavour != *f) {
+            // Said, not silently swapped: the note is a cause of every verdict of the run.
+            endpoint.detected_from = vec![format!(
+                "--demo (--flavour {} shown as {})",
+                asked.name(),
+                endpoint.flavour.name()
+            )];
+            endpoint.notes.push(format!(
+                "--demo cannot show --flavour {}: the emulator does not run it ({}), so this is {}'s answer instead; without --demo, tokscope runs the real one",
+                asked.name(),
+                asked.describe(),
+                endpoint.flavour.name()
+            ));
+        }
     }
     let mut opts = client_options(args);
     if let Some(dir) = demo_arc_dir {

@@ -151,7 +151,7 @@ pub fn proxy_for(env: &EnvSnapshot, url: &str) -> Option<String> {
         .flatten()
         .collect::<Vec<_>>()
         .join(",");
-    (!super::environment::no_proxy_covers(&no_proxy, &host))
+    (!crate::endpoint::proxy::no_proxy_covers(&no_proxy, &host))
         .then(|| format!("{var} is set and NO_PROXY does not cover {host}"))
 }
 

@@ -1,8 +1,6 @@
 //! Checks of the environment alone: which identity variables are set, and proxies.
 //! Only variable names are shown: values such as IDENTITY_HEADER and proxy URLs may hold secrets.
 
-use std::net::Ipv4Addr;
-
 use super::{Check, Status};
 use crate::endpoint::{Endpoint, EnvSnapshot, Overrides};
 use crate::error::Result;
@@ -121,71 +119,17 @@ pub fn environment(
     }
 }
 
-const PROXY_SETTINGS: &[&str] = &["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"];
-/// The hosts local token endpoints live on.
-const MUST_BYPASS: &[&str] = &["169.254.169.254", "localhost", "127.0.0.1"];
-
-/// Whether one NO_PROXY entry covers a host: `*`, the host itself, a domain suffix, or a CIDR.
-fn entry_covers(entry: &str, host: &str) -> bool {
-    let entry = entry
-        .trim()
-        .trim_start_matches("*.")
-        .trim_start_matches('.');
-    if entry.is_empty() {
-        return false;
-    }
-    if entry == "*" {
-        return true;
-    }
-    // `host:port` entries: the port does not matter for this question.
-    let entry = match entry.rsplit_once(':') {
-        Some((h, p)) if !h.contains(':') && p.chars().all(|c| c.is_ascii_digit()) => h,
-        _ => entry,
-    };
-    if entry.eq_ignore_ascii_case(host) {
-        return true;
-    }
-    if let (Some((net, bits)), Ok(ip)) = (entry.split_once('/'), host.parse::<Ipv4Addr>()) {
-        if let (Ok(net), Ok(bits)) = (net.parse::<Ipv4Addr>(), bits.parse::<u32>()) {
-            if bits <= 32 {
-                let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
-                return u32::from(net) & mask == u32::from(ip) & mask;
-            }
-        }
-    }
-    let h = host.to_ascii_lowercase();
-    host.parse::<Ipv4Addr>().is_err() && h.ends_with(&format!(".{}", entry.to_ascii_lowercase()))
-}
-
-/// Whether the NO_PROXY list (comma-separated) covers a host.
-pub fn no_proxy_covers(list: &str, host: &str) -> bool {
-    list.split(',').any(|e| entry_covers(e, host))
-}
-
-/// The host of a URL (brackets stripped from IPv6), for matching against NO_PROXY.
-fn url_host(url: &str) -> Option<String> {
-    let u = reqwest::Url::parse(url).ok()?;
-    let host = u.host_str()?.trim_start_matches('[').trim_end_matches(']');
-    Some(host.to_ascii_lowercase())
-}
+use crate::endpoint::proxy::{self, no_proxy_covers, url_host, MUST_BYPASS};
 
 /// A proxy variable set without NO_PROXY covering the local endpoints: other clients will break.
 /// `endpoint_urls` are this machine's own (the detected endpoint, the IMDS host), checked
 /// besides the usual local hosts.
 pub fn proxy(env: &EnvSnapshot, endpoint_urls: &[&str]) -> Check {
-    let set: Vec<&str> = PROXY_SETTINGS
-        .iter()
-        .copied()
-        .filter(|k| env.has(k))
-        .collect();
+    let set = proxy::proxies_set(env);
     if set.is_empty() {
         return Check::pass(PROXY, "no HTTP(S)_PROXY set");
     }
-    let no_proxy = [env.get("NO_PROXY"), env.get("no_proxy")]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(",");
+    let no_proxy = proxy::no_proxy(env);
     let mut hosts: Vec<String> = MUST_BYPASS.iter().map(|h| h.to_string()).collect();
     for host in endpoint_urls.iter().filter_map(|u| url_host(u)) {
         if !hosts.contains(&host) {

@@ -303,6 +303,10 @@ pub fn detect(env: &EnvSnapshot, ov: &Overrides) -> Result<Endpoint> {
     {
         notes.push("IDENTITY_ENDPOINT is set without IDENTITY_HEADER or IMDS_ENDPOINT: azure-identity (Python) would give up here instead of using MSI_ENDPOINT".into());
     }
+    // The Azure CLI's token comes from a process, not a URL a proxy could catch.
+    if flavour != Flavour::Azcli {
+        notes.extend(super::proxy::gap(env, &url));
+    }
     Ok(Endpoint {
         flavour,
         url: PrivateUrl::new(url),

@@ -6,6 +6,7 @@ pub mod detect;
 pub mod entra;
 pub mod mi_fic;
 pub mod pinned_tls;
+pub mod proxy;
 pub mod request;
 pub mod response;
 pub mod retry;

@@ -327,7 +327,21 @@ pub fn parse_error(
         _ => (None, describe_body(body)),
     };
     let html = looks_like_html(text.trim());
-    let message = clip(&message, 400);
+    let supported = supported_audiences(&message);
+    let message = if supported.is_empty() {
+        clip(&message, 400)
+    } else {
+        // The list is the way out, so it is never cut, least of all in the middle of a URL.
+        let head = message
+            .split("Supported audiences:")
+            .next()
+            .unwrap_or_default();
+        format!(
+            "{} Supported audiences: {}",
+            clip(head.trim(), 300),
+            supported.join(", ")
+        )
+    };
     // The code is outside text too: a JWT or an echoed secret there is removed like in the message.
     let code = code.map(|c| clip(&c, 120));
     request_ids = request_ids
@@ -335,16 +349,49 @@ pub fn parse_error(
         .map(|(k, v)| (clip(&k, 80), clip(&v, 120)))
         .collect();
     let cause = cause_of(flavour, status, code.as_deref(), &message, html);
+    let hint = match (cause, asked_audience(&message)) {
+        (Some(Cause::AudienceNotSupported), Some(aud)) => format!(
+            "{}; for another resource, ask the Azure CLI (Cloud Shell is signed in to it): `az account get-access-token --resource {aud}`, or `tokscope --flavour azcli -r {aud} get`",
+            hint_for(cause, flavour, status)
+        ),
+        _ => hint_for(cause, flavour, status),
+    };
+    let detail = (!supported.is_empty())
+        .then(|| Box::new(serde_json::json!({ "supported_audiences": supported })));
     Error {
         kind: ErrorKind::Endpoint,
         status: Some(status),
-        hint: hint_for(cause, flavour, status),
+        hint,
         code,
         message,
         request_ids,
         cause,
-        detail: None,
+        detail,
     }
+}
+
+/// Most audiences a refusal's list is read to, and the longest one kept.
+const AUDIENCES_MAX: usize = 100;
+const AUDIENCE_MAX_CHARS: usize = 200;
+
+/// Cloud Shell's list after `Supported audiences:`, one entry per audience, each whole.
+fn supported_audiences(message: &str) -> Vec<String> {
+    let Some((_, list)) = message.split_once("Supported audiences:") else {
+        return Vec::new();
+    };
+    list.split(',')
+        .map(|a| a.trim().trim_end_matches('.').trim())
+        .filter(|a| !a.is_empty())
+        .take(AUDIENCES_MAX)
+        .map(|a| clip(a, AUDIENCE_MAX_CHARS))
+        .collect()
+}
+
+/// The audience a refusal names: `Audience X is not a supported …`.
+fn asked_audience(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("Audience ")?;
+    let (aud, _) = rest.split_once(" is not")?;
+    (!aud.is_empty() && !aud.contains(char::is_whitespace)).then(|| clip(aud, AUDIENCE_MAX_CHARS))
 }
 
 /// The well-known cause of a refusal, from the code the service gave, else its words.

@@ -52,11 +52,9 @@ fn io_error(e: std::io::Error) -> Error {
 pub fn initial_app(endpoint: &Endpoint, resource: &str) -> App {
     let mut app = App::new(endpoint, resource, crate::assets::resource_presets(), now());
     app.no_color = crate::color::tui_no_color();
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let locale = var("LC_ALL")
-        .or_else(|| var("LC_CTYPE"))
-        .or_else(|| var("LANG"));
-    app.ascii = ui::theme::wants_ascii(var("TERM").as_deref(), locale.as_deref());
+    let term = std::env::var("TERM").ok();
+    let locale = crate::charset::locale_from_env();
+    app.ascii = ui::theme::wants_ascii(term.as_deref(), locale.as_deref());
     app.log(
         LogLevel::Info,
         format!(

@@ -23,6 +23,7 @@ fn rules() -> Vec<Rule> {
                 "arm",
                 "assets",
                 "authz",
+                "charset",
                 "color",
                 "display_url",
                 "doctor",

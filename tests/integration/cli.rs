@@ -338,3 +338,61 @@ fn the_emulator_leaves_no_arc_key_folder_behind() {
         .count();
     assert_eq!(leftovers, 0, "{prefix}* is still in the temp folder");
 }
+
+/// Under a locale that is not UTF-8 the plain commands write ASCII only: `—`, `·` and `→`
+/// become `-` and `>`, and JSON keeps its meaning through `\u` escapes.
+#[test]
+fn plain_commands_print_ascii_under_lang_c() {
+    let ascii_env = [("LC_ALL", "C"), ("LANG", "C")];
+    for args in [
+        &["--demo", "get"][..],
+        &["--demo", "doctor"],
+        &["--demo", "watch", "--count", "1", "--interval", "1s"],
+        &["--demo", "get", "--json"],
+    ] {
+        let (code, out, err) = tokscope(args, &ascii_env);
+        assert!(code == 0, "{args:?}: {out}{err}");
+        assert!(out.is_ascii(), "{args:?} printed beyond ASCII:\n{out}");
+        assert!(
+            err.is_ascii(),
+            "{args:?} wrote beyond ASCII to stderr:\n{err}"
+        );
+        assert!(!out.is_empty());
+    }
+    let (_, out, _) = tokscope(&["--demo", "get"], &ascii_env);
+    assert!(out.contains("flavour   imds - Azure"), "{out}");
+    // Without a locale, or with a UTF-8 one, the glyphs stay.
+    let (_, out, _) = tokscope(&["--demo", "get"], &[("LC_ALL", "C.UTF-8")]);
+    assert!(out.contains("imds — Azure"), "{out}");
+}
+
+/// `--demo --flavour azcli` says what it shows instead of silently running IMDS; `--help`
+/// names `--arc-key-dir`; `emulate --help` keeps the client's options apart from its own.
+#[test]
+fn the_help_and_the_demo_say_what_they_do() {
+    let (_, out, err) = tokscope(&["--demo", "--flavour", "azcli", "get", "--json"], &[]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    assert_eq!(v["verdict"]["level"], "warn", "{v}");
+    assert!(
+        v["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("--demo cannot show --flavour azcli"),
+        "{v}"
+    );
+    let (_, help, _) = tokscope(&["get", "--help"], &[]);
+    assert!(help.contains("--arc-key-dir <DIR>"), "{help}");
+    let (_, help, _) = tokscope(&["emulate", "--help"], &[]);
+    let (own, client) = help
+        .split_once("Endpoint options (for commands that fetch a token):")
+        .unwrap_or_else(|| panic!("{help}"));
+    assert!(
+        own.contains("--lifetime") && own.contains("--fault"),
+        "{own}"
+    );
+    assert!(
+        !own.contains("--client-id") && !own.contains("--retry-max"),
+        "{own}"
+    );
+    assert!(client.contains("--client-id"), "{client}");
+}

@@ -844,3 +844,44 @@ fn an_expiry_further_from_exp_than_the_lifetime_gives_way_to_exp() {
     assert_eq!(v["token"]["expires_on_epoch"], now + 3300, "{v:#}");
     assert!(v["warnings"].to_string().contains("differ by"), "{v:#}");
 }
+
+/// Cloud Shell's refusal of an audience keeps its whole list of supported audiences (never
+/// cut in the middle of a URL, in the message or as `detail.supported_audiences`), and the
+/// hint names the way out: the Azure CLI, which Cloud Shell is signed in to.
+#[test]
+fn cloud_shell_names_every_supported_audience_and_the_cli_way_out() {
+    let (code, out, err) = common::tokscope(
+        &[
+            "--demo",
+            "--flavour",
+            "cloudshell",
+            "-r",
+            "https://example.com/",
+            "get",
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let e = &v["error"];
+    let list: Vec<&str> = e["detail"]["supported_audiences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(list.len() >= 10, "{e}");
+    let message = e["message"].as_str().unwrap();
+    assert!(!message.contains('…'), "{message}");
+    assert!(message.ends_with(list[list.len() - 1]), "{message}");
+    for aud in &list {
+        assert!(message.contains(aud), "{aud}: {message}");
+    }
+    let hint = e["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("az account get-access-token --resource https://example.com/")
+            && hint.contains("tokscope --flavour azcli"),
+        "{hint}"
+    );
+}

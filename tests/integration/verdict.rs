@@ -278,3 +278,32 @@ fn a_session_verdict_counts_failures_by_kind() {
     assert_eq!(codes, ["poll_failed", "arm_failed"]);
     assert_eq!(v.causes[0].level(), Level::Warn, "the poll recovered");
 }
+
+/// A proxy variable without NO_PROXY covering the endpoint: tokscope still gets its token (it
+/// bypasses proxies), but the verdict warns that the SDKs would not.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_proxy_the_sdks_would_use_is_a_cause_of_the_verdict() {
+    let run = common::emulator().await;
+    let base = run.base_url();
+    // A dead loopback port: nothing is ever sent there.
+    let proxy = "http://127.0.0.1:9";
+    let get = |extra: &[(&'static str, &'static str)]| {
+        let mut env = vec![
+            ("AZURE_POD_IDENTITY_AUTHORITY_HOST", base.as_str()),
+            ("HTTPS_PROXY", proxy),
+        ];
+        env.extend_from_slice(extra);
+        let (code, out, err) = tokscope(&["--retry-max", "0", "get", "--json"], &env);
+        assert_eq!(code, 0, "{out}{err}");
+        json_of("get", &out, &err)
+    };
+    let v = get(&[]);
+    assert_eq!(v["verdict"]["level"], "warn", "{v}");
+    let words = v["verdict"]["causes"][0]["message"].as_str().unwrap();
+    assert!(
+        words.contains("NO_PROXY does not cover 127.0.0.1") && words.contains("azure-identity"),
+        "{words}"
+    );
+    let v = get(&[("NO_PROXY", "localhost,127.0.0.1")]);
+    assert_eq!(v["verdict"]["level"], "ok", "{v}");
+}

@@ -105,46 +105,7 @@ impl Theme {
     }
 }
 
-/// Whether the terminal wants plain ASCII: a console or terminal type without the glyphs
-/// (`dumb`, `linux`, `vt100`…), or a locale that is not UTF-8.
-pub fn wants_ascii(term: Option<&str>, locale: Option<&str>) -> bool {
-    let term = term.unwrap_or("").to_ascii_lowercase();
-    let old_term = term == "dumb" || term == "linux" || term.starts_with("vt") || term == "ansi";
-    let utf8 = locale.is_none_or(|l| {
-        let l = l.to_ascii_lowercase();
-        l.contains("utf-8") || l.contains("utf8")
-    });
-    old_term || !utf8
-}
-
-/// The ASCII stand-in for a glyph the UI draws; `?` for anything else outside ASCII.
-pub fn ascii_glyph(c: char) -> char {
-    match c {
-        '─' | '━' | '—' | '–' | '·' => '-',
-        '│' | '┃' | '▏' => '|',
-        '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' | '╭' | '╮' | '╰' | '╯' => {
-            '+'
-        }
-        '…' => '~',
-        '▸' | '→' => '>',
-        '←' => '<',
-        '↑' => '^',
-        '↓' => 'v',
-        '●' | '★' => '*',
-        '○' => 'o',
-        '⚠' => '!',
-        '⟳' | '↻' => '@',
-        '✗' => 'x',
-        '✓' => '+',
-        '▁' | '▂' => '.',
-        '▃' | '▄' => ':',
-        '▅' | '▆' => '|',
-        '▇' | '█' | '▉' | '▊' | '▋' | '▌' | '▍' | '▎' => '#',
-        '×' => 'x',
-        c if c.is_ascii() => c,
-        _ => '?',
-    }
-}
+pub use crate::charset::{ascii_glyph, wants_ascii};
 
 /// Replace every glyph of a drawn frame by its ASCII stand-in.
 pub fn asciify(buf: &mut ratatui::buffer::Buffer) {
