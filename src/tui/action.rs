@@ -107,6 +107,8 @@ pub enum Action {
         latency: Duration,
         result: Box<Result<Fetched, Error>>,
     },
+    /// Show every log line, then only warnings and errors, then only errors (the Log tab).
+    LogFilter,
     /// List the VMs through ARM (the ARM tab).
     ListVms,
     /// The ARM listing finished.

@@ -166,6 +166,8 @@ pub struct App {
     /// Plain ASCII glyphs, for terminals and locales without them.
     pub ascii: bool,
     pub flavour: Flavour,
+    /// The endpoint, for the verdict's identity check.
+    pub endpoint: Endpoint,
     pub endpoint_url: DisplayUrl,
     /// What chose the endpoint (env vars, flags), as `get` says it.
     pub detected_from: Vec<String>,
@@ -204,6 +206,8 @@ pub struct App {
     /// The cloud whose ARM the ARM tab calls (`--cloud`).
     pub arm_cloud: crate::arm::Cloud,
     pub note: Option<(String, i64)>,
+    /// The note is about work running, and goes when that work ends.
+    note_job: bool,
     pub quit: bool,
     pub effects: Vec<Effect>,
     /// The last fetch id given out.
@@ -230,6 +234,7 @@ impl App {
             no_color: false,
             ascii: false,
             flavour: endpoint.flavour,
+            endpoint: endpoint.clone(),
             endpoint_url: endpoint.url.display().clone(),
             detected_from: endpoint.detected_from.clone(),
             endpoint_notes: endpoint.notes.clone(),
@@ -259,6 +264,7 @@ impl App {
             help_page: 0,
             arm_cloud: crate::arm::Cloud::Public,
             note: None,
+            note_job: false,
             quit: false,
             effects: Vec::new(),
             last_fetch_id: 0,
@@ -284,11 +290,28 @@ impl App {
 
     pub fn note(&mut self, text: impl Into<String>) {
         self.note = Some((text.into(), self.now + NOTE_SECONDS));
+        self.note_job = false;
+    }
+
+    /// A note about work running ("a fetch is in flight"): gone as soon as work ends, so
+    /// it never outlives what it describes.
+    pub fn job_note(&mut self, text: impl Into<String>) {
+        self.note(text);
+        self.note_job = true;
+    }
+
+    /// Some work ended: a note about work running is stale now.
+    pub fn job_done(&mut self) {
+        if self.note_job {
+            self.note = None;
+            self.note_job = false;
+        }
     }
 
     /// A note that stays long enough to be read out or copied (a file path).
     pub fn long_note(&mut self, text: impl Into<String>) {
         self.note = Some((text.into(), self.now + LONG_NOTE_SECONDS));
+        self.note_job = false;
     }
 
     /// The note to show now, if it has not timed out.
@@ -303,12 +326,34 @@ impl App {
         self.current.is_some() && self.reveal_until.is_some_and(|u| self.now < u)
     }
 
-    /// The warnings for the token shown, as `get` prints them.
+    /// The warnings for the fetched token, as `get` prints them.
     pub fn warnings(&self) -> Vec<String> {
         self.current
             .as_ref()
-            .map(|c| c.warnings(&self.endpoint_notes, self.now))
+            .map(|c| {
+                crate::inspect::inspect_at(&self.endpoint, &c.resource, &c.fetched, self.now)
+                    .warnings
+            })
             .unwrap_or_default()
+    }
+
+    /// The core's verdict on the token on screen: a pasted one while it is shown (judged as
+    /// `decode` judges it), else the fetched one (as `get` judges it).
+    pub fn verdict(&self) -> Option<crate::verdict::Verdict> {
+        match (&self.pasted, &self.current) {
+            (Some(p), _) => Some(crate::verdict::token(
+                &crate::verdict::TokenInput {
+                    jwt: Some(Ok(&p.jwt)),
+                    ..Default::default()
+                },
+                self.now,
+            )),
+            (None, Some(c)) => Some(
+                crate::inspect::inspect_at(&self.endpoint, &c.resource, &c.fetched, self.now)
+                    .verdict,
+            ),
+            (None, None) => None,
+        }
     }
 
     /// The claims then header fields of the token shown, in the Token tab's order.
@@ -342,7 +387,7 @@ impl App {
                 self.now - f.started,
                 super::keys::key(&Action::Cancel)
             );
-            self.note(msg);
+            self.job_note(msg);
             return;
         }
         self.pasted = None;
@@ -460,6 +505,7 @@ impl App {
             // An answer to a fetch the user cancelled: it is no longer wanted.
             return;
         };
+        self.job_done();
         let ms = latency.as_millis();
         let what = match kind {
             FetchKind::User => "fetch",
@@ -775,13 +821,9 @@ pub fn update(app: &mut App, action: Action) {
             }
         }
         Action::FetchSelected => {
-            let r = if app.focus == Focus::Resources || !app.tab.module().list_takes_keys {
-                app.resources.get(app.selected).map(|p| p.resource.clone())
-            } else {
-                // From the panel, Enter fetches what the panel shows.
-                Some(app.resource.clone())
-            };
-            if let Some(r) = r {
+            // The highlighted resource (▸), from either pane: help says so, and the panel has
+            // `r` for the one shown.
+            if let Some(r) = app.resources.get(app.selected).map(|p| p.resource.clone()) {
                 app.start_fetch(r);
             }
         }
@@ -886,11 +928,12 @@ pub fn update(app: &mut App, action: Action) {
             result,
         } => app.on_fetched(id, resource, at, latency, *result),
         Action::ListVms => arm::list_vms(app),
+        Action::LogFilter => super::tabs::log::next_filter(app),
         Action::VmsListed(answer) => arm::listed(app, *answer),
         Action::WhyAnswered(answer) => arm::answered(app, *answer),
         Action::WriteReport => {
             if app.report_in_flight {
-                app.note("a report is being written; wait for it");
+                app.job_note("a report is being written; wait for it");
                 return;
             }
             app.report_in_flight = true;
@@ -898,7 +941,7 @@ pub fn update(app: &mut App, action: Action) {
                 LogLevel::Info,
                 format!("writing a support report for {}", app.resource),
             );
-            app.note("writing the support report…");
+            app.job_note("writing the support report…");
             let session = super::report::session_story(app);
             app.effects.push(Effect::WriteReport {
                 resource: app.resource.clone(),
@@ -907,6 +950,7 @@ pub fn update(app: &mut App, action: Action) {
         }
         Action::ReportWritten(result) => {
             app.report_in_flight = false;
+            app.job_done();
             match result {
                 Ok(path) => {
                     app.log(LogLevel::Info, format!("report written to {path}"));

@@ -126,26 +126,36 @@ impl Typing {
         self.last.map(|l| l + BURST_GAP)
     }
 
-    /// The run has ended: the held keys, as keys or as a paste.
-    pub fn flush(&mut self) -> Option<Typed> {
+    /// The run has ended: the held keys, as keys or as a paste. A run that starts with the
+    /// key that opens the prompt (`/` then a quick paste) opens it and pastes the rest there.
+    pub fn flush(&mut self) -> Vec<Typed> {
         self.last = None;
-        let held = std::mem::take(&mut self.held);
+        let mut held = std::mem::take(&mut self.held);
         if held.is_empty() {
-            None
-        } else if held.len() >= BURST_KEYS {
-            let text = held
-                .iter()
-                .filter_map(|k| match k.code {
-                    KeyCode::Char(c) => Some(c),
-                    KeyCode::Enter => Some('\n'),
-                    KeyCode::Tab => Some('\t'),
-                    _ => None,
-                })
-                .collect();
-            Some(Typed::Paste(text))
-        } else {
-            Some(Typed::Keys(held))
+            return Vec::new();
         }
+        if held.len() < BURST_KEYS {
+            return vec![Typed::Keys(held)];
+        }
+        let mut out = Vec::new();
+        let opens_prompt = held
+            .first()
+            .and_then(|k| keys::action_for(*k))
+            .is_some_and(|a| matches!(a, Action::StartInput));
+        if opens_prompt {
+            out.push(Typed::Keys(held.drain(..1).collect()));
+        }
+        let text = held
+            .iter()
+            .filter_map(|k| match k.code {
+                KeyCode::Char(c) => Some(c),
+                KeyCode::Enter => Some('\n'),
+                KeyCode::Tab => Some('\t'),
+                _ => None,
+            })
+            .collect();
+        out.push(Typed::Paste(text));
+        out
     }
 }
 

@@ -137,7 +137,7 @@ pub const BINDINGS: &[Binding<Action>] = &[
     b(
         &[code(KeyCode::Enter)],
         "Enter",
-        "fetch the selected resource (from either pane)",
+        "fetch the highlighted resource (▸), from either pane",
         Bar::All("fetch"),
         Action::FetchSelected,
     ),
@@ -183,6 +183,13 @@ pub const BINDINGS: &[Binding<Action>] = &[
         "list the VMs through ARM (ARM tab)",
         Bar::On(Tab::Arm, "list VMs"),
         Action::ListVms,
+    ),
+    b(
+        &[ch('e')],
+        "e",
+        "Log: all lines, then warnings and errors, then errors only",
+        Bar::On(Tab::Log, "errors"),
+        Action::LogFilter,
     ),
     b(
         &[ch('p')],

@@ -187,7 +187,7 @@ async fn run_in(
                         }
                     }
                     other => {
-                        if let Some(typed) = typing.flush() {
+                        for typed in typing.flush() {
                             act_on(&mut app, typed);
                         }
                         if let Some(a) = event::event_action(&app.mode, other) {
@@ -198,7 +198,7 @@ async fn run_in(
                 dirty = true;
             }
             () = tokio::time::sleep_until(held_until.unwrap_or_else(tokio::time::Instant::now)), if held_until.is_some() => {
-                if let Some(typed) = typing.flush() {
+                for typed in typing.flush() {
                     act_on(&mut app, typed);
                     dirty = true;
                 }

@@ -28,7 +28,7 @@ fn have_tmux() -> bool {
 }
 
 /// Whether the test can run; a missing tmux skips it with a note, or fails it under CI.
-fn tmux_ready(what: &str) -> bool {
+pub(crate) fn tmux_ready(what: &str) -> bool {
     if have_tmux() {
         return true;
     }
@@ -41,14 +41,14 @@ fn tmux_ready(what: &str) -> bool {
 
 /// A tmux session on a server of its own, killed when the test ends, pass or fail. Every
 /// capture is checked for a JWT-shaped word unless the test says the token is revealed.
-struct Session {
+pub(crate) struct Session {
     name: String,
     socket: String,
     revealed: Cell<bool>,
 }
 
 impl Session {
-    fn start(tag: &str, shell_cmd: &str) -> Self {
+    pub(crate) fn start(tag: &str, shell_cmd: &str) -> Self {
         Self::start_with(tag, shell_cmd, (80, 24), None)
     }
 
@@ -92,7 +92,7 @@ impl Session {
         c
     }
 
-    fn capture(&self) -> String {
+    pub(crate) fn capture(&self) -> String {
         let out = self
             .tmux()
             .args(["capture-pane", "-p", "-t", &self.name])
@@ -118,7 +118,7 @@ impl Session {
     }
 
     /// Poll the pane until `pred` holds; fail with the last screen after the bounded wait.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let screen = self.capture();
@@ -173,7 +173,7 @@ fn emulator_with_faults(specs: &[&str]) -> (tokio::runtime::Runtime, Running) {
     (rt, run)
 }
 
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
@@ -527,7 +527,7 @@ fn a_wrong_audience_is_warned_as_get_warns_it() {
     );
     let s = Session::start_with("wrongaud", &cmd, (120, 40), None);
     let screen = s.wait_for("the warning on the card", |sc| {
-        sc.contains("! warning") && sc.contains("InvalidAuthenticationTokenAudience")
+        sc.contains("✗ FAIL") && sc.contains("InvalidAuthenticationTokenAudience")
     });
     assert!(screen.contains("not the resource asked"), "{screen}");
 }

@@ -319,11 +319,12 @@ fn a_listing_lands_in_the_arm_tab_and_the_log() {
         log.iter().any(|l| l.contains("15 VMs in 2 pages")),
         "{log:?}"
     );
+    // The requests are summed up in one line; the ARM tab has each with its ids.
     assert!(
-        log.iter()
-            .any(|l| l.starts_with("request GET") && l.contains("x-ms-request-id")),
+        log.iter().any(|l| l.contains("3 requests sent, 0 failed")),
         "{log:?}"
     );
+    assert!(!log.iter().any(|l| l.starts_with("request GET")), "{log:?}");
     // A new listing can start once the last one is in.
     press(&mut app, KeyCode::Char('v'));
     assert_eq!(arm_effects(&app).len(), 1);
@@ -675,8 +676,8 @@ fn q_closes_help_before_it_quits_and_help_scrolls() {
     assert_eq!(app.mode, Mode::Help(app.help_max));
     let screen = render(&app, 60, 15);
     assert!(
-        screen.contains("Ctrl-W"),
-        "the last keys are reachable:\n{screen}"
+        screen.contains("to a 0600 file"),
+        "the last lines are reachable:\n{screen}"
     );
     press(&mut app, KeyCode::Char('q'));
     assert_eq!(app.mode, Mode::Normal);
@@ -931,7 +932,10 @@ fn a_wrong_audience_is_warned_on_the_card() {
         screen.contains("InvalidAuthenticationTokenAudience"),
         "{screen}"
     );
-    assert!(screen.contains("! warning"), "{screen}");
+    assert!(screen.contains("✗ FAIL"), "{screen}");
+    // The header says so too, not only the card.
+    let gauge = screen.lines().nth(2).unwrap();
+    assert!(gauge.contains("FAIL · "), "{gauge}");
 }
 
 /// README's key table is the one the code maps and `?` shows.
@@ -974,6 +978,19 @@ fn a_burst_of_keys_on_the_main_screen_is_a_paste_not_commands() {
     assert!(typing.due().unwrap() <= t0 + Duration::from_millis(40) + BURST_GAP);
     typed.extend(typing.flush());
     assert_eq!(typed, [Typed::Paste(pasted.clone())]);
+    // `/` and a quick paste: the prompt opens and takes the rest as pasted text.
+    for (i, c) in "/api://x".chars().enumerate() {
+        let at = t0 + Duration::from_micros(u64::try_from(i).unwrap() * 20);
+        let k = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        assert!(typing.key(&Mode::Normal, k, at).is_empty());
+    }
+    assert_eq!(
+        typing.flush(),
+        [
+            Typed::Keys(vec![KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)]),
+            Typed::Paste("api://x".into())
+        ]
+    );
     for t in typed {
         if let Typed::Paste(text) = t {
             update(&mut app, Action::Paste(text));
@@ -1011,4 +1028,209 @@ fn s_asks_before_it_shows_the_token_and_any_other_key_says_no() {
     press(&mut app, KeyCode::Char('s'));
     assert!(!app.revealed());
     assert_eq!(app.mode, Mode::Normal);
+}
+
+/// Enter fetches the highlighted resource from the panel too, as help says, not the one shown.
+#[test]
+fn enter_in_the_panel_fetches_the_highlighted_resource() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        fetches(&app),
+        [(FetchKind::User, "https://graph.microsoft.com/".to_string())]
+    );
+}
+
+/// The marks are explained, and help's PgDn moves by the page it shows, not ten lines.
+#[test]
+fn help_explains_the_marks_and_pages_by_its_height() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Char('?'));
+    settle(&mut app, 80, 24);
+    press(&mut app, KeyCode::PageDown);
+    let page = app.help_page;
+    assert!(page > 10, "{page}");
+    assert_eq!(app.mode, Mode::Help(page - 1));
+    press(&mut app, KeyCode::Char('G'));
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("the highlighted resource: Enter fetches it"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("the resource whose token is shown"),
+        "{screen}"
+    );
+}
+
+/// One listing that sent many requests (an instance view per VM) adds a few lines to the log,
+/// not one per request; a failed request is there whole, with its ids.
+#[test]
+fn one_arm_listing_does_not_flood_the_log() {
+    let (mut app, _) = with_token();
+    press(&mut app, KeyCode::Char('v'));
+    let mut answer = vms_answer(NOW + 1);
+    let one = answer.requests[1].clone();
+    answer.requests.extend(std::iter::repeat_n(one, 24));
+    assert_eq!(answer.requests.len(), 27);
+    let before = app.log.iter().count();
+    update(&mut app, Action::VmsListed(Box::new(answer)));
+    let added: Vec<String> = app
+        .log
+        .iter()
+        .skip(before)
+        .map(|l| l.text.clone())
+        .collect();
+    assert!(added.len() <= 3, "{added:?}");
+    assert!(
+        added
+            .iter()
+            .any(|l| l.contains("27 requests sent, 0 failed")),
+        "{added:?}"
+    );
+
+    press(&mut app, KeyCode::Char('v'));
+    update(&mut app, Action::VmsListed(Box::new(vms_denied(NOW + 2))));
+    assert!(app.log.iter().any(|l| l.text.starts_with("request GET")
+        && l.text.contains("→ 403")
+        && l.text.contains("x-ms-request-id")));
+}
+
+/// `e` narrows the log to warnings and errors, then to errors, then back.
+#[test]
+fn the_log_filters_to_its_errors() {
+    let (mut app, _) = with_watch();
+    press(&mut app, KeyCode::Char('4'));
+    let all = render(&app, 120, 40);
+    assert!(all.contains("fetching a token for"), "{all}");
+    press(&mut app, KeyCode::Char('e'));
+    let problems = render(&app, 120, 40);
+    assert!(problems.contains("warnings and errors only"), "{problems}");
+    assert!(!problems.contains("fetching a token for"), "{problems}");
+    assert!(problems.contains("503"), "{problems}");
+    press(&mut app, KeyCode::Char('e'));
+    let errors = render(&app, 120, 40);
+    assert!(errors.contains("errors only"), "{errors}");
+    assert!(errors.contains("503"), "{errors}");
+    press(&mut app, KeyCode::Char('e'));
+    assert!(render(&app, 120, 40).contains("fetching a token for"));
+}
+
+/// A note about work running goes when the work ends, instead of sitting on the status line.
+#[test]
+fn a_note_about_a_running_fetch_goes_when_it_ends() {
+    let (mut app, raw) = with_token();
+    press(&mut app, KeyCode::Char('r'));
+    press(&mut app, KeyCode::Char('r'));
+    assert!(app.active_note().unwrap().contains("in flight"));
+    deliver(
+        &mut app,
+        FetchKind::User,
+        NOW,
+        Ok(fetched(&raw, NOW + 3540, NOW)),
+    );
+    assert_eq!(app.active_note(), None);
+}
+
+/// At 40 columns the countdown is whole; at 80 the endpoint is readable however long the
+/// list of what chose it; at 200 claim names are whole.
+#[test]
+fn narrow_and_wide_screens_keep_what_matters_whole() {
+    let (mut app, _) = with_token();
+    let narrow = render(&app, 40, 12);
+    let gauge = narrow.lines().nth(2).unwrap();
+    assert!(gauge.contains("expires in 58m 57s"), "{narrow}");
+    app.demo = false;
+    app.detected_from = vec![
+        "IDENTITY_ENDPOINT".into(),
+        "IDENTITY_HEADER".into(),
+        "AZURE_CLIENT_ID".into(),
+    ];
+    let screen = render(&app, 80, 24);
+    let top = screen.lines().next().unwrap();
+    assert!(
+        top.contains("127.0.0.1:50342/") && top.contains("/identity/oauth2/token"),
+        "{top}"
+    );
+    assert!(top.contains("from IDENTITY_ENDP"), "{top}");
+    let wide = render(&app, 200, 60);
+    assert!(wide.contains(" xms_mirid "), "{wide}");
+}
+
+/// CJK text is measured in columns: a long value is cut with an ellipsis inside the panel and
+/// no row grows past the terminal.
+#[test]
+fn cjk_claims_are_measured_in_columns() {
+    use tokscope::token::jwt::encode_part;
+    let (mut app, _) = with_token();
+    let header = serde_json::json!({"alg": "RS256", "typ": "JWT"});
+    let claims = serde_json::json!({
+        "aud": "api://日本",
+        "名前": "日本語のテキスト".repeat(12),
+        "exp": NOW + 600,
+    });
+    let raw = format!("{}.{}.c2ln", encode_part(&header), encode_part(&claims));
+    update(&mut app, Action::Paste(raw));
+    press(&mut app, KeyCode::Enter);
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let screen = render(&app, w, h);
+        let row = screen
+            .lines()
+            .find(|l| l.contains('名'))
+            .unwrap_or_else(|| panic!("the claim:\n{screen}"));
+        assert!(row.contains('…'), "{row}");
+        if w < 200 {
+            assert!(row.ends_with('│'), "the border is intact: {row}");
+        }
+    }
+}
+
+/// A pasted token is judged as `decode` judges it, on the card and in the header: unsigned
+/// and expired ones are FAIL, with the words the core gives.
+#[test]
+fn a_pasted_unsigned_or_expired_token_turns_the_header() {
+    use tokscope::token::jwt::encode_part;
+    let paste = |app: &mut App, header: serde_json::Value, exp: i64| {
+        let claims = serde_json::json!({"aud": "api://x", "exp": exp, "iat": exp - 3600});
+        let raw = format!("{}.{}.c2ln", encode_part(&header), encode_part(&claims));
+        update(app, Action::Paste(raw));
+        press(app, KeyCode::Enter);
+        assert!(app.pasted.is_some());
+        render(app, 120, 40)
+    };
+    let (mut app, _) = with_token();
+    let ok = paste(&mut app, serde_json::json!({"alg": "RS256"}), NOW + 600);
+    assert!(ok.lines().nth(2).unwrap().contains(": OK"), "{ok}");
+    press(&mut app, KeyCode::Esc);
+    let unsigned = paste(&mut app, serde_json::json!({"alg": "none"}), NOW + 600);
+    let head = unsigned.lines().nth(2).unwrap();
+    assert!(
+        head.contains("FAIL") && head.contains("UNSIGNED"),
+        "{unsigned}"
+    );
+    assert!(unsigned.contains("✗ FAIL"), "{unsigned}");
+    press(&mut app, KeyCode::Esc);
+    let expired = paste(&mut app, serde_json::json!({"alg": "RS256"}), NOW - 600);
+    let head = expired.lines().nth(2).unwrap();
+    assert!(
+        head.contains("FAIL") && head.contains("expired"),
+        "{expired}"
+    );
+}
+
+/// An expired fetched token says which of the causes the core tells apart: served already
+/// expired (a stale cache at the endpoint), not run out since.
+#[test]
+fn a_token_served_expired_blames_the_endpoints_cache() {
+    let mut app = app();
+    let raw = jwt(ARM, NOW - 7200, NOW - 60, 5);
+    let mut f = fetched(&raw, NOW - 60, NOW);
+    f.server_date = Some(NOW);
+    deliver(&mut app, FetchKind::User, NOW, Ok(f));
+    let screen = render(&app, 120, 40);
+    let gauge = screen.lines().nth(2).unwrap();
+    assert!(gauge.contains("stale cache"), "{screen}");
+    assert!(!gauge.contains("ran out after"), "{screen}");
 }

@@ -72,7 +72,7 @@ pub fn list_vms(app: &mut App) {
     }
     if let Some(since) = app.arm.listing_since {
         let msg = format!("VMs are being listed ({} s); wait for it", app.now - since);
-        app.note(msg);
+        app.job_note(msg);
         return;
     }
     app.arm.listing_since = Some(app.now);
@@ -85,6 +85,7 @@ pub fn list_vms(app: &mut App) {
 /// The listing's answer: kept for the tab, summed up in the log.
 pub fn listed(app: &mut App, answer: ArmAnswer) {
     app.arm.listing_since = None;
+    app.job_done();
     if let Some(n) = &answer.token_note {
         app.log(LogLevel::Info, n.clone());
     }
@@ -108,8 +109,26 @@ pub fn listed(app: &mut App, answer: ArmAnswer) {
         }
         Err(e) => app.log(LogLevel::Error, format!("listing VMs failed: {e}")),
     }
-    for r in &answer.requests {
-        app.log(LogLevel::Info, format!("request {}", r.line()));
+    // One line for the listing's requests, whatever their number (a page and an instance
+    // view per VM can be dozens); each failed one in full, with the ids support asks for.
+    let failed: Vec<&RequestRecord> = answer
+        .requests
+        .iter()
+        .filter(|r| !r.status.is_some_and(|s| (200..300).contains(&s)))
+        .collect();
+    let n = answer.requests.len();
+    if n > 0 {
+        app.log(
+            LogLevel::Info,
+            format!(
+                "ARM: {n} request{} sent, {} failed; each with its ids in the ARM tab",
+                plural(n),
+                failed.len()
+            ),
+        );
+    }
+    for r in failed {
+        app.log(LogLevel::Error, format!("request {}", r.line()));
     }
     // A refusal is explained at once: the same request, judged from the identity's roles.
     let refused = matches!(&answer.result, Err(e) if e.status == Some(403));

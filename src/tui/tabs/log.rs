@@ -4,7 +4,8 @@ mod draw;
 
 use std::collections::VecDeque;
 
-use super::{Scroll, TabModule};
+use super::{Scroll, Tab, TabModule};
+use crate::tui::app::App;
 
 const LOG_CAPACITY: usize = 1000;
 
@@ -35,17 +36,54 @@ pub struct LogLine {
     pub text: String,
 }
 
+/// Which lines the Log tab shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFilter {
+    #[default]
+    All,
+    Problems,
+    Errors,
+}
+
+impl LogFilter {
+    pub fn shows(self, level: LogLevel) -> bool {
+        match self {
+            LogFilter::All => true,
+            LogFilter::Problems => level != LogLevel::Info,
+            LogFilter::Errors => level == LogLevel::Error,
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            LogFilter::All => "every line",
+            LogFilter::Problems => "warnings and errors only",
+            LogFilter::Errors => "errors only",
+        }
+    }
+
+    fn next(self) -> Self {
+        match self {
+            LogFilter::All => LogFilter::Problems,
+            LogFilter::Problems => LogFilter::Errors,
+            LogFilter::Errors => LogFilter::All,
+        }
+    }
+}
+
 /// The Log tab: oldest first, following the newest unless scrolled back.
 #[derive(Debug, Clone)]
 pub struct LogPanel {
     pub lines: VecDeque<LogLine>,
     pub scroll: Scroll,
+    pub filter: LogFilter,
 }
 
 impl Default for LogPanel {
     fn default() -> Self {
         Self {
             lines: VecDeque::new(),
+            filter: LogFilter::All,
             scroll: Scroll {
                 follow_end: true,
                 ..Scroll::default()
@@ -59,10 +97,23 @@ impl LogPanel {
         self.lines.iter()
     }
 
+    /// The lines the filter lets through.
+    pub fn shown(&self) -> impl Iterator<Item = &LogLine> {
+        self.lines.iter().filter(|l| self.filter.shows(l.level))
+    }
+
     pub fn push(&mut self, at: i64, level: LogLevel, text: String) {
         if self.lines.len() == LOG_CAPACITY {
             self.lines.pop_front();
         }
         self.lines.push_back(LogLine { at, level, text });
     }
+}
+
+/// `e`: the next filter, on the Log tab, at the newest lines it shows.
+pub fn next_filter(app: &mut App) {
+    app.log.filter = app.log.filter.next();
+    app.go_tab(Tab::Log);
+    app.log.scroll.bottom();
+    app.note(format!("log: {}", app.log.filter.describe()));
 }

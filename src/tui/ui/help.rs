@@ -22,6 +22,16 @@ fn rows<C>(t: &Theme, table: &[Binding<C>], out: &mut Vec<Line<'static>>) {
     }
 }
 
+/// What the marks on screen mean.
+const MARKS: [(&str, &str); 3] = [
+    (
+        "▸ in Resources",
+        "the highlighted resource: Enter fetches it",
+    ),
+    ("●", "the resource whose token is shown"),
+    ("▸ in the claims", "the selected claim: c copies its value"),
+];
+
 /// Every line of help, in order.
 pub fn lines(t: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
@@ -29,6 +39,14 @@ pub fn lines(t: &Theme) -> Vec<Line<'static>> {
     out.push(Line::raw(""));
     out.push(Line::styled(" In the / prompt", t.heading()));
     rows(t, EDITOR, &mut out);
+    out.push(Line::raw(""));
+    out.push(Line::styled(" Marks", t.heading()));
+    for (mark, what) in MARKS {
+        out.push(Line::from(vec![
+            Span::styled(format!(" {mark:<18} "), t.label()),
+            Span::raw(what),
+        ]));
+    }
     for c in [Confirm::Reveal, Confirm::CopyToken] {
         out.push(Line::raw(""));
         out.push(Line::styled(

@@ -18,11 +18,16 @@ use super::action::Drawn;
 use super::app::{App, Focus, Mode, Tab};
 use super::keys;
 use crate::token::claims;
+use crate::verdict::{Cause, ClockRefusal, Level};
 use text::{clip, clip_middle};
 use theme::Theme;
 
 /// Minimum clock skew worth a mention; the Date header has one-second resolution.
 const SKEW_NOTICE_S: i64 = 2;
+/// A warning verdict colours the lifetime bar as a token this close to expiry (yellow).
+const VERDICT_WARN_AS_LEFT: i64 = 299;
+/// Columns the header keeps for where the endpoint came from (` │ demo emulator`).
+const TAIL_MIN: usize = 16;
 /// Cells inside the brackets of the colourless lifetime bar.
 const GAUGE_ASCII_W: usize = 10;
 /// Below this width the resource list is hidden and the panel takes the keys.
@@ -266,12 +271,20 @@ fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         format!("from {}", app.detected_from.join(", "))
     };
     let lead = format!(" tokscope │ {} │ ", app.flavour.name());
+    // The endpoint before where it came from: the URL is what a reader checks.
+    let url = app.endpoint_url.as_str();
+    let room = w.saturating_sub(text::columns(&lead));
     let tail = format!(" │ {from}");
-    let room = w.saturating_sub(lead.chars().count() + tail.chars().count());
-    let top = format!(
-        "{lead}{}{tail}",
-        clip_middle(app.endpoint_url.as_str(), room.max(12))
-    );
+    // Where it came from keeps a few columns; below them it gives way altogether.
+    let tail_min = text::columns(&tail).min(TAIL_MIN);
+    let endpoint = text::clip_url(url, room.saturating_sub(tail_min).max(12));
+    let left = room.saturating_sub(text::columns(&endpoint));
+    let tail = if left >= tail_min.min(8) {
+        clip(&tail, left)
+    } else {
+        String::new()
+    };
+    let top = format!("{lead}{endpoint}{tail}");
     f.render_widget(Paragraph::new(clip(&top, w)).style(t.title_bar()), title);
 
     // The resource first: it is what the user asked for, and must not be cut away.
@@ -279,7 +292,7 @@ fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         Span::styled(" resource ", t.label()),
         Span::raw(clip_middle(&app.resource, w.saturating_sub(12).max(8))),
     ];
-    let mut used = 10 + app.resource.chars().count().min(w.saturating_sub(12));
+    let mut used = 10 + text::columns(&app.resource).min(w.saturating_sub(12));
     if let Some(skew) = app.current.as_ref().and_then(|c| c.skew()) {
         if skew.abs() >= SKEW_NOTICE_S {
             let dir = if skew > 0 { "ahead" } else { "behind" };
@@ -287,7 +300,7 @@ fn draw_header(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
                 "  ! clock skew: endpoint {} {dir}",
                 claims::duration(skew.abs())
             );
-            used += s.chars().count();
+            used += text::columns(&s);
             spans.push(Span::styled(s, t.warn()));
         }
     }
@@ -320,6 +333,22 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         .find(|p| super::app::same_resource(&p.resource, &app.resource))
         .map(|p| p.name.clone())
         .unwrap_or_else(|| "Custom".into());
+    let verdict = app.verdict();
+    let level = verdict.as_ref().map_or(Level::Ok, |v| v.level);
+    if let (Some(p), Some(v)) = (&app.pasted, &verdict) {
+        // A pasted token on screen: the header says what the core thinks of it.
+        let msg = format!(" pasted token {}: {}", p.fingerprint, v.headline());
+        let style = match level {
+            Level::Ok => t.ok(),
+            Level::Warn => t.warn(),
+            Level::Fail => t.alarm(),
+        };
+        f.render_widget(
+            Paragraph::new(clip(&msg, area.width as usize)).style(style),
+            area,
+        );
+        return;
+    }
     let Some((used, left)) = app.expiry() else {
         let (msg, style) = if app.in_flight.is_some() {
             (
@@ -347,34 +376,63 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         return;
     };
     let exp = app.current.as_ref().map(|c| c.exp()).unwrap_or(app.now);
-    let label = if left <= 0 {
-        format!(
-            "{name}: EXPIRED {} — a stale cache or a clock ahead: see the warnings",
-            claims::relative(left)
-        )
+    let rel = claims::relative(left);
+    // The longest that fits: the countdown itself goes last, so a narrow terminal keeps it whole.
+    let labels = if left <= 0 {
+        // Why, as the core's verdict tells it apart: run out since, served expired, or clocks.
+        let why = verdict
+            .as_ref()
+            .and_then(|v| v.causes.iter().find_map(expiry_why))
+            .unwrap_or_else(|| "see the warnings".to_string());
+        vec![
+            format!("{name}: EXPIRED {rel} — {why}"),
+            format!("EXPIRED {rel} — {why}"),
+            format!("EXPIRED {rel}: see the warnings"),
+            format!("EXPIRED {rel}"),
+        ]
     } else {
-        format!(
-            "{name}: expires {} at {} · {:.0}% of lifetime used",
-            claims::relative(left),
-            text::clock(app, exp),
-            used * 100.0
-        )
+        let at = text::clock(app, exp);
+        let pct = used * 100.0;
+        // Not OK: the level first, so a wrong audience or an unsigned token is seen at once.
+        let lead = match level {
+            Level::Ok => String::new(),
+            other => format!("{} · ", other.label()),
+        };
+        vec![
+            format!("{lead}{name}: expires {rel} at {at} · {pct:.0}% of lifetime used"),
+            format!("{lead}{name}: expires {rel} at {at} · {pct:.0}% used"),
+            format!("{lead}{name}: expires {rel} at {at}"),
+            format!("{lead}expires {rel} at {at} · {pct:.0}% used"),
+            format!("{lead}expires {rel} at {at}"),
+            format!("{lead}expires {rel}"),
+        ]
     };
     let [_, rest] = Layout::horizontal([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-    if app.no_color || app.ascii {
+    let plain = app.no_color || app.ascii;
+    // Without colour the share used is drawn in characters before the label.
+    let bar_w = if plain { GAUGE_ASCII_W + 3 } else { 0 };
+    let label = text::longest_fitting(&labels, (rest.width as usize).saturating_sub(bar_w));
+    if plain {
         // Without colour a gauge's fill is invisible: draw the share used in characters.
         let line = format!("{} {label}", text::ascii_bar(used, GAUGE_ASCII_W));
-        let style = if left <= 0 { t.alarm() } else { t.label() };
+        let style = if left <= 0 || level == Level::Fail {
+            t.alarm()
+        } else {
+            t.label()
+        };
         f.render_widget(
             Paragraph::new(clip(&line, rest.width as usize)).style(style),
             rest,
         );
         return;
     }
-    let mut style = t.expiry(used, left);
-    if left <= 0 {
-        style = t.alarm();
-    }
+    // The colour follows the verdict first, then the time left.
+    let style = match level {
+        _ if left <= 0 => t.alarm(),
+        Level::Fail => t.alarm(),
+        Level::Warn => t.expiry(used, left.min(VERDICT_WARN_AS_LEFT)),
+        Level::Ok => t.expiry(used, left),
+    };
     let gauge = Gauge::default()
         .ratio(used)
         .label(Span::styled(
@@ -384,6 +442,27 @@ fn draw_gauge(app: &App, t: &Theme, f: &mut Frame, area: Rect) {
         .gauge_style(style)
         .use_unicode(true);
     f.render_widget(gauge, rest);
+}
+
+/// The expiry cause in the few words the header has room for.
+fn expiry_why(c: &Cause) -> Option<String> {
+    match c {
+        Cause::ExpiredSinceFetch { .. } => Some(format!(
+            "it ran out after it was fetched: {} fetches a new one",
+            key(&Action::Refetch)
+        )),
+        Cause::ServedExpired { .. } => {
+            Some("the endpoint served it expired: a stale cache there".to_string())
+        }
+        Cause::Clock {
+            skew_s,
+            refusal: Some(ClockRefusal::Expired { .. }),
+        } => Some(format!(
+            "by this machine's clock only, {} off the endpoint's",
+            claims::duration(skew_s.saturating_abs())
+        )),
+        _ => None,
+    }
 }
 
 fn draw_body(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> (PanelDrawn, bool) {

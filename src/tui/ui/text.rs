@@ -2,6 +2,7 @@
 //! the UI's frozen clock and chosen zone, always labelled.
 
 use chrono::{DateTime, FixedOffset, Local, Utc};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::text::LongWords;
 use crate::tui::app::App;
@@ -30,16 +31,52 @@ pub fn ascii_bar(share: f64, width: usize) -> String {
 // gate (`ui::make_cells_inert`) then checks every row of cells. The revealed token is drawn with
 // `wrap_chars`, on purpose.
 
-/// Cut to `width` characters, with an ellipsis when cut.
+/// The first of `candidates` (longest first) that fits in `width` columns, else the last cut.
+pub fn longest_fitting(candidates: &[String], width: usize) -> String {
+    candidates
+        .iter()
+        .find(|c| columns(c) <= width)
+        .or(candidates.last())
+        .map(|c| clip(c, width))
+        .unwrap_or_default()
+}
+
+/// Display columns of `s`: a CJK character takes two, a combining mark none.
+pub fn columns(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+fn char_columns(c: char) -> usize {
+    UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// Cut to `width` columns, with an ellipsis when cut.
 pub fn clip(s: &str, width: usize) -> String {
     let s = crate::vault::redact_known(s);
-    let s = s.as_str();
-    if s.chars().count() <= width {
-        return s.to_string();
+    if columns(&s) <= width {
+        return s;
     }
-    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
-    out.push('…');
+    let mut out = take_columns(s.chars(), width.saturating_sub(1));
+    if width > 0 {
+        out.push('…');
+    }
     out
+}
+
+/// The characters from `chars` that fit in `width` columns.
+fn take_columns(chars: impl Iterator<Item = char>, width: usize) -> String {
+    let mut used = 0;
+    chars
+        .take_while(|c| {
+            used += char_columns(*c);
+            used <= width
+        })
+        .collect()
+}
+
+/// `s` padded with spaces to `width` columns (`format!`'s padding counts characters).
+pub fn pad(s: &str, width: usize) -> String {
+    format!("{s}{}", " ".repeat(width.saturating_sub(columns(s))))
 }
 
 /// Cut to `width` characters keeping both ends: a URL keeps its host and its last segment.
@@ -49,21 +86,49 @@ pub fn clip(s: &str, width: usize) -> String {
 )]
 pub fn clip_middle(s: &str, width: usize) -> String {
     let s = crate::vault::redact_known(s);
-    let s = s.as_str();
-    let n = s.chars().count();
-    if n <= width {
-        return s.to_string();
+    if columns(&s) <= width {
+        return s;
     }
     if width < 5 {
-        return clip(s, width);
+        return clip(&s, width);
     }
     let tail = (width - 1) / 2;
     let head = width - 1 - tail;
-    let chars: Vec<char> = s.chars().collect();
-    let mut out: String = chars[..head].iter().collect();
+    let mut out = take_columns(s.chars(), head);
     out.push('…');
-    out.extend(&chars[n - tail..]);
+    let end: String = take_columns(s.chars().rev(), tail);
+    out.extend(end.chars().rev());
     out
+}
+
+/// A URL cut to `width` columns so that it stays readable: the scheme goes first, then the
+/// middle of the path, keeping the host and port and the path's last segments whole.
+pub fn clip_url(url: &str, width: usize) -> String {
+    let url = crate::vault::redact_known(url);
+    if columns(&url) <= width {
+        return url;
+    }
+    let bare = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+    if columns(bare) <= width {
+        return bare.to_string();
+    }
+    let Some((host, path)) = bare.split_once('/') else {
+        return clip_middle(bare, width);
+    };
+    // host/…/last/segments: as many whole segments from the end as fit.
+    let room = width.saturating_sub(columns(host) + 2);
+    let mut tail = String::new();
+    for seg in path.rsplit('/') {
+        let next = format!("/{seg}{tail}");
+        if columns(&next) > room {
+            break;
+        }
+        tail = next;
+    }
+    if tail.is_empty() {
+        return clip_middle(bare, width);
+    }
+    format!("{host}/…{tail}")
 }
 
 /// Split a long value (a GUID, a URL, a resource id) into lines of at most `width`, at `/`,
@@ -187,6 +252,21 @@ mod tests {
     fn clips_with_an_ellipsis() {
         assert_eq!(clip("abcdef", 4), "abc…");
         assert_eq!(clip_middle("http://host/a/b/token", 12), "http:/…token");
+        // Measured in columns: each of these takes two.
+        assert_eq!(clip("日本語のテキスト", 7), "日本語…");
+        assert_eq!(columns(&clip_middle("日本語のテキストです", 9)), 9);
+        assert_eq!(pad("名前", 6), "名前  ");
+        let imds = "http://127.0.0.1:50342/metadata/identity/oauth2/token";
+        assert_eq!(clip_url(imds, 60), imds);
+        assert_eq!(
+            clip_url(imds, 46),
+            "127.0.0.1:50342/metadata/identity/oauth2/token"
+        );
+        assert_eq!(
+            clip_url(imds, 40),
+            "127.0.0.1:50342/…/identity/oauth2/token"
+        );
+        assert_eq!(clip_url(imds, 30), "127.0.0.1:50342/…/oauth2/token");
     }
 
     #[test]

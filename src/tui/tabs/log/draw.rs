@@ -5,7 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
+use crate::tui::action::Action;
 use crate::tui::app::{App, LogLevel};
+use crate::tui::keys::key;
+use crate::tui::tabs::log::LogFilter;
 use crate::tui::ui::text::{bare_clock, wrap_text, zone_name};
 use crate::tui::ui::theme::Theme;
 use crate::tui::ui::PanelDrawn;
@@ -13,7 +16,7 @@ use crate::tui::ui::PanelDrawn;
 pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
     let text_w = (area.width as usize).saturating_sub(15).max(1);
     let mut lines: Vec<Line<'static>> = Vec::new();
-    for l in app.log.iter() {
+    for l in app.log.shown() {
         let (tag, style) = match l.level {
             LogLevel::Info => ("info ", t.dim()),
             LogLevel::Warn => ("warn ", t.warn()),
@@ -33,13 +36,28 @@ pub fn draw(app: &App, t: &Theme, f: &mut Frame, area: Rect) -> PanelDrawn {
             ]));
         }
     }
+    let filter = app.log.filter;
     if lines.is_empty() {
-        lines.push(Line::styled("Nothing has happened yet.", t.dim()));
+        let none = if filter == LogFilter::All {
+            "Nothing has happened yet.".to_string()
+        } else {
+            format!(
+                "No {} yet ({} shows more).",
+                filter.describe().trim_end_matches(" only"),
+                key(&Action::LogFilter)
+            )
+        };
+        lines.push(Line::styled(none, t.dim()));
     } else {
         lines.insert(
             0,
             Line::styled(
-                format!("times in {}, oldest first", zone_name(app)),
+                format!(
+                    "times in {}, oldest first · {} ({} changes)",
+                    zone_name(app),
+                    filter.describe(),
+                    key(&Action::LogFilter)
+                ),
                 t.dim(),
             ),
         );

@@ -17,12 +17,16 @@ use crate::token::Jwt;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Current, Focus};
 use crate::tui::keys::key;
-use crate::tui::ui::text::{clip, datetime, wrap_text, wrap_value};
+use crate::tui::ui::text::{clip, columns, datetime, pad, wrap_text, wrap_value};
 use crate::tui::ui::theme::Theme;
 use crate::tui::ui::PanelDrawn;
+use crate::verdict::{Level, Verdict};
 
 /// Width of the name column.
 const NAME_W: usize = 10;
+/// From this width the claims' name column grows to the longest name, up to `NAME_W_MAX`.
+const WIDE: usize = 100;
+const NAME_W_MAX: usize = 28;
 /// Rows of the detail pane under the claims.
 const DETAIL_H: u16 = 2;
 
@@ -108,7 +112,7 @@ fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Option<us
             ),
             t.warn().add_modifier(Modifier::BOLD),
         ));
-        lines.extend(card(app, t, &p.jwt, &[], width));
+        lines.extend(card(app, t, &p.jwt, app.verdict().as_ref(), width));
         let first = fields(app, t, &p.jwt, width, &mut lines);
         return (lines, Some(first));
     }
@@ -123,10 +127,10 @@ fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Option<us
     }
     match &app.current {
         Some(c) => {
-            let warnings = app.warnings();
+            let verdict = app.verdict();
             match &c.jwt {
                 Ok(jwt) => {
-                    lines.extend(card(app, t, jwt, &warnings, width));
+                    lines.extend(card(app, t, jwt, verdict.as_ref(), width));
                     lines.extend(identity_lines(c, t, width));
                     lines.extend(fetch_lines(app, c, t, width));
                     lines.extend(chain_lines(app, c, t, width));
@@ -134,7 +138,7 @@ fn content(app: &App, t: &Theme, width: usize) -> (Vec<Line<'static>>, Option<us
                     return (lines, Some(first));
                 }
                 Err(_) => {
-                    lines.extend(warning_lines(t, &warnings, width));
+                    lines.extend(verdict_lines(t, verdict.as_ref(), width));
                     lines.extend(fetch_lines(app, c, t, width));
                 }
             }
@@ -191,6 +195,20 @@ fn labelled(t: &Theme, label: &str, value: &str, width: usize) -> Vec<Line<'stat
     crate::tui::ui::text::labelled(t, label, value, width, NAME_W)
 }
 
+/// The core's verdict, one cause a line (wrapped), each under its own level: a FAIL in the
+/// danger style, a warning as before.
+fn verdict_lines(t: &Theme, verdict: Option<&Verdict>, width: usize) -> Vec<Line<'static>> {
+    verdict
+        .map(|v| v.causes.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|c| match c.level() {
+            Level::Fail => flagged(&c.message(), "✗ FAIL    ", t.danger(), width),
+            _ => flagged(&c.message(), "! warning ", t.warn(), width),
+        })
+        .collect()
+}
+
 fn warning_lines(t: &Theme, warnings: &[String], width: usize) -> Vec<Line<'static>> {
     warnings
         .iter()
@@ -211,7 +229,13 @@ fn flagged(text: &str, flag: &'static str, style: Style, width: usize) -> Vec<Li
 }
 
 /// Who, for what, until when, and what is wrong.
-fn card(app: &App, t: &Theme, jwt: &Jwt, warnings: &[String], width: usize) -> Vec<Line<'static>> {
+fn card(
+    app: &App,
+    t: &Theme,
+    jwt: &Jwt,
+    verdict: Option<&Verdict>,
+    width: usize,
+) -> Vec<Line<'static>> {
     let f: IdentityFacts = identity::facts(jwt);
     let mut lines = Vec::new();
     let mut who = f.kind.describe().to_string();
@@ -280,7 +304,7 @@ fn card(app: &App, t: &Theme, jwt: &Jwt, warnings: &[String], width: usize) -> V
         times.push_str(&format!(" · v{v}"));
     }
     lines.extend(labelled(t, "expires", &times, width));
-    lines.extend(warning_lines(t, warnings, width));
+    lines.extend(verdict_lines(t, verdict, width));
     lines
 }
 
@@ -412,8 +436,17 @@ fn fields(app: &App, t: &Theme, jwt: &Jwt, width: usize, lines: &mut Vec<Line<'s
     let first = lines.len();
     let selected = app.token.field;
     let focused = app.focus == Focus::Panel;
-    for (i, (k, v)) in jwt.claims.iter().chain(jwt.header.iter()).enumerate() {
-        lines.push(row(app, t, k, v, width, i == selected, focused));
+    let fields = || jwt.claims.iter().chain(jwt.header.iter());
+    // Names whole where there is room for them beside their values; cut to fit at 80 columns.
+    let longest = fields().map(|(k, _)| columns(k)).max().unwrap_or(0);
+    let name_w = if width >= WIDE {
+        (longest + 2).clamp(NAME_W, NAME_W_MAX)
+    } else {
+        NAME_W
+    };
+    for (i, (k, v)) in fields().enumerate() {
+        let sel = (i == selected, focused);
+        lines.push(row(app, t, (k, v), (width, name_w), sel));
     }
     lines.push(Line::styled(
         format!(
@@ -448,16 +481,14 @@ fn value_text(app: &App, name: &str, v: &Value) -> String {
 fn row(
     app: &App,
     t: &Theme,
-    name: &str,
-    v: &Value,
-    width: usize,
-    selected: bool,
-    focused: bool,
+    (name, v): (&str, &Value),
+    (width, name_w): (usize, usize),
+    (selected, focused): (bool, bool),
 ) -> Line<'static> {
     let mark = if selected { "▸" } else { " " };
-    let name_cell = format!("{mark}{:<w$}", clip(name, NAME_W - 2), w = NAME_W - 1);
+    let name_cell = format!("{mark}{}", pad(&clip(name, name_w - 2), name_w - 1));
     let value =
-        crate::tui::ui::text::clip_middle(&value_text(app, name, v), width.saturating_sub(NAME_W));
+        crate::tui::ui::text::clip_middle(&value_text(app, name, v), width.saturating_sub(name_w));
     let style = if selected && focused {
         t.selected()
     } else if selected {

@@ -118,6 +118,24 @@ fn lifetime_series(app: &App) -> Vec<u64> {
         .collect()
 }
 
+/// How far up a sparkline's bars go: the largest value, unless one value stands far above
+/// all the others (a poll that waited out retries), which would flatten every other bar.
+pub fn scale(data: &[u64]) -> u64 {
+    let mut sorted = data.to_vec();
+    sorted.sort_unstable();
+    let top = sorted.last().copied().unwrap_or(0);
+    let next = sorted.iter().rev().nth(1).copied().unwrap_or(0);
+    let scale = if sorted.len() >= 3 && top > OUTLIER.saturating_mul(next.max(1)) {
+        next
+    } else {
+        top
+    };
+    scale.max(1)
+}
+
+/// A value more than this many times the next largest is an outlier for the scale.
+const OUTLIER: u64 = 4;
+
 /// One labelled sparkline of the last polls, scaled to its own maximum; the label says the
 /// latest value in words, so nothing is read from bar heights alone.
 #[allow(
@@ -128,7 +146,9 @@ fn sparkline(t: &Theme, f: &mut Frame, area: Rect, label: &str, last: &str, data
     let [lab, spark] =
         Layout::horizontal([Constraint::Length(SPARK_LABEL_W), Constraint::Min(1)]).areas(area);
     let shown = &data[data.len().saturating_sub(spark.width as usize)..];
-    let max = shown.iter().copied().max().unwrap_or(0);
+    let max = scale(shown);
+    // An outlier above the scale is drawn full height; the label gives values in words.
+    let shown: Vec<u64> = shown.iter().map(|v| (*v).min(max)).collect();
     f.render_widget(
         Paragraph::new(clip(&format!("{label} {last}"), SPARK_LABEL_W as usize - 1))
             .style(t.label()),
@@ -136,7 +156,7 @@ fn sparkline(t: &Theme, f: &mut Frame, area: Rect, label: &str, last: &str, data
     );
     f.render_widget(
         Sparkline::default()
-            .data(shown)
+            .data(&shown)
             .max(max.max(1))
             .style(t.ok()),
         spark,
@@ -247,4 +267,17 @@ fn event_line(app: &App, t: &Theme, e: &PollEvent, fp_w: usize, width: usize) ->
         Span::styled(lead, style),
         Span::styled(clip(&notes.join(" · "), note_w), note_style),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scale;
+
+    #[test]
+    fn one_outlier_does_not_set_the_scale() {
+        assert_eq!(scale(&[10, 12, 11, 3004, 9]), 12);
+        assert_eq!(scale(&[10, 12, 40]), 40);
+        assert_eq!(scale(&[0, 5000]), 5000);
+        assert_eq!(scale(&[]), 1);
+    }
 }
