@@ -538,7 +538,7 @@ async fn the_ui_header_shows_a_mismatch_at_80x24() {
         "{screen}"
     );
     assert!(
-        screen.contains("asked     MISMATCH: asked client_id"),
+        screen.contains("MISMATCH: asked client_id"),
         "the Token tab says it too:\n{screen}"
     );
     // An honest answer shows no mismatch.
