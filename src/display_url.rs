@@ -13,8 +13,9 @@ use serde::Serialize;
 /// Query parameter names whose value is a credential, matched on the name as a server may read
 /// it ([`normalised_name`]): exact names, and any name containing one of [`SECRET_NAME_PARTS`].
 const SECRET_NAMES: &[&str] = &[
-    "code", "sig", "key", "pwd", "pass", "auth", "sas", "jwt", "otp", "pin", "access", "cred",
-    "creds", "hmac", "session", "sid",
+    // Names whose values are commonly ordinary words (`session`, `sid`, `access`, `pin`) are
+    // left out: every value named here is also hidden wherever else it appears, as a word.
+    "code", "sig", "key", "pwd", "pw", "pass", "auth", "sas", "jwt", "otp", "cred", "creds", "hmac",
 ];
 const SECRET_NAME_PARTS: &[&str] = &[
     "secret",
@@ -29,9 +30,12 @@ const SECRET_NAME_PARTS: &[&str] = &[
     "sharedkey",
     "private",
     "bearer",
-    "session",
     "hmac",
     "jwt",
+    "authorization",
+    "passcode",
+    "authcode",
+    "identityheader",
 ];
 /// Paging cursors, which name a place in a list and grant nothing: shown, since support needs
 /// them (ARM's `$skiptoken` in a `nextLink`).
@@ -265,7 +269,11 @@ fn percent_u_decoded(name: &str) -> String {
 /// parts), which no URL should carry in the clear.
 fn is_secret_value(value: &str) -> bool {
     let value = percent_decoded(value);
-    value.starts_with("eyJ") && value.split('.').count() >= 2
+    value.match_indices("eyJ").any(|(at, _)| {
+        value
+            .get(at..)
+            .is_some_and(|jwt| jwt.split('.').count() >= 2)
+    })
 }
 
 /// `name` with `%XX` escapes and `+` decoded, so that `%73ig` is seen as `sig`.
@@ -479,8 +487,8 @@ mod tests {
     #[test]
     fn more_credential_names_and_a_jwt_anywhere_are_masked() {
         assert_eq!(
-            display_form("http://h/x?jwt=a&bearer=b&session=c&hmac=d&otp=e&pin=f&access=g&cred=h&%u0073ig=i&t=eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.&api-version=1"),
-            "http://h/x?jwt=***&bearer=***&session=***&hmac=***&otp=***&pin=***&access=***&cred=***&%u0073ig=***&t=***&api-version=1"
+            display_form("http://h/x?jwt=a&bearer=b&hmac=d&otp=e&cred=h&%u0073ig=i&authorization=j&t=eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.&q=%22eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.%22&api-version=1"),
+            "http://h/x?jwt=***&bearer=***&hmac=***&otp=***&cred=***&%u0073ig=***&authorization=***&t=***&q=***&api-version=1"
         );
     }
 

@@ -120,12 +120,20 @@ pub fn one_line(s: &str) -> String {
     sanitize(s).into_owned()
 }
 
-/// Characters drawn like ASCII punctuation or letters but not them: the dashes and minus signs
-/// (`web‑1` with U+2011 for `web-1`), dot leaders, fraction and division slashes, the modifier
-/// colon, the fullwidth forms of ASCII and the mathematical alphanumerics.
+/// Characters drawn like ASCII punctuation, letters or digits but not them: the dashes and
+/// minus signs (`web‑1` with U+2011 for `web-1`), the modifier minus, the long vowel mark `ー`,
+/// dot leaders, fraction and division slashes, the modifier colon, IPA letters (`ɗ`), Roman
+/// numerals (`ⅾ`), Lisu capitals (`ꓓ`), the fullwidth forms of ASCII, the mathematical
+/// alphanumerics, and every digit that is not an ASCII one (`١`).
 fn is_ascii_lookalike(c: char) -> bool {
-    matches!(c,
-        '\u{2010}'..='\u{2015}'
+    (c.is_numeric() && !c.is_ascii_digit())
+        || matches!(c,
+        '\u{250}'..='\u{2af}'
+        | '\u{2d7}'
+        | '\u{2150}'..='\u{218f}'
+        | '\u{30fc}'
+        | '\u{a4d0}'..='\u{a4ff}'
+        | '\u{2010}'..='\u{2015}'
         | '\u{2024}' | '\u{2027}'
         | '\u{2043}' | '\u{2044}'
         | '\u{2212}' | '\u{2215}' | '\u{2236}'
@@ -509,6 +517,16 @@ mod tests {
         assert_eq!(exact("web\u{2011}1"), "web\\u{2011}1");
         assert_eq!(exact("w\u{435}b-1"), "w\\u{435}b-1");
         assert_eq!(exact("\u{ff57}eb-1"), "\\u{ff57}eb-1");
+        for lookalike in [
+            "\u{217e}b-01",
+            "\u{a4d3}B-01",
+            "\u{257}b-01",
+            "db\u{2d7}01",
+            "db\u{30fc}01",
+            "db-0\u{661}",
+        ] {
+            assert!(exact(lookalike).contains("\\u{"), "{lookalike}");
+        }
         // Real names in one script, and Latin letters with accents, stay as they are.
         assert_eq!(exact("сервер-1"), "сервер-1");
         assert_eq!(exact("Zoë-München"), "Zoë-München");

@@ -217,6 +217,8 @@ fn encoded_forms(raw: &str) -> Vec<String> {
         json(true, true),
     ];
     forms.extend(base64_cores(raw.as_bytes()));
+    // As hex, byte by byte (a hex dump of the request; separators fold away).
+    forms.push(raw.bytes().map(|b| format!("{b:02x}")).collect());
     forms.sort();
     forms.dedup();
     forms.retain(|f| f != raw);
@@ -302,31 +304,12 @@ pub fn reveal_tokens() {
 }
 
 /// A character a server may put between two characters of a secret it echoes without the
-/// reader losing the secret: whitespace (a body wrapped at a fixed width), what shows as
-/// nothing (joiners, variation selectors, the soft hyphen and every other default-ignorable
-/// character) and the ASCII punctuation that groups or escapes text (`Zq8v-Secr-etHd`, a JSON
-/// `\/`, base64's `+/=` where base64url has `-_`). Secrets are compared with these left out,
-/// on both sides.
+/// reader losing the secret: anything but a letter or a digit (whitespace from a body wrapped
+/// at a fixed width, punctuation grouping or escaping the text, `·` or `–` between groups,
+/// control characters, and what shows as nothing: joiners, variation selectors, soft hyphens).
+/// Secrets are compared with these left out, on both sides.
 fn is_filler(c: char) -> bool {
-    c.is_whitespace()
-        || c.is_ascii_punctuation()
-        || matches!(c,
-            '\u{ad}'
-            | '\u{34f}'
-            | '\u{61c}'
-            | '\u{115f}' | '\u{1160}'
-            | '\u{17b4}' | '\u{17b5}'
-            | '\u{180b}'..='\u{180f}'
-            | '\u{200b}'..='\u{200f}'
-            | '\u{202a}'..='\u{202e}'
-            | '\u{2060}'..='\u{206f}'
-            | '\u{3164}'
-            | '\u{fe00}'..='\u{fe0f}'
-            | '\u{feff}'
-            | '\u{ffa0}'
-            | '\u{1bca0}'..='\u{1bca3}'
-            | '\u{1d173}'..='\u{1d17a}'
-            | '\u{e0000}'..='\u{e0fff}')
+    !c.is_alphanumeric()
 }
 
 /// `s` as secrets are compared: fillers left out, ASCII letters in lower case (a server may
@@ -334,8 +317,18 @@ fn is_filler(c: char) -> bool {
 fn fold(s: &str) -> String {
     s.chars()
         .filter(|c| !is_filler(*c))
-        .map(|c| c.to_ascii_lowercase())
+        .map(fold_char)
         .collect()
+}
+
+/// One character as secrets are compared: the fullwidth forms of ASCII (`Ｚｑ８`) as ASCII, and
+/// ASCII letters in lower case.
+fn fold_char(c: char) -> char {
+    let ascii = match c {
+        '\u{ff01}'..='\u{ff5e}' => char::from_u32(u32::from(c) - 0xfee0).unwrap_or(c),
+        c => c,
+    };
+    ascii.to_ascii_lowercase()
 }
 
 /// `text` folded, with the byte range in `text` of each folded character.
@@ -353,9 +346,10 @@ impl Folded {
             if is_filler(c) {
                 continue;
             }
-            let c = c.to_ascii_lowercase();
+            let end = at + c.len_utf8();
+            let c = fold_char(c);
             folded.push(c);
-            origin.extend(std::iter::repeat_n((at, at + c.len_utf8()), c.len_utf8()));
+            origin.extend(std::iter::repeat_n((at, end), c.len_utf8()));
         }
         Folded {
             text: folded,
@@ -700,6 +694,25 @@ mod tests {
                 !shown.contains("Jn8v") && !shown.contains("42xy"),
                 "{shown:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_secret_grouped_by_any_separator_in_hex_or_fullwidth_is_replaced() {
+        keep_header("Gq8vSecretHd4xyW9");
+        for echo in [
+            "Gq8v\u{b7}Secr\u{b7}etHd\u{b7}4xyW\u{b7}9",
+            "Gq8v\u{2013}Secr\u{2013}etHd\u{2013}4xyW\u{2013}9",
+            "Gq8vSec\u{1}retHd4x\u{0}yW9",
+            "\u{ff27}\u{ff51}\u{ff18}\u{ff56}SecretHd4xyW9",
+            "47 71 38 76 53 65 63 72 65 74 48 64 34 78 79 57 39",
+        ] {
+            let shown = redact_known(&format!("echo={echo} end"));
+            assert!(
+                shown.starts_with("echo=<secret removed>"),
+                "{echo:?}: {shown:?}"
+            );
+            assert!(shown.ends_with(" end"), "{shown:?}");
         }
     }
 
