@@ -78,7 +78,8 @@ check() {
     "tokscope $VERSION (commit "*")") ;;
     *) fail "$bin --version says '$version'" ;;
   esac
-  decoded=$(demo_token | "$bin" decode --json) || fail "$bin decode failed"
+  # The token is long expired: its verdict is FAIL, and this checks only that it decodes.
+  decoded=$(demo_token | "$bin" decode --json --allow-unusable) || fail "$bin decode failed"
   printf '%s' "$decoded" | grep -q '"oid":"11111111-2222-4333-8444-555555555555"' ||
     fail "$bin decode did not show the token's claims: $decoded"
 
